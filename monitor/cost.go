@@ -1,0 +1,192 @@
+package monitor
+
+import (
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const (
+	metricAllocs = "/gc/heap/allocs:bytes"
+	metricMemory = "/memory/classes/total:bytes"
+)
+
+// costMeter samples CPU time and allocated bytes on one prediction in every.
+type costMeter struct {
+	every       uint64
+	calls       atomic.Uint64
+	fixedMemory float64 // Prices.MemoryBytes; 0 means read the runtime
+
+	samples    prometheus.Counter
+	cpuSeconds prometheus.Counter
+	allocBytes prometheus.Counter
+
+	mu  sync.Mutex
+	tot CostStats
+}
+
+// costMark is taken before a sampled prediction.
+type costMark struct {
+	on     bool
+	cpuOK  bool
+	cpu    time.Duration
+	allocs uint64
+}
+
+func newCostMeter(m *Metrics, model, version string) *costMeter {
+	return &costMeter{
+		every:       uint64(m.cfg.CostSampleEvery),
+		fixedMemory: m.cfg.Prices.MemoryBytes,
+		samples:     m.costSamples.WithLabelValues(model, version),
+		cpuSeconds:  m.cpuSeconds.WithLabelValues(model, version),
+		allocBytes:  m.allocBytes.WithLabelValues(model, version),
+	}
+}
+
+func (c *costMeter) begin() costMark {
+	if c.calls.Add(1)%c.every != 0 {
+		return costMark{}
+	}
+	mk := costMark{on: true}
+	if threadCPUSupported {
+		// Pin the goroutine so the thread clock measures its work only.
+		runtime.LockOSThread()
+		mk.cpu, mk.cpuOK = threadCPUTime()
+		if !mk.cpuOK {
+			runtime.UnlockOSThread()
+		}
+	}
+	var s [1]metrics.Sample
+	s[0].Name = metricAllocs
+	metrics.Read(s[:])
+	mk.allocs = s[0].Value.Uint64()
+	return mk
+}
+
+func (c *costMeter) end(mk costMark, wall time.Duration) {
+	var s [2]metrics.Sample
+	s[0].Name = metricAllocs
+	s[1].Name = metricMemory
+	read := s[:1]
+	if c.fixedMemory == 0 {
+		read = s[:2]
+	}
+	metrics.Read(read)
+	var cpu time.Duration
+	if mk.cpuOK {
+		now, ok := threadCPUTime()
+		runtime.UnlockOSThread()
+		if ok && now > mk.cpu {
+			cpu = now - mk.cpu
+		}
+	}
+	var alloc uint64
+	if a := s[0].Value.Uint64(); a > mk.allocs {
+		alloc = a - mk.allocs
+	}
+	mem := c.fixedMemory
+	if mem == 0 {
+		mem = float64(s[1].Value.Uint64())
+	}
+	c.samples.Inc()
+	c.cpuSeconds.Add(cpu.Seconds())
+	c.allocBytes.Add(float64(alloc))
+	c.mu.Lock()
+	c.tot.Samples++
+	c.tot.CPUSeconds += cpu.Seconds()
+	c.tot.AllocatedBytes += float64(alloc)
+	c.tot.GBSeconds += mem / 1e9 * wall.Seconds()
+	c.mu.Unlock()
+}
+
+// CostStats are the totals over sampled predictions of one model version,
+// since it was first seen.
+type CostStats struct {
+	// Samples is the number of predictions measured.
+	Samples uint64
+	// CPUSeconds is the thread CPU time of the sampled predictions. On
+	// systems without a per-thread clock (anything but Linux) it is zero.
+	CPUSeconds float64
+	// AllocatedBytes is the heap allocated by the whole process while the
+	// sampled predictions ran; under concurrency it includes other
+	// goroutines' allocations.
+	AllocatedBytes float64
+	// GBSeconds is memory (Prices.MemoryBytes, or the Go runtime's mapped
+	// memory) in gigabytes times wall time, summed over the samples.
+	GBSeconds float64
+}
+
+// CPUPerPrediction returns the mean CPU seconds per sampled prediction.
+func (c CostStats) CPUPerPrediction() float64 { return c.per(c.CPUSeconds) }
+
+// AllocatedBytesPerPrediction returns the mean bytes allocated per sampled
+// prediction.
+func (c CostStats) AllocatedBytesPerPrediction() float64 { return c.per(c.AllocatedBytes) }
+
+// PerThousand returns the estimated cost of 1,000 predictions at prices p:
+// 1000 × (CPU seconds × VCPUSecond + GB-seconds × GBSecond) per prediction.
+// It is zero when nothing was sampled.
+func (c CostStats) PerThousand(p Prices) float64 {
+	return 1000 * (c.per(c.CPUSeconds)*p.VCPUSecond + c.per(c.GBSeconds)*p.GBSecond)
+}
+
+func (c CostStats) per(v float64) float64 {
+	if c.Samples == 0 {
+		return 0
+	}
+	return v / float64(c.Samples)
+}
+
+// Cost returns the cost totals of a model version. A version never seen,
+// or a set with cost sampling off, returns zero totals.
+func (m *Metrics) Cost(model, version string) CostStats {
+	m.seriesMu.RLock()
+	s := m.series[seriesKey{label(model), label(version)}]
+	m.seriesMu.RUnlock()
+	if s == nil || s.cost == nil {
+		return CostStats{}
+	}
+	return s.cost.stats()
+}
+
+func (c *costMeter) stats() CostStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tot
+}
+
+// costCollector exports sextant_prediction_cost_per_thousand at scrape time.
+type costCollector struct {
+	m      *Metrics
+	desc   *prometheus.Desc
+	prices Prices
+}
+
+func newCostCollector(m *Metrics, cl prometheus.Labels) *costCollector {
+	return &costCollector{
+		m:      m,
+		prices: m.cfg.Prices,
+		desc: prometheus.NewDesc(MetricCostPerThousand,
+			"Estimated cost of 1,000 predictions from sampled CPU and memory use at the configured unit prices.",
+			[]string{"model", "version"}, cl),
+	}
+}
+
+func (c *costCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *costCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range c.m.allSeries() {
+		if s.cost == nil {
+			continue
+		}
+		st := s.cost.stats()
+		if st.Samples == 0 {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, st.PerThousand(c.prices), s.model, s.version)
+	}
+}

@@ -1,0 +1,247 @@
+package monitor
+
+import (
+	"math"
+	"math/bits"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Latencies in the window are counted in log-scale buckets: bucket 0 holds
+// everything under latUnit, then each octave above latUnit is split into
+// latSub buckets of equal width, up to latOctaves octaves (about 73 minutes);
+// longer latencies land in the last bucket. A quantile read from the buckets
+// is within half a bucket, at most 1/16 of the value, of the true one.
+const (
+	latUnitShift = 10 // latUnit = 1024ns
+	latSubBits   = 3
+	latSub       = 1 << latSubBits
+	latOctaves   = 32
+	latBuckets   = 1 + latOctaves*latSub
+)
+
+func latBucket(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	x := uint64(d) >> latUnitShift
+	if x == 0 {
+		return 0
+	}
+	oct := bits.Len64(x) - 1
+	if oct >= latOctaves {
+		return latBuckets - 1
+	}
+	var sub uint64
+	if oct >= latSubBits {
+		sub = (x >> (oct - latSubBits)) & (latSub - 1)
+	} else {
+		sub = (x << (latSubBits - oct)) & (latSub - 1)
+	}
+	return 1 + oct*latSub + int(sub)
+}
+
+// latBounds returns the lower and upper bound of bucket i in nanoseconds.
+func latBounds(i int) (lo, hi float64) {
+	if i == 0 {
+		return 0, 1 << latUnitShift
+	}
+	oct, sub := (i-1)/latSub, (i-1)%latSub
+	base := math.Ldexp(1, oct+latUnitShift)
+	w := base / latSub
+	return base + float64(sub)*w, base + float64(sub+1)*w
+}
+
+type slot struct {
+	epoch    atomic.Int64
+	outcomes [numOutcomes]atomic.Uint64
+	sumNanos atomic.Int64
+	hist     [latBuckets]atomic.Uint64
+	seen     atomic.Uint64
+	sample   []atomic.Int64 // latency+1 in ns; 0 means empty
+}
+
+// window is a ring of slots, each covering res of time.
+type window struct {
+	res   int64 // slot width in ns
+	slots []slot
+	mu    sync.Mutex // serialises slot rotation
+}
+
+func newWindow(span time.Duration, n, sample int) *window {
+	w := &window{res: int64(span) / int64(n), slots: make([]slot, n)}
+	for i := range w.slots {
+		w.slots[i].sample = make([]atomic.Int64, sample)
+	}
+	return w
+}
+
+func (w *window) slotFor(e int64) *slot {
+	n := int64(len(w.slots))
+	return &w.slots[((e%n)+n)%n]
+}
+
+func (w *window) record(now time.Time, d time.Duration, o Outcome) {
+	e := now.UnixNano() / w.res
+	s := w.slotFor(e)
+	if cur := s.epoch.Load(); cur != e {
+		if cur > e {
+			return // a late record for a slot already reused
+		}
+		w.rotate(s, e)
+	}
+	s.outcomes[o].Add(1)
+	s.sumNanos.Add(int64(d))
+	s.hist[latBucket(d)].Add(1)
+	n := s.seen.Add(1)
+	k := uint64(len(s.sample))
+	switch {
+	case n <= k:
+		s.sample[n-1].Store(int64(d) + 1)
+	default:
+		if j := rand.Uint64N(n); j < k {
+			s.sample[j].Store(int64(d) + 1)
+		}
+	}
+}
+
+func (w *window) rotate(s *slot, e int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if s.epoch.Load() >= e {
+		return
+	}
+	for i := range s.outcomes {
+		s.outcomes[i].Store(0)
+	}
+	s.sumNanos.Store(0)
+	for i := range s.hist {
+		s.hist[i].Store(0)
+	}
+	s.seen.Store(0)
+	for i := range s.sample {
+		s.sample[i].Store(0)
+	}
+	s.epoch.Store(e)
+}
+
+// WindowStats summarises the predictions of one model version that
+// finished within the sliding window (Options.Window) ending now.
+// Latencies count every outcome, as sextant_prediction_duration_seconds
+// does.
+type WindowStats struct {
+	// Span is the length of time the statistics cover; it is at most
+	// Options.Window and at least Options.Window minus one slot.
+	Span time.Duration
+	// Requests is the number of predictions finished, every outcome.
+	Requests uint64
+	// Errors is the number of predictions whose outcome was Error or
+	// Timeout.
+	Errors uint64
+	// ByOutcome counts predictions per outcome, indexed by Outcome.
+	ByOutcome [numOutcomes]uint64
+	// Mean is the mean latency; zero when Requests is zero.
+	Mean time.Duration
+	// Latencies is a random sample of latencies: up to
+	// Options.WindowSample per slot, uniform within each slot. Use it for
+	// rank tests between two versions.
+	Latencies []time.Duration
+
+	hist []uint64
+}
+
+// ErrorRate returns Errors/Requests, or NaN when there were no requests,
+// so that no data can never pass a threshold by accident.
+func (s WindowStats) ErrorRate() float64 {
+	if s.Requests == 0 {
+		return math.NaN()
+	}
+	return float64(s.Errors) / float64(s.Requests)
+}
+
+// Quantile returns the latency quantile q (0 to 1), interpolated within
+// log-scale buckets of 1/8 octave. ok is false when there were no
+// requests or q is out of range.
+func (s WindowStats) Quantile(q float64) (d time.Duration, ok bool) {
+	if s.Requests == 0 || !(q >= 0 && q <= 1) || len(s.hist) == 0 {
+		return 0, false
+	}
+	var total uint64
+	for _, c := range s.hist {
+		total += c
+	}
+	if total == 0 {
+		return 0, false
+	}
+	rank := q * float64(total)
+	var cum float64
+	for i, c := range s.hist {
+		if c == 0 {
+			continue
+		}
+		next := cum + float64(c)
+		if rank <= next {
+			lo, hi := latBounds(i)
+			frac := (rank - cum) / float64(c)
+			return time.Duration(lo + (hi-lo)*frac), true
+		}
+		cum = next
+	}
+	lo, _ := latBounds(latBuckets - 1)
+	return time.Duration(lo), true
+}
+
+func (w *window) read(now time.Time) WindowStats {
+	e := now.UnixNano() / w.res
+	n := int64(len(w.slots))
+	st := WindowStats{
+		Span: time.Duration((n-1)*w.res + now.UnixNano() - e*w.res),
+		hist: make([]uint64, latBuckets),
+	}
+	var sum int64
+	for i := range w.slots {
+		s := &w.slots[i]
+		ep := s.epoch.Load()
+		if ep > e || ep <= e-n {
+			continue
+		}
+		for o := range s.outcomes {
+			c := s.outcomes[o].Load()
+			st.ByOutcome[o] += c
+			st.Requests += c
+			if Outcome(o).isError() {
+				st.Errors += c
+			}
+		}
+		sum += s.sumNanos.Load()
+		for j := range s.hist {
+			st.hist[j] += s.hist[j].Load()
+		}
+		for j := range s.sample {
+			if v := s.sample[j].Load(); v > 0 {
+				st.Latencies = append(st.Latencies, time.Duration(v-1))
+			}
+		}
+	}
+	if st.Requests > 0 {
+		st.Mean = time.Duration(sum / int64(st.Requests))
+	}
+	return st
+}
+
+// Window returns the windowed statistics of a model version. A version
+// never seen returns zero statistics (Requests == 0).
+func (m *Metrics) Window(model, version string) WindowStats {
+	m.seriesMu.RLock()
+	s := m.series[seriesKey{label(model), label(version)}]
+	m.seriesMu.RUnlock()
+	if s == nil {
+		return WindowStats{Span: m.cfg.Window}
+	}
+	return s.Window()
+}
+
+// Window returns the windowed statistics of the series.
+func (s *Series) Window() WindowStats { return s.window.read(s.clock()) }

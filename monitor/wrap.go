@@ -1,0 +1,147 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+)
+
+// WrapOptions configures Wrap. The zero value (or nil) records outcome,
+// latency and cost only.
+type WrapOptions[Out any] struct {
+	// Classify maps the predictor's error to an outcome. Default: Classify.
+	Classify func(error) Outcome
+	// Value, when set, extracts a number from a successful prediction for
+	// sextant_prediction_value; ok false skips it. Default: none.
+	Value func(Out) (v float64, ok bool)
+	// Class, when set, extracts the predicted class of a successful
+	// prediction for sextant_prediction_class_total. Default: none.
+	Class func(Out) string
+}
+
+// Wrap returns a predictor that behaves as f and records each call in m
+// under model and version: outcome, latency, in-flight count, windowed
+// statistics, sampled cost, and optionally the predicted value and class.
+// A panic in f is recorded as an error and re-raised.
+func Wrap[In, Out any](m *Metrics, model, version string, f func(context.Context, In) (Out, error), opts *WrapOptions[Out]) func(context.Context, In) (Out, error) {
+	s := m.Series(model, version)
+	var o WrapOptions[Out]
+	if opts != nil {
+		o = *opts
+	}
+	classify := o.Classify
+	if classify == nil {
+		classify = Classify
+	}
+	value, class := o.Value, o.Class
+	return func(ctx context.Context, in In) (Out, error) {
+		mk := s.begin()
+		done := false
+		defer func() {
+			if !done {
+				s.end(mk, OutcomeError)
+			}
+		}()
+		out, err := f(ctx, in)
+		done = true
+		oc := classify(err)
+		if oc == OutcomeOK {
+			if value != nil {
+				if v, ok := value(out); ok {
+					s.ObserveValue(v)
+				}
+			}
+			if class != nil {
+				s.ObserveClass(class(out))
+			}
+		}
+		s.end(mk, oc)
+		return out, err
+	}
+}
+
+// Middleware returns an http.Handler that serves next and records each
+// request as a prediction of model and version. The outcome comes from the
+// response status: below 400 is OK, 4xx is Rejected, 5xx is Error (504 is
+// Timeout); a request whose context was canceled is Canceled, and one whose
+// deadline passed is Timeout. A panic in next is recorded as an error and
+// re-raised.
+func (m *Metrics) Middleware(model, version string, next http.Handler) http.Handler {
+	return &middleware{s: m.Series(model, version), next: next}
+}
+
+type middleware struct {
+	s    *Series
+	next http.Handler
+	pool sync.Pool
+}
+
+func (h *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec, _ := h.pool.Get().(*statusRecorder)
+	if rec == nil {
+		rec = new(statusRecorder)
+	}
+	rec.ResponseWriter, rec.status = w, 0
+	mk := h.s.begin()
+	done := false
+	defer func() {
+		if !done {
+			h.s.end(mk, OutcomeError)
+		}
+	}()
+	h.next.ServeHTTP(rec, r)
+	done = true
+	h.s.end(mk, httpOutcome(r.Context().Err(), rec.status))
+	rec.ResponseWriter = nil
+	h.pool.Put(rec)
+}
+
+func httpOutcome(ctxErr error, status int) Outcome {
+	switch {
+	case errors.Is(ctxErr, context.Canceled):
+		return OutcomeCanceled
+	case errors.Is(ctxErr, context.DeadlineExceeded), status == http.StatusGatewayTimeout:
+		return OutcomeTimeout
+	case status >= 500:
+		return OutcomeError
+	case status >= 400:
+		return OutcomeRejected
+	default:
+		return OutcomeOK
+	}
+}
+
+// statusRecorder remembers the status code written through it. Unwrap
+// lets http.ResponseController reach the underlying writer's Flush,
+// Hijack and deadlines.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 && code >= 200 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Flush forwards to the underlying writer when it can flush.
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		if r.status == 0 {
+			r.status = http.StatusOK
+		}
+		f.Flush()
+	}
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
