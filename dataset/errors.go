@@ -1,0 +1,36 @@
+package dataset
+
+import "errors"
+
+// Sentinel errors. Every error returned by this package that stems from one of
+// these conditions matches it with errors.Is.
+var (
+	// ErrInvalidPath reports a path that is not a clean, slash-separated
+	// relative path inside the dataset root (absolute, "..", empty segments,
+	// backslashes, NUL or control characters).
+	ErrInvalidPath = errors.New("dataset: invalid path")
+	// ErrSymlink reports a symbolic link met while hashing under
+	// SymlinkReject, or a link to a directory under SymlinkFollow.
+	ErrSymlink = errors.New("dataset: symbolic link")
+	// ErrSpecialFile reports a device, named pipe or socket met while hashing.
+	ErrSpecialFile = errors.New("dataset: special file")
+	// ErrChanged reports a file whose size changed while it was being read.
+	ErrChanged = errors.New("dataset: file changed while hashing")
+	// ErrInvalidDigest reports a digest string that is not "<algorithm>:<hex>"
+	// with a supported algorithm and the right length.
+	ErrInvalidDigest = errors.New("dataset: invalid digest")
+	// ErrInvalidManifest reports a manifest that cannot be parsed or breaks
+	// its invariants (unsorted or duplicate paths, bad digests, bad sizes).
+	ErrInvalidManifest = errors.New("dataset: invalid manifest")
+	// ErrCorruptCache reports a stat cache file that is truncated or damaged.
+	ErrCorruptCache = errors.New("dataset: corrupt stat cache")
+	// ErrDigestMismatch reports bytes whose digest is not the expected one.
+	ErrDigestMismatch = errors.New("dataset: digest mismatch")
+	// ErrNotFound reports a dataset, version or tag that does not exist.
+	ErrNotFound = errors.New("dataset: not found")
+	// ErrInvalidName reports a dataset name or tag that is not allowed.
+	ErrInvalidName = errors.New("dataset: invalid name")
+	// ErrUnsupported reports a log entry or manifest written by a newer
+	// version of this package.
+	ErrUnsupported = errors.New("dataset: unsupported")
+)

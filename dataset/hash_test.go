@@ -1,0 +1,448 @@
+package dataset
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// coreutilsSum runs sha256sum or md5sum on path and returns the hex digest.
+func coreutilsSum(t testing.TB, alg Algorithm, path string) string {
+	t.Helper()
+	out, err := exec.Command(string(alg)+"sum", path).Output()
+	if err != nil {
+		t.Fatalf("%ssum %s: %v", alg, path, err)
+	}
+	hexsum, _, _ := strings.Cut(string(out), " ")
+	return string(alg) + ":" + hexsum
+}
+
+func randomBytes(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+func writeFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newHasher(t testing.TB, opts *HashOptions) *Hasher {
+	t.Helper()
+	h, err := NewHasher(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestHashFileMatchesCoreutils(t *testing.T) {
+	const buf = 4096
+	sizes := []int{0, 1, 55, 56, 63, 64, 65, buf - 1, buf, buf + 1, 2*buf + 17, 1<<20 - 1, 1 << 20, 1<<20 + 1, 3<<20 + 7}
+	dir := t.TempDir()
+	for _, alg := range []Algorithm{SHA256, MD5} {
+		for _, bufSize := range []int{buf, 0} {
+			h := newHasher(t, &HashOptions{Algorithm: alg, BufferSize: bufSize})
+			for _, n := range sizes {
+				t.Run(fmt.Sprintf("%s/buf=%d/size=%d", alg, bufSize, n), func(t *testing.T) {
+					p := filepath.Join(dir, fmt.Sprintf("f%d", n))
+					if _, err := os.Stat(p); err != nil {
+						writeFile(t, p, randomBytes(uint64(n), n))
+					}
+					got, err := h.HashFile(t.Context(), p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want := coreutilsSum(t, alg, p); got.Digest != want {
+						t.Errorf("digest %s, %ssum says %s", got.Digest, alg, want)
+					}
+					if got.Size != int64(n) {
+						t.Errorf("size %d, want %d", got.Size, n)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestHashSparse hashes a sparse file with data at both ends against
+// md5sum. It is kept at 256 MiB for the time budget of the race-enabled
+// test run; BenchmarkSparseMultiGiB checks a 5 GiB sparse file (past 32-bit
+// sizes) against sha256sum.
+func TestHashSparse(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "sparse")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 256<<20 + 5
+	if _, err := f.Write([]byte("head")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(size - 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("end"), size-3); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var last Progress
+	h := newHasher(t, &HashOptions{Algorithm: MD5, Progress: func(p Progress) { last = p }})
+	m, err := h.HashDir(t.Context(), filepath.Dir(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := coreutilsSum(t, MD5, p); m.Entries[0].Digest != want {
+		t.Errorf("digest %s, md5sum says %s", m.Entries[0].Digest, want)
+	}
+	if m.Entries[0].Size != size || last.BytesDone != size || last.BytesTotal != size {
+		t.Errorf("size %d, progress %+v, want %d", m.Entries[0].Size, last, size)
+	}
+}
+
+func TestHashDir(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string][]byte{
+		"a.txt":         []byte("alpha"),
+		"a/b.bin":       randomBytes(1, 70000),
+		"a/c/d.csv":     []byte("x,y\n1,2\n"),
+		"empty":         nil,
+		"ü/ñame ☃.json": []byte(`{}`),
+	}
+	for name, data := range files {
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(name)), data)
+	}
+	if err := os.Chmod(filepath.Join(dir, "a.txt"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "emptydir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var calls []Progress
+	h := newHasher(t, &HashOptions{Workers: 3, Progress: func(p Progress) { calls = append(calls, p) }})
+	m, err := h.HashDir(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []Entry
+	for _, name := range []string{"a.txt", "a/b.bin", "a/c/d.csv", "empty", "ü/ñame ☃.json"} {
+		mode := os.FileMode(0o644)
+		if name == "a.txt" {
+			mode = 0o755
+		}
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		want = append(want, Entry{Path: name, Size: int64(len(files[name])), Digest: coreutilsSum(t, SHA256, p), Mode: mode})
+	}
+	if diff := cmp.Diff(want, m.Entries); diff != "" {
+		t.Errorf("manifest (-want +got):\n%s", diff)
+	}
+	if err := m.Validate(); err != nil {
+		t.Error(err)
+	}
+	// Progress: monotonic, ends complete.
+	for i := 1; i < len(calls); i++ {
+		if calls[i].FilesDone < calls[i-1].FilesDone || calls[i].BytesDone < calls[i-1].BytesDone {
+			t.Fatalf("progress went backwards: %+v then %+v", calls[i-1], calls[i])
+		}
+	}
+	last := calls[len(calls)-1]
+	if last.FilesDone != 5 || last.FilesTotal != 5 || last.BytesDone != m.Size() || last.BytesTotal != m.Size() {
+		t.Errorf("last progress %+v, want 5 files and %d bytes", last, m.Size())
+	}
+
+	// The same tree as an fs.FS gives the same digests.
+	fsys := fstest.MapFS{}
+	for name, data := range files {
+		fsys[name] = &fstest.MapFile{Data: data, Mode: 0o644}
+	}
+	fsys["a.txt"].Mode = 0o755
+	fm, err := h.HashFS(t.Context(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(m.Entries, fm.Entries); diff != "" {
+		t.Errorf("HashFS differs from HashDir (-dir +fs):\n%s", diff)
+	}
+}
+
+func TestHashDirEmptyAndErrors(t *testing.T) {
+	h := newHasher(t, nil)
+	var calls int
+	h2 := newHasher(t, &HashOptions{Progress: func(Progress) { calls++ }})
+	m, err := h2.HashDir(t.Context(), t.TempDir())
+	if err != nil || len(m.Entries) != 0 || calls != 1 {
+		t.Errorf("empty dir: %v, %d entries, %d progress calls", err, len(m.Entries), calls)
+	}
+	if _, err := h.HashDir(t.Context(), filepath.Join(t.TempDir(), "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing dir: %v", err)
+	}
+	f := filepath.Join(t.TempDir(), "file")
+	writeFile(t, f, []byte("x"))
+	if _, err := h.HashDir(t.Context(), f); err == nil {
+		t.Error("hashing a file as a directory succeeded")
+	}
+	bad := t.TempDir()
+	writeFile(t, filepath.Join(bad, "back\\slash"), []byte("x"))
+	if _, err := h.HashDir(t.Context(), bad); !errors.Is(err, ErrInvalidPath) {
+		t.Errorf("backslash name: %v, want ErrInvalidPath", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := h.HashDir(ctx, filepath.Dir(f)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	if _, err := NewHasher(&HashOptions{Algorithm: "sha1"}); !errors.Is(err, ErrInvalidDigest) {
+		t.Errorf("unknown algorithm: %v", err)
+	}
+}
+
+func TestHashReader(t *testing.T) {
+	h := newHasher(t, nil)
+	d, n, err := h.HashReader(t.Context(), bytes.NewReader([]byte("foo")))
+	if err != nil || n != 3 || d != "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae" {
+		t.Errorf("HashReader(foo) = %s, %d, %v", d, n, err)
+	}
+	boom := errors.New("boom")
+	if _, _, err := h.HashReader(t.Context(), io.MultiReader(strings.NewReader("x"), iotestErr{boom})); !errors.Is(err, boom) {
+		t.Errorf("read error not returned: %v", err)
+	}
+}
+
+type iotestErr struct{ err error }
+
+func (e iotestErr) Read([]byte) (int, error) { return 0, e.err }
+
+// past sets a file's modification time well before now, so the stat cache
+// trusts it.
+func past(t testing.TB, path string, ago time.Duration) {
+	t.Helper()
+	ts := time.Now().Add(-ago)
+	if err := os.Chtimes(path, ts, ts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStatCache(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"keep", "touch", "resize", "replace", "fresh"}
+	for i, n := range names {
+		writeFile(t, filepath.Join(dir, n), []byte(strings.Repeat(n, i+1)))
+		past(t, filepath.Join(dir, n), time.Hour)
+	}
+	cachePath := filepath.Join(t.TempDir(), "sub", "statcache")
+	cache, err := OpenStatCache(t.Context(), &StatCacheOptions{Path: cachePath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashTree := func(c *StatCache) (*Manifest, Progress) {
+		t.Helper()
+		var last Progress
+		h := newHasher(t, &HashOptions{Cache: c, Progress: func(p Progress) { last = p }})
+		m, err := h.HashDir(t.Context(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range m.Entries {
+			if want := coreutilsSum(t, SHA256, filepath.Join(dir, e.Path)); e.Digest != want {
+				t.Errorf("%s: digest %s, sha256sum says %s", e.Path, e.Digest, want)
+			}
+		}
+		return m, last
+	}
+	if _, p := hashTree(cache); p.FilesCached != 0 {
+		t.Fatalf("first pass served %d files from an empty cache", p.FilesCached)
+	}
+	if _, p := hashTree(cache); p.FilesCached != 5 {
+		t.Fatalf("second pass: %d cached, want 5", p.FilesCached)
+	}
+	if err := cache.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Changes: touched (new mtime, same bytes); resized within the same
+	// mtime; replaced by rename (new inode, same size and mtime); written
+	// just now (too recent to be remembered).
+	past(t, filepath.Join(dir, "touch"), 30*time.Minute)
+	fi, _ := os.Stat(filepath.Join(dir, "resize"))
+	writeFile(t, filepath.Join(dir, "resize"), []byte("resized!"))
+	os.Chtimes(filepath.Join(dir, "resize"), fi.ModTime(), fi.ModTime())
+	fi, _ = os.Stat(filepath.Join(dir, "replace"))
+	old, _ := os.ReadFile(filepath.Join(dir, "replace"))
+	other := []byte(strings.ToUpper(string(old)))
+	writeFile(t, filepath.Join(dir, "replace.tmp"), other)
+	os.Chtimes(filepath.Join(dir, "replace.tmp"), fi.ModTime(), fi.ModTime())
+	if err := os.Rename(filepath.Join(dir, "replace.tmp"), filepath.Join(dir, "replace")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "fresh"), []byte("new"))
+
+	reopened, err := OpenStatCache(t.Context(), &StatCacheOptions{Path: cachePath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reopened.Len() != 5 {
+		t.Fatalf("reopened cache has %d entries, want 5", reopened.Len())
+	}
+	if _, p := hashTree(reopened); p.FilesCached != 1 {
+		t.Errorf("after changes: %d cached, want 1 (keep only)", p.FilesCached)
+	}
+	// The recent file is not remembered: hashed again on the next pass.
+	if _, p := hashTree(reopened); p.FilesCached != 4 {
+		t.Errorf("next pass: %d cached, want 4 (all but the recent file)", p.FilesCached)
+	}
+}
+
+func TestStatCacheFileFormat(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c")
+	c, err := NewStatCache(&StatCacheOptions{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Save of an unchanged cache writes nothing.
+	if err := c.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("clean cache was written: %v", err)
+	}
+	for i, name := range []string{"data/a", "data/ab", "data/b", "other"} {
+		p := filepath.Join(dir, name)
+		writeFile(t, p, []byte(name))
+		past(t, p, time.Duration(i+1)*time.Hour)
+	}
+	for _, alg := range []Algorithm{SHA256, MD5} {
+		h := newHasher(t, &HashOptions{Algorithm: alg, Cache: c})
+		if _, err := h.HashDir(t.Context(), filepath.Join(dir, "data")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// A second process saved other entries meanwhile: Save merges them.
+	c2, _ := NewStatCache(&StatCacheOptions{Path: path})
+	h := newHasher(t, &HashOptions{Cache: c2})
+	if _, err := h.HashFile(t.Context(), filepath.Join(dir, "other")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	merged, err := OpenStatCache(t.Context(), &StatCacheOptions{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.Len() != 7 {
+		t.Errorf("merged cache has %d entries, want 7", merged.Len())
+	}
+	data, _ := os.ReadFile(path)
+	back, err := decodeStatCache(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(data, encodeStatCache(back)); diff != "" {
+		t.Errorf("re-encoding differs (-file +encoded):\n%s", diff)
+	}
+	for _, bad := range [][]byte{nil, []byte("SXSTAT1\n"), data[:len(data)-1], append(bytes.Clone(data[:20]), data[21:]...)} {
+		if _, err := decodeStatCache(bad); !errors.Is(err, ErrCorruptCache) {
+			t.Errorf("decode of %d damaged bytes: %v, want ErrCorruptCache", len(bad), err)
+		}
+	}
+	os.WriteFile(path, data[:len(data)-2], 0o644)
+	if _, err := OpenStatCache(t.Context(), &StatCacheOptions{Path: path}); !errors.Is(err, ErrCorruptCache) {
+		t.Errorf("open of a truncated cache: %v, want ErrCorruptCache", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, ".statcache-*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+func TestStatCacheConcurrentSave(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cache")
+	for i := range 8 {
+		p := filepath.Join(dir, "d", fmt.Sprint(i))
+		writeFile(t, p, []byte{byte(i)})
+		past(t, p, time.Hour)
+	}
+	c, _ := NewStatCache(&StatCacheOptions{Path: path})
+	h := newHasher(t, &HashOptions{Cache: c})
+	done := make(chan error)
+	for range 4 {
+		go func() {
+			_, err := h.HashDir(t.Context(), filepath.Join(dir, "d"))
+			if err == nil {
+				err = c.Save(t.Context())
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	got, err := OpenStatCache(t.Context(), &StatCacheOptions{Path: path})
+	if err != nil || got.Len() != 8 {
+		t.Errorf("after concurrent saves: %v, %d entries", err, got.Len())
+	}
+}
+
+func TestDefaultStatCachePath(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", "/tmp/xdg")
+	t.Setenv("HOME", "/tmp/home")
+	p, err := DefaultStatCachePath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join("/tmp/xdg", "sextant", "statcache"); p != want {
+		t.Errorf("DefaultStatCachePath() = %s, want %s", p, want)
+	}
+}
+
+func FuzzDecodeStatCache(f *testing.F) {
+	f.Add([]byte{})
+	f.Add(encodeStatCache(map[cacheKey]cacheEntry{{SHA256, "/a/b"}: {size: 3, mtime: 9, inode: 7}, {MD5, "/a/c"}: {size: 1}}))
+	f.Add([]byte("SXSTAT1\n\xff\xff\xff\xff\x0f\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		entries, err := decodeStatCache(data)
+		if err != nil {
+			if !errors.Is(err, ErrCorruptCache) {
+				t.Fatalf("error %v does not match ErrCorruptCache", err)
+			}
+			return
+		}
+		again, err := decodeStatCache(encodeStatCache(entries))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again) != len(entries) {
+			t.Fatalf("round trip lost entries: %d then %d", len(entries), len(again))
+		}
+	})
+}
