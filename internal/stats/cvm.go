@@ -26,46 +26,42 @@ func CramerVonMises(x, y []float64) (CramerVonMisesResult, error) {
 	if len(x) < 2 || len(y) < 2 {
 		return CramerVonMisesResult{}, fmt.Errorf("%w: cramer-von mises needs at least two values per sample, got %d and %d", ErrEmpty, len(x), len(y))
 	}
-	return CramerVonMisesSorted(sortedCopy(x), sortedCopy(y))
+	return cramerVonMises(Counted{Values: sortedCopy(x)}, Counted{Values: sortedCopy(y)})
 }
 
-// CramerVonMisesSorted is CramerVonMises for samples already sorted in
-// ascending order and free of NaN.
-func CramerVonMisesSorted(xs, ys []float64) (CramerVonMisesResult, error) {
-	if len(xs) < 2 || len(ys) < 2 {
-		return CramerVonMisesResult{}, fmt.Errorf("%w: cramer-von mises needs at least two values per sample, got %d and %d", ErrEmpty, len(xs), len(ys))
+// CramerVonMisesCounted is CramerVonMises for sorted samples with
+// multiplicities.
+func CramerVonMisesCounted(x, y Counted) (CramerVonMisesResult, error) {
+	if err := x.check("cramer-von mises", 1); err != nil {
+		return CramerVonMisesResult{}, err
 	}
-	// Sum of squared differences between each value's pooled midrank and
-	// its rank within its own sample, per sample.
-	var ux, uy float64
-	i, j, pos := 0, 0, 0
-	for i < len(xs) || j < len(ys) {
-		var v float64
-		if j >= len(ys) || (i < len(xs) && xs[i] <= ys[j]) {
-			v = xs[i]
-		} else {
-			v = ys[j]
-		}
-		i0, j0 := i, j
-		for i < len(xs) && xs[i] == v {
-			i++
-		}
-		for j < len(ys) && ys[j] == v {
-			j++
-		}
-		t := (i - i0) + (j - j0)
-		mid := float64(pos) + float64(t+1)/2
-		for a := i0; a < i; a++ {
-			d := mid - float64(a+1)
-			ux += d * d
-		}
-		for b := j0; b < j; b++ {
-			d := mid - float64(b+1)
-			uy += d * d
-		}
-		pos += t
+	if err := y.check("cramer-von mises", 2); err != nil {
+		return CramerVonMisesResult{}, err
 	}
-	nx, ny := float64(len(xs)), float64(len(ys))
+	return cramerVonMises(x, y)
+}
+
+func cramerVonMises(x, y Counted) (CramerVonMisesResult, error) {
+	nxi, nyi := x.N(), y.N()
+	if nxi < 2 || nyi < 2 {
+		return CramerVonMisesResult{}, fmt.Errorf("%w: cramer-von mises needs at least two values per sample, got %d and %d", ErrEmpty, nxi, nyi)
+	}
+	// Sum over each sample of the squared differences between a value's
+	// pooled midrank and its rank within its own sample.
+	xs, ys := x.runs(), y.runs()
+	var ux, uy, pos, ax, ay float64
+	for !xs.done() || !ys.done() {
+		v := nextValue(xs, ys)
+		cx := float64(xs.take(v))
+		cy := float64(ys.take(v))
+		mid := pos + (cx+cy+1)/2
+		ux += squaredRankGaps(mid, ax, cx)
+		uy += squaredRankGaps(mid, ay, cy)
+		ax += cx
+		ay += cy
+		pos += cx + cy
+	}
+	nx, ny := float64(nxi), float64(nyi)
 	u := nx*ux + ny*uy
 	k, n := nx*ny, nx+ny
 	t := u/(k*n) - (4*k-1)/(6*n)
@@ -78,6 +74,17 @@ func CramerVonMisesSorted(xs, ys []float64) (CramerVonMisesResult, error) {
 		p = math.Max(0, 1-CramerVonMisesLimitCDF(tn))
 	}
 	return CramerVonMisesResult{Statistic: t, P: p}, nil
+}
+
+// squaredRankGaps returns sum_{s=1..c} (mid - (a+s))^2, the contribution of
+// c tied values whose own ranks are a+1..a+c: c*m^2 + (c^3-c)/12 with m the
+// gap to their mean own rank.
+func squaredRankGaps(mid, a, c float64) float64 {
+	if c == 0 {
+		return 0
+	}
+	m := mid - a - (c+1)/2
+	return c*m*m + (c*c*c-c)/12
 }
 
 // CramerVonMisesLimitCDF returns the limiting distribution function of the

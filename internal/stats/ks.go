@@ -68,10 +68,26 @@ func KolmogorovSmirnovSorted(xs, ys []float64, method KSMethod) (KSResult, error
 	if len(xs) == 0 || len(ys) == 0 {
 		return KSResult{}, fmt.Errorf("%w: kolmogorov-smirnov needs two non-empty samples", ErrEmpty)
 	}
-	n1, n2 := int64(len(xs)), int64(len(ys))
+	return kolmogorovSmirnov(Counted{Values: xs}, Counted{Values: ys}, method)
+}
+
+// KolmogorovSmirnovCounted is KolmogorovSmirnov for sorted samples with
+// multiplicities; the sample sizes are the total counts.
+func KolmogorovSmirnovCounted(x, y Counted, method KSMethod) (KSResult, error) {
+	if err := x.check("kolmogorov-smirnov", 1); err != nil {
+		return KSResult{}, err
+	}
+	if err := y.check("kolmogorov-smirnov", 2); err != nil {
+		return KSResult{}, err
+	}
+	return kolmogorovSmirnov(x, y, method)
+}
+
+func kolmogorovSmirnov(x, y Counted, method KSMethod) (KSResult, error) {
+	n1, n2 := x.N(), y.N()
 	g := gcd(n1, n2)
 	n1g, n2g := n1/g, n2/g
-	h := ksLatticeStatistic(xs, ys, n1g, n2g)
+	h := ksLatticeStatistic(x.runs(), y.runs(), n1g, n2g)
 	lcm := float64(n1g) * float64(n2)
 	d := float64(h) / lcm
 	if method == KSAuto {
@@ -108,18 +124,13 @@ func KolmogorovSmirnovSorted(xs, ys []float64, method KSMethod) (KSResult, error
 // ksLatticeStatistic returns lcm(n1, n2) * D as an integer: the largest
 // |c1*n2g - c2*n1g| over the pooled sample, where c1 and c2 count the values
 // of each sample at or below the point.
-func ksLatticeStatistic(xs, ys []float64, n1g, n2g int64) int64 {
-	var best int64
-	i, j := 0, 0
-	for i < len(xs) && j < len(ys) {
-		v := min(xs[i], ys[j])
-		for i < len(xs) && xs[i] == v {
-			i++
-		}
-		for j < len(ys) && ys[j] == v {
-			j++
-		}
-		diff := int64(i)*n2g - int64(j)*n1g
+func ksLatticeStatistic(xs, ys *runs, n1g, n2g int64) int64 {
+	var best, c1, c2 int64
+	for !xs.done() && !ys.done() {
+		v := nextValue(xs, ys)
+		c1 += xs.take(v)
+		c2 += ys.take(v)
+		diff := c1*n2g - c2*n1g
 		if diff < 0 {
 			diff = -diff
 		}

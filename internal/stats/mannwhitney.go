@@ -31,9 +31,24 @@ func MannWhitneyU(x, y []float64) (MannWhitneyResult, error) {
 	if err := checkSample("mann-whitney", x, y); err != nil {
 		return MannWhitneyResult{}, err
 	}
-	xs, ys := sortedCopy(x), sortedCopy(y)
-	r1, tieTerm := rankSum(xs, ys)
-	n1, n2 := float64(len(xs)), float64(len(ys))
+	return mannWhitney(Counted{Values: sortedCopy(x)}, Counted{Values: sortedCopy(y)}), nil
+}
+
+// MannWhitneyUCounted is MannWhitneyU for sorted samples with
+// multiplicities.
+func MannWhitneyUCounted(x, y Counted) (MannWhitneyResult, error) {
+	if err := x.check("mann-whitney", 1); err != nil {
+		return MannWhitneyResult{}, err
+	}
+	if err := y.check("mann-whitney", 2); err != nil {
+		return MannWhitneyResult{}, err
+	}
+	return mannWhitney(x, y), nil
+}
+
+func mannWhitney(x, y Counted) MannWhitneyResult {
+	r1, tieTerm := rankSum(x.runs(), y.runs())
+	n1, n2 := float64(x.N()), float64(y.N())
 	u1 := r1 - n1*(n1+1)/2
 	u2 := n1*n2 - u1
 	mu := n1 * n2 / 2
@@ -41,7 +56,7 @@ func MannWhitneyU(x, y []float64) (MannWhitneyResult, error) {
 	s := math.Sqrt(n1 * n2 / 12 * ((n + 1) - tieTerm/(n*(n-1))))
 	res := MannWhitneyResult{U: u1, P: 1}
 	if s == 0 || math.IsNaN(s) {
-		return res, nil
+		return res
 	}
 	z := (math.Max(u1, u2) - mu - 0.5) / s
 	res.P = clip01(2 * NormalSF(z))
@@ -51,7 +66,7 @@ func MannWhitneyU(x, y []float64) (MannWhitneyResult, error) {
 	case d < 0:
 		res.Z = (d + 0.5) / s
 	}
-	return res, nil
+	return res
 }
 
 // checkSample rejects empty samples and samples holding NaN.
@@ -76,31 +91,19 @@ func sortedCopy(x []float64) []float64 {
 }
 
 // rankSum walks two sorted samples as one pooled sample and returns the sum
-// of the average ranks of xs and the tie term sum(t^3 - t) over tie groups.
-func rankSum(xs, ys []float64) (r1, tieTerm float64) {
-	i, j, pos := 0, 0, 0
-	for i < len(xs) || j < len(ys) {
-		var v float64
-		if j >= len(ys) || (i < len(xs) && xs[i] <= ys[j]) {
-			v = xs[i]
-		} else {
-			v = ys[j]
-		}
-		cx := 0
-		for i < len(xs) && xs[i] == v {
-			i++
-			cx++
-		}
-		cy := 0
-		for j < len(ys) && ys[j] == v {
-			j++
-			cy++
-		}
-		t := float64(cx + cy)
-		avg := float64(pos) + (t+1)/2
-		r1 += float64(cx) * avg
+// of the average ranks of the first and the tie term sum(t^3 - t) over tie
+// groups.
+func rankSum(xs, ys *runs) (r1, tieTerm float64) {
+	pos := 0.0
+	for !xs.done() || !ys.done() {
+		v := nextValue(xs, ys)
+		cx := float64(xs.take(v))
+		cy := float64(ys.take(v))
+		t := cx + cy
+		avg := pos + (t+1)/2
+		r1 += cx * avg
 		tieTerm += t*t*t - t
-		pos += cx + cy
+		pos += t
 	}
 	return r1, tieTerm
 }
