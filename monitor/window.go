@@ -13,7 +13,7 @@ import (
 // everything under latUnit, then each octave above latUnit is split into
 // latSub buckets of equal width, up to latOctaves octaves (about 73 minutes);
 // longer latencies land in the last bucket. A quantile read from the buckets
-// is within half a bucket, at most 1/16 of the value, of the true one.
+// is within one bucket, at most 1/8 of the value, of the true one.
 const (
 	latUnitShift = 10 // latUnit = 1024ns
 	latSubBits   = 3

@@ -1,0 +1,137 @@
+package monitor_test
+
+import (
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/sextant-ml/sextant/monitor"
+)
+
+func TestWindowCounts(t *testing.T) {
+	clk := newClock()
+	m, _ := newMetrics(t, &monitor.Options{Now: clk.Now, Window: time.Minute, WindowSlots: 12})
+	s := m.Series("fraud", "v2")
+
+	st := m.Window("fraud", "v2")
+	if st.Requests != 0 || !math.IsNaN(st.ErrorRate()) {
+		t.Fatalf("empty window: %d requests, error rate %v; want 0, NaN", st.Requests, st.ErrorRate())
+	}
+	if _, ok := st.Quantile(0.5); ok {
+		t.Fatal("Quantile on an empty window reports ok")
+	}
+	if st := m.Window("unknown", "v0"); st.Requests != 0 || !math.IsNaN(st.ErrorRate()) {
+		t.Fatalf("unknown version: %+v", st)
+	}
+
+	for i := range 10 {
+		s.Observe(monitor.OutcomeOK, time.Duration(i+1)*time.Millisecond)
+	}
+	s.Observe(monitor.OutcomeError, time.Millisecond)
+	s.Observe(monitor.OutcomeError, time.Millisecond)
+	s.Observe(monitor.OutcomeTimeout, time.Second)
+	s.Observe(monitor.OutcomeCanceled, time.Millisecond)
+	s.Observe(monitor.OutcomeRejected, time.Millisecond)
+
+	clk.Advance(30 * time.Second)
+	s.Observe(monitor.OutcomeOK, 2*time.Millisecond)
+
+	st = m.Window("fraud", "v2")
+	if st.Requests != 16 || st.Errors != 3 {
+		t.Fatalf("requests %d errors %d; want 16, 3", st.Requests, st.Errors)
+	}
+	if got, want := st.ErrorRate(), 3.0/16; got != want {
+		t.Errorf("ErrorRate = %v, want %v", got, want)
+	}
+	wantBy := [5]uint64{11, 2, 1, 1, 1}
+	for o, want := range wantBy {
+		if got := st.ByOutcome[o]; got != want {
+			t.Errorf("ByOutcome[%v] = %d, want %d", monitor.Outcome(o), got, want)
+		}
+	}
+	// 55ms + 2ms + 1s + 1ms + 1ms + 2ms = 1.061s over 16.
+	if want := 1061 * time.Millisecond / 16; st.Mean != want {
+		t.Errorf("Mean = %v, want %v", st.Mean, want)
+	}
+	if len(st.Latencies) != 16 {
+		t.Errorf("%d sampled latencies, want all 16", len(st.Latencies))
+	}
+	if st.Span < 55*time.Second || st.Span > time.Minute {
+		t.Errorf("Span = %v, want within one slot of 1m", st.Span)
+	}
+
+	// 31s later the first batch (61s old) has left the window.
+	clk.Advance(31 * time.Second)
+	st = m.Window("fraud", "v2")
+	if st.Requests != 1 || st.Errors != 0 || st.ByOutcome[monitor.OutcomeOK] != 1 {
+		t.Fatalf("after the first batch expired: %+v", st)
+	}
+	if !slices.Equal(st.Latencies, []time.Duration{2 * time.Millisecond}) {
+		t.Errorf("Latencies = %v", st.Latencies)
+	}
+
+	// Much later, slots are reused and old counts never leak in.
+	clk.Advance(10 * time.Minute)
+	s.Observe(monitor.OutcomeError, time.Millisecond)
+	st = m.Window("fraud", "v2")
+	if st.Requests != 1 || st.Errors != 1 {
+		t.Fatalf("after reuse: %d requests %d errors, want 1, 1", st.Requests, st.Errors)
+	}
+}
+
+func TestWindowQuantiles(t *testing.T) {
+	clk := newClock()
+	m, _ := newMetrics(t, &monitor.Options{Now: clk.Now, WindowSample: 16})
+	s := m.Series("m", "1")
+	// 2,000 latencies spread log-uniformly from 100µs to 10s.
+	var all []time.Duration
+	for i := range 2000 {
+		d := time.Duration(100e3 * math.Pow(1e5, float64(i)/1999))
+		all = append(all, d)
+		s.Observe(monitor.OutcomeOK, d)
+	}
+	slices.Sort(all)
+	st := s.Window()
+	for _, q := range []float64{0.01, 0.5, 0.9, 0.99, 1} {
+		got, ok := st.Quantile(q)
+		if !ok {
+			t.Fatalf("Quantile(%v) not ok", q)
+		}
+		want := all[max(0, int(math.Ceil(q*float64(len(all))))-1)]
+		if rel := math.Abs(float64(got-want)) / float64(want); rel > 1.0/8 {
+			t.Errorf("Quantile(%v) = %v, exact %v: off by %.1f%%", q, got, want, 100*rel)
+		}
+	}
+	for _, q := range []float64{-0.1, 1.1, math.NaN()} {
+		if _, ok := st.Quantile(q); ok {
+			t.Errorf("Quantile(%v) reports ok", q)
+		}
+	}
+	// All in one slot: the sample is capped at WindowSample, and every
+	// sampled value is one that was recorded.
+	if len(st.Latencies) != 16 {
+		t.Fatalf("%d sampled latencies, want 16", len(st.Latencies))
+	}
+	for _, d := range st.Latencies {
+		if _, found := slices.BinarySearch(all, d); !found {
+			t.Errorf("sampled latency %v was never recorded", d)
+		}
+	}
+}
+
+func TestWindowLongLatencies(t *testing.T) {
+	clk := newClock()
+	m, _ := newMetrics(t, &monitor.Options{Now: clk.Now})
+	s := m.Series("m", "1")
+	s.Observe(monitor.OutcomeOK, 0)
+	s.Observe(monitor.OutcomeOK, 500*time.Nanosecond)
+	s.Observe(monitor.OutcomeOK, 100*time.Hour) // beyond the last bucket
+	st := s.Window()
+	if got, _ := st.Quantile(0.1); got > time.Microsecond {
+		t.Errorf("Quantile(0.1) = %v, want under 1µs", got)
+	}
+	if got, _ := st.Quantile(1); got < time.Hour {
+		t.Errorf("Quantile(1) = %v, want the overflow bucket (over an hour)", got)
+	}
+}
