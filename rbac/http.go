@@ -1,0 +1,178 @@
+package rbac
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+)
+
+// ErrNoCredentials is returned by an Authenticator when the request
+// carries no credentials of its kind, so the next one may try.
+var ErrNoCredentials = errors.New("rbac: no credentials")
+
+// Authenticator finds who sent an HTTP request.
+type Authenticator interface {
+	// Authenticate returns the subject of r; ErrNoCredentials when r has
+	// none of the credentials it reads; any other error when they are
+	// present but not acceptable.
+	Authenticate(r *http.Request) (Subject, error)
+}
+
+// ClientCert authenticates by a client certificate the TLS handshake has
+// verified (tls.Config.ClientAuth set to VerifyClientCertIfGiven or
+// RequireAndVerifyClientCert, with ClientCAs). An unverified certificate is
+// refused.
+type ClientCert struct {
+	// Subject maps the verified leaf certificate to a subject. Default: a
+	// User named by the common name, in the groups named by the
+	// organizations, as Kubernetes does.
+	Subject func(cert *x509.Certificate) (Subject, error)
+}
+
+// Authenticate implements Authenticator.
+func (c ClientCert) Authenticate(r *http.Request) (Subject, error) {
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		return Subject{}, ErrNoCredentials
+	}
+	if len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+		return Subject{}, errors.New("rbac: client certificate not verified")
+	}
+	leaf := r.TLS.VerifiedChains[0][0]
+	if c.Subject != nil {
+		return c.Subject(leaf)
+	}
+	if leaf.Subject.CommonName == "" {
+		return Subject{}, errors.New("rbac: client certificate without a common name")
+	}
+	return Subject{Kind: User, Name: leaf.Subject.CommonName, Groups: leaf.Subject.Organization}, nil
+}
+
+// BearerToken authenticates by an "Authorization: Bearer <token>" header,
+// checked by a verifier the user supplies (an OIDC library, a token
+// table).
+type BearerToken struct {
+	// Verify returns the subject a token stands for, or an error when the
+	// token is not acceptable. Required.
+	Verify func(ctx context.Context, token string) (Subject, error)
+}
+
+// Authenticate implements Authenticator.
+func (b BearerToken) Authenticate(r *http.Request) (Subject, error) {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
+		return Subject{}, ErrNoCredentials
+	}
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return Subject{}, errors.New("rbac: empty bearer token")
+	}
+	if b.Verify == nil {
+		return Subject{}, errors.New("rbac: no bearer token verifier")
+	}
+	return b.Verify(r.Context(), token)
+}
+
+// Checker is what the middleware asks: *Authorizer, or any implementation
+// of the same contract.
+type Checker interface {
+	Authorize(ctx context.Context, verb, resource, name string) error
+}
+
+// Request is the authorization request an HTTP request stands for.
+type Request struct {
+	Verb     string
+	Resource string
+	Name     string
+	// Scope, when set, is put in the context with WithScope.
+	Scope string
+}
+
+// MiddlewareOptions configure Middleware.
+type MiddlewareOptions struct {
+	// Authenticators are tried in order; the first that finds credentials
+	// decides. Required: with none, every request gets 401.
+	Authenticators []Authenticator
+	// Resolve maps an HTTP request to what it asks for. When it returns
+	// false the request is denied (403). Default (nil): authenticate only,
+	// and leave authorization to the handlers, which find the subject with
+	// SubjectFrom.
+	Resolve func(r *http.Request) (Request, bool)
+	// Logger receives why requests were refused; clients never see it.
+	// Default: discard.
+	Logger *slog.Logger
+}
+
+// Middleware authenticates each request, puts its subject in the context
+// (WithSubject), and, when opts.Resolve is set, asks authz. A request
+// without acceptable credentials gets 401, a denied one 403, and an
+// authorizer failure 500; the body is only the status text.
+func Middleware(authz Checker, opts *MiddlewareOptions) func(http.Handler) http.Handler {
+	if opts == nil {
+		opts = &MiddlewareOptions{}
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	refuse := func(w http.ResponseWriter, r *http.Request, code int, why error) {
+		log.LogAttrs(r.Context(), slog.LevelInfo, "rbac: request refused",
+			slog.Int("status", code), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Any("error", why))
+		http.Error(w, http.StatusText(code), code)
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, err := authenticate(r, opts.Authenticators)
+			if err != nil {
+				refuse(w, r, http.StatusUnauthorized, err)
+				return
+			}
+			ctx := WithSubject(r.Context(), s)
+			if opts.Resolve != nil {
+				req, ok := opts.Resolve(r)
+				if !ok {
+					refuse(w, r, http.StatusForbidden, errors.New("rbac: request not mapped to a permission"))
+					return
+				}
+				if req.Scope != "" {
+					ctx = WithScope(ctx, req.Scope)
+				}
+				switch err := authz.Authorize(ctx, req.Verb, req.Resource, req.Name); {
+				case err == nil:
+				case errors.Is(err, ErrNoSubject):
+					refuse(w, r, http.StatusUnauthorized, err)
+					return
+				case errors.Is(err, ErrDenied):
+					refuse(w, r, http.StatusForbidden, err)
+					return
+				default:
+					refuse(w, r, http.StatusInternalServerError, err)
+					return
+				}
+			}
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+func authenticate(r *http.Request, authns []Authenticator) (Subject, error) {
+	for _, a := range authns {
+		s, err := a.Authenticate(r)
+		if errors.Is(err, ErrNoCredentials) {
+			continue
+		}
+		if err != nil {
+			return Subject{}, err
+		}
+		if s.Name == "" {
+			return Subject{}, fmt.Errorf("rbac: %T returned a subject without a name", a)
+		}
+		return s, nil
+	}
+	return Subject{}, ErrNoCredentials
+}
