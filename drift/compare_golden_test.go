@@ -1,0 +1,79 @@
+package drift
+
+import "testing"
+
+// TestCompareMatchesGolden runs every golden case through the public
+// comparison path (profile, then Compare with each method) rather than the
+// primitives, so binning, sampling and counting are checked end to end.
+func TestCompareMatchesGolden(t *testing.T) {
+	for _, file := range []string{"testdata/drift_scipy.json", "testdata/drift_scipy_more.json"} {
+		g := loadGolden(t, file)
+		for _, gc := range g.Cases {
+			t.Run(file[9:]+"/"+gc.Kind+"/seed="+itoa(gc.Seed), func(t *testing.T) {
+				c := &checker{t: t}
+				if gc.Kind == "numeric" {
+					ref := Data{Numeric: map[string][]float64{"x": gc.Reference}}
+					cur := Data{Numeric: map[string][]float64{"x": gc.Current}}
+					want := map[Method]goldenNumber{
+						MethodKS:             gc.KS.PValueAuto,
+						MethodWasserstein:    gc.WassersteinNormed,
+						MethodWassersteinRaw: gc.Wasserstein,
+						MethodCramerVonMises: gc.CramerVonMises.PValueAsymp,
+						MethodMannWhitney:    gc.MannWhitney.PValue,
+						MethodPSI:            gc.Binned.PSI,
+						MethodKL:             gc.Binned.KLCurRef,
+						MethodJensenShannon:  gc.Binned.JensenShannon,
+						MethodHellinger:      gc.Binned.Hellinger,
+						MethodLInfinity:      gc.Binned.LInfinity,
+					}
+					for m, w := range want {
+						c.check(string(m), compareScore(t, ref, cur, m), w)
+					}
+					return
+				}
+				ref, cur := expandCategories(gc.Categories, gc.ReferenceCounts), expandCategories(gc.Categories, gc.CurrentCounts)
+				want := map[Method]goldenNumber{
+					MethodChiSquare:     gc.Chi2Contingency.PValue,
+					MethodPSI:           gc.PSI,
+					MethodJensenShannon: gc.JensenShannon,
+					MethodHellinger:     gc.Hellinger,
+					MethodLInfinity:     gc.LInfinity,
+				}
+				if gc.Chi2GoodnessOfFit != nil {
+					want[MethodChiSquareGOF] = gc.Chi2GoodnessOfFit.PValue
+				}
+				if gc.ZTestC0 != nil {
+					want[MethodZ] = gc.ZTestC0.PValue
+				}
+				for m, w := range want {
+					c.check(string(m), compareScore(t, ref, cur, m), w)
+				}
+			})
+		}
+	}
+}
+
+func compareScore(t *testing.T, ref, cur Data, m Method) float64 {
+	t.Helper()
+	opts := &CompareOptions{Columns: map[string]ColumnOptions{"x": {Method: m}}}
+	r, err := Compare(ref, cur, opts)
+	if err != nil {
+		t.Fatalf("%s: %v", m, err)
+	}
+	if r.Columns[0].Method != m {
+		t.Fatalf("method = %s, want %s", r.Columns[0].Method, m)
+	}
+	return r.Columns[0].Score
+}
+
+// expandCategories turns category counts into a column of labels. Labels
+// sort in the golden file's order (c0 < c1 < ... < c8).
+func expandCategories(cats []string, counts []float64) Data {
+	var col []string
+	for i, n := range counts {
+		for range int(n) {
+			col = append(col, cats[i])
+		}
+	}
+	return Data{Categorical: map[string][]string{"x": col}}
+}

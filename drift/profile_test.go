@@ -1,0 +1,319 @@
+package drift
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func normalSample(rng *rand.Rand, n int, mean, sd float64) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = mean + sd*rng.NormFloat64()
+	}
+	return x
+}
+
+func categorySample(rng *rand.Rand, n int, cats []string, weights []float64) []string {
+	out := make([]string, n)
+	total := 0.0
+	for _, w := range weights {
+		total += w
+	}
+	for i := range out {
+		u := rng.Float64() * total
+		k := 0
+		for k < len(weights)-1 && u >= weights[k] {
+			u -= weights[k]
+			k++
+		}
+		out[i] = cats[k]
+	}
+	return out
+}
+
+// shardedData returns a table and a split of it into two shards.
+func shardedData(seed uint64, n int) (whole, a, b Data) {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	x := normalSample(rng, n, 3, 2)
+	x[5], x[17] = math.NaN(), math.Inf(1)
+	ints := make([]float64, n) // heavy ties
+	for i := range ints {
+		ints[i] = float64(rng.IntN(40))
+	}
+	cats := categorySample(rng, n, []string{"red", "green", "blue", ""}, []float64{5, 3, 1, 0.2})
+	cut := n / 3
+	whole = Data{Numeric: map[string][]float64{"x": x, "ints": ints}, Categorical: map[string][]string{"color": cats}}
+	a = Data{Numeric: map[string][]float64{"x": x[:cut], "ints": ints[:cut]}, Categorical: map[string][]string{"color": cats[:cut]}}
+	b = Data{Numeric: map[string][]float64{"x": x[cut:], "ints": ints[cut:]}, Categorical: map[string][]string{"color": cats[cut:]}}
+	return whole, a, b
+}
+
+// momentsApprox compares floating-point moments up to rounding; every
+// other field must match exactly.
+var momentsApprox = cmp.Options{
+	cmpopts.EquateApprox(1e-12, 1e-12),
+}
+
+func TestMergeEqualsProfileOfUnion(t *testing.T) {
+	tests := []struct {
+		name       string
+		n          int
+		sampleSize int
+	}{
+		{"sample holds everything", 3000, 0},
+		{"sample bounded", 3000, 500},
+		{"tiny sample", 400, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			whole, a, b := shardedData(uint64(tc.n+tc.sampleSize), tc.n)
+			pa, err := Fit(a, &FitOptions{SampleSize: tc.sampleSize, Seed: 42})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The second shard reuses the first shard's edges, the
+			// documented way for shards to agree on bins.
+			shared := &FitOptions{SampleSize: tc.sampleSize, Seed: 42, Edges: pa.Edges()}
+			pb, err := Fit(b, shared)
+			if err != nil {
+				t.Fatal(err)
+			}
+			merged, err := Merge(pa, pb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Fit(whole, shared)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, merged, momentsApprox); diff != "" {
+				t.Errorf("merge differs from the profile of the union (-want +got):\n%s", diff)
+			}
+			// Merging is order-independent.
+			rev, err := Merge(pb, pa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(merged, rev, momentsApprox); diff != "" {
+				t.Errorf("Merge(b, a) != Merge(a, b) (-want +got):\n%s", diff)
+			}
+			x, _ := merged.Column("x")
+			if tc.sampleSize > 0 && len(x.Numeric.Values) > tc.sampleSize {
+				t.Errorf("sample has %d values, bound %d", len(x.Numeric.Values), tc.sampleSize)
+			}
+			if got, wantC := x.Numeric.Complete, tc.sampleSize == 0; got != wantC {
+				t.Errorf("complete = %v, want %v", got, wantC)
+			}
+		})
+	}
+}
+
+func TestMergeLeavesInputsAlone(t *testing.T) {
+	_, a, b := shardedData(1, 600)
+	pa, _ := Fit(a, nil)
+	pb, _ := Fit(b, &FitOptions{Edges: pa.Edges()})
+	before, _ := json.Marshal(pa)
+	if _, err := Merge(pa, pb); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := json.Marshal(pa)
+	if string(before) != string(after) {
+		t.Error("Merge modified its first argument")
+	}
+}
+
+func TestMergeRejectsIncompatible(t *testing.T) {
+	_, a, b := shardedData(2, 600)
+	pa, _ := Fit(a, nil)
+	tests := []struct {
+		name string
+		opts *FitOptions
+		data Data
+	}{
+		{"own edges", nil, b},
+		{"other seed", &FitOptions{Seed: 9, Edges: pa.Edges()}, b},
+		{"other bins", &FitOptions{Bins: 5, Edges: pa.Edges()}, b},
+		{"other columns", nil, Data{Numeric: map[string][]float64{"x": {1, 2, 3}}}},
+		{"other kind", nil, Data{Numeric: map[string][]float64{"x": {1}, "ints": {1}}, Categorical: map[string][]string{"color2": {"a"}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pb, err := Fit(tc.data, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Merge(pa, pb); !errors.Is(err, ErrIncompatible) {
+				t.Fatalf("err = %v, want ErrIncompatible", err)
+			}
+		})
+	}
+	if _, err := Merge(); !errors.Is(err, ErrEmpty) {
+		t.Errorf("Merge() err = %v", err)
+	}
+}
+
+func TestProfileJSONRoundTrip(t *testing.T) {
+	whole, _, _ := shardedData(3, 800)
+	p, err := Fit(whole, &FitOptions{SampleSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p, q); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	b2, _ := json.Marshal(q)
+	if string(b) != string(b2) {
+		t.Error("encoding is not stable across a round trip")
+	}
+	// Comparing against the decoded profile gives the same report.
+	cur := Data{Numeric: map[string][]float64{"x": {1, 2, 3, 4, 5, 9}, "ints": {1, 2, 3}}, Categorical: map[string][]string{"color": {"red", "blue"}}}
+	r1, err := p.Compare(cur, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := q.Compare(cur, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r1, r2); diff != "" {
+		t.Errorf("reports differ (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseRejectsCorruptProfiles(t *testing.T) {
+	p, err := Fit(Data{Numeric: map[string][]float64{"x": {1, 2, 3, 4}}, Categorical: map[string][]string{"c": {"a", "b"}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, _ := json.Marshal(p)
+	if _, err := Parse(good); err != nil {
+		t.Fatalf("good profile rejected: %v", err)
+	}
+	tests := []struct{ name, from, to string }{
+		{"not json", `{"version"`, `{"version`},
+		{"version", `"version":1`, `"version":2`},
+		{"bins", `"bins":10`, `"bins":1`},
+		{"unsorted edges", `"edges":[1.3,1.6`, `"edges":[1.6,1.3`},
+		{"bin counts", `"bin_counts":[1,0,0,1,0,0,1,0,0,1]`, `"bin_counts":[1,0,0,1,0,0,1,0,0,2]`},
+		{"sample counts", `"counts":[1,1,1,1]`, `"counts":[1,1,1,-1]`},
+		{"category count", `"a":1`, `"a":0`},
+		{"rows", `"rows":2`, `"rows":3`},
+		{"kind", `"kind":"categorical"`, `"kind":"numeric"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := string(good)
+			if !strings.Contains(s, tc.from) {
+				t.Fatalf("fixture %q not in %s", tc.from, s)
+			}
+			_, err := Parse([]byte(strings.Replace(s, tc.from, tc.to, 1)))
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("err = %v, want ErrCorrupt", err)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	p, _ := Fit(Data{Numeric: map[string][]float64{"x": {1, 2, 2, 3, 4, 8}}, Categorical: map[string][]string{"c": {"a", "b", "b"}}}, nil)
+	good, _ := json.Marshal(p)
+	f.Add(good)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"version":1,"bins":10,"sample_size":5,"columns":[{"name":"x","kind":"numeric","rows":1,"numeric":{"count":1,"edges":[],"bin_counts":[1],"values":[0],"counts":[1],"complete":true}}]}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := Parse(b)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		// A profile that parses must be usable: re-encode, merge with
+		// itself and compare a batch without panicking.
+		again, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Parse(again); err != nil {
+			t.Fatalf("re-encoded profile rejected: %v", err)
+		}
+		if _, err := Merge(p, p); err != nil {
+			t.Fatalf("self-merge: %v", err)
+		}
+		cur := Data{Numeric: map[string][]float64{}, Categorical: map[string][]string{}}
+		for _, c := range p.Columns {
+			if c.Kind == Numeric {
+				cur.Numeric[c.Name] = []float64{0, 1, 2}
+			} else {
+				cur.Categorical[c.Name] = []string{"a", "zz"}
+			}
+		}
+		_, _ = p.Compare(cur, nil)
+	})
+}
+
+func TestFitErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		data Data
+		opts *FitOptions
+		want error
+	}{
+		{"no columns", Data{}, nil, ErrEmpty},
+		{"all nan", Data{Numeric: map[string][]float64{"x": {math.NaN(), math.Inf(-1)}}}, nil, ErrEmpty},
+		{"no rows", Data{Numeric: map[string][]float64{"x": {}}}, nil, ErrEmpty},
+		{"all missing", Data{Categorical: map[string][]string{"c": {"", ""}}}, nil, ErrEmpty},
+		{"both kinds", Data{Numeric: map[string][]float64{"x": {1}}, Categorical: map[string][]string{"x": {"a"}}}, nil, ErrInvalid},
+		{"one bin", Data{Numeric: map[string][]float64{"x": {1}}}, &FitOptions{Bins: 1}, ErrInvalid},
+		{"bad edges", Data{Numeric: map[string][]float64{"x": {1}}}, &FitOptions{Edges: map[string][]float64{"x": {2, 1}}}, ErrInvalid},
+		{"edges for unknown", Data{Numeric: map[string][]float64{"x": {1}}}, &FitOptions{Edges: map[string][]float64{"y": {1}}}, ErrUnknownColumn},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Fit(tc.data, tc.opts); !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestFitCountsDroppedValues(t *testing.T) {
+	p, err := Fit(Data{
+		Numeric:     map[string][]float64{"x": {1, math.NaN(), 2, math.Inf(1), math.Inf(-1), 3, -0.0, 0}},
+		Categorical: map[string][]string{"c": {"a", "", "b", "a"}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := p.Column("x")
+	if x.Rows != 8 || x.NaN != 1 || x.Inf != 2 || x.Numeric.Count != 5 {
+		t.Errorf("x counts: rows %d nan %d inf %d count %d", x.Rows, x.NaN, x.Inf, x.Numeric.Count)
+	}
+	if !slices.Equal(x.Numeric.Values, []float64{0, 1, 2, 3}) || !slices.Equal(x.Numeric.Counts, []int64{2, 1, 1, 1}) {
+		t.Errorf("sample = %v %v; -0 and 0 are one value", x.Numeric.Values, x.Numeric.Counts)
+	}
+	c, _ := p.Column("c")
+	if c.Rows != 4 || c.NaN != 1 || c.Categorical.Counts["a"] != 2 || c.Categorical.Counts["b"] != 1 {
+		t.Errorf("c = %+v %+v", c, c.Categorical)
+	}
+	if _, err := p.Column("nope"); !errors.Is(err, ErrUnknownColumn) {
+		t.Errorf("Column(nope) err = %v", err)
+	}
+}
