@@ -1,0 +1,338 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sextant-ml/sextant/internal/stats"
+)
+
+func nan() float64 { return math.NaN() }
+
+// Outcome is the verdict of one check, one measurement or one analysis.
+// The zero value is Inconclusive, so nothing passes by default.
+type Outcome int
+
+const (
+	// Inconclusive: not enough evidence either way (no data, too few
+	// samples). Never treated as a pass.
+	Inconclusive Outcome = iota
+	// Pass: the evidence says the canary is good.
+	Pass
+	// Fail: the evidence says the canary is bad.
+	Fail
+	// Error: the check could not measure (a query failed).
+	Error
+)
+
+var outcomeNames = [...]string{"inconclusive", "pass", "fail", "error"}
+
+func (o Outcome) String() string {
+	if o >= 0 && int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return fmt.Sprintf("outcome(%d)", int(o))
+}
+
+// MarshalText encodes the outcome by name.
+func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// UnmarshalText decodes a name written by MarshalText.
+func (o *Outcome) UnmarshalText(b []byte) error {
+	i := slices.Index(outcomeNames[:], string(b))
+	if i < 0 {
+		return fmt.Errorf("%w: outcome %q", ErrInvalid, b)
+	}
+	*o = Outcome(i)
+	return nil
+}
+
+// Env is what a check measures: the canary against the stable version
+// of a model, over the window [From, To).
+type Env struct {
+	Model, Stable, Canary string
+	From, To              time.Time
+	// Source gives in-process observations; nil when the rollout has none.
+	Source Source
+}
+
+// Measurement is the result of one check.
+type Measurement struct {
+	Check   string  `json:"check"`
+	Outcome Outcome `json:"outcome"`
+	// Value is the measured quantity (an error rate, a latency in
+	// seconds, a p-value, a query result); NaN when none.
+	Value  float64 `json:"value"`
+	Reason string  `json:"reason"`
+}
+
+// Check measures one aspect of a canary.
+type Check interface {
+	Name() string
+	Measure(ctx context.Context, env Env) Measurement
+}
+
+// CheckFunc makes a Check of a name and a function.
+func CheckFunc(name string, f func(ctx context.Context, env Env) Measurement) Check {
+	return funcCheck{name, f}
+}
+
+type funcCheck struct {
+	name string
+	f    func(context.Context, Env) Measurement
+}
+
+func (c funcCheck) Name() string { return c.name }
+func (c funcCheck) Measure(ctx context.Context, env Env) Measurement {
+	m := c.f(ctx, env)
+	m.Check = c.name
+	return m
+}
+
+func observe(ctx context.Context, env Env, version string) (Observations, *Measurement) {
+	if env.Source == nil {
+		return Observations{}, &Measurement{Outcome: Error, Value: nan(), Reason: "no observation source configured"}
+	}
+	o, err := env.Source.Observations(ctx, version, env.From, env.To)
+	if err != nil {
+		return o, &Measurement{Outcome: Error, Value: nan(), Reason: fmt.Sprintf("reading observations of %s: %v", version, err)}
+	}
+	return o, nil
+}
+
+// ErrorRate fails when the canary's error rate exceeds Max.
+type ErrorRate struct {
+	// Max is the highest acceptable error rate, in [0, 1].
+	Max float64
+	// MinSamples is the fewest requests to judge on; fewer is
+	// Inconclusive. Values below 1 mean 1.
+	MinSamples int64
+}
+
+// Name returns "error-rate".
+func (ErrorRate) Name() string { return "error-rate" }
+
+// Measure reads the canary's requests in the window.
+func (c ErrorRate) Measure(ctx context.Context, env Env) Measurement {
+	o, bad := observe(ctx, env, env.Canary)
+	if bad != nil {
+		bad.Check = c.Name()
+		return *bad
+	}
+	m := Measurement{Check: c.Name(), Value: o.ErrorRate()}
+	switch {
+	case o.Total < max(c.MinSamples, 1):
+		m.Reason = fmt.Sprintf("%d requests, fewer than %d", o.Total, max(c.MinSamples, 1))
+	case m.Value > c.Max:
+		m.Outcome, m.Reason = Fail, fmt.Sprintf("error rate %.4g above %.4g (%d of %d)", m.Value, c.Max, o.Errors, o.Total)
+	default:
+		m.Outcome, m.Reason = Pass, fmt.Sprintf("error rate %.4g within %.4g (%d of %d)", m.Value, c.Max, o.Errors, o.Total)
+	}
+	return m
+}
+
+// LatencyQuantile fails when a quantile of the canary's latency of
+// successful requests exceeds Max.
+type LatencyQuantile struct {
+	// Quantile in (0, 1), for example 0.99.
+	Quantile float64
+	Max      time.Duration
+	// MinSamples is the fewest successful requests to judge on; fewer is
+	// Inconclusive. Values below 1 mean 1.
+	MinSamples int
+}
+
+// Name returns for example "latency-p99".
+func (c LatencyQuantile) Name() string {
+	return "latency-p" + strings.TrimPrefix(fmt.Sprintf("%g", c.Quantile*100), "0.")
+}
+
+// Measure reads the canary's requests in the window.
+func (c LatencyQuantile) Measure(ctx context.Context, env Env) Measurement {
+	if !(c.Quantile > 0 && c.Quantile < 1) {
+		return Measurement{Check: c.Name(), Outcome: Error, Value: nan(), Reason: fmt.Sprintf("quantile %v not in (0, 1)", c.Quantile)}
+	}
+	o, bad := observe(ctx, env, env.Canary)
+	if bad != nil {
+		bad.Check = c.Name()
+		return *bad
+	}
+	m := Measurement{Check: c.Name(), Value: nan()}
+	if len(o.Latencies) < max(c.MinSamples, 1) {
+		m.Reason = fmt.Sprintf("%d successful requests, fewer than %d", len(o.Latencies), max(c.MinSamples, 1))
+		return m
+	}
+	m.Value = quantile(o.Latencies, c.Quantile)
+	limit := c.Max.Seconds()
+	if m.Value > limit {
+		m.Outcome, m.Reason = Fail, fmt.Sprintf("p%g latency %s above %s", c.Quantile*100, seconds(m.Value), c.Max)
+	} else {
+		m.Outcome, m.Reason = Pass, fmt.Sprintf("p%g latency %s within %s", c.Quantile*100, seconds(m.Value), c.Max)
+	}
+	return m
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// quantile is the linearly interpolated sample quantile (NumPy's default).
+func quantile(xs []float64, q float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	pos := q * float64(len(s)-1)
+	i := int(pos)
+	if i+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[i] + (pos-float64(i))*(s[i+1]-s[i])
+}
+
+// Judge compares the canary with the stable version over the same
+// window, as Kayenta does: latency by a two-sided Mann-Whitney U test,
+// errors by a two-proportion z-test. A difference fails only when it is
+// both significant and larger than the tolerance, so a statistically
+// detectable but harmless change passes.
+type Judge struct {
+	// Alpha is the significance level. Default 0.05.
+	Alpha float64
+	// LatencyTolerance is the relative increase of the canary's mean
+	// latency over the baseline's that is acceptable. Default 0.1 (10 %).
+	LatencyTolerance float64
+	// ErrorTolerance is the absolute increase of the canary's error rate
+	// over the baseline's that is acceptable. Default 0.01.
+	ErrorTolerance float64
+	// MinSamples is the fewest requests on each side to judge on; fewer
+	// is Inconclusive. Default 30.
+	MinSamples int
+}
+
+// Name returns "judge".
+func (Judge) Name() string { return "judge" }
+
+func (j Judge) withDefaults() Judge {
+	if j.Alpha <= 0 {
+		j.Alpha = 0.05
+	}
+	if j.LatencyTolerance <= 0 {
+		j.LatencyTolerance = 0.1
+	}
+	if j.ErrorTolerance <= 0 {
+		j.ErrorTolerance = 0.01
+	}
+	if j.MinSamples <= 0 {
+		j.MinSamples = 30
+	}
+	return j
+}
+
+// Measure compares canary and stable in the window. Value is the
+// smaller of the two p-values.
+func (j Judge) Measure(ctx context.Context, env Env) Measurement {
+	j = j.withDefaults()
+	m := Measurement{Check: j.Name(), Value: nan()}
+	canary, bad := observe(ctx, env, env.Canary)
+	if bad == nil {
+		var base Observations
+		base, bad = observe(ctx, env, env.Stable)
+		if bad == nil {
+			return j.compare(canary, base)
+		}
+	}
+	bad.Check = m.Check
+	return *bad
+}
+
+func (j Judge) compare(canary, base Observations) Measurement {
+	m := Measurement{Check: j.Name(), Value: nan()}
+	n := int64(j.MinSamples)
+	if canary.Total < n || base.Total < n {
+		m.Reason = fmt.Sprintf("canary %d and baseline %d requests, fewer than %d on a side", canary.Total, base.Total, n)
+		return m
+	}
+	_, pErr, err := stats.TwoProportionZ(canary.Errors, canary.Total, base.Errors, base.Total)
+	if err != nil {
+		m.Outcome, m.Reason = Error, err.Error()
+		return m
+	}
+	cr, br := canary.ErrorRate(), base.ErrorRate()
+	var reasons []string
+	m.Outcome, m.Value = Pass, pErr
+	if pErr < j.Alpha && cr-br > j.ErrorTolerance {
+		m.Outcome = Fail
+		reasons = append(reasons, fmt.Sprintf("error rate %.4g above baseline %.4g beyond tolerance (p=%.3g)", cr, br, pErr))
+	} else {
+		reasons = append(reasons, fmt.Sprintf("error rate %.4g vs baseline %.4g ok (p=%.3g)", cr, br, pErr))
+	}
+	if len(canary.Latencies) < j.MinSamples || len(base.Latencies) < j.MinSamples {
+		if m.Outcome == Pass {
+			m.Outcome = Inconclusive
+		}
+		reasons = append(reasons, fmt.Sprintf("latency: %d and %d successful requests, fewer than %d on a side", len(canary.Latencies), len(base.Latencies), j.MinSamples))
+		m.Reason = strings.Join(reasons, "; ")
+		return m
+	}
+	mw, err := stats.MannWhitneyU(canary.Latencies, base.Latencies)
+	if err != nil {
+		m.Outcome, m.Reason = Error, err.Error()
+		return m
+	}
+	m.Value = min(m.Value, mw.P)
+	ratio := mean(canary.Latencies) / mean(base.Latencies)
+	if mw.P < j.Alpha && mw.Z > 0 && ratio > 1+j.LatencyTolerance {
+		m.Outcome = Fail
+		reasons = append(reasons, fmt.Sprintf("latency %.3gx baseline beyond tolerance (p=%.3g)", ratio, mw.P))
+	} else {
+		reasons = append(reasons, fmt.Sprintf("latency %.3gx baseline ok (p=%.3g)", ratio, mw.P))
+	}
+	m.Reason = strings.Join(reasons, "; ")
+	return m
+}
+
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// measure runs every check and combines them: any Fail fails the
+// measurement, else any Error errs, else any Inconclusive makes it
+// inconclusive; it passes only when every check passes.
+func measure(ctx context.Context, checks []Check, env Env) (Outcome, []Measurement) {
+	ms := make([]Measurement, len(checks))
+	worst := Pass
+	for i, c := range checks {
+		ms[i] = c.Measure(ctx, env)
+		if ms[i].Check == "" {
+			ms[i].Check = c.Name()
+		}
+		if severity(ms[i].Outcome) > severity(worst) {
+			worst = ms[i].Outcome
+			if severity(worst) == 2 {
+				worst = Error
+			}
+		}
+	}
+	if len(checks) == 0 {
+		worst = Inconclusive
+	}
+	return worst, ms
+}
+
+// severity orders outcomes for combining; an unknown outcome counts as
+// an error, never as a pass.
+func severity(o Outcome) int {
+	switch o {
+	case Pass:
+		return 0
+	case Inconclusive:
+		return 1
+	case Fail:
+		return 3
+	}
+	return 2
+}

@@ -1,0 +1,575 @@
+package deploy_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"gocloud.dev/blob/memblob"
+
+	"github.com/sextant-ml/sextant/deploy"
+)
+
+// rig is a router over a stable and a canary fake predictor, with an
+// in-process window, a store on a memory bucket, and recorders for
+// events, alias moves and metrics.
+type rig struct {
+	router         *deploy.Router[int, string]
+	stable, canary *fake
+	window         *deploy.Window
+	store          *deploy.BlobStore
+	aliases        *aliasRecorder
+	metrics        *metricsRecorder
+
+	mu     sync.Mutex
+	events []deploy.Event
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	bucket := memblob.OpenBucket(nil)
+	t.Cleanup(func() { bucket.Close() })
+	store, err := deploy.NewBlobStore(bucket, "rollouts/churn.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &rig{window: deploy.NewWindow(0), store: store, aliases: &aliasRecorder{}, metrics: &metricsRecorder{weights: map[string]float64{}}}
+	g.reset(t)
+	return g
+}
+
+// reset makes a new router and predictors, as a restarted process would.
+func (g *rig) reset(t *testing.T) {
+	g.stable = newFake("stable").SetLatency(20*time.Millisecond, 10*time.Millisecond).SetErrorRate(0.01)
+	g.canary = newFake("canary").SetLatency(20*time.Millisecond, 10*time.Millisecond).SetErrorRate(0.01)
+	r, err := deploy.NewRouter(map[string]deploy.Predictor[int, string]{"stable": g.stable, "canary": g.canary},
+		&deploy.RouterOptions[string]{Observer: g.window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	g.router = r
+}
+
+func (g *rig) options() *deploy.RolloutOptions {
+	return &deploy.RolloutOptions{
+		Store: g.store, Source: g.window, Aliases: g.aliases, Metrics: g.metrics,
+		OnEvent: func(e deploy.Event) {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			g.events = append(g.events, e)
+		},
+	}
+}
+
+func (g *rig) eventTypes() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var s []string
+	for _, e := range g.events {
+		if e.Type != deploy.EventMeasurement {
+			s = append(s, e.Type)
+		}
+	}
+	return s
+}
+
+// serve sends requests with random keys, one after another with 5 ms
+// between them, until ctx ends. It returns a function that waits for it.
+func (g *rig) serve(ctx context.Context) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ctx.Err() == nil; i++ {
+			g.router.Predict(ctx, deploy.Request{Key: fmt.Sprint(rand.Int())}, i)
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	})
+	return wg.Wait
+}
+
+type aliasRecorder struct {
+	mu    sync.Mutex
+	moves []string
+	err   error
+}
+
+func (a *aliasRecorder) SetAlias(_ context.Context, model, alias, version string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.err != nil {
+		return a.err
+	}
+	a.moves = append(a.moves, model+"@"+alias+"="+version)
+	return nil
+}
+
+type metricsRecorder struct {
+	mu      sync.Mutex
+	weights map[string]float64
+	phase   string
+}
+
+func (m *metricsRecorder) SetRolloutWeight(model, version string, w float64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.weights[model+"/"+version] = w
+}
+
+func (m *metricsRecorder) SetRolloutPhase(model, phase string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.phase = phase
+}
+
+func analysis() deploy.Analysis {
+	return deploy.Analysis{
+		Interval: time.Minute,
+		Count:    3,
+		Checks: []deploy.Check{
+			deploy.ErrorRate{Max: 0.05, MinSamples: 20},
+			deploy.LatencyQuantile{Quantile: 0.99, Max: 200 * time.Millisecond, MinSamples: 20},
+			deploy.Judge{MinSamples: 30},
+		},
+	}
+}
+
+func spec(steps ...deploy.Step) deploy.Spec {
+	return deploy.Spec{Model: "churn", Stable: "stable", Canary: "canary", Steps: steps}
+}
+
+func canaryShare(t *testing.T, r *deploy.Router[int, string]) float64 {
+	t.Helper()
+	n := 0
+	for i := range 2000 {
+		if v, _ := r.Route(deploy.Request{Key: fmt.Sprint(i)}); v == "canary" {
+			n++
+		}
+	}
+	return float64(n) / 2000
+}
+
+func TestRolloutDecisions(t *testing.T) {
+	tests := []struct {
+		name        string
+		setup       func(g *rig)
+		wantPhase   deploy.Phase
+		wantReason  string
+		wantAliases []string
+		wantShare   float64
+	}{
+		{
+			name:        "good candidate is promoted",
+			setup:       func(g *rig) {},
+			wantPhase:   deploy.Promoted,
+			wantReason:  "all steps completed",
+			wantAliases: []string{"churn@production=canary"},
+			wantShare:   1,
+		},
+		{
+			name:       "erroring candidate is rolled back",
+			setup:      func(g *rig) { g.canary.SetErrorRate(0.2) },
+			wantPhase:  deploy.RolledBack,
+			wantReason: "error-rate fail",
+		},
+		{
+			name:       "slow candidate is rolled back by the judge",
+			setup:      func(g *rig) { g.canary.SetLatency(60*time.Millisecond, 10*time.Millisecond) },
+			wantPhase:  deploy.RolledBack,
+			wantReason: "x baseline beyond tolerance (p=",
+		},
+		{
+			name:       "candidate erring a little more than baseline is caught by the judge",
+			setup:      func(g *rig) { g.canary.SetErrorRate(0.045) },
+			wantPhase:  deploy.RolledBack,
+			wantReason: "beyond tolerance (p=",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := newRig(t)
+				tc.setup(g)
+				ro, err := deploy.NewRollout(g.router, spec(
+					deploy.SetWeight(20), deploy.Analyze(analysis()),
+					deploy.SetWeight(50), deploy.Analyze(analysis()),
+				), g.options())
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, stop := context.WithCancel(t.Context())
+				wait := g.serve(ctx)
+				st, err := ro.Run(t.Context())
+				stop()
+				wait()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Phase != tc.wantPhase || !strings.Contains(st.Reason, tc.wantReason) {
+					t.Fatalf("phase %s (%s), want %s containing %q", st.Phase, st.Reason, tc.wantPhase, tc.wantReason)
+				}
+				if diff := cmp.Diff(tc.wantAliases, g.aliases.moves); diff != "" {
+					t.Errorf("alias moves (-want +got):\n%s", diff)
+				}
+				if got := canaryShare(t, g.router); got != tc.wantShare {
+					t.Errorf("canary share after the rollout %v, want %v", got, tc.wantShare)
+				}
+				if g.metrics.phase != string(tc.wantPhase) || g.metrics.weights["churn/canary"] != 100*tc.wantShare {
+					t.Errorf("metrics phase %q weights %v", g.metrics.phase, g.metrics.weights)
+				}
+				for _, e := range g.events {
+					if e.Reason == "" || e.Model != "churn" {
+						t.Errorf("event without reason or model: %+v", e)
+					}
+				}
+				saved, err := g.store.Load(t.Context())
+				if err != nil || saved.Phase != tc.wantPhase {
+					t.Errorf("saved state %+v, %v", saved, err)
+				}
+			})
+		})
+	}
+}
+
+func TestRolloutNoTrafficIsInconclusive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newRig(t)
+		ro, err := deploy.NewRollout(g.router, spec(deploy.SetWeight(10), deploy.Analyze(analysis())), g.options())
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan deploy.State)
+		go func() {
+			st, _ := ro.Run(t.Context())
+			done <- st
+		}()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		st := ro.State()
+		if st.Phase != deploy.Paused || !strings.Contains(st.Reason, "inconclusive") {
+			t.Fatalf("after an hour without traffic: %s (%s), want paused and inconclusive", st.Phase, st.Reason)
+		}
+		if st.Analysis.Inconclusives != 3 || st.Analysis.Passes != 0 {
+			t.Errorf("analysis %+v, want 3 inconclusive", st.Analysis)
+		}
+		if len(g.aliases.moves) != 0 {
+			t.Errorf("promoted without evidence: %v", g.aliases.moves)
+		}
+		if err := ro.Abort(t.Context(), "no traffic to judge on"); err != nil {
+			t.Fatal(err)
+		}
+		st = <-done
+		if st.Phase != deploy.Aborted || canaryShare(t, g.router) != 0 {
+			t.Errorf("after abort: %s, share %v", st.Phase, canaryShare(t, g.router))
+		}
+		if err := ro.Resume(t.Context(), "again"); !errors.Is(err, deploy.ErrFinished) {
+			t.Errorf("Resume after abort: %v, want ErrFinished", err)
+		}
+	})
+}
+
+// flaky fails (or errs) on the listed measurement numbers (1-based)
+// and passes otherwise.
+func flaky(outcome deploy.Outcome, at ...int) deploy.Check {
+	var mu sync.Mutex
+	n := 0
+	return deploy.CheckFunc("flaky", func(context.Context, deploy.Env) deploy.Measurement {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		for _, a := range at {
+			if a == n {
+				return deploy.Measurement{Outcome: outcome, Reason: fmt.Sprintf("measurement %d is bad", n)}
+			}
+		}
+		return deploy.Measurement{Outcome: deploy.Pass, Reason: "fine"}
+	})
+}
+
+func TestRolloutLimits(t *testing.T) {
+	tests := []struct {
+		name       string
+		a          deploy.Analysis
+		wantPhase  deploy.Phase
+		wantReason string
+		wantTime   time.Duration
+	}{
+		{"one flaky failure tolerated by the failure limit",
+			deploy.Analysis{Checks: []deploy.Check{flaky(deploy.Fail, 2)}, Count: 5, FailureLimit: 1},
+			deploy.Promoted, "all steps completed", 5 * time.Minute},
+		{"one flaky failure rolls back without a limit",
+			deploy.Analysis{Checks: []deploy.Check{flaky(deploy.Fail, 2)}, Count: 5},
+			deploy.RolledBack, "1 failed measurements, limit 0", 2 * time.Minute},
+		{"scattered failures under the consecutive limit",
+			deploy.Analysis{Checks: []deploy.Check{flaky(deploy.Fail, 2, 4)}, Count: 5, FailureLimit: 3, ConsecutiveFailureLimit: 2},
+			deploy.Promoted, "all steps completed", 5 * time.Minute},
+		{"failures in a row hit the consecutive limit",
+			deploy.Analysis{Checks: []deploy.Check{flaky(deploy.Fail, 2, 3)}, Count: 5, FailureLimit: 3, ConsecutiveFailureLimit: 2},
+			deploy.RolledBack, "2 failures in a row", 3 * time.Minute},
+		{"consecutive successes pass early",
+			deploy.Analysis{Checks: []deploy.Check{flaky(deploy.Fail)}, Count: 10, ConsecutiveSuccessLimit: 2},
+			deploy.Promoted, "all steps completed", 2 * time.Minute},
+		{"errors in a row end in error",
+			deploy.Analysis{Checks: []deploy.Check{flaky(deploy.Error, 1, 2, 3, 4, 5, 6)}, Count: 10, ConsecutiveErrorLimit: 3},
+			deploy.RolledBack, "analysis error", 4 * time.Minute},
+		{"a few errors tolerated by the inconclusive limit",
+			deploy.Analysis{Checks: []deploy.Check{flaky(deploy.Error, 1)}, Count: 3, InconclusiveLimit: 1},
+			deploy.Promoted, "all steps completed", 3 * time.Minute},
+		{"unknown outcome counts as error, never pass",
+			deploy.Analysis{Checks: []deploy.Check{flaky(deploy.Outcome(42), 1, 2)}, Count: 2, ConsecutiveErrorLimit: 1},
+			deploy.RolledBack, "analysis error", 2 * time.Minute},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := newRig(t)
+				ro, err := deploy.NewRollout(g.router, spec(deploy.SetWeight(30), deploy.Analyze(tc.a)), g.options())
+				if err != nil {
+					t.Fatal(err)
+				}
+				start := time.Now()
+				st, err := ro.Run(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Phase != tc.wantPhase || !strings.Contains(st.Reason, tc.wantReason) {
+					t.Errorf("phase %s (%s), want %s containing %q", st.Phase, st.Reason, tc.wantPhase, tc.wantReason)
+				}
+				if d := time.Since(start); d != tc.wantTime {
+					t.Errorf("decided after %s, want %s", d, tc.wantTime)
+				}
+			})
+		})
+	}
+}
+
+func TestRolloutManual(t *testing.T) {
+	t.Run("pause step waits for resume", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			g := newRig(t)
+			ro, _ := deploy.NewRollout(g.router, spec(deploy.SetWeight(20), deploy.Pause(0), deploy.SetWeight(60), deploy.Pause(10*time.Minute)), g.options())
+			done := make(chan deploy.State)
+			go func() {
+				st, _ := ro.Run(t.Context())
+				done <- st
+			}()
+			time.Sleep(24 * time.Hour)
+			synctest.Wait()
+			if st := ro.State(); st.Phase != deploy.Paused || st.Step != 1 || canaryShare(t, g.router) < 0.15 {
+				t.Fatalf("state %+v, share %v", st, canaryShare(t, g.router))
+			}
+			if err := ro.Resume(t.Context(), "looks fine"); err != nil {
+				t.Fatal(err)
+			}
+			resumed := time.Now()
+			time.Sleep(5 * time.Minute)
+			synctest.Wait()
+			// A manual pause in the middle of a timed pause, then resume.
+			if err := ro.Pause(t.Context(), "lunch"); err != nil {
+				t.Fatal(err)
+			}
+			if st := ro.State(); st.Phase != deploy.Paused || st.Step != 3 || st.Weight != 60 {
+				t.Fatalf("after manual pause %+v", st)
+			}
+			if err := ro.Resume(t.Context(), "back"); err != nil {
+				t.Fatal(err)
+			}
+			st := <-done
+			if st.Phase != deploy.Promoted || time.Since(resumed) != 10*time.Minute {
+				t.Errorf("phase %s after %s, want promoted after the 10m pause", st.Phase, time.Since(resumed))
+			}
+			want := []string{"started", "weight", "paused", "resumed", "weight", "paused", "resumed", "step-done", "promoted"}
+			if diff := cmp.Diff(want, g.eventTypes()); diff != "" {
+				t.Errorf("events (-want +got):\n%s", diff)
+			}
+		})
+	})
+	t.Run("abort while progressing", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			g := newRig(t)
+			var hooked []deploy.Phase
+			opts := g.options()
+			opts.AfterRollback = func(_ context.Context, st deploy.State) { hooked = append(hooked, st.Phase) }
+			ro, _ := deploy.NewRollout(g.router, spec(deploy.SetWeight(50), deploy.Pause(time.Hour)), opts)
+			done := make(chan deploy.State)
+			go func() {
+				st, _ := ro.Run(t.Context())
+				done <- st
+			}()
+			time.Sleep(time.Minute)
+			if err := ro.Abort(t.Context(), "pager went off"); err != nil {
+				t.Fatal(err)
+			}
+			st := <-done
+			if st.Phase != deploy.Aborted || st.Reason != "aborted by hand: pager went off" || canaryShare(t, g.router) != 0 {
+				t.Errorf("after abort %+v", st)
+			}
+			if diff := cmp.Diff([]deploy.Phase{deploy.Aborted}, hooked); diff != "" {
+				t.Errorf("AfterRollback calls (-want +got):\n%s", diff)
+			}
+		})
+	})
+	t.Run("manual promote without Run", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			g := newRig(t)
+			ro, _ := deploy.NewRollout(g.router, spec(deploy.SetWeight(5), deploy.Pause(0)), g.options())
+			if err := ro.Promote(t.Context(), "hotfix"); err != nil {
+				t.Fatal(err)
+			}
+			if st := ro.State(); st.Phase != deploy.Promoted || canaryShare(t, g.router) != 1 {
+				t.Errorf("state %+v", st)
+			}
+			if err := ro.Abort(t.Context(), "late"); !errors.Is(err, deploy.ErrFinished) {
+				t.Errorf("Abort after promotion: %v", err)
+			}
+			st, err := ro.Run(t.Context())
+			if err != nil || st.Phase != deploy.Promoted {
+				t.Errorf("Run after promotion: %s, %v", st.Phase, err)
+			}
+		})
+	})
+	t.Run("hook refuses promotion", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			g := newRig(t)
+			opts := g.options()
+			opts.BeforePromote = func(context.Context, deploy.State) error { return errors.New("model card missing") }
+			ro, _ := deploy.NewRollout(g.router, spec(deploy.SetWeight(50)), opts)
+			st, err := ro.Run(t.Context())
+			if err != nil || st.Phase != deploy.RolledBack || !strings.Contains(st.Reason, "model card missing") {
+				t.Errorf("state %s (%s), %v", st.Phase, st.Reason, err)
+			}
+			if len(g.aliases.moves) != 0 {
+				t.Errorf("alias moved: %v", g.aliases.moves)
+			}
+		})
+	})
+	t.Run("alias failure is returned and promotion can be retried", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			g := newRig(t)
+			g.aliases.err = errors.New("registry unavailable")
+			ro, _ := deploy.NewRollout(g.router, spec(deploy.SetWeight(50)), g.options())
+			if _, err := ro.Run(t.Context()); err == nil || !strings.Contains(err.Error(), "registry unavailable") {
+				t.Fatalf("Run: %v", err)
+			}
+			g.aliases.err = nil
+			st, err := ro.Run(t.Context())
+			if err != nil || st.Phase != deploy.Promoted || len(g.aliases.moves) != 1 {
+				t.Errorf("retry: %s, %v, %v", st.Phase, err, g.aliases.moves)
+			}
+		})
+	})
+	t.Run("one Run at a time", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			g := newRig(t)
+			ro, _ := deploy.NewRollout(g.router, spec(deploy.Pause(0)), g.options())
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error)
+			go func() {
+				_, err := ro.Run(ctx)
+				done <- err
+			}()
+			synctest.Wait()
+			if _, err := ro.Run(t.Context()); !errors.Is(err, deploy.ErrRunning) {
+				t.Errorf("second Run: %v", err)
+			}
+			cancel()
+			if err := <-done; !errors.Is(err, context.Canceled) {
+				t.Errorf("Run after cancel: %v", err)
+			}
+		})
+	})
+}
+
+func TestRolloutResumesAfterRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newRig(t)
+		steps := []deploy.Step{deploy.SetWeight(25), deploy.Analyze(analysis()), deploy.SetWeight(50), deploy.Pause(time.Hour)}
+		ro, _ := deploy.NewRollout(g.router, spec(steps...), g.options())
+		ctx, stop := context.WithCancel(t.Context())
+		wait := g.serve(ctx)
+		runCtx, crash := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() {
+			_, err := ro.Run(runCtx)
+			done <- err
+		}()
+		time.Sleep(2*time.Minute + 30*time.Second) // two measurements taken
+		crash()
+		stop()
+		wait()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatal(err)
+		}
+		saved, err := g.store.Load(t.Context())
+		if err != nil || saved.Step != 1 || saved.Analysis.Measurements != 2 || saved.Weight != 25 {
+			t.Fatalf("saved %+v, %v", saved, err)
+		}
+
+		// A new process: new router (all traffic on nothing yet), new rollout.
+		g.reset(t)
+		g.events = nil
+		ro2, _ := deploy.NewRollout(g.router, spec(steps...), g.options())
+		ctx, stop = context.WithCancel(t.Context())
+		wait = g.serve(ctx)
+		go func() {
+			st, err := ro2.Run(t.Context())
+			if err != nil || st.Phase != deploy.Promoted {
+				t.Errorf("resumed rollout ended %s (%s), %v", st.Phase, st.Reason, err)
+			}
+			done <- err
+		}()
+		synctest.Wait()
+		if share := canaryShare(t, g.router); share < 0.2 || share > 0.3 {
+			t.Errorf("restored share %v, want about 0.25", share)
+		}
+		<-done
+		stop()
+		wait()
+		var measured []string
+		for _, e := range g.events {
+			if e.Type == deploy.EventMeasurement && e.Measurements != nil {
+				measured = append(measured, e.Reason[:strings.Index(e.Reason, " (")])
+			}
+		}
+		want := []string{"step 1: measurement 3/3 pass"}
+		if diff := cmp.Diff(want, measured); diff != "" {
+			t.Errorf("measurements after restart (-want +got):\n%s", diff)
+		}
+		if got := g.eventTypes(); got[0] != deploy.EventRestored {
+			t.Errorf("first event %s, want restored", got[0])
+		}
+	})
+}
+
+func TestNewRolloutErrors(t *testing.T) {
+	r, _ := newRouter(t, nil, "a", "b")
+	tests := []struct {
+		name string
+		spec deploy.Spec
+	}{
+		{"no model", deploy.Spec{Stable: "a", Canary: "b"}},
+		{"same versions", deploy.Spec{Model: "m", Stable: "a", Canary: "a"}},
+		{"bad weight", deploy.Spec{Model: "m", Stable: "a", Canary: "b", Steps: []deploy.Step{deploy.SetWeight(120)}}},
+		{"no checks", deploy.Spec{Model: "m", Stable: "a", Canary: "b", Steps: []deploy.Step{deploy.Analyze(deploy.Analysis{})}}},
+		{"zero step", deploy.Spec{Model: "m", Stable: "a", Canary: "b", Steps: []deploy.Step{{}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := deploy.NewRollout(r, tc.spec, nil); !errors.Is(err, deploy.ErrInvalid) {
+				t.Errorf("err %v, want ErrInvalid", err)
+			}
+		})
+	}
+	if _, err := deploy.NewRollout(nil, spec(), nil); !errors.Is(err, deploy.ErrInvalid) {
+		t.Errorf("nil traffic: %v", err)
+	}
+}

@@ -1,0 +1,543 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Sentinel errors. Every error returned by this package matches one of
+// them with errors.Is, or wraps the error of a user-supplied dependency.
+var (
+	// ErrInvalid reports a bad argument or configuration.
+	ErrInvalid = errors.New("deploy: invalid argument")
+	// ErrUnknownVersion reports a version the router has no predictor for.
+	ErrUnknownVersion = errors.New("deploy: unknown version")
+	// ErrNoRoute reports a router whose table sends traffic nowhere.
+	ErrNoRoute = errors.New("deploy: no route")
+	// ErrClosed reports use of a closed router.
+	ErrClosed = errors.New("deploy: router closed")
+)
+
+// Predictor is what the router routes between: one model version.
+type Predictor[In, Out any] interface {
+	Predict(ctx context.Context, in In) (Out, error)
+}
+
+// PredictorFunc adapts a function to Predictor.
+type PredictorFunc[In, Out any] func(ctx context.Context, in In) (Out, error)
+
+// Predict calls f.
+func (f PredictorFunc[In, Out]) Predict(ctx context.Context, in In) (Out, error) { return f(ctx, in) }
+
+// Attrs gives request attributes that rules match on. http.Header
+// satisfies it, so an HTTP request's headers can be passed as they are.
+type Attrs interface {
+	Get(key string) string
+}
+
+// Request carries what routing needs to know about one request.
+// The zero value routes at random according to the weights.
+type Request struct {
+	// Key makes routing sticky: the same key gets the same version for
+	// a fixed split. Empty means a random draw per request.
+	Key string
+	// Cohort is matched by rules with a Cohort set.
+	Cohort string
+	// Attrs is matched by rules with a Header set; may be nil.
+	Attrs Attrs
+}
+
+// Target is one version's share of the traffic.
+type Target struct {
+	Version string
+	// Weight is relative to the other targets' weights (percentages are
+	// customary). It must be finite and not negative.
+	Weight float64
+}
+
+// Rule pins matching requests to a version. Rules are tried in order
+// before the weighted split; the first match wins. A rule with both a
+// header and a cohort set needs both to match.
+type Rule struct {
+	// Header names an attribute; Value is the exact value it must have.
+	Header, Value string
+	// Cohort, when set, must equal Request.Cohort.
+	Cohort string
+	// Version receives the matching requests.
+	Version string
+}
+
+// Shadow mirrors a share of requests to a version whose answers are
+// compared, counted and dropped: they never reach the caller.
+type Shadow struct {
+	Version string
+	// Fraction of requests mirrored, in (0, 1].
+	Fraction float64
+}
+
+// Mode chooses how the split between targets is made.
+type Mode int
+
+const (
+	// Weighted splits by the targets' weights (sticky when a key is given).
+	Weighted Mode = iota
+	// Bandit chooses between the targets by Thompson sampling over the
+	// rewards reported with Router.Reward; weights are ignored.
+	Bandit
+)
+
+// Config is a routing table. Updating a router's config is atomic: a
+// request sees either the old table or the new one, never a mixture.
+type Config struct {
+	Split  []Target
+	Rules  []Rule
+	Shadow *Shadow
+	Mode   Mode
+	// Salt is mixed into key hashes. Changing it reshuffles sticky keys;
+	// keep it fixed for the life of a deployment. Default "".
+	Salt string
+}
+
+// Buckets is the number of hash buckets keys are spread over. Weights
+// are resolved to whole buckets, a precision of 0.01 percent.
+const Buckets = 10000
+
+// Observer receives the outcome of every prediction the router serves
+// (not shadow calls). Window implements it.
+type Observer interface {
+	Observe(version string, latency time.Duration, err error)
+}
+
+// ShadowStats counts shadow traffic.
+type ShadowStats struct {
+	// Sent is the number of shadow calls started; Dropped were skipped
+	// because MaxShadowInFlight calls were already running.
+	Sent, Dropped uint64
+	// Errors are shadow calls that failed (the primary did not).
+	Errors uint64
+	// Agreed and Disagreed compare shadow answers with the primary's
+	// using RouterOptions.Equal; both stay 0 without Equal.
+	Agreed, Disagreed uint64
+}
+
+// RouterOptions configures a Router. The zero value is usable.
+type RouterOptions[Out any] struct {
+	// Observer receives every served prediction's outcome. Default none.
+	Observer Observer
+	// MaxShadowInFlight bounds concurrent shadow calls; more are
+	// dropped. Default 8.
+	MaxShadowInFlight int
+	// ShadowTimeout bounds one shadow call. Default 10s.
+	ShadowTimeout time.Duration
+	// Equal compares a shadow answer with the primary's. Default none:
+	// answers are not compared, only errors are counted.
+	Equal func(primary, shadow Out) bool
+	// Logger receives table changes at debug level. Default discards.
+	Logger *slog.Logger
+}
+
+type route[In, Out any] struct {
+	version string
+	p       Predictor[In, Out]
+	arm     *arm // bandit state; shared across tables
+}
+
+// table is an immutable compiled Config.
+type table[In, Out any] struct {
+	cfg    Config
+	routes []route[In, Out]
+	// upper[i] is the exclusive upper bucket of routes[i]; cumulative.
+	upper      []uint32
+	rules      []Rule
+	ruleRoutes []int
+	shadow     *route[In, Out]
+	shadowCut  uint64 // mirror when a draw < shadowCut
+	salt       uint64
+}
+
+// Router routes each request to one of several versions of a predictor.
+// Routing reads an immutable table through an atomic pointer, so
+// updates never block requests and requests never block updates.
+type Router[In, Out any] struct {
+	opts    RouterOptions[Out]
+	log     *slog.Logger
+	tab     atomic.Pointer[table[In, Out]]
+	mu      sync.Mutex // serialises updates and registrations
+	preds   map[string]Predictor[In, Out]
+	arms    map[string]*arm
+	closed  atomic.Bool
+	shadowN atomic.Int64
+	smu     sync.Mutex // orders wg.Add against Close
+	wg      sync.WaitGroup
+	stop    context.Context
+	cancel  context.CancelFunc
+
+	sent, dropped, serrs, agreed, disagreed atomic.Uint64
+}
+
+// NewRouter returns a router over the given versions with no traffic
+// routed yet; call Update (or SetCanary, Switch) to route. opts may be nil.
+func NewRouter[In, Out any](versions map[string]Predictor[In, Out], opts *RouterOptions[Out]) (*Router[In, Out], error) {
+	r := &Router[In, Out]{preds: map[string]Predictor[In, Out]{}, arms: map[string]*arm{}}
+	if opts != nil {
+		r.opts = *opts
+	}
+	if r.opts.MaxShadowInFlight <= 0 {
+		r.opts.MaxShadowInFlight = 8
+	}
+	if r.opts.ShadowTimeout <= 0 {
+		r.opts.ShadowTimeout = 10 * time.Second
+	}
+	r.log = r.opts.Logger
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	for v, p := range versions {
+		if err := validVersion(v); err != nil {
+			return nil, err
+		}
+		if p == nil {
+			return nil, fmt.Errorf("%w: nil predictor for version %q", ErrInvalid, v)
+		}
+		r.preds[v] = p
+		r.arms[v] = &arm{}
+	}
+	r.stop, r.cancel = context.WithCancel(context.Background())
+	r.tab.Store(&table[In, Out]{})
+	return r, nil
+}
+
+func validVersion(v string) error {
+	if v == "" || len(v) > 128 {
+		return fmt.Errorf("%w: version name %q must have 1 to 128 bytes", ErrInvalid, v)
+	}
+	return nil
+}
+
+// Add registers (or replaces) the predictor of a version. Replacing the
+// predictor of a routed version takes effect for new requests at once.
+func (r *Router[In, Out]) Add(version string, p Predictor[In, Out]) error {
+	if err := validVersion(version); err != nil {
+		return err
+	}
+	if p == nil {
+		return fmt.Errorf("%w: nil predictor for version %q", ErrInvalid, version)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.preds[version] = p
+	if r.arms[version] == nil {
+		r.arms[version] = &arm{}
+	}
+	cur := r.tab.Load()
+	if len(cur.cfg.Split) == 0 {
+		return nil // nothing routed yet
+	}
+	t, err := r.compile(cur.cfg)
+	if err != nil {
+		return err
+	}
+	r.tab.Store(t)
+	return nil
+}
+
+// Versions lists the registered versions, sorted.
+func (r *Router[In, Out]) Versions() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	vs := make([]string, 0, len(r.preds))
+	for v := range r.preds {
+		vs = append(vs, v)
+	}
+	slices.Sort(vs)
+	return vs
+}
+
+// Config returns a copy of the routing table in force.
+func (r *Router[In, Out]) Config() Config {
+	return cloneConfig(r.tab.Load().cfg)
+}
+
+func cloneConfig(c Config) Config {
+	c.Split = slices.Clone(c.Split)
+	c.Rules = slices.Clone(c.Rules)
+	if c.Shadow != nil {
+		s := *c.Shadow
+		c.Shadow = &s
+	}
+	return c
+}
+
+// Update validates cfg and makes it the routing table atomically.
+func (r *Router[In, Out]) Update(cfg Config) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, err := r.compile(cloneConfig(cfg))
+	if err != nil {
+		return err
+	}
+	r.tab.Store(t)
+	r.log.Debug("deploy: routing table updated", "split", cfg.Split, "rules", len(cfg.Rules), "mode", cfg.Mode)
+	return nil
+}
+
+// SetCanary routes percent (0 to 100) of the weighted traffic to canary
+// and the rest to stable, keeping the rules, shadow and salt in force.
+// With keys, raising percent only moves keys from stable to canary.
+func (r *Router[In, Out]) SetCanary(stable, canary string, percent float64) error {
+	if !(percent >= 0 && percent <= 100) {
+		return fmt.Errorf("%w: canary percent %v not in [0, 100]", ErrInvalid, percent)
+	}
+	return r.modify(func(c *Config) {
+		c.Mode = Weighted
+		if stable == canary {
+			c.Split = []Target{{Version: stable, Weight: 100}}
+			return
+		}
+		c.Split = []Target{{Version: stable, Weight: 100 - percent}, {Version: canary, Weight: percent}}
+	})
+}
+
+// Switch sends all weighted traffic to version at once (a blue/green
+// switch), keeping the rules and shadow in force.
+func (r *Router[In, Out]) Switch(version string) error {
+	return r.modify(func(c *Config) {
+		c.Mode = Weighted
+		c.Split = []Target{{Version: version, Weight: 100}}
+	})
+}
+
+func (r *Router[In, Out]) modify(f func(*Config)) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cfg := cloneConfig(r.tab.Load().cfg)
+	f(&cfg)
+	t, err := r.compile(cfg)
+	if err != nil {
+		return err
+	}
+	r.tab.Store(t)
+	return nil
+}
+
+// compile builds an immutable table; r.mu must be held.
+func (r *Router[In, Out]) compile(cfg Config) (*table[In, Out], error) {
+	t := &table[In, Out]{cfg: cfg, salt: hashString(fnvOffset, cfg.Salt)}
+	var total float64
+	seen := map[string]bool{}
+	for _, tg := range cfg.Split {
+		if seen[tg.Version] {
+			return nil, fmt.Errorf("%w: version %q appears twice in the split", ErrInvalid, tg.Version)
+		}
+		seen[tg.Version] = true
+		if math.IsNaN(tg.Weight) || math.IsInf(tg.Weight, 0) || tg.Weight < 0 {
+			return nil, fmt.Errorf("%w: weight %v of version %q", ErrInvalid, tg.Weight, tg.Version)
+		}
+		total += tg.Weight
+	}
+	if len(cfg.Split) == 0 || total <= 0 {
+		return nil, fmt.Errorf("%w: the split has no positive weight", ErrNoRoute)
+	}
+	var cum float64
+	for _, tg := range cfg.Split {
+		p, ok := r.preds[tg.Version]
+		if !ok {
+			return nil, fmt.Errorf("%w: %q", ErrUnknownVersion, tg.Version)
+		}
+		cum += tg.Weight
+		t.routes = append(t.routes, route[In, Out]{version: tg.Version, p: p, arm: r.arms[tg.Version]})
+		t.upper = append(t.upper, uint32(math.Round(cum/total*Buckets)))
+	}
+	t.upper[len(t.upper)-1] = Buckets
+	for _, rl := range cfg.Rules {
+		if rl.Header == "" && rl.Cohort == "" {
+			return nil, fmt.Errorf("%w: rule for %q matches nothing: set Header or Cohort", ErrInvalid, rl.Version)
+		}
+		p, ok := r.preds[rl.Version]
+		if !ok {
+			return nil, fmt.Errorf("%w: rule version %q", ErrUnknownVersion, rl.Version)
+		}
+		t.rules = append(t.rules, rl)
+		t.ruleRoutes = append(t.ruleRoutes, len(t.routes))
+		t.routes = append(t.routes, route[In, Out]{version: rl.Version, p: p, arm: r.arms[rl.Version]})
+	}
+	if s := cfg.Shadow; s != nil {
+		if !(s.Fraction > 0 && s.Fraction <= 1) {
+			return nil, fmt.Errorf("%w: shadow fraction %v not in (0, 1]", ErrInvalid, s.Fraction)
+		}
+		p, ok := r.preds[s.Version]
+		if !ok {
+			return nil, fmt.Errorf("%w: shadow version %q", ErrUnknownVersion, s.Version)
+		}
+		t.shadow = &route[In, Out]{version: s.Version, p: p}
+		t.shadowCut = uint64(s.Fraction * (1 << 53))
+		if s.Fraction == 1 {
+			t.shadowCut = 1 << 53
+		}
+	}
+	switch cfg.Mode {
+	case Weighted, Bandit:
+	default:
+		return nil, fmt.Errorf("%w: mode %d", ErrInvalid, cfg.Mode)
+	}
+	return t, nil
+}
+
+// Route returns the version req would be served by, without serving it.
+// It does not allocate.
+func (r *Router[In, Out]) Route(req Request) (string, error) {
+	t := r.tab.Load()
+	i := t.pick(&req)
+	if i < 0 {
+		return "", ErrNoRoute
+	}
+	return t.routes[i].version, nil
+}
+
+func (t *table[In, Out]) pick(req *Request) int {
+	if len(t.routes) == 0 {
+		return -1
+	}
+	for i := range t.rules {
+		rl := &t.rules[i]
+		if rl.Cohort != "" && rl.Cohort != req.Cohort {
+			continue
+		}
+		if rl.Header != "" && (req.Attrs == nil || req.Attrs.Get(rl.Header) != rl.Value) {
+			continue
+		}
+		return t.ruleRoutes[i]
+	}
+	if t.cfg.Mode == Bandit {
+		return t.thompson()
+	}
+	var b uint32
+	if req.Key != "" {
+		b = bucketOf(t.salt, req.Key)
+	} else {
+		b = uint32((rand.Uint64() >> 32) * Buckets >> 32)
+	}
+	for i, u := range t.upper {
+		if b < u {
+			return i
+		}
+	}
+	return len(t.upper) - 1
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func hashString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// bucketOf maps a key to a bucket in [0, Buckets): FNV-1a over the salt
+// and the key, finished with a 64-bit mixer so that similar keys spread.
+func bucketOf(salt uint64, key string) uint32 {
+	h := hashString(salt^0x9e3779b97f4a7c15, key)
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	h ^= h >> 31
+	return uint32((h >> 32) * Buckets >> 32)
+}
+
+// Predict serves in with the version routing chooses for req, and
+// returns that version with the answer (also on error). A configured
+// shadow may receive a copy of in afterwards; its answer is never
+// returned and its latency is never added to the caller's.
+func (r *Router[In, Out]) Predict(ctx context.Context, req Request, in In) (Out, string, error) {
+	var zero Out
+	if r.closed.Load() {
+		return zero, "", ErrClosed
+	}
+	t := r.tab.Load()
+	i := t.pick(&req)
+	if i < 0 {
+		return zero, "", ErrNoRoute
+	}
+	rt := &t.routes[i]
+	var start time.Time
+	if r.opts.Observer != nil {
+		start = time.Now()
+	}
+	out, err := rt.p.Predict(ctx, in)
+	if r.opts.Observer != nil {
+		r.opts.Observer.Observe(rt.version, time.Since(start), err)
+	}
+	if t.shadow != nil && t.shadow.version != rt.version && rand.Uint64()>>11 < t.shadowCut {
+		r.mirror(t.shadow, in, out, err)
+	}
+	return out, rt.version, err
+}
+
+func (r *Router[In, Out]) mirror(s *route[In, Out], in In, primary Out, perr error) {
+	if r.shadowN.Add(1) > int64(r.opts.MaxShadowInFlight) {
+		r.shadowN.Add(-1)
+		r.dropped.Add(1)
+		return
+	}
+	r.smu.Lock()
+	if r.closed.Load() {
+		r.smu.Unlock()
+		r.shadowN.Add(-1)
+		return
+	}
+	r.wg.Add(1)
+	r.smu.Unlock()
+	r.sent.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer r.shadowN.Add(-1)
+		ctx, cancel := context.WithTimeout(r.stop, r.opts.ShadowTimeout)
+		defer cancel()
+		out, err := s.p.Predict(ctx, in)
+		switch {
+		case err != nil:
+			if perr == nil {
+				r.serrs.Add(1)
+			}
+		case perr == nil && r.opts.Equal != nil:
+			if r.opts.Equal(primary, out) {
+				r.agreed.Add(1)
+			} else {
+				r.disagreed.Add(1)
+			}
+		}
+	}()
+}
+
+// ShadowStats returns the shadow counters since the router was made.
+func (r *Router[In, Out]) ShadowStats() ShadowStats {
+	return ShadowStats{
+		Sent: r.sent.Load(), Dropped: r.dropped.Load(), Errors: r.serrs.Load(),
+		Agreed: r.agreed.Load(), Disagreed: r.disagreed.Load(),
+	}
+}
+
+// Close stops new predictions, cancels running shadow calls and waits
+// for them to return.
+func (r *Router[In, Out]) Close() error {
+	r.smu.Lock()
+	r.closed.Store(true)
+	r.smu.Unlock()
+	r.cancel()
+	r.wg.Wait()
+	return nil
+}
