@@ -1,0 +1,380 @@
+package artifact
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob" // file:// URLs
+	_ "gocloud.dev/blob/memblob"  // mem:// URLs
+	_ "gocloud.dev/blob/s3blob"   // s3:// URLs
+	"gocloud.dev/gcerrors"
+)
+
+// Errors returned by Bucket and Store. Check them with errors.Is.
+var (
+	// ErrNotFound reports that no object exists under the key or digest.
+	ErrNotFound = errors.New("artifact: not found")
+	// ErrExist reports that a create-only write found the key already taken.
+	ErrExist = errors.New("artifact: already exists")
+	// ErrInvalidKey reports a key that could escape its prefix or be
+	// interpreted differently by different backends.
+	ErrInvalidKey = errors.New("artifact: invalid key")
+)
+
+// maxKeyLen bounds a key's length in bytes; S3 allows 1024.
+const maxKeyLen = 1024
+
+// ValidateKey reports whether key is safe to hand to any backend. It is the
+// one place where object keys are checked; every Bucket method calls it.
+//
+// A valid key is a non-empty, slash-separated relative path of printable
+// UTF-8 segments. Rejected: a leading slash, empty, "." or ".." segments,
+// backslashes, NUL and control characters, '%' (so no percent-encoded
+// separators and no double decoding), ':' (drive letters, URL schemes) and
+// keys longer than 1024 bytes. Errors match ErrInvalidKey.
+func ValidateKey(key string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("%w %q: %s", ErrInvalidKey, key, why)
+	}
+	switch {
+	case key == "":
+		return bad("empty")
+	case len(key) > maxKeyLen:
+		return bad("longer than 1024 bytes")
+	case !utf8.ValidString(key):
+		return bad("not valid UTF-8")
+	case key[0] == '/':
+		return bad("absolute path")
+	}
+	for _, r := range key {
+		switch {
+		case r == '\\':
+			return bad("backslash")
+		case r == '%':
+			return bad("percent sign (encoded characters are not accepted)")
+		case r == ':':
+			return bad("colon")
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return bad("control character")
+		case r == utf8.RuneError:
+			return bad("replacement character")
+		}
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		switch seg {
+		case "":
+			return bad("empty path segment")
+		case ".", "..":
+			return bad("dot segment")
+		}
+	}
+	return nil
+}
+
+// BucketOptions configure NewBucket. The zero value is usable.
+type BucketOptions struct {
+	// Prefix is prepended to every key, as a directory: "team/a" stores
+	// "x" at "team/a/x". It must itself be a valid key. Default: none.
+	Prefix string
+	// LocalDir is the root directory of b when b is a fileblob bucket. When
+	// set, CreateOnly uses an exclusive create on the local file system,
+	// which is atomic across processes; fileblob's own IfNotExist is a stat
+	// followed by a rename and is not. OpenBucket sets it for file:// URLs.
+	// Default: none.
+	LocalDir string
+	// Owned makes Close close b. Default: false, the caller keeps b.
+	Owned bool
+}
+
+// Bucket is a view of a gocloud bucket under an optional prefix, whose keys
+// are validated in one place, and which offers an atomic create-only write
+// on every backend. The registry and dataset logs live on it, beside the
+// content-addressed objects of a Store.
+//
+// A Bucket is safe for concurrent use by multiple goroutines.
+type Bucket struct {
+	b        *blob.Bucket
+	prefix   string // "" or ends with "/"
+	localDir string
+	owned    bool
+}
+
+// OpenBucket opens the bucket at urlstr: mem://, file:///abs/path (the
+// directory is created if missing), s3://bucket?region=..., or any scheme
+// whose gocloud driver the program imports (gs:// with gocloud.dev/blob/gcsblob,
+// azblob:// with gocloud.dev/blob/azureblob). A prefix=dir query parameter
+// is removed from the URL and used as the key prefix.
+func OpenBucket(ctx context.Context, urlstr string) (*Bucket, error) {
+	u, err := url.Parse(urlstr)
+	if err != nil {
+		return nil, fmt.Errorf("artifact: parse bucket url: %w", err)
+	}
+	q := u.Query()
+	prefix := q.Get("prefix")
+	q.Del("prefix")
+	var localDir string
+	if u.Scheme == "file" {
+		localDir = filepath.FromSlash(u.Path)
+		if (u.Host != "" && u.Host != "localhost") || localDir == "" || !filepath.IsAbs(localDir) {
+			return nil, fmt.Errorf("artifact: file url %q needs an absolute path", urlstr)
+		}
+		if err := os.MkdirAll(localDir, 0o755); err != nil {
+			return nil, fmt.Errorf("artifact: create bucket directory: %w", err)
+		}
+		// Objects carry no metadata we rely on; skip fileblob's sidecar files
+		// so that objects written by CreateOnly and by fileblob look alike.
+		if !q.Has("metadata") {
+			q.Set("metadata", "skip")
+		}
+	}
+	u.RawQuery = q.Encode()
+	b, err := blob.OpenBucket(ctx, u.String())
+	if err != nil {
+		return nil, fmt.Errorf("artifact: open bucket: %w", err)
+	}
+	bk, err := NewBucket(b, &BucketOptions{Prefix: prefix, LocalDir: localDir, Owned: true})
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	return bk, nil
+}
+
+// NewBucket wraps b. A nil opts is the zero BucketOptions.
+func NewBucket(b *blob.Bucket, opts *BucketOptions) (*Bucket, error) {
+	if b == nil {
+		return nil, errors.New("artifact: nil bucket")
+	}
+	var o BucketOptions
+	if opts != nil {
+		o = *opts
+	}
+	prefix := strings.TrimSuffix(o.Prefix, "/")
+	if prefix != "" {
+		if err := ValidateKey(prefix); err != nil {
+			return nil, fmt.Errorf("artifact: prefix: %w", err)
+		}
+		prefix += "/"
+	}
+	return &Bucket{b: b, prefix: prefix, localDir: o.LocalDir, owned: o.Owned}, nil
+}
+
+// Blob returns the underlying gocloud bucket. Keys in it include the prefix.
+func (b *Bucket) Blob() *blob.Bucket { return b.b }
+
+// Prefix returns the key prefix, "" or ending in "/".
+func (b *Bucket) Prefix() string { return b.prefix }
+
+// Key validates rel and returns the full key in the underlying bucket.
+func (b *Bucket) Key(rel string) (string, error) {
+	if err := ValidateKey(rel); err != nil {
+		return "", err
+	}
+	return b.prefix + rel, nil
+}
+
+// Close closes the underlying bucket if the Bucket owns it.
+func (b *Bucket) Close() error {
+	if b.owned {
+		return b.b.Close()
+	}
+	return nil
+}
+
+// mapErr turns gocloud's error codes into this package's sentinels, keeping
+// the original error in the chain.
+func mapErr(op, key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	switch gcerrors.Code(err) {
+	case gcerrors.NotFound:
+		return fmt.Errorf("%w: %s %s: %w", ErrNotFound, op, key, err)
+	case gcerrors.FailedPrecondition:
+		return fmt.Errorf("%w: %s %s: %w", ErrExist, op, key, err)
+	}
+	return fmt.Errorf("artifact: %s %s: %w", op, key, err)
+}
+
+// CreateOnly writes data under rel only if nothing is there yet; otherwise it
+// returns an error matching ErrExist and leaves the existing object alone.
+// On file:// buckets (LocalDir set) it is atomic across processes; on S3,
+// GCS, Azure and mem:// it uses the store's conditional write.
+func (b *Bucket) CreateOnly(ctx context.Context, rel string, data []byte) error {
+	key, err := b.Key(rel)
+	if err != nil {
+		return err
+	}
+	if b.localDir != "" {
+		return b.createLocal(ctx, key, data)
+	}
+	w, err := b.b.NewWriter(ctx, key, &blob.WriterOptions{IfNotExist: true, ContentType: contentType(rel)})
+	if err != nil {
+		return mapErr("create", key, err)
+	}
+	if _, err := w.Write(data); err != nil {
+		w.Close()
+		return mapErr("create", key, err)
+	}
+	return mapErr("create", key, w.Close())
+}
+
+// createLocal writes data to a temporary file beside the target and links it
+// to the final name. link(2) fails with EEXIST when the name is taken, so of
+// several processes racing for one key exactly one wins, and a reader never
+// sees a partly written file.
+func (b *Bucket) createLocal(ctx context.Context, key string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	final := filepath.Join(b.localDir, filepath.FromSlash(key))
+	dir := filepath.Dir(final)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("artifact: create %s: %w", key, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".create-*.tmp")
+	if err != nil {
+		return fmt.Errorf("artifact: create %s: %w", key, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("artifact: create %s: %w", key, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("artifact: create %s: %w", key, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("artifact: create %s: %w", key, err)
+	}
+	if err := os.Link(tmp.Name(), final); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%w: create %s", ErrExist, key)
+		}
+		return fmt.Errorf("artifact: create %s: %w", key, err)
+	}
+	return nil
+}
+
+// WriteAll writes data under rel, replacing any existing object. The object
+// appears whole or not at all.
+func (b *Bucket) WriteAll(ctx context.Context, rel string, data []byte) error {
+	key, err := b.Key(rel)
+	if err != nil {
+		return err
+	}
+	return mapErr("write", key, b.b.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType(rel)}))
+}
+
+// ReadAll returns the object under rel; ErrNotFound if there is none.
+func (b *Bucket) ReadAll(ctx context.Context, rel string) ([]byte, error) {
+	key, err := b.Key(rel)
+	if err != nil {
+		return nil, err
+	}
+	data, err := b.b.ReadAll(ctx, key)
+	return data, mapErr("read", key, err)
+}
+
+// NewReader opens the object under rel for reading; ErrNotFound if absent.
+func (b *Bucket) NewReader(ctx context.Context, rel string) (*blob.Reader, error) {
+	key, err := b.Key(rel)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.b.NewReader(ctx, key, nil)
+	return r, mapErr("open", key, err)
+}
+
+// NewWriter opens a writer for rel. The object is committed by a Close that
+// returns nil; cancelling ctx before that aborts the write.
+func (b *Bucket) NewWriter(ctx context.Context, rel string, opts *blob.WriterOptions) (*blob.Writer, error) {
+	key, err := b.Key(rel)
+	if err != nil {
+		return nil, err
+	}
+	w, err := b.b.NewWriter(ctx, key, opts)
+	return w, mapErr("write", key, err)
+}
+
+// Attributes returns the object's attributes; ErrNotFound if absent.
+func (b *Bucket) Attributes(ctx context.Context, rel string) (*blob.Attributes, error) {
+	key, err := b.Key(rel)
+	if err != nil {
+		return nil, err
+	}
+	a, err := b.b.Attributes(ctx, key)
+	return a, mapErr("stat", key, err)
+}
+
+// Exists reports whether an object is stored under rel.
+func (b *Bucket) Exists(ctx context.Context, rel string) (bool, error) {
+	key, err := b.Key(rel)
+	if err != nil {
+		return false, err
+	}
+	ok, err := b.b.Exists(ctx, key)
+	return ok, mapErr("stat", key, err)
+}
+
+// Delete removes the object under rel; ErrNotFound if absent.
+func (b *Bucket) Delete(ctx context.Context, rel string) error {
+	key, err := b.Key(rel)
+	if err != nil {
+		return err
+	}
+	return mapErr("delete", key, b.b.Delete(ctx, key))
+}
+
+// List calls fn for every object whose key (relative to the prefix) starts
+// with relPrefix, in lexical order of keys. relPrefix may be "" for all
+// objects, or end in "/" for a directory. Keys that fail ValidateKey (put
+// there by something else) are skipped. An error from fn stops the walk and
+// is returned.
+func (b *Bucket) List(ctx context.Context, relPrefix string, fn func(rel string, obj *blob.ListObject) error) error {
+	if relPrefix != "" {
+		if err := ValidateKey(strings.TrimSuffix(relPrefix, "/")); err != nil {
+			return err
+		}
+	}
+	it := b.b.List(&blob.ListOptions{Prefix: b.prefix + relPrefix})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return mapErr("list", b.prefix+relPrefix, err)
+		}
+		rel := strings.TrimPrefix(obj.Key, b.prefix)
+		if obj.IsDir || ValidateKey(rel) != nil || isTempName(rel) {
+			continue
+		}
+		if err := fn(rel, obj); err != nil {
+			return err
+		}
+	}
+}
+
+// isTempName reports names of in-flight local creates and fileblob temp files.
+func isTempName(rel string) bool {
+	base := rel[strings.LastIndexByte(rel, '/')+1:]
+	return strings.HasPrefix(base, ".create-") || strings.HasSuffix(base, ".tmp")
+}
+
+func contentType(rel string) string {
+	if strings.HasSuffix(rel, ".json") {
+		return "application/json"
+	}
+	return "application/octet-stream"
+}

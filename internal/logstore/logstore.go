@@ -1,0 +1,225 @@
+// Package logstore is the append-only log that holds Sextant's mutable state
+// (registry models, dataset versions, pipeline runs) on an object store.
+//
+// A log lives under a directory of an artifact.Bucket:
+//
+//	<dir>/log/00000000000000000001.json         entries, one object each, from 1
+//	<dir>/checkpoint/00000000000000000100.json  folded state up to an entry
+//
+// An entry is written with a create-only write under the next sequence
+// number, so of two writers racing for one number exactly one wins; the
+// loser reads what it missed, lets its caller re-check its change against the
+// new state, and tries the next number. This is the scheme of Delta Lake's
+// transaction log, and it needs no server and no lock: only an object store
+// with a real create-only write (S3 conditional writes, GCS, Azure, memblob,
+// or a local file system through artifact.Bucket's link-based create).
+//
+// Entries are opaque bytes: each consumer defines its own envelope.
+//
+// A Log is safe for concurrent use by multiple goroutines, and any number of
+// processes may append to the same log.
+package logstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"gocloud.dev/blob"
+	"golang.org/x/sync/errgroup"
+)
+
+var (
+	// ErrNoCheckpoint reports that the log has no checkpoint yet.
+	ErrNoCheckpoint = errors.New("logstore: no checkpoint")
+	// ErrConflict reports that an append lost the race too many times.
+	ErrConflict = errors.New("logstore: too many concurrent writers")
+	// ErrCorrupt reports a log whose layout is broken (a missing entry
+	// between two present ones).
+	ErrCorrupt = errors.New("logstore: corrupt log")
+)
+
+// seqWidth is the number of digits in entry names: zero-padded so that
+// lexical order is numeric order.
+const seqWidth = 20
+
+// maxAttempts bounds the retries of one Append under contention.
+const maxAttempts = 1000
+
+// readAhead is how many entries Read fetches at once when it probes forward.
+const readAhead = 16
+
+// Entry is one record of a log.
+type Entry struct {
+	Seq  uint64
+	Data []byte
+}
+
+// Log is one append-only log on a bucket.
+type Log struct {
+	b   *artifact.Bucket
+	dir string
+}
+
+// Open returns the log under dir on b. Nothing is read or written.
+func Open(b *artifact.Bucket, dir string) (*Log, error) {
+	dir = strings.Trim(dir, "/")
+	if err := artifact.ValidateKey(dir); err != nil {
+		return nil, fmt.Errorf("logstore: %w", err)
+	}
+	return &Log{b: b, dir: dir}, nil
+}
+
+// Dir returns the directory of the log inside its bucket.
+func (l *Log) Dir() string { return l.dir }
+
+// EntryKey returns the key of entry seq, relative to the bucket.
+func (l *Log) EntryKey(seq uint64) string {
+	return fmt.Sprintf("%s/log/%0*d.json", l.dir, seqWidth, seq)
+}
+
+func (l *Log) checkpointKey(seq uint64) string {
+	return fmt.Sprintf("%s/checkpoint/%0*d.json", l.dir, seqWidth, seq)
+}
+
+// Append writes the next entry of the log and returns it.
+//
+// after is the last sequence number the caller has folded into its state.
+// prepare is called with the entries after that point which the caller has
+// not seen yet (possibly none); it folds them, checks that its change is
+// still valid, and returns the bytes to write or an error, which aborts the
+// Append and is returned as is. When another writer takes the number first,
+// prepare is called again with the entries it missed.
+func (l *Log) Append(ctx context.Context, after uint64, prepare func(newer []Entry) ([]byte, error)) (Entry, error) {
+	head := after
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		newer, err := l.Read(ctx, head)
+		if err != nil {
+			return Entry{}, err
+		}
+		if n := len(newer); n > 0 {
+			head = newer[n-1].Seq
+		}
+		data, err := prepare(newer)
+		if err != nil {
+			return Entry{}, err
+		}
+		if head == math.MaxUint64 {
+			return Entry{}, fmt.Errorf("%w: sequence numbers exhausted", ErrCorrupt)
+		}
+		seq := head + 1
+		err = l.b.CreateOnly(ctx, l.EntryKey(seq), data)
+		if err == nil {
+			return Entry{Seq: seq, Data: data}, nil
+		}
+		if !errors.Is(err, artifact.ErrExist) {
+			return Entry{}, fmt.Errorf("logstore: append to %s: %w", l.dir, err)
+		}
+		// Lost the race for seq: read what the winner wrote and try again.
+	}
+	return Entry{}, fmt.Errorf("%w: %s after %d attempts", ErrConflict, l.dir, maxAttempts)
+}
+
+// Read returns every entry with a sequence number greater than after, in
+// order. It probes forward from after+1 until the first missing number, in
+// parallel batches, so reading the tail after a checkpoint costs a handful of
+// requests however long the log is.
+func (l *Log) Read(ctx context.Context, after uint64) ([]Entry, error) {
+	var out []Entry
+	next := after + 1
+	for {
+		batch := make([][]byte, readAhead)
+		found := make([]bool, readAhead)
+		g, gctx := errgroup.WithContext(ctx)
+		for i := range readAhead {
+			seq := next + uint64(i)
+			if seq < next { // overflow
+				break
+			}
+			g.Go(func() error {
+				data, err := l.b.ReadAll(gctx, l.EntryKey(seq))
+				if errors.Is(err, artifact.ErrNotFound) {
+					return nil
+				}
+				if err != nil {
+					return fmt.Errorf("logstore: read %s: %w", l.EntryKey(seq), err)
+				}
+				batch[i], found[i] = data, true
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for i := range readAhead {
+			if !found[i] {
+				// An entry can only be missing at the end of the log,
+				// unless it was written between our probes: anything
+				// found beyond the first gap is read again next time.
+				return out, nil
+			}
+			out = append(out, Entry{Seq: next + uint64(i), Data: batch[i]})
+		}
+		next += readAhead
+	}
+}
+
+// Head returns the sequence number of the newest entry, 0 for an empty log.
+// It starts from the newest checkpoint, so it is cheap on long logs.
+func (l *Log) Head(ctx context.Context) (uint64, error) {
+	from, _, err := l.LatestCheckpoint(ctx)
+	if err != nil && !errors.Is(err, ErrNoCheckpoint) {
+		return 0, err
+	}
+	entries, err := l.Read(ctx, from)
+	if err != nil {
+		return 0, err
+	}
+	if n := len(entries); n > 0 {
+		return entries[n-1].Seq, nil
+	}
+	return from, nil
+}
+
+// WriteCheckpoint stores data as the folded state of the log up to and
+// including entry seq. Checkpoints are create-only: a second checkpoint for
+// the same seq returns an error matching artifact.ErrExist, which callers
+// may ignore since both writers folded the same entries.
+func (l *Log) WriteCheckpoint(ctx context.Context, seq uint64, data []byte) error {
+	if seq == 0 {
+		return errors.New("logstore: checkpoint at entry 0")
+	}
+	return l.b.CreateOnly(ctx, l.checkpointKey(seq), data)
+}
+
+// LatestCheckpoint returns the newest checkpoint and the entry it folds up
+// to, or an error matching ErrNoCheckpoint.
+func (l *Log) LatestCheckpoint(ctx context.Context) (uint64, []byte, error) {
+	var best uint64
+	err := l.b.List(ctx, l.dir+"/checkpoint/", func(rel string, _ *blob.ListObject) error {
+		name := strings.TrimSuffix(rel[strings.LastIndexByte(rel, '/')+1:], ".json")
+		if len(name) != seqWidth {
+			return nil
+		}
+		seq, err := strconv.ParseUint(name, 10, 64)
+		if err == nil && seq > best {
+			best = seq
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("logstore: list checkpoints of %s: %w", l.dir, err)
+	}
+	if best == 0 {
+		return 0, nil, ErrNoCheckpoint
+	}
+	data, err := l.b.ReadAll(ctx, l.checkpointKey(best))
+	if err != nil {
+		return 0, nil, fmt.Errorf("logstore: read checkpoint: %w", err)
+	}
+	return best, data, nil
+}
