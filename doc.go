@@ -1,0 +1,49 @@
+// Package sextant is an embeddable MLOps SDK for Go services: versioned
+// models and data in your own object storage, drift detection whose numbers
+// match SciPy, Prometheus metrics, evidence-driven rollouts and role-based
+// access control. There is no server to run: state lives in a bucket
+// (mem://, file://, s3://, gs://, azblob:// through gocloud.dev/blob),
+// metrics go to your Prometheus registry, policies come from YAML or Go.
+//
+// This package holds only documentation. The work is done by:
+//
+//   - [github.com/sextant-ml/sextant/artifact]: content-addressed blobs on a
+//     bucket, verified on every read, encrypted at rest on request, and the
+//     validated bucket view the other packages keep their logs on.
+//   - [github.com/sextant-ml/sextant/dataset]: DVC-style data versioning with
+//     fast parallel hashing, manifests, push and pull, status and diff, DVC
+//     interoperability, and data validation against an inferred schema.
+//   - [github.com/sextant-ml/sextant/registry]: models, versions, aliases,
+//     lineage, metrics, promotion gates, model cards and signatures, as an
+//     append-only log that any number of processes may write.
+//   - [github.com/sextant-ml/sextant/drift]: two-sample tests and distances,
+//     persisted and mergeable reference profiles, streaming detectors, JSON
+//     and HTML reports.
+//   - [github.com/sextant-ml/sextant/monitor]: Prometheus instrumentation for
+//     predictions, drift and rollouts, with a Grafana dashboard and alert rules.
+//   - [github.com/sextant-ml/sextant/deploy]: canary, sticky, header, shadow,
+//     blue/green and bandit routing between model versions, and rollouts that
+//     analyse and roll back by themselves.
+//   - [github.com/sextant-ml/sextant/rbac]: Kubernetes-style roles and
+//     bindings over ML resources, a compiled authorizer, HTTP middleware, audit.
+//   - [github.com/sextant-ml/sextant/pipeline]: a small DAG runner with
+//     retries, timeouts and schedules for retraining jobs.
+//
+// # How they compose
+//
+// One bucket holds everything: artifact's content-addressed objects under
+// cas/, and beside them the logs of the registry (registry/), the datasets
+// (datasets/) and pipeline runs (pipelines/). A file shared by a dataset and
+// a model is stored once. rbac is a leaf: the other packages accept any
+// value with the method
+//
+//	Authorize(ctx context.Context, verb, resource, name string) error
+//
+// which rbac's compiled authorizer has. deploy reads monitor's windowed
+// statistics and moves registry aliases through small interfaces of its own.
+//
+// `go run ./examples/quickstart` runs the whole loop on a local directory;
+// `go run ./examples/maintenance` tells the predictive-maintenance story:
+// stale data caught, model retrained, rolled out to 5% of traffic, promoted
+// or rolled back on evidence.
+package sextant
