@@ -1,0 +1,370 @@
+package dvc
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sextant-ml/sextant/dataset"
+	"sigs.k8s.io/yaml"
+)
+
+// Sentinel errors, matched with errors.Is.
+var (
+	// ErrInvalidFile reports a .dvc file that is not valid DVC 3 YAML with
+	// the fields this package reads.
+	ErrInvalidFile = errors.New("dvc: invalid .dvc file")
+	// ErrInvalidListing reports a .dir object that is not a JSON list of
+	// {"md5", "relpath"} entries with safe, unique paths.
+	ErrInvalidListing = errors.New("dvc: invalid directory listing")
+	// ErrDigestMismatch reports remote bytes whose MD5 is not the one asked
+	// for: a corrupt or tampered remote.
+	ErrDigestMismatch = errors.New("dvc: digest mismatch")
+	// ErrNotFound reports an object missing from the remote.
+	ErrNotFound = errors.New("dvc: object not found")
+	// ErrUnsupported reports a .dvc feature this package does not read
+	// (DVC 2 "md5-dos2unix" hashes, cloud-versioned outputs).
+	ErrUnsupported = errors.New("dvc: unsupported")
+)
+
+// DirSuffix marks the hash of a directory.
+const DirSuffix = ".dir"
+
+// File is a .dvc file: the outputs it tracks.
+type File struct {
+	Outs []Out `json:"outs"`
+	// Wdir, Frozen, MD5, Deps and Meta are carried for round trips and not
+	// interpreted.
+	Wdir   string           `json:"wdir,omitempty"`
+	Frozen bool             `json:"frozen,omitempty"`
+	MD5    string           `json:"md5,omitempty"`
+	Deps   []map[string]any `json:"deps,omitempty"`
+	Meta   any              `json:"meta,omitempty"`
+}
+
+// Out is one tracked file or directory.
+type Out struct {
+	// Path is relative to the directory of the .dvc file.
+	Path string `json:"path"`
+	// MD5 is the hex MD5 of a file, or of a directory listing followed by
+	// ".dir".
+	MD5 string `json:"md5"`
+	// Size is the total number of bytes.
+	Size int64 `json:"size,omitempty"`
+	// NFiles is the number of files of a directory.
+	NFiles int `json:"nfiles,omitempty"`
+	// Hash names the hash scheme; DVC 3 writes "md5".
+	Hash string `json:"hash"`
+
+	Cache   *bool    `json:"cache,omitempty"`
+	Persist bool     `json:"persist,omitempty"`
+	Push    *bool    `json:"push,omitempty"`
+	Remote  string   `json:"remote,omitempty"`
+	Desc    string   `json:"desc,omitempty"`
+	Type    string   `json:"type,omitempty"`
+	Labels  []string `json:"labels,omitempty"`
+	Meta    any      `json:"meta,omitempty"`
+	IsExec  bool     `json:"isexec,omitempty"`
+}
+
+// IsDir reports whether o tracks a directory.
+func (o Out) IsDir() bool { return strings.HasSuffix(o.MD5, DirSuffix) }
+
+// Parse reads a DVC 3 .dvc file strictly: unknown fields, a missing or
+// non-"md5" hash scheme, malformed MD5s, negative sizes and paths that
+// leave the .dvc file's directory are errors matching ErrInvalidFile (or
+// ErrUnsupported for DVC 2 files).
+func Parse(data []byte) (*File, error) {
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%w: not valid UTF-8", ErrInvalidFile)
+	}
+	var f File
+	if err := yaml.UnmarshalStrict(data, &f); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidFile, err)
+	}
+	if len(f.Outs) == 0 {
+		return nil, fmt.Errorf("%w: no outs", ErrInvalidFile)
+	}
+	seen := make(map[string]bool, len(f.Outs))
+	for i, o := range f.Outs {
+		if err := o.validate(); err != nil {
+			return nil, fmt.Errorf("out %d: %w", i, err)
+		}
+		if seen[o.Path] {
+			return nil, fmt.Errorf("%w: path %q listed twice", ErrInvalidFile, o.Path)
+		}
+		seen[o.Path] = true
+	}
+	return &f, nil
+}
+
+func (o Out) validate() error {
+	if err := dataset.ValidatePath(strings.TrimSuffix(o.Path, "/")); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidFile, err)
+	}
+	switch o.Hash {
+	case "md5":
+	case "":
+		return fmt.Errorf("%w: %s has no \"hash: md5\" (a DVC 2 file; re-add it with DVC 3)", ErrUnsupported, o.Path)
+	default:
+		return fmt.Errorf("%w: %s uses hash %q", ErrUnsupported, o.Path, o.Hash)
+	}
+	if !isMD5(strings.TrimSuffix(o.MD5, DirSuffix)) {
+		return fmt.Errorf("%w: %s has md5 %q", ErrInvalidFile, o.Path, o.MD5)
+	}
+	if o.Size < 0 || o.NFiles < 0 {
+		return fmt.Errorf("%w: %s has a negative size or file count", ErrInvalidFile, o.Path)
+	}
+	if o.NFiles > 0 && !o.IsDir() {
+		return fmt.Errorf("%w: %s has nfiles but is not a directory", ErrInvalidFile, o.Path)
+	}
+	return nil
+}
+
+func isMD5(s string) bool {
+	if len(s) != 2*md5.Size {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Marshal writes f as DVC writes .dvc files.
+func (f *File) Marshal() ([]byte, error) {
+	for _, o := range f.Outs {
+		if err := o.validate(); err != nil {
+			return nil, err
+		}
+	}
+	var b bytes.Buffer
+	if f.MD5 != "" {
+		fmt.Fprintf(&b, "md5: %s\n", f.MD5)
+	}
+	if f.Frozen {
+		b.WriteString("frozen: true\n")
+	}
+	if len(f.Deps) > 0 || f.Meta != nil || f.Wdir != "" {
+		extra, err := yaml.Marshal(struct {
+			Deps []map[string]any `json:"deps,omitempty"`
+			Meta any              `json:"meta,omitempty"`
+			Wdir string           `json:"wdir,omitempty"`
+		}{f.Deps, f.Meta, f.Wdir})
+		if err != nil {
+			return nil, err
+		}
+		b.Write(extra)
+	}
+	b.WriteString("outs:\n")
+	for _, o := range f.Outs {
+		fmt.Fprintf(&b, "- md5: %s\n", o.MD5)
+		if o.Size > 0 {
+			fmt.Fprintf(&b, "  size: %d\n", o.Size)
+		}
+		if o.NFiles > 0 {
+			fmt.Fprintf(&b, "  nfiles: %d\n", o.NFiles)
+		}
+		fmt.Fprintf(&b, "  hash: %s\n", o.Hash)
+		p, err := yaml.Marshal(o.Path)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&b, "  path: %s", p)
+		rest, err := yaml.Marshal(struct {
+			Cache   *bool    `json:"cache,omitempty"`
+			Persist bool     `json:"persist,omitempty"`
+			Push    *bool    `json:"push,omitempty"`
+			Remote  string   `json:"remote,omitempty"`
+			Desc    string   `json:"desc,omitempty"`
+			Type    string   `json:"type,omitempty"`
+			Labels  []string `json:"labels,omitempty"`
+			Meta    any      `json:"meta,omitempty"`
+			IsExec  bool     `json:"isexec,omitempty"`
+		}{o.Cache, o.Persist, o.Push, o.Remote, o.Desc, o.Type, o.Labels, o.Meta, o.IsExec})
+		if err != nil {
+			return nil, err
+		}
+		if s := strings.TrimSpace(string(rest)); s != "{}" {
+			for line := range strings.Lines(string(rest)) {
+				b.WriteString("  " + line)
+			}
+		}
+	}
+	return b.Bytes(), nil
+}
+
+// DirEntry is one file of a DVC directory listing.
+type DirEntry struct {
+	MD5     string `json:"md5"`
+	RelPath string `json:"relpath"`
+}
+
+// EncodeListing returns the bytes DVC stores in a .dir object and hashes
+// for the directory: Python's json.dumps of the entries sorted by relpath,
+// with sort_keys=True, separators ", " and ": ", and every character
+// outside printable ASCII escaped as \uXXXX (surrogate pairs above the
+// Basic Multilingual Plane). entries is not modified.
+func EncodeListing(entries []DirEntry) []byte {
+	sorted := slices.Clone(entries)
+	slices.SortStableFunc(sorted, func(a, b DirEntry) int { return strings.Compare(a.RelPath, b.RelPath) })
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, e := range sorted {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`{"md5": `)
+		pyQuote(&b, e.MD5)
+		b.WriteString(`, "relpath": `)
+		pyQuote(&b, e.RelPath)
+		b.WriteByte('}')
+	}
+	b.WriteByte(']')
+	return b.Bytes()
+}
+
+// HashListing returns the DVC hash of a directory with these entries:
+// the hex MD5 of EncodeListing followed by ".dir".
+func HashListing(entries []DirEntry) string {
+	sum := md5.Sum(EncodeListing(entries))
+	return hex.EncodeToString(sum[:]) + DirSuffix
+}
+
+const hexdigits = "0123456789abcdef"
+
+// pyQuote writes s as Python's json.dumps(s) with ensure_ascii=True does.
+func pyQuote(b *bytes.Buffer, s string) {
+	u4 := func(r rune) {
+		b.WriteString(`\u`)
+		for shift := 12; shift >= 0; shift -= 4 {
+			b.WriteByte(hexdigits[(r>>shift)&0xf])
+		}
+	}
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r >= 0x20 && r < 0x7f:
+			b.WriteByte(byte(r))
+		case r > 0xffff:
+			r -= 0x10000
+			u4(0xd800 | (r>>10)&0x3ff)
+			u4(0xdc00 | r&0x3ff)
+		default:
+			u4(r)
+		}
+	}
+	b.WriteByte('"')
+}
+
+// ParseListing reads a .dir object strictly: a JSON list of objects with
+// exactly "md5" (32 lower-case hex digits) and "relpath" (a valid relative
+// path: no "..", no leading "/", no backslash), no duplicates, no path that
+// is both a file and a directory. Entries are returned sorted by path.
+func ParseListing(data []byte) ([]DirEntry, error) {
+	// encoding/json would replace invalid UTF-8 and lone surrogates with
+	// U+FFFD, naming a different file than the listing does: reject them.
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%w: not valid UTF-8", ErrInvalidListing)
+	}
+	if err := checkSurrogates(data); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var raw []*DirEntry
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidListing, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: trailing data", ErrInvalidListing)
+	}
+	entries := make([]DirEntry, 0, len(raw))
+	for i, e := range raw {
+		if e == nil {
+			return nil, fmt.Errorf("%w: entry %d is null", ErrInvalidListing, i)
+		}
+		if !isMD5(e.MD5) {
+			return nil, fmt.Errorf("%w: entry %d has md5 %q", ErrInvalidListing, i, e.MD5)
+		}
+		entries = append(entries, *e)
+	}
+	slices.SortStableFunc(entries, func(a, b DirEntry) int { return strings.Compare(a.RelPath, b.RelPath) })
+	m := dataset.Manifest{Entries: make([]dataset.Entry, len(entries))}
+	for i, e := range entries {
+		m.Entries[i] = dataset.Entry{Path: e.RelPath, Digest: "md5:" + e.MD5}
+	}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidListing, err)
+	}
+	return entries, nil
+}
+
+// checkSurrogates rejects \uXXXX escapes of UTF-16 surrogates that do not
+// form a pair (Python writes them for undecodable file names).
+func checkSurrogates(data []byte) error {
+	escape := func(i int) (rune, bool) {
+		if i+6 > len(data) || data[i] != '\\' || data[i+1] != 'u' {
+			return 0, false
+		}
+		var r rune
+		for _, c := range data[i+2 : i+6] {
+			switch {
+			case c >= '0' && c <= '9':
+				r = r<<4 | rune(c-'0')
+			case c >= 'a' && c <= 'f':
+				r = r<<4 | rune(c-'a'+10)
+			case c >= 'A' && c <= 'F':
+				r = r<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' {
+			continue
+		}
+		r, ok := escape(i)
+		if !ok {
+			i++ // skip the escaped character, e.g. the second of "\\\\"
+			continue
+		}
+		switch {
+		case r >= 0xd800 && r < 0xdc00:
+			if lo, ok := escape(i + 6); ok && lo >= 0xdc00 && lo < 0xe000 {
+				i += 11
+				continue
+			}
+			return fmt.Errorf("%w: unpaired surrogate escape at byte %d", ErrInvalidListing, i)
+		case r >= 0xdc00 && r < 0xe000:
+			return fmt.Errorf("%w: unpaired surrogate escape at byte %d", ErrInvalidListing, i)
+		}
+		i += 5
+	}
+	return nil
+}

@@ -1,0 +1,297 @@
+package dvc
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/sextant-ml/sextant/dataset"
+	"github.com/sextant-ml/sextant/dataset/internal/atomicfile"
+	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
+	"golang.org/x/sync/errgroup"
+)
+
+// Options configures a Remote.
+type Options struct {
+	// Workers is the number of objects transferred at once. Default: 8.
+	Workers int
+	// Cache, if set, lets Push and Pull skip reading unchanged local files
+	// when computing their MD5. Default: nil.
+	Cache *dataset.StatCache
+	// Logger receives debug records of skipped and transferred objects.
+	// Default: discard.
+	Logger *slog.Logger
+}
+
+// Remote is a DVC 3 remote on a gocloud bucket: objects at
+// files/md5/<first two hex digits>/<remaining thirty>, directory listings
+// under their hash with the ".dir" suffix. It is safe for concurrent use.
+type Remote struct {
+	bucket *blob.Bucket
+	opts   Options
+	hasher *dataset.Hasher
+}
+
+// NewRemote returns a Remote on b (not closed by the Remote; use
+// blob.PrefixedBucket for a remote under a prefix).
+func NewRemote(b *blob.Bucket, opts *Options) *Remote {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Workers <= 0 {
+		o.Workers = 8
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	h, _ := dataset.NewHasher(&dataset.HashOptions{Algorithm: dataset.MD5, Cache: o.Cache, Logger: o.Logger})
+	return &Remote{bucket: b, opts: o, hasher: h}
+}
+
+// ObjectKey is the key of the object with hash h (a file MD5 or a
+// directory hash ending in ".dir") in a DVC 3 remote.
+func ObjectKey(h string) string {
+	if len(h) < 3 {
+		return "files/md5/" + h
+	}
+	return "files/md5/" + h[:2] + "/" + h[2:]
+}
+
+// Pull fetches every output of f into dir, the directory of the .dvc
+// file. See PullOut.
+func (r *Remote) Pull(ctx context.Context, f *File, dir string) error {
+	for _, o := range f.Outs {
+		if err := r.PullOut(ctx, o, dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PullOut fetches one output into dir/o.Path. Every object is verified
+// against its MD5 while it streams to a temporary file, which is renamed
+// into place only when it matches: a corrupt object fails with
+// ErrDigestMismatch and an interrupted pull leaves no partial file under a
+// final name. Files already present with the right MD5 are kept. Files in
+// the directory that the listing does not name are left alone.
+func (r *Remote) PullOut(ctx context.Context, o Out, dir string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("dvc: pull: %w", err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("dvc: pull: %w", err)
+	}
+	defer root.Close()
+	outPath := strings.TrimSuffix(o.Path, "/")
+	type item struct{ md5, rel string }
+	var items []item
+	if o.IsDir() {
+		listing, err := r.fetchBytes(ctx, o.MD5)
+		if err != nil {
+			return err
+		}
+		entries, err := ParseListing(listing)
+		if err != nil {
+			return fmt.Errorf("dvc: pull %s: %w", o.Path, err)
+		}
+		if o.NFiles > 0 && len(entries) != o.NFiles {
+			return fmt.Errorf("%w: %s lists %d files, the .dvc file says %d", ErrInvalidListing, o.Path, len(entries), o.NFiles)
+		}
+		for _, e := range entries {
+			items = append(items, item{e.MD5, outPath + "/" + e.RelPath})
+		}
+	} else {
+		items = append(items, item{o.MD5, outPath})
+	}
+	perm := fs.FileMode(0o644)
+	if o.IsExec {
+		perm = 0o755
+	}
+	var total atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.Workers)
+	for _, it := range items {
+		g.Go(func() error {
+			if e, err := r.hasher.HashFile(gctx, filepath.Join(dir, filepath.FromSlash(it.rel))); err == nil && e.Digest == "md5:"+it.md5 {
+				total.Add(e.Size)
+				r.opts.Logger.DebugContext(gctx, "dvc: keep present file", "path", it.rel)
+				return nil
+			}
+			n, err := r.download(gctx, root, it.rel, it.md5, perm)
+			total.Add(n)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if o.Size > 0 && total.Load() != o.Size {
+		return fmt.Errorf("%w: %s has %d bytes, the .dvc file says %d", ErrDigestMismatch, o.Path, total.Load(), o.Size)
+	}
+	return nil
+}
+
+// download streams object h to rel under root, verifying its MD5.
+func (r *Remote) download(ctx context.Context, root *os.Root, rel, h string, perm fs.FileMode) (int64, error) {
+	var n int64
+	err := atomicfile.Write(root, rel, perm, func(w io.Writer) error {
+		rd, err := r.open(ctx, h)
+		if err != nil {
+			return err
+		}
+		defer rd.Close()
+		sum := md5.New()
+		n, err = io.CopyBuffer(io.MultiWriter(w, sum), rd, make([]byte, 1<<20))
+		if err != nil {
+			return fmt.Errorf("dvc: pull %s: %w", rel, err)
+		}
+		if got := hex.EncodeToString(sum.Sum(nil)); got != h {
+			return fmt.Errorf("%w: %s: object %s has md5 %s", ErrDigestMismatch, rel, ObjectKey(h), got)
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("dvc: pull %s: %w", rel, err)
+	}
+	r.opts.Logger.DebugContext(ctx, "dvc: pulled", "path", rel, "bytes", n)
+	return n, nil
+}
+
+func (r *Remote) open(ctx context.Context, h string) (*blob.Reader, error) {
+	rd, err := r.bucket.NewReader(ctx, ObjectKey(h), nil)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, ObjectKey(h))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dvc: open %s: %w", ObjectKey(h), err)
+	}
+	return rd, nil
+}
+
+// maxListing bounds the size of a .dir object read into memory.
+const maxListing = 1 << 30
+
+// fetchBytes reads a whole object (a directory listing) and verifies it.
+func (r *Remote) fetchBytes(ctx context.Context, h string) ([]byte, error) {
+	rd, err := r.open(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	data, err := io.ReadAll(io.LimitReader(rd, maxListing+1))
+	if err != nil {
+		return nil, fmt.Errorf("dvc: read %s: %w", ObjectKey(h), err)
+	}
+	if len(data) > maxListing {
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrInvalidListing, ObjectKey(h), maxListing)
+	}
+	sum := md5.Sum(data)
+	if got := hex.EncodeToString(sum[:]); got != strings.TrimSuffix(h, DirSuffix) {
+		return nil, fmt.Errorf("%w: object %s has md5 %s", ErrDigestMismatch, ObjectKey(h), got)
+	}
+	return data, nil
+}
+
+// Push uploads the file or directory at src to the remote in DVC 3 layout
+// and returns its output entry, path set to the base name of src, ready
+// for a .dvc file beside src. Objects the remote already has are not
+// uploaded again; a directory's listing is uploaded last, so a listing on
+// the remote never names a missing object. Uploads carry their MD5 so the
+// bucket rejects bytes changed in flight.
+func (r *Remote) Push(ctx context.Context, src string) (Out, error) {
+	fi, err := os.Stat(src)
+	if err != nil {
+		return Out{}, fmt.Errorf("dvc: push: %w", err)
+	}
+	out := Out{Hash: "md5", Path: filepath.Base(src)}
+	if !fi.IsDir() {
+		e, err := r.hasher.HashFile(ctx, src)
+		if err != nil {
+			return Out{}, err
+		}
+		out.MD5, out.Size = strings.TrimPrefix(e.Digest, "md5:"), e.Size
+		if err := r.upload(ctx, src, out.MD5); err != nil {
+			return Out{}, err
+		}
+		return out, nil
+	}
+	m, err := r.hasher.HashDir(ctx, src)
+	if err != nil {
+		return Out{}, err
+	}
+	entries := make([]DirEntry, len(m.Entries))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.Workers)
+	for i, e := range m.Entries {
+		entries[i] = DirEntry{MD5: strings.TrimPrefix(e.Digest, "md5:"), RelPath: e.Path}
+		g.Go(func() error {
+			return r.upload(gctx, filepath.Join(src, filepath.FromSlash(e.Path)), entries[i].MD5)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Out{}, err
+	}
+	listing := EncodeListing(entries)
+	out.MD5 = HashListing(entries)
+	if err := r.put(ctx, out.MD5, bytes.NewReader(listing)); err != nil {
+		return Out{}, err
+	}
+	out.Size, out.NFiles = m.Size(), len(m.Entries)
+	return out, nil
+}
+
+// upload sends the file at p as object h unless the remote has it.
+func (r *Remote) upload(ctx context.Context, p, h string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return fmt.Errorf("dvc: push: %w", err)
+	}
+	defer f.Close()
+	return r.put(ctx, h, f)
+}
+
+func (r *Remote) put(ctx context.Context, h string, src io.Reader) error {
+	key := ObjectKey(h)
+	ok, err := r.bucket.Exists(ctx, key)
+	if err != nil {
+		return fmt.Errorf("dvc: push %s: %w", key, err)
+	}
+	if ok {
+		r.opts.Logger.DebugContext(ctx, "dvc: remote has object", "key", key)
+		return nil
+	}
+	sum, err := hex.DecodeString(strings.TrimSuffix(h, DirSuffix))
+	if err != nil {
+		return fmt.Errorf("dvc: push %s: %w", key, err)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := r.bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentMD5: sum})
+	if err != nil {
+		return fmt.Errorf("dvc: push %s: %w", key, err)
+	}
+	if _, err := io.CopyBuffer(w, src, make([]byte, 1<<20)); err != nil {
+		cancel()
+		w.Close()
+		return fmt.Errorf("dvc: push %s: %w", key, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("dvc: push %s: %w", key, err)
+	}
+	return nil
+}
