@@ -487,6 +487,30 @@ func (r *Router[In, Out]) Predict(ctx context.Context, req Request, in In) (Out,
 	return out, rt.version, err
 }
 
+// PredictVersion serves in with the named version directly, bypassing
+// the routing table (for callers that ask for a version explicitly).
+func (r *Router[In, Out]) PredictVersion(ctx context.Context, version string, in In) (Out, error) {
+	var zero Out
+	if r.closed.Load() {
+		return zero, ErrClosed
+	}
+	r.mu.Lock()
+	p := r.preds[version]
+	r.mu.Unlock()
+	if p == nil {
+		return zero, fmt.Errorf("%w: %q", ErrUnknownVersion, version)
+	}
+	var start time.Time
+	if r.opts.Observer != nil {
+		start = time.Now()
+	}
+	out, err := p.Predict(ctx, in)
+	if r.opts.Observer != nil {
+		r.opts.Observer.Observe(version, time.Since(start), err)
+	}
+	return out, err
+}
+
 func (r *Router[In, Out]) mirror(s *route[In, Out], in In, primary Out, perr error) {
 	if r.shadowN.Add(1) > int64(r.opts.MaxShadowInFlight) {
 		r.shadowN.Add(-1)
