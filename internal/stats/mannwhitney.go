@@ -86,7 +86,7 @@ func checkSample(test string, samples ...[]float64) error {
 
 func sortedCopy(x []float64) []float64 {
 	s := slices.Clone(x)
-	slices.Sort(s)
+	Sort(s)
 	return s
 }
 

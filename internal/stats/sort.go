@@ -1,0 +1,70 @@
+package stats
+
+import (
+	"math"
+	"slices"
+)
+
+// radixMin is the length from which Sort switches from pdqsort to radix.
+const radixMin = 2048
+
+// Sort sorts x in ascending order. Large slices are sorted by an LSD radix
+// sort on the bits of the values (several times faster than a comparison
+// sort on millions of values); small ones by slices.Sort. x must not hold
+// NaN. -0 sorts before +0; they compare equal, so callers that walk equal
+// values together are unaffected.
+func Sort(x []float64) {
+	if len(x) < radixMin {
+		slices.Sort(x)
+		return
+	}
+	keys := make([]uint64, len(x))
+	// One pass counts every byte position at once.
+	var counts [8][256]int
+	for i, v := range x {
+		k := sortKey(v)
+		keys[i] = k
+		for p := range 8 {
+			counts[p][(k>>(8*p))&0xff]++
+		}
+	}
+	tmp := make([]uint64, len(x))
+	for p := range 8 {
+		shift := uint(8 * p)
+		c := &counts[p]
+		if c[(keys[0]>>shift)&0xff] == len(keys) {
+			continue // every key shares this byte
+		}
+		pos := 0
+		for i, n := range c {
+			c[i] = pos
+			pos += n
+		}
+		for _, k := range keys {
+			b := (k >> shift) & 0xff
+			tmp[c[b]] = k
+			c[b]++
+		}
+		keys, tmp = tmp, keys
+	}
+	for i, k := range keys {
+		x[i] = fromSortKey(k)
+	}
+}
+
+// sortKey maps a float64 to a uint64 whose unsigned order is the float's
+// order: flip the sign bit of positives and every bit of negatives.
+func sortKey(v float64) uint64 {
+	b := math.Float64bits(v)
+	if b>>63 == 0 {
+		return b | 1<<63
+	}
+	return ^b
+}
+
+func fromSortKey(k uint64) float64 {
+	if k>>63 == 1 {
+		return math.Float64frombits(k &^ (1 << 63))
+	}
+	return math.Float64frombits(^k)
+}
