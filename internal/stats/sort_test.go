@@ -10,9 +10,11 @@ import (
 func TestSortMatchesSlicesSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	gens := map[string]func() float64{
-		"normal":     rng.NormFloat64,
-		"ties":       func() float64 { return float64(rng.IntN(7)) - 3 },
-		"extremes":   func() float64 { return []float64{math.Inf(-1), math.Inf(1), -math.MaxFloat64, math.SmallestNonzeroFloat64, -0.0, 0, 1e300}[rng.IntN(7)] },
+		"normal": rng.NormFloat64,
+		"ties":   func() float64 { return float64(rng.IntN(7)) - 3 },
+		"extremes": func() float64 {
+			return []float64{math.Inf(-1), math.Inf(1), -math.MaxFloat64, math.SmallestNonzeroFloat64, -0.0, 0, 1e300}[rng.IntN(7)]
+		},
 		"tiny range": func() float64 { return 1 + rng.Float64()*1e-12 },
 	}
 	for name, gen := range gens {
