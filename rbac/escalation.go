@@ -109,9 +109,9 @@ func (idx *index) holdsAll(s *Subject, scope string, rules []Rule, what string) 
 // matched by pattern ("" meaning every name) within scope. A cluster-wide
 // scope ("") counts only cluster-wide bindings.
 func (idx *index) holds(s *Subject, scope string, v, r int, pattern string) bool {
-	keys := []subjectKey{{s.kind(), s.Name}, {Group, Authenticated}}
+	keys := []subjectKey{{kindCode(s.Kind), s.Name}, {kindCode(Group), Authenticated}}
 	for _, g := range s.Groups {
-		keys = append(keys, subjectKey{Group, g})
+		keys = append(keys, subjectKey{kindCode(Group), g})
 	}
 	for _, k := range keys {
 		for _, g := range idx.subjects[k] {

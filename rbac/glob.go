@@ -28,9 +28,21 @@ var (
 	errBadGlobstar  = errors.New(`"**" must be a whole segment`)
 )
 
+// Bitmaps of the bytes allowed in a name segment: '-', '.', digits (below
+// 64) and letters, '_' (64 to 127).
+const (
+	nameBytesLow  = 1<<'-' | 1<<'.' | (1<<10-1)<<'0'
+	nameBytesHigh = (1<<26-1)<<('A'-64) | 1<<('_'-64) | (1<<26-1)<<('a'-64)
+)
+
 func nameByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '.' || c == '_' || c == '-'
+	switch {
+	case c < 64:
+		return nameBytesLow>>c&1 != 0
+	case c < 128:
+		return nameBytesHigh>>(c-64)&1 != 0
+	}
+	return false
 }
 
 // checkName reports whether s is a valid resource name (glob false) or

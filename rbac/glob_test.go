@@ -179,3 +179,13 @@ func TestMatchAllocs(t *testing.T) {
 		t.Errorf("Match allocates %v times per call, want 0", allocs)
 	}
 }
+
+func TestNameBytes(t *testing.T) {
+	for c := range 256 {
+		b := byte(c)
+		want := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '_' || b == '-'
+		if got := nameByte(b); got != want {
+			t.Errorf("nameByte(%q) = %v, want %v", b, got, want)
+		}
+	}
+}

@@ -108,7 +108,7 @@ type MiddlewareOptions struct {
 }
 
 // Middleware authenticates each request, puts its subject in the context
-// (WithSubject), and, when opts.Resolve is set, asks authz. A request
+// (WithSubject; a subject without a Kind becomes a User), and, when opts.Resolve is set, asks authz. A request
 // without acceptable credentials gets 401, a denied one 403, and an
 // authorizer failure 500; the body is only the status text.
 func Middleware(authz Checker, opts *MiddlewareOptions) func(http.Handler) http.Handler {
@@ -172,6 +172,7 @@ func authenticate(r *http.Request, authns []Authenticator) (Subject, error) {
 		if s.Name == "" {
 			return Subject{}, fmt.Errorf("rbac: %T returned a subject without a name", a)
 		}
+		s.Kind = s.kind()
 		return s, nil
 	}
 	return Subject{}, ErrNoCredentials

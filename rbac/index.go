@@ -66,8 +66,21 @@ func (d Decision) String() string {
 func denied(r Reason) Decision { return Decision{Reason: r, Rule: -1} }
 
 type subjectKey struct {
-	kind SubjectKind
+	kind uint8 // see kindCode
 	name string
+}
+
+// kindCode turns a subject kind into a small key component; 0 is unknown.
+func kindCode(k SubjectKind) uint8 {
+	switch k {
+	case User, "":
+		return 1
+	case Group:
+		return 2
+	case ServiceAccount:
+		return 3
+	}
+	return 0
 }
 
 // grant is one binding of a role to a subject, as seen from the subject.
@@ -102,6 +115,9 @@ type globGrant struct {
 // index is a compiled policy. It is immutable once built.
 type index struct {
 	subjects map[subjectKey][]grant
+	// everyone holds the grants to the Authenticated group, looked up once
+	// at compile time.
+	everyone []grant
 	policy   Policy
 }
 
@@ -123,10 +139,11 @@ func compile(p *Policy) (*index, error) {
 	for _, b := range p.Bindings {
 		g := grant{scope: b.Scope, binding: b.Name, role: roles[roleKey{b.RoleScope, b.Role}]}
 		for _, s := range b.Subjects {
-			k := subjectKey{s.Kind, s.Name}
+			k := subjectKey{kindCode(s.Kind), s.Name}
 			idx.subjects[k] = append(idx.subjects[k], g)
 		}
 	}
+	idx.everyone = idx.subjects[subjectKey{kindCode(Group), Authenticated}]
 	return idx, nil
 }
 
@@ -225,22 +242,21 @@ func (idx *index) decide(s *Subject, verb, resource, scope, name string) Decisio
 	if name != "" && checkName(name, false) != nil {
 		return denied(ReasonInvalidName)
 	}
-	if d, ok := idx.check(subjectKey{s.kind(), s.Name}, v, r, scope, name); ok {
+	if d, ok := check(idx.subjects[subjectKey{kindCode(s.Kind), s.Name}], v, r, scope, name); ok {
 		return d
 	}
 	for _, g := range s.Groups {
-		if d, ok := idx.check(subjectKey{Group, g}, v, r, scope, name); ok {
+		if d, ok := check(idx.subjects[subjectKey{kindCode(Group), g}], v, r, scope, name); ok {
 			return d
 		}
 	}
-	if d, ok := idx.check(subjectKey{Group, Authenticated}, v, r, scope, name); ok {
+	if d, ok := check(idx.everyone, v, r, scope, name); ok {
 		return d
 	}
 	return denied(ReasonNoMatch)
 }
 
-func (idx *index) check(k subjectKey, v, r int, scope, name string) (Decision, bool) {
-	grants := idx.subjects[k]
+func check(grants []grant, v, r int, scope, name string) (Decision, bool) {
 	for i := range grants {
 		g := &grants[i]
 		if g.scope != "" && g.scope != scope {

@@ -1,0 +1,125 @@
+package rbac
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestEscalation(t *testing.T) {
+	p := &Policy{
+		Roles: []Role{
+			{Name: "editor", Rules: []Rule{
+				{Verbs: []string{"get", "update"}, Resources: []string{"models", "models/aliases"}},
+				{Verbs: []string{"promote"}, Resources: []string{"models/aliases"}, Names: []string{"fraud-*", "churn/**"}},
+				{Verbs: []string{"create", "update"}, Resources: []string{"policies"}},
+			}},
+			{Name: "weak", Rules: []Rule{{Verbs: []string{"get"}, Resources: []string{"models"}}}},
+			{Name: "strong", Rules: []Rule{{Verbs: []string{"*"}, Resources: []string{"*"}}}},
+			{Name: "escalator", Rules: []Rule{{Verbs: []string{"escalate"}, Resources: []string{"policies"}, Names: []string{"anything-*"}}}},
+			{Name: "binder", Rules: []Rule{{Verbs: []string{"bind"}, Resources: []string{"policies"}, Names: []string{"strong"}}}},
+			{Name: "local", Rules: []Rule{{Verbs: []string{"delete"}, Resources: []string{"datasets"}}}},
+		},
+		Bindings: []Binding{
+			{Name: "eds", Role: "editor", Subjects: []SubjectRef{{User, "ed"}, {User, "esc"}, {User, "bea"}}},
+			{Name: "esc", Role: "escalator", Subjects: []SubjectRef{{User, "esc"}}},
+			{Name: "bea", Scope: "lab", Role: "binder", Subjects: []SubjectRef{{User, "bea"}}},
+			{Name: "lab-local", Scope: "lab", Role: "local", Subjects: []SubjectRef{{Group, "lab"}}},
+		},
+	}
+	a, err := New(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := func(name string, groups ...string) context.Context {
+		return WithSubject(context.Background(), Subject{Name: name, Groups: groups})
+	}
+	role := func(name, scope string, rules ...Rule) Role { return Role{Name: name, Scope: scope, Rules: rules} }
+	rule := func(verbs, res string, names ...string) Rule {
+		return Rule{Verbs: strings.Split(verbs, ","), Resources: strings.Split(res, ","), Names: names}
+	}
+
+	roleTests := []struct {
+		name string
+		ctx  context.Context
+		r    Role
+		ok   bool
+	}{
+		{"subset of own permissions", as("ed"), role("r", "", rule("get", "models")), true},
+		{"own permissions restricted to names", as("ed"), role("r", "", rule("update", "models/aliases", "x")), true},
+		{"same pattern", as("ed"), role("r", "", rule("promote", "models/aliases", "fraud-*")), true},
+		{"narrower pattern under globstar", as("ed"), role("r", "", rule("promote", "models/aliases", "churn/a/*")), true},
+		{"literal name under a pattern", as("ed"), role("r", "", rule("promote", "models/aliases", "fraud-v2")), true},
+		{"wider pattern", as("ed"), role("r", "", rule("promote", "models/aliases", "*")), false},
+		{"unrestricted where only names are held", as("ed"), role("r", "", rule("promote", "models/aliases")), false},
+		{"verb not held", as("ed"), role("r", "", rule("delete", "models")), false},
+		{"wildcard verb", as("ed"), role("r", "", rule("*", "models")), false},
+		{"wildcard resource", as("ed"), role("r", "", rule("get", "*")), false},
+		{"escalate verb on the role's name", as("esc"), role("anything-goes", "", rule("*", "*")), true},
+		{"escalate verb on another name", as("esc"), role("other", "", rule("*", "*")), false},
+		{"scoped permission for a cluster-wide role", as("gus", "lab"), role("r", "", rule("delete", "datasets")), false},
+		{"scoped permission for a role of that scope", as("gus", "lab"), role("r", "lab", rule("delete", "datasets")), true},
+		{"nobody", as("eve"), role("r", "", rule("get", "models")), false},
+	}
+	for _, tt := range roleTests {
+		t.Run("role/"+tt.name, func(t *testing.T) {
+			err := a.AuthorizeRole(tt.ctx, tt.r)
+			if tt.ok && err != nil {
+				t.Errorf("refused: %v", err)
+			}
+			if !tt.ok && (!errors.Is(err, ErrEscalation) || !errors.Is(err, ErrDenied)) {
+				t.Errorf("got %v, want an error matching ErrEscalation and ErrDenied", err)
+			}
+		})
+	}
+
+	bindTests := []struct {
+		name string
+		ctx  context.Context
+		b    Binding
+		ok   bool
+	}{
+		{"role whose permissions are held", as("ed"), Binding{Name: "x", Role: "weak", Subjects: []SubjectRef{{User, "eve"}}}, true},
+		{"role with more than is held", as("ed"), Binding{Name: "x", Role: "strong", Subjects: []SubjectRef{{User, "eve"}}}, false},
+		{"bind verb in its scope", as("bea"), Binding{Name: "x", Scope: "lab", Role: "strong", Subjects: []SubjectRef{{User, "eve"}}}, true},
+		{"bind verb outside its scope", as("bea"), Binding{Name: "x", Role: "strong", Subjects: []SubjectRef{{User, "eve"}}}, false},
+		{"scoped grant within the scope", as("gus", "lab"), Binding{Name: "x", Scope: "lab", Role: "local", Subjects: []SubjectRef{{User, "eve"}}}, true},
+		{"scoped grant cluster-wide", as("gus", "lab"), Binding{Name: "x", Role: "local", Subjects: []SubjectRef{{User, "eve"}}}, false},
+	}
+	for _, tt := range bindTests {
+		t.Run("binding/"+tt.name, func(t *testing.T) {
+			err := a.AuthorizeBinding(tt.ctx, tt.b)
+			if tt.ok && err != nil {
+				t.Errorf("refused: %v", err)
+			}
+			if !tt.ok && !errors.Is(err, ErrEscalation) {
+				t.Errorf("got %v, want ErrEscalation", err)
+			}
+		})
+	}
+
+	t.Run("message names the missing permission", func(t *testing.T) {
+		err := a.AuthorizeRole(as("ed"), role("r", "", rule("promote", "models/aliases", "*")))
+		want := `rbac: escalation refused: User "ed" may not grant promote on models/aliases "*" through role "r" without holding it`
+		if err == nil || err.Error() != want {
+			t.Errorf("got %v, want %s", err, want)
+		}
+	})
+	t.Run("no subject", func(t *testing.T) {
+		if err := a.AuthorizeRole(context.Background(), role("r", "")); !errors.Is(err, ErrNoSubject) {
+			t.Errorf("AuthorizeRole: %v", err)
+		}
+		if err := a.AuthorizeBinding(context.Background(), Binding{Name: "x", Role: "weak"}); !errors.Is(err, ErrNoSubject) {
+			t.Errorf("AuthorizeBinding: %v", err)
+		}
+	})
+	t.Run("invalid changes", func(t *testing.T) {
+		if err := a.AuthorizeRole(as("ed"), role("r", "", rule("peek", "models"))); !errors.Is(err, ErrInvalidPolicy) {
+			t.Errorf("AuthorizeRole with an unknown verb: %v", err)
+		}
+		if err := a.AuthorizeBinding(as("ed"), Binding{Name: "x", Role: "ghost", Subjects: []SubjectRef{{User, "u"}}}); !errors.Is(err, ErrInvalidPolicy) {
+			t.Errorf("AuthorizeBinding to a missing role: %v", err)
+		}
+	})
+}

@@ -1,0 +1,81 @@
+package rbactest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/sextant-ml/sextant/rbac"
+)
+
+const conformancePolicy = `apiVersion: sextant/v1
+kind: Role
+metadata: {name: readers}
+rules: [{resources: ["*"], verbs: [get, list]}]
+---
+apiVersion: sextant/v1
+kind: RoleBinding
+metadata: {name: readers}
+role: readers
+subjects: [{kind: Group, name: conformance}]
+`
+
+func TestConformance(t *testing.T) {
+	impls := map[string]func(t *testing.T) Authorizer{
+		"compiled":       func(t *testing.T) Authorizer { return New(t, conformancePolicy) },
+		"compiled-empty": func(t *testing.T) Authorizer { return New(t, "") },
+		"allow-all":      func(*testing.T) Authorizer { return AllowAll{} },
+		"deny-all":       func(*testing.T) Authorizer { return DenyAll{} },
+		"recorder":       func(t *testing.T) Authorizer { return &Recorder{Next: New(t, conformancePolicy)} },
+	}
+	for name, newA := range impls {
+		t.Run(name, func(t *testing.T) { RunConformance(t, newA) })
+	}
+}
+
+func TestAllowDenyAll(t *testing.T) {
+	ctx := rbac.WithSubject(context.Background(), rbac.Subject{Name: "u"})
+	if err := (AllowAll{}).Authorize(ctx, "promote", "models/aliases", "m"); err != nil {
+		t.Errorf("AllowAll refused a well-formed request: %v", err)
+	}
+	err := (DenyAll{}).Authorize(ctx, "get", "models", "m")
+	var de *rbac.DeniedError
+	if !errors.As(err, &de) || de.Subject.Name != "u" {
+		t.Errorf("DenyAll: %v, want a *rbac.DeniedError naming the subject", err)
+	}
+	down := errors.New("store down")
+	if err := (Fail{Err: down}).Authorize(ctx, "get", "models", "m"); err != down {
+		t.Errorf("Fail: %v", err)
+	}
+}
+
+func TestSized(t *testing.T) {
+	for _, c := range []struct{ roles, resources, users int }{{100, 10, 1000}, {1000, 100, 10000}} {
+		p, reqs := Sized(c.roles, c.resources, c.users)
+		a, err := rbac.New(p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		allowed := 0
+		for _, r := range reqs {
+			d := a.Decide(r.Subject, r.Verb, r.Resource, r.Scope, r.Name)
+			if d.Allowed != r.Allowed {
+				t.Errorf("%+v: %v", r, d)
+			}
+			if d.Allowed {
+				allowed++
+			}
+		}
+		if allowed != 8 {
+			t.Errorf("%d of 17 requests allowed, want the 8 odd ones", allowed)
+		}
+	}
+	p, reqs := FiveRules()
+	a, err := rbac.New(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := a.Decide(reqs[0].Subject, reqs[0].Verb, reqs[0].Resource, "", reqs[0].Name); !d.Allowed || d.Binding != "alice-data2_admin" {
+		t.Errorf("five rules: %v", d)
+	}
+}
