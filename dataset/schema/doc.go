@@ -1,0 +1,21 @@
+// Package schema checks tables against a per-column schema, as TFDV and
+// Great Expectations do: a type (int, float, string, bool, timestamp),
+// nullability and a maximum share of missing values, min and max, allowed
+// values, a regular expression, uniqueness.
+//
+// Infer proposes a schema from reference data; users review and edit it
+// and store it as JSON (Parse reads it back strictly). Validate streams a
+// CSV or JSON Lines table through the schema without holding its rows and
+// returns a Report naming each anomaly (missing column, new column, type
+// mismatch, out of range, out of domain, pattern mismatch, missing values,
+// duplicates, malformed rows) with a count and a few example rows, and
+// whether the data passes.
+//
+// Type rules: in CSV every cell is text and is parsed; in JSON Lines an int
+// or float must be a JSON number, a bool a JSON boolean, a timestamp a
+// JSON string (RFC 3339, "2006-01-02 15:04:05" or "2006-01-02"); a string
+// column accepts any value. Patterns must match the whole value.
+//
+// A Schema is safe for concurrent use by several Validate calls once it is
+// no longer modified.
+package schema

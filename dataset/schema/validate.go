@@ -1,0 +1,338 @@
+package schema
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/sextant-ml/sextant/dataset/table"
+)
+
+// AnomalyKind names a kind of finding.
+type AnomalyKind string
+
+// Anomaly kinds.
+const (
+	// MissingColumn: a schema column absent from the data.
+	MissingColumn AnomalyKind = "missing_column"
+	// NewColumn: a data column the schema does not name.
+	NewColumn AnomalyKind = "new_column"
+	// TypeMismatch: a value that is not of the column's type.
+	TypeMismatch AnomalyKind = "type_mismatch"
+	// OutOfRange: a number or timestamp outside [min, max].
+	OutOfRange AnomalyKind = "out_of_range"
+	// OutOfDomain: a value not among the allowed ones.
+	OutOfDomain AnomalyKind = "out_of_domain"
+	// PatternMismatch: a value the column's pattern does not match.
+	PatternMismatch AnomalyKind = "pattern_mismatch"
+	// MissingValues: missing values in a column that is not nullable, or
+	// more than its max_missing share.
+	MissingValues AnomalyKind = "missing_values"
+	// Duplicates: repeated values in a unique column.
+	Duplicates AnomalyKind = "duplicates"
+	// MalformedRows: rows that could not be read (ragged CSV rows, invalid
+	// UTF-8, lines that are not JSON objects).
+	MalformedRows AnomalyKind = "malformed_rows"
+)
+
+// Example points at one offending row.
+type Example struct {
+	Line  int64  `json:"line"`
+	Value string `json:"value,omitempty"`
+}
+
+// Anomaly is one finding: its kind, the column, how many rows, a few
+// examples and a sentence.
+type Anomaly struct {
+	Kind     AnomalyKind `json:"kind"`
+	Column   string      `json:"column,omitempty"`
+	Count    int64       `json:"count"`
+	Examples []Example   `json:"examples,omitempty"`
+	Message  string      `json:"message"`
+}
+
+// Report is the outcome of a validation. Anomalies come in schema column
+// order, then new columns, then malformed rows.
+type Report struct {
+	Rows      int64     `json:"rows"`
+	Passed    bool      `json:"passed"`
+	Anomalies []Anomaly `json:"anomalies"`
+}
+
+// String summarises the report in a few lines.
+func (r *Report) String() string {
+	var b strings.Builder
+	verdict := "PASS"
+	if !r.Passed {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(&b, "%s: %d rows, %d anomalies\n", verdict, r.Rows, len(r.Anomalies))
+	for _, a := range r.Anomalies {
+		fmt.Fprintf(&b, "  %s", a.Message)
+		if len(a.Examples) > 0 {
+			b.WriteString(" (e.g.")
+			for i, e := range a.Examples {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, " line %d", e.Line)
+				if e.Value != "" {
+					fmt.Fprintf(&b, " %q", e.Value)
+				}
+			}
+			b.WriteByte(')')
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// ValidateOptions configures Validate.
+type ValidateOptions struct {
+	// Table configures the reader (format, delimiter, null markers, line
+	// limit). Default: CSV with the table package's defaults.
+	Table table.Options
+	// MaxExamples is the number of example rows kept per anomaly.
+	// Default: 3.
+	MaxExamples int
+}
+
+// finding accumulates one anomaly.
+type finding struct {
+	count    int64
+	examples []Example
+}
+
+func (f *finding) add(max int, line int64, value string) {
+	f.count++
+	if len(f.examples) < max {
+		f.examples = append(f.examples, Example{Line: line, Value: value})
+	}
+}
+
+type colCheck struct {
+	col     *Column
+	index   int // position in the reader's columns; -1 until seen
+	allowed map[string]bool
+	pattern *regexp.Regexp
+	seen    map[uint64]struct{}
+	present int64
+
+	missing, mismatch, outOfRange, outOfDomain, pattern_, dups finding
+}
+
+// Validate streams a CSV or JSON Lines table through the schema without
+// keeping rows in memory (a unique column keeps a 64-bit hash per distinct
+// value), and reports every anomaly. Malformed rows are counted as an
+// anomaly and skipped; only unreadable input (no CSV header, a line over
+// the length limit, a read error) returns an error.
+func (s *Schema) Validate(ctx context.Context, r io.Reader, opts *ValidateOptions) (*Report, error) {
+	if err := s.Check(); err != nil {
+		return nil, err
+	}
+	var o ValidateOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxExamples <= 0 {
+		o.MaxExamples = 3
+	}
+	rd, err := table.NewReader(r, &o.Table)
+	if err != nil {
+		return nil, err
+	}
+	seed := maphash.MakeSeed()
+	checks := make([]*colCheck, len(s.Columns))
+	byName := map[string]*colCheck{}
+	for i := range s.Columns {
+		c := &s.Columns[i]
+		cc := &colCheck{col: c, index: -1}
+		if len(c.Allowed) > 0 {
+			cc.allowed = map[string]bool{}
+			for _, a := range c.Allowed {
+				cc.allowed[a] = true
+			}
+		}
+		if c.Pattern != "" {
+			cc.pattern = regexp.MustCompile("^(?:" + c.Pattern + ")$")
+		}
+		if c.Unique {
+			cc.seen = map[uint64]struct{}{}
+		}
+		checks[i] = cc
+		byName[c.Name] = cc
+	}
+	var newCols []string
+	newFindings := map[int]*finding{}
+	var malformed finding
+	known := 0
+	var rows int64
+	for {
+		if rows%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if errors.Is(err, table.ErrMalformedRow) {
+			malformed.add(o.MaxExamples, row.Line, "")
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("schema: validate: %w", err)
+		}
+		rows++
+		if cols := rd.Columns(); len(cols) > known {
+			for i := known; i < len(cols); i++ {
+				if cc, ok := byName[cols[i]]; ok {
+					cc.index = i
+				} else if !s.AllowNewColumns {
+					newCols = append(newCols, cols[i])
+					newFindings[i] = &finding{}
+				}
+			}
+			known = len(cols)
+		}
+		for i, f := range newFindings {
+			if i < len(row.Values) && row.Values[i].Kind != table.Missing {
+				f.add(o.MaxExamples, row.Line, row.Values[i].Text)
+			}
+		}
+		for _, cc := range checks {
+			var v table.Value
+			if cc.index >= 0 && cc.index < len(row.Values) {
+				v = row.Values[cc.index]
+			}
+			cc.check(o.MaxExamples, seed, row.Line, v)
+		}
+	}
+
+	rep := &Report{Rows: rows}
+	add := func(kind AnomalyKind, col string, f *finding, msg string) {
+		if f.count > 0 {
+			rep.Anomalies = append(rep.Anomalies, Anomaly{Kind: kind, Column: col, Count: f.count, Examples: f.examples, Message: msg})
+		}
+	}
+	for _, cc := range checks {
+		c := cc.col
+		if cc.index < 0 {
+			rep.Anomalies = append(rep.Anomalies, Anomaly{Kind: MissingColumn, Column: c.Name, Count: rows,
+				Message: fmt.Sprintf("column %q is missing", c.Name)})
+			continue
+		}
+		add(TypeMismatch, c.Name, &cc.mismatch, fmt.Sprintf("%d values of %q are not %s", cc.mismatch.count, c.Name, article(c.Type)))
+		add(OutOfRange, c.Name, &cc.outOfRange, fmt.Sprintf("%d values of %q are outside %s", cc.outOfRange.count, c.Name, c.rangeText()))
+		add(OutOfDomain, c.Name, &cc.outOfDomain, fmt.Sprintf("%d values of %q are not among the %d allowed", cc.outOfDomain.count, c.Name, len(c.Allowed)))
+		add(PatternMismatch, c.Name, &cc.pattern_, fmt.Sprintf("%d values of %q do not match %s", cc.pattern_.count, c.Name, c.Pattern))
+		switch {
+		case !c.Nullable:
+			add(MissingValues, c.Name, &cc.missing, fmt.Sprintf("%d values of %q are missing (not nullable)", cc.missing.count, c.Name))
+		case c.MaxMissing != nil && rows > 0 && float64(cc.missing.count)/float64(rows) > *c.MaxMissing:
+			add(MissingValues, c.Name, &cc.missing, fmt.Sprintf("%d values of %q are missing, a share of %.3g above %.3g", cc.missing.count, c.Name, float64(cc.missing.count)/float64(rows), *c.MaxMissing))
+		}
+		add(Duplicates, c.Name, &cc.dups, fmt.Sprintf("%d values of %q repeat an earlier value (unique)", cc.dups.count, c.Name))
+	}
+	for _, name := range newCols {
+		i := indexOf(rd.Columns(), name)
+		f := newFindings[i]
+		rep.Anomalies = append(rep.Anomalies, Anomaly{Kind: NewColumn, Column: name, Count: f.count, Examples: f.examples,
+			Message: fmt.Sprintf("column %q is not in the schema", name)})
+	}
+	add(MalformedRows, "", &malformed, fmt.Sprintf("%d rows are malformed", malformed.count))
+	rep.Passed = len(rep.Anomalies) == 0
+	return rep, nil
+}
+
+func indexOf(xs []string, x string) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}
+
+func article(t Type) string {
+	if t == Int {
+		return "an int"
+	}
+	return "a " + string(t)
+}
+
+func (c *Column) rangeText() string {
+	lo, hi := "-inf", "+inf"
+	if c.Type == Timestamp {
+		if c.MinTime != nil {
+			lo = c.MinTime.Format("2006-01-02T15:04:05Z07:00")
+		}
+		if c.MaxTime != nil {
+			hi = c.MaxTime.Format("2006-01-02T15:04:05Z07:00")
+		}
+	} else {
+		if c.Min != nil {
+			lo = fmt.Sprint(*c.Min)
+		}
+		if c.Max != nil {
+			hi = fmt.Sprint(*c.Max)
+		}
+	}
+	return "[" + lo + ", " + hi + "]"
+}
+
+// accepts reports whether a cell of kind k can hold a value of type t.
+func accepts(t Type, k table.Kind) bool {
+	switch t {
+	case Int, Float:
+		return k == table.Text || k == table.Number
+	case Bool:
+		return k == table.Text || k == table.Bool
+	case Timestamp:
+		return k == table.Text || k == table.String
+	}
+	return true
+}
+
+func (cc *colCheck) check(max int, seed maphash.Seed, line int64, v table.Value) {
+	c := cc.col
+	if v.Kind == table.Missing {
+		cc.missing.add(max, line, "")
+		return
+	}
+	p, ok := parseAs(c.Type, v.Text)
+	if !ok || !accepts(c.Type, v.Kind) {
+		cc.mismatch.add(max, line, v.Text)
+		return
+	}
+	switch c.Type {
+	case Int, Float:
+		if (c.Min != nil && !(p.num >= *c.Min)) || (c.Max != nil && !(p.num <= *c.Max)) || (math.IsNaN(p.num) && (c.Min != nil || c.Max != nil)) {
+			cc.outOfRange.add(max, line, v.Text)
+		}
+	case Timestamp:
+		if (c.MinTime != nil && p.t.Before(*c.MinTime)) || (c.MaxTime != nil && p.t.After(*c.MaxTime)) {
+			cc.outOfRange.add(max, line, v.Text)
+		}
+	}
+	if cc.allowed != nil && !cc.allowed[v.Text] {
+		cc.outOfDomain.add(max, line, v.Text)
+	}
+	if cc.pattern != nil && !cc.pattern.MatchString(v.Text) {
+		cc.pattern_.add(max, line, v.Text)
+	}
+	if cc.seen != nil {
+		h := maphash.String(seed, v.Text)
+		if _, dup := cc.seen[h]; dup {
+			cc.dups.add(max, line, v.Text)
+		} else {
+			cc.seen[h] = struct{}{}
+		}
+	}
+}
