@@ -1,10 +1,10 @@
 package monitor
 
 import (
+	"math/rand/v2"
 	"runtime"
 	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,7 +18,6 @@ const (
 // costMeter samples CPU time and allocated bytes on one prediction in every.
 type costMeter struct {
 	every       uint64
-	calls       atomic.Uint64
 	fixedMemory float64 // Prices.MemoryBytes; 0 means read the runtime
 
 	samples    prometheus.Counter
@@ -27,6 +26,23 @@ type costMeter struct {
 
 	mu  sync.Mutex
 	tot CostStats
+
+	readMu sync.Mutex
+	buf    [2]metrics.Sample // reused by read, so sampling does not allocate
+}
+
+// read returns the process's cumulative heap allocations and, when
+// withMemory, its mapped memory.
+func (c *costMeter) read(withMemory bool) (allocs, memory uint64) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	c.buf[0].Name, c.buf[1].Name = metricAllocs, metricMemory
+	if withMemory {
+		metrics.Read(c.buf[:2])
+		return c.buf[0].Value.Uint64(), c.buf[1].Value.Uint64()
+	}
+	metrics.Read(c.buf[:1])
+	return c.buf[0].Value.Uint64(), 0
 }
 
 // costMark is taken before a sampled prediction.
@@ -48,10 +64,15 @@ func newCostMeter(m *Metrics, model, version string) *costMeter {
 }
 
 func (c *costMeter) begin() costMark {
-	if c.calls.Add(1)%c.every != 0 {
+	// A random draw, not a shared call counter: an atomic increment on
+	// every call would cost more than the draw.
+	if c.every > 1 && rand.Uint64N(c.every) != 0 {
 		return costMark{}
 	}
 	mk := costMark{on: true}
+	// Allocations first and CPU last, so the thread clock brackets the
+	// prediction and not the runtime/metrics reads.
+	mk.allocs, _ = c.read(false)
 	if threadCPUSupported {
 		// Pin the goroutine so the thread clock measures its work only.
 		runtime.LockOSThread()
@@ -60,22 +81,10 @@ func (c *costMeter) begin() costMark {
 			runtime.UnlockOSThread()
 		}
 	}
-	var s [1]metrics.Sample
-	s[0].Name = metricAllocs
-	metrics.Read(s[:])
-	mk.allocs = s[0].Value.Uint64()
 	return mk
 }
 
 func (c *costMeter) end(mk costMark, wall time.Duration) {
-	var s [2]metrics.Sample
-	s[0].Name = metricAllocs
-	s[1].Name = metricMemory
-	read := s[:1]
-	if c.fixedMemory == 0 {
-		read = s[:2]
-	}
-	metrics.Read(read)
 	var cpu time.Duration
 	if mk.cpuOK {
 		now, ok := threadCPUTime()
@@ -84,13 +93,14 @@ func (c *costMeter) end(mk costMark, wall time.Duration) {
 			cpu = now - mk.cpu
 		}
 	}
+	allocs, memory := c.read(c.fixedMemory == 0)
 	var alloc uint64
-	if a := s[0].Value.Uint64(); a > mk.allocs {
-		alloc = a - mk.allocs
+	if allocs > mk.allocs {
+		alloc = allocs - mk.allocs
 	}
 	mem := c.fixedMemory
 	if mem == 0 {
-		mem = float64(s[1].Value.Uint64())
+		mem = float64(memory)
 	}
 	c.samples.Inc()
 	c.cpuSeconds.Add(cpu.Seconds())

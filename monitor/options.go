@@ -70,12 +70,14 @@ type Options struct {
 	// uniformly at random among the slot's predictions. Default: 64.
 	WindowSample int
 
-	// Now is the clock for latencies and the window. Default: time.Now.
+	// Now is the clock for latencies and the window. Default: the
+	// monotonic clock, read as time.Since of a start time (one clock read
+	// instead of time.Now's two).
 	Now func() time.Time
 
 	// CostSampleEvery measures CPU time and allocated bytes on one
-	// prediction in CostSampleEvery per model version. A negative value
-	// turns cost sampling off. Default: 64.
+	// prediction in CostSampleEvery, chosen at random (1 measures every
+	// prediction). A negative value turns cost sampling off. Default: 128.
 	CostSampleEvery int
 	// Prices, when set, enables sextant_prediction_cost_per_thousand.
 	// Default: zero prices, no cost gauge.
@@ -101,7 +103,7 @@ func (p Prices) enabled() bool { return p.VCPUSecond > 0 || p.GBSecond > 0 }
 // config is Options with defaults applied.
 type config struct {
 	Options
-	clock func() time.Time
+	clock func() int64 // nanoseconds on a Unix-epoch time line
 }
 
 func (o *Options) withDefaults() config {
@@ -137,11 +139,14 @@ func (o *Options) withDefaults() config {
 		c.WindowSample = 64
 	}
 	if c.CostSampleEvery == 0 {
-		c.CostSampleEvery = 64
+		c.CostSampleEvery = 128
 	}
-	c.clock = c.Now
-	if c.clock == nil {
-		c.clock = time.Now
+	if now := c.Now; now != nil {
+		c.clock = func() int64 { return now().UnixNano() }
+	} else {
+		base := time.Now()
+		unix := base.UnixNano()
+		c.clock = func() int64 { return unix + int64(time.Since(base)) }
 	}
 	return c
 }

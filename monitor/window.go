@@ -54,14 +54,23 @@ func latBounds(i int) (lo, hi float64) {
 	return base + float64(sub)*w, base + float64(sub+1)*w
 }
 
+// slot counts one stretch of time. Atomic read-modify-writes are the cost
+// of the hot path, so a common prediction does two: one on counts (the
+// total in the low 32 bits, errors and timeouts in the high 32) and one on
+// its latency bucket. Rarer outcomes add one more on rare.
 type slot struct {
-	epoch    atomic.Int64
-	outcomes [numOutcomes]atomic.Uint64
-	sumNanos atomic.Int64
-	hist     [latBuckets]atomic.Uint64
-	seen     atomic.Uint64
-	sample   []atomic.Int64 // latency+1 in ns; 0 means empty
+	epoch  atomic.Int64
+	counts atomic.Uint64
+	rare   [numOutcomes]atomic.Uint64 // timeout, canceled, rejected only
+	hist   [latBuckets]atomic.Uint64
+	sample []atomic.Int64 // latency+1 in ns; 0 means empty
 }
+
+const (
+	countOne  = 1
+	errorOne  = 1 << 32
+	countMask = errorOne - 1
+)
 
 // window is a ring of slots, each covering res of time.
 type window struct {
@@ -83,8 +92,8 @@ func (w *window) slotFor(e int64) *slot {
 	return &w.slots[((e%n)+n)%n]
 }
 
-func (w *window) record(now time.Time, d time.Duration, o Outcome) {
-	e := now.UnixNano() / w.res
+func (w *window) record(now int64, d time.Duration, o Outcome) {
+	e := now / w.res
 	s := w.slotFor(e)
 	if cur := s.epoch.Load(); cur != e {
 		if cur > e {
@@ -92,10 +101,15 @@ func (w *window) record(now time.Time, d time.Duration, o Outcome) {
 		}
 		w.rotate(s, e)
 	}
-	s.outcomes[o].Add(1)
-	s.sumNanos.Add(int64(d))
+	add := uint64(countOne)
+	if o.isError() {
+		add |= errorOne
+	}
+	if o >= OutcomeTimeout {
+		s.rare[o].Add(1)
+	}
+	n := s.counts.Add(add) & countMask
 	s.hist[latBucket(d)].Add(1)
-	n := s.seen.Add(1)
 	k := uint64(len(s.sample))
 	switch {
 	case n <= k:
@@ -113,14 +127,13 @@ func (w *window) rotate(s *slot, e int64) {
 	if s.epoch.Load() >= e {
 		return
 	}
-	for i := range s.outcomes {
-		s.outcomes[i].Store(0)
+	s.counts.Store(0)
+	for i := range s.rare {
+		s.rare[i].Store(0)
 	}
-	s.sumNanos.Store(0)
 	for i := range s.hist {
 		s.hist[i].Store(0)
 	}
-	s.seen.Store(0)
 	for i := range s.sample {
 		s.sample[i].Store(0)
 	}
@@ -142,7 +155,8 @@ type WindowStats struct {
 	Errors uint64
 	// ByOutcome counts predictions per outcome, indexed by Outcome.
 	ByOutcome [numOutcomes]uint64
-	// Mean is the mean latency; zero when Requests is zero.
+	// Mean is the mean latency, estimated from bucket midpoints (within
+	// 1/16 of the true mean); zero when Requests is zero.
 	Mean time.Duration
 	// Latencies is a random sample of latencies: up to
 	// Options.WindowSample per slot, uniform within each slot. Use it for
@@ -193,29 +207,29 @@ func (s WindowStats) Quantile(q float64) (d time.Duration, ok bool) {
 	return time.Duration(lo), true
 }
 
-func (w *window) read(now time.Time) WindowStats {
-	e := now.UnixNano() / w.res
+func (w *window) read(now int64) WindowStats {
+	e := now / w.res
 	n := int64(len(w.slots))
 	st := WindowStats{
-		Span: time.Duration((n-1)*w.res + now.UnixNano() - e*w.res),
+		Span: time.Duration((n-1)*w.res + now - e*w.res),
 		hist: make([]uint64, latBuckets),
 	}
-	var sum int64
 	for i := range w.slots {
 		s := &w.slots[i]
 		ep := s.epoch.Load()
 		if ep > e || ep <= e-n {
 			continue
 		}
-		for o := range s.outcomes {
-			c := s.outcomes[o].Load()
-			st.ByOutcome[o] += c
-			st.Requests += c
-			if Outcome(o).isError() {
-				st.Errors += c
-			}
-		}
-		sum += s.sumNanos.Load()
+		c := s.counts.Load()
+		total, errs := c&countMask, c>>32
+		timeout, canceled, rejected := s.rare[OutcomeTimeout].Load(), s.rare[OutcomeCanceled].Load(), s.rare[OutcomeRejected].Load()
+		st.Requests += total
+		st.Errors += errs
+		st.ByOutcome[OutcomeError] += errs - timeout
+		st.ByOutcome[OutcomeTimeout] += timeout
+		st.ByOutcome[OutcomeCanceled] += canceled
+		st.ByOutcome[OutcomeRejected] += rejected
+		st.ByOutcome[OutcomeOK] += total - errs - canceled - rejected
 		for j := range s.hist {
 			st.hist[j] += s.hist[j].Load()
 		}
@@ -225,8 +239,16 @@ func (w *window) read(now time.Time) WindowStats {
 			}
 		}
 	}
-	if st.Requests > 0 {
-		st.Mean = time.Duration(sum / int64(st.Requests))
+	var sum, count float64
+	for i, c := range st.hist {
+		if c > 0 {
+			lo, hi := latBounds(i)
+			sum += float64(c) * (lo + hi) / 2
+			count += float64(c)
+		}
+	}
+	if count > 0 {
+		st.Mean = time.Duration(sum / count)
 	}
 	return st
 }

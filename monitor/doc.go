@@ -1,0 +1,115 @@
+// Package monitor exposes Prometheus metrics for machine learning models
+// served from a Go process: predictions by outcome, latency, in-flight
+// requests, predicted values and classes, feature drift, the model
+// versions served and their rollout, windowed statistics a rollout can
+// judge without a Prometheus server, and an estimate of what predictions
+// cost. It ships a Grafana dashboard and Prometheus alert rules that query
+// exactly the metrics it exports.
+//
+// # Metrics
+//
+// New registers one set of metrics on a caller's prometheus.Registerer;
+// the global registry is never touched. Options.ConstLabels distinguish
+// sets, so two sets with different const labels share one registry.
+//
+//	sextant_predictions_total{model,version,outcome}           counter
+//	sextant_prediction_duration_seconds{model,version}         histogram, classic and native buckets
+//	sextant_predictions_in_flight{model,version}               gauge
+//	sextant_prediction_value{model,version}                    histogram of scores or probabilities
+//	sextant_prediction_class_total{model,version,class}        counter, classes bounded
+//	sextant_feature_drift_score{model,feature,method}          gauge
+//	sextant_feature_drift_detected{model,feature,method}       gauge, 0 or 1
+//	sextant_model_info{model,version,digest}                   gauge, always 1
+//	sextant_rollout_weight{model,version}                      gauge, 0 to 1
+//	sextant_rollout_phase{model,phase}                         gauge, 1 for the current phase
+//	sextant_prediction_cost_samples_total{model,version}       counter
+//	sextant_prediction_cpu_seconds_total{model,version}        counter
+//	sextant_prediction_allocated_bytes_total{model,version}    counter
+//	sextant_prediction_cost_per_thousand{model,version}        gauge, when Options.Prices is set
+//
+// Outcomes are ok, error, timeout, canceled and rejected (see Outcome).
+// Every label has bounded cardinality: outcomes are a fixed set; class
+// labels are limited to Options.Classes or to the first
+// Options.MaxClasses seen per model version, and any other class is
+// counted as "other"; label values that are not valid UTF-8 are repaired
+// and long ones cut to 128 bytes. Model, version, feature, method and
+// phase come from the program, not from requests; Metrics.Forget and the
+// Delete methods retire them.
+//
+// # Instrumenting predictions
+//
+// Wrap turns any func(context.Context, In) (Out, error) into an
+// instrumented one; Metrics.Middleware does the same for an http.Handler,
+// taking the outcome from the status code. Metrics.Series gives the
+// underlying instruments of one model version for custom code
+// (Series.Do, Series.Observe, Series.ObserveValue, Series.ObserveClass).
+//
+// # Windowed statistics
+//
+// Each model version keeps in-process statistics over the last
+// Options.Window (60s by default), in Options.WindowSlots slots: request
+// and error counts per outcome, latency quantiles from log-scale buckets
+// (within 1/8 of the true value) and a random sample of latencies for
+// rank tests. Metrics.Window reads them; the clock is Options.Now, so
+// tests control time. Errors are the outcomes error and timeout; no data
+// gives a NaN error rate, never zero.
+//
+// # Drift, versions and rollouts
+//
+// Metrics.SetDrift records a drift verdict from plain values, so this
+// package does not depend on the drift package. Metrics.SetModelInfo
+// marks a version as served with its digest. Metrics.SetRolloutWeight,
+// Metrics.SetRolloutPhase and Metrics.ClearRollout publish a rollout;
+// Metrics.RolloutWeight and Metrics.RolloutPhase read it back.
+//
+// # Cost
+//
+// One prediction in Options.CostSampleEvery (128 by default), drawn at
+// random, is measured: the goroutine is pinned to its thread, whose CPU
+// clock (CLOCK_THREAD_CPUTIME_ID, Linux only) brackets the call, and the
+// process's cumulative heap allocations are read from runtime/metrics
+// before and after. Allocations are process-wide, so under concurrency
+// they include other goroutines' work. With Options.Prices (per
+// vCPU-second and per GB-second, as serverless platforms charge), the
+// estimated cost of 1,000 predictions is exported and returned by
+// Metrics.Cost: 1000 × (CPU seconds × VCPUSecond + memory GB × wall
+// seconds × GBSecond) per prediction.
+//
+// # Dashboard and alerts
+//
+// Dashboard and Rules return the embedded Grafana dashboard (JSON) and
+// Prometheus alerting rules (YAML); WriteAssets writes both into a
+// directory. The alerts are SextantHighErrorRate, SextantLatencySLOBurnFast
+// and SextantLatencySLOBurnSlow (a 99%-within-0.5s SLO), SextantFeatureDrift
+// and SextantNoPredictions. They aggregate by model and version, so const
+// labels do not split them. The latency rules and panels read classic
+// buckets: a Prometheus that ingests native histograms must keep scraping
+// classic ones too (scrape_classic_histograms). The tests run promtool
+// check metrics on a promhttp scrape, promtool check rules, and promtool
+// test rules with testdata/rules_test.yml.
+//
+// # Concurrency
+//
+// All methods of Metrics and Series, and the functions returned by Wrap
+// and Middleware, are safe for concurrent use. The hot path takes no lock
+// and does not allocate. Windowed statistics read while slots rotate may
+// be off by the few predictions recorded during the rotation. No
+// goroutine is started.
+//
+// # Performance
+//
+// An instrumented call is measured beside a bare call of the same tiny
+// predictor, and beside the same call instrumented by hand with
+// client_golang (gauge, counter and a histogram with the same classic and
+// native buckets, timed with time.Now):
+//
+//	go test -run '^$' -bench 'Predict' -benchmem -count 5 ./monitor/
+//
+// PERFORMANCE-FIGURES
+//
+// # Testing
+//
+// Package monitortest builds a Metrics on a fresh pedantic registry in
+// one call, with a manual clock and helpers that read back what was
+// recorded.
+package monitor
