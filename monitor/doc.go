@@ -105,7 +105,7 @@
 //
 //	go test -run '^$' -bench 'Predict' -benchmem -count 5 ./monitor/
 //
-// PERFORMANCE-FIGURES
+// # PERFORMANCE-FIGURES
 //
 // # Testing
 //
