@@ -1,0 +1,41 @@
+package registry
+
+import "errors"
+
+// Sentinel errors. Every error returned by this package that callers may act on
+// matches one of these with errors.Is.
+var (
+	// ErrNotFound: the model, version, alias, card or signature does not exist.
+	ErrNotFound = errors.New("registry: not found")
+	// ErrExist: the model already exists (CreateModel).
+	ErrExist = errors.New("registry: already exists")
+	// ErrDeleted: the model or version was deleted (soft deletion is recorded in
+	// the log; the entry and its files stay).
+	ErrDeleted = errors.New("registry: deleted")
+	// ErrArchived: the version is archived and cannot be promoted or aliased.
+	ErrArchived = errors.New("registry: archived")
+	// ErrInvalidName: a model name breaks the naming rules (see ValidateModelName).
+	ErrInvalidName = errors.New("registry: invalid model name")
+	// ErrInvalidAlias: an alias breaks MLflow's alias rules (see ValidateAlias).
+	ErrInvalidAlias = errors.New("registry: invalid alias")
+	// ErrInvalidReference: a reference is not "name/N", "name@alias" or "name@latest".
+	ErrInvalidReference = errors.New("registry: invalid reference")
+	// ErrInvalidArgument: any other bad input (file paths, tags, metrics, options).
+	ErrInvalidArgument = errors.New("registry: invalid argument")
+	// ErrInvalidFilter: a search filter does not parse or uses an unknown field.
+	ErrInvalidFilter = errors.New("registry: invalid filter")
+	// ErrInvalidPageToken: a pagination token is malformed or belongs to another query.
+	ErrInvalidPageToken = errors.New("registry: invalid page token")
+	// ErrCorruptEntry: a log entry or checkpoint cannot be decoded or does not
+	// fit the state before it. The error names the model and the entry.
+	ErrCorruptEntry = errors.New("registry: corrupt log entry")
+	// ErrUnsupportedEntry: a log entry was written by a newer writer (unknown
+	// type or format version). Upgrade the reader.
+	ErrUnsupportedEntry = errors.New("registry: unsupported log entry")
+	// ErrGateFailed: a promotion gate rejected the candidate; the error is a
+	// *GateError naming each failed metric.
+	ErrGateFailed = errors.New("registry: promotion gate failed")
+	// ErrSignature: a signature is missing, malformed, made by an untrusted key,
+	// or does not match the version's files.
+	ErrSignature = errors.New("registry: signature verification failed")
+)

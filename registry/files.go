@@ -1,0 +1,107 @@
+package registry
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+)
+
+// checkTrusted enforces Options.TrustedKeys before files are handed out.
+func (r *Registry) checkTrusted(ctx context.Context, v *Version) error {
+	if len(r.trusted) == 0 {
+		return nil
+	}
+	_, err := r.verifySignatures(ctx, v, r.trusted)
+	return err
+}
+
+// OpenFile opens the file at path of the version ref names. The reader fails
+// with artifact.ErrDigestMismatch rather than return bytes that differ from
+// the manifest. With Options.TrustedKeys set, the version must carry a valid
+// signature by a trusted key.
+func (r *Registry) OpenFile(ctx context.Context, ref, name string) (io.ReadCloser, error) {
+	st, n, err := r.lookup(ctx, ref, "get")
+	if err != nil {
+		return nil, err
+	}
+	v := st.versions[n-1]
+	f, ok := v.File(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: file %q in %s/%d", ErrNotFound, name, v.Model, v.Number)
+	}
+	if err := r.checkTrusted(ctx, v); err != nil {
+		return nil, err
+	}
+	return r.openBlob(ctx, f.Digest)
+}
+
+// Load writes every file of the version ref names under dir (created if
+// needed) and returns the version. Each file is verified against its digest
+// while it is written and appears under its final name only once complete;
+// nothing can be written outside dir. With Options.TrustedKeys set, the
+// version must carry a valid signature by a trusted key, checked first.
+func (r *Registry) Load(ctx context.Context, ref, dir string) (*Version, error) {
+	st, n, err := r.lookup(ctx, ref, "get")
+	if err != nil {
+		return nil, err
+	}
+	v := st.versions[n-1]
+	if err := r.checkTrusted(ctx, v); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("registry: load: %w", err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("registry: load: %w", err)
+	}
+	defer closeQuietly(root)
+	for _, f := range v.Files {
+		if err := r.loadFile(ctx, root, f); err != nil {
+			return nil, fmt.Errorf("registry: load %s/%d file %q: %w", v.Model, v.Number, f.Path, err)
+		}
+	}
+	return st.view(n), nil
+}
+
+func (r *Registry) loadFile(ctx context.Context, root *os.Root, f File) (err error) {
+	if d := path.Dir(f.Path); d != "." {
+		if err := root.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := f.Path + ".tmp-" + hex.EncodeToString(rnd[:])
+	out, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			closeQuietly(out)
+			_ = root.Remove(tmp)
+		}
+	}()
+	rc, err := r.openBlob(ctx, f.Digest)
+	if err != nil {
+		return err
+	}
+	defer closeQuietly(rc)
+	if _, err := io.Copy(out, rc); err != nil {
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	if err := root.Rename(tmp, f.Path); err != nil {
+		return errors.Join(err, root.Remove(tmp))
+	}
+	return nil
+}

@@ -1,0 +1,386 @@
+package registry
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/user"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/internal/logstore"
+)
+
+// Authorizer decides whether the subject carried by ctx may apply verb to the
+// named resource. A nil error allows. The registry asks it before every read
+// and write with resource "models", "models/versions" or "models/aliases" and
+// the model's name (empty when a search spans every model), and verbs get,
+// list, create, update, delete, promote and sign. rbac's compiled authorizer
+// implements it.
+type Authorizer interface {
+	Authorize(ctx context.Context, verb, resource, name string) error
+}
+
+// Options configure a Registry. The zero value (or nil) gives the defaults.
+type Options struct {
+	// Logger receives warnings (a checkpoint that could not be written, a model
+	// skipped by a search because its log is unreadable). Default: discard.
+	Logger *slog.Logger
+	// Authorizer is asked before every operation. Default: nil, everything allowed.
+	Authorizer Authorizer
+	// Actor names who makes a change; it is recorded in every log entry.
+	// Typically it returns the rbac subject carried by ctx.
+	// Default: the operating-system user name of the process.
+	Actor func(ctx context.Context) string
+	// CheckpointEvery writes the folded state of a model after every N entries
+	// so that readers start from it. Default 100; negative disables checkpoints.
+	CheckpointEvery int
+	// MaxStaleness is how old the cached state of a model may be before a read
+	// refreshes it from the log (writes through this Registry update the cache
+	// at once). Default 1s; negative makes every read consult the log.
+	MaxStaleness time.Duration
+	// TrustedKeys, when not empty, makes Load and OpenFile refuse a version
+	// that lacks a valid signature by one of these keys. Default: none, no
+	// signature required.
+	TrustedKeys []crypto.PublicKey
+	// Now is the clock for entry timestamps. Default time.Now.
+	Now func() time.Time
+}
+
+// Registry is a model registry stored on an artifact store's bucket.
+type Registry struct {
+	store    *artifact.Store
+	bucket   *artifact.Bucket
+	log      *slog.Logger
+	auth     Authorizer
+	actor    func(ctx context.Context) string
+	every    int
+	stale    time.Duration
+	trusted  []*ecdsa.PublicKey
+	now      func() time.Time
+	revision string
+
+	mu     sync.RWMutex
+	models map[string]*handle
+}
+
+// handle is the cache of one model: its log and the newest folded snapshot.
+type handle struct {
+	name    string
+	log     *logstore.Log
+	cur     atomic.Pointer[snapshot]
+	refresh sync.Mutex // one refresh at a time per model
+}
+
+type snapshot struct {
+	st *state
+	at time.Time // when the log was last known to hold nothing newer
+}
+
+// Open returns a registry on store's bucket. Nothing is read until a model is used.
+func Open(ctx context.Context, store *artifact.Store, opts *Options) (*Registry, error) {
+	if store == nil {
+		return nil, fmt.Errorf("%w: nil store", ErrInvalidArgument)
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	r := &Registry{
+		store:  store,
+		bucket: store.Bucket(),
+		log:    opts.Logger,
+		auth:   opts.Authorizer,
+		actor:  opts.Actor,
+		every:  opts.CheckpointEvery,
+		stale:  opts.MaxStaleness,
+		now:    opts.Now,
+		models: make(map[string]*handle),
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.every == 0 {
+		r.every = 100
+	}
+	if r.stale == 0 {
+		r.stale = time.Second
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.actor == nil {
+		name := "unknown"
+		if u, err := user.Current(); err == nil && u.Username != "" {
+			name = u.Username
+		}
+		r.actor = func(context.Context) string { return name }
+	}
+	for i, k := range opts.TrustedKeys {
+		pk, err := ecdsaKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("%w: trusted key %d: %w", ErrInvalidArgument, i, err)
+		}
+		r.trusted = append(r.trusted, pk)
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				r.revision = s.Value
+			}
+		}
+	}
+	return r, nil
+}
+
+func (r *Registry) authorize(ctx context.Context, verb, resource, name string) error {
+	if r.auth == nil {
+		return nil
+	}
+	if err := r.auth.Authorize(ctx, verb, resource, name); err != nil {
+		return fmt.Errorf("registry: %s %s %q: %w", verb, resource, name, err)
+	}
+	return nil
+}
+
+// handle returns the cache entry of model name, creating it.
+func (r *Registry) handle(name string) (*handle, error) {
+	r.mu.RLock()
+	h := r.models[name]
+	r.mu.RUnlock()
+	if h != nil {
+		return h, nil
+	}
+	if err := ValidateModelName(name); err != nil {
+		return nil, err
+	}
+	lg, err := logstore.Open(r.bucket, modelsDir+name)
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h = r.models[name]; h == nil {
+		h = &handle{name: name, log: lg}
+		r.models[name] = h
+	}
+	return h, nil
+}
+
+const (
+	modelsDir  = "registry/models/"
+	catalogDir = "registry/catalog/"
+)
+
+// state returns the folded state of model name, refreshing it from the log
+// when the cache is older than MaxStaleness (or when fresh is set).
+func (r *Registry) state(ctx context.Context, name string, fresh bool) (*state, error) {
+	h, err := r.handle(name)
+	if err != nil {
+		return nil, err
+	}
+	if s := h.cur.Load(); s != nil && !fresh && r.stale > 0 && time.Since(s.at) < r.stale {
+		return s.st, nil
+	}
+	return r.refresh(ctx, h)
+}
+
+// refresh folds the entries appended since the cached snapshot (or, on a
+// cold cache, since the newest checkpoint) and publishes the result.
+func (r *Registry) refresh(ctx context.Context, h *handle) (*state, error) {
+	start := time.Now()
+	h.refresh.Lock()
+	defer h.refresh.Unlock()
+	if s := h.cur.Load(); s != nil && s.at.After(start) {
+		return s.st, nil // another caller refreshed while we waited
+	}
+	var base *state
+	checkpointed := uint64(0)
+	if s := h.cur.Load(); s != nil {
+		base = s.st
+	} else {
+		var err error
+		base, checkpointed, err = r.loadCheckpoint(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+	}
+	entries, err := h.log.Read(ctx, base.seq)
+	if err != nil {
+		return nil, fmt.Errorf("registry: read log of %q: %w", h.name, err)
+	}
+	st := base
+	if len(entries) > 0 {
+		st = base.clone()
+		if err := st.fold(entries); err != nil {
+			return nil, err
+		}
+	}
+	h.publish(st, start)
+	if h.cur.Load() != nil && r.every > 0 && st.seq >= checkpointed+uint64(r.every) && base.seq == checkpointed && st.model != nil {
+		// A cold reader folded a long tail: leave a checkpoint for the next one.
+		r.writeCheckpoint(ctx, h, st)
+	}
+	return st, nil
+}
+
+func (r *Registry) loadCheckpoint(ctx context.Context, h *handle) (*state, uint64, error) {
+	empty := &state{name: h.name}
+	if r.every < 0 {
+		return empty, 0, nil
+	}
+	seq, data, err := h.log.LatestCheckpoint(ctx)
+	if errors.Is(err, logstore.ErrNoCheckpoint) {
+		return empty, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("registry: model %q: %w", h.name, err)
+	}
+	st, err := unmarshalCheckpoint(h.name, seq, data)
+	if err != nil {
+		// A bad checkpoint is not fatal: the log itself is the truth.
+		r.log.Warn("registry: ignoring unreadable checkpoint", "model", h.name, "seq", seq, "err", err)
+		return empty, 0, nil
+	}
+	return st, seq, nil
+}
+
+func (r *Registry) writeCheckpoint(ctx context.Context, h *handle, st *state) {
+	data, err := st.marshalCheckpoint()
+	if err == nil {
+		err = h.log.WriteCheckpoint(ctx, st.seq, data)
+	}
+	if err != nil && !errors.Is(err, artifact.ErrExist) {
+		r.log.Warn("registry: checkpoint not written", "model", h.name, "seq", st.seq, "err", err)
+	}
+}
+
+// publish makes st the cached snapshot unless a newer one is already there.
+func (h *handle) publish(st *state, at time.Time) {
+	next := &snapshot{st: st, at: at}
+	for {
+		old := h.cur.Load()
+		if old != nil && (old.st.seq > st.seq || old.st.seq == st.seq && !at.After(old.at)) {
+			return
+		}
+		if h.cur.CompareAndSwap(old, next) {
+			return
+		}
+	}
+}
+
+// fold applies log entries in order.
+func (s *state) fold(entries []logstore.Entry) error {
+	for _, e := range entries {
+		rec, err := decodeRecord(s.name, e.Seq, e.Data)
+		if err != nil {
+			return err
+		}
+		if err := s.apply(e.Seq, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errStop aborts an append whose change turned out to be a no-op.
+var errNoChange = errors.New("registry: no change")
+
+// write appends the record built by build from the state current at the time
+// of writing; on a lost race build runs again on the newer state. It returns
+// the state including the new entry.
+func (r *Registry) write(ctx context.Context, name string, build func(s *state) (*record, error)) (*state, error) {
+	h, err := r.handle(name)
+	if err != nil {
+		return nil, err
+	}
+	base, err := r.state(ctx, name, false)
+	if err != nil {
+		return nil, err
+	}
+	work := base.clone()
+	var rec *record
+	start := time.Now()
+	e, err := h.log.Append(ctx, work.seq, func(newer []logstore.Entry) ([]byte, error) {
+		if err := work.fold(newer); err != nil {
+			return nil, err
+		}
+		if work.model == nil {
+			if err := r.ensureCatalog(ctx, name); err != nil {
+				return nil, err
+			}
+		}
+		var err error
+		if rec, err = build(work); err != nil {
+			return nil, err
+		}
+		rec.Time = r.now().UTC()
+		rec.Actor = r.actor(ctx)
+		return encodeRecord(rec)
+	})
+	if err != nil {
+		if work.seq > base.seq {
+			h.publish(work, start)
+		}
+		if errors.Is(err, errNoChange) {
+			return work, nil
+		}
+		return nil, err
+	}
+	if err := work.apply(e.Seq, rec); err != nil {
+		return nil, err
+	}
+	h.publish(work, start)
+	if r.every > 0 && e.Seq%uint64(r.every) == 0 {
+		r.writeCheckpoint(ctx, h, work)
+	}
+	return work, nil
+}
+
+// ensureCatalog records the model name in the catalog that ListModels reads.
+func (r *Registry) ensureCatalog(ctx context.Context, name string) error {
+	err := r.bucket.CreateOnly(ctx, catalogDir+name, []byte(name))
+	if err != nil && !errors.Is(err, artifact.ErrExist) {
+		return fmt.Errorf("registry: catalog %q: %w", name, err)
+	}
+	return nil
+}
+
+// Refresh brings the cached state of model up to date with its log.
+func (r *Registry) Refresh(ctx context.Context, model string) error {
+	if err := r.authorize(ctx, "get", "models", model); err != nil {
+		return err
+	}
+	_, err := r.state(ctx, model, true)
+	return err
+}
+
+// existing returns the state of a model that exists and is not deleted.
+func (r *Registry) existing(ctx context.Context, name string) (*state, error) {
+	st, err := r.state(ctx, name, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.exists(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func (s *state) exists() error {
+	if s.model == nil {
+		return fmt.Errorf("%w: model %q", ErrNotFound, s.name)
+	}
+	if s.model.Deleted {
+		return fmt.Errorf("%w: model %q", ErrDeleted, s.name)
+	}
+	return nil
+}
+
+func closeQuietly(c io.Closer) { _ = c.Close() }

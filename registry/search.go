@@ -1,0 +1,247 @@
+package registry
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"gocloud.dev/blob"
+)
+
+const (
+	defaultPageSize = 100
+	maxPageSize     = 1000
+)
+
+// SearchOptions select and page versions.
+type SearchOptions struct {
+	// Filter in the language of ParseFilter. Default: every version.
+	Filter string
+	// Model restricts the search to one model. Default: every model.
+	Model string
+	// PageSize is the most versions per page. Default 100, at most 1000.
+	PageSize int
+	// PageToken continues a previous search with the same Filter and Model.
+	PageToken string
+	// IncludeDeleted returns deleted versions too. Default false.
+	IncludeDeleted bool
+}
+
+// VersionPage is one page of search results: models by name, then versions
+// newest first. NextPageToken is empty on the last page.
+type VersionPage struct {
+	Versions      []*Version
+	NextPageToken string
+}
+
+// pageToken marks the last item returned; pages resume strictly after it, so
+// versions registered between pages never shift or repeat results.
+type pageToken struct {
+	Query   string `json:"q"`           // hash of the query the token belongs to
+	Model   string `json:"m"`           // last model returned
+	Version int    `json:"v,omitempty"` // last version returned (0 for model listings)
+}
+
+func queryHash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write([]byte(p))
+	}
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:12])
+}
+
+func encodeToken(t pageToken) string {
+	b, _ := json.Marshal(t)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeToken(s, query string) (*pageToken, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not base64", ErrInvalidPageToken)
+	}
+	var t pageToken
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidPageToken, err)
+	}
+	if t.Query != query {
+		return nil, fmt.Errorf("%w: token belongs to another query", ErrInvalidPageToken)
+	}
+	return &t, nil
+}
+
+func pageSize(n int) (int, error) {
+	switch {
+	case n == 0:
+		return defaultPageSize, nil
+	case n < 0 || n > maxPageSize:
+		return 0, fmt.Errorf("%w: page size %d, want 1 to %d", ErrInvalidArgument, n, maxPageSize)
+	}
+	return n, nil
+}
+
+// SearchVersions returns the versions matching opts, a page at a time.
+// Models whose log cannot be read are skipped with a warning on the Logger
+// when the search spans every model; with opts.Model set, the error is returned.
+func (r *Registry) SearchVersions(ctx context.Context, opts *SearchOptions) (*VersionPage, error) {
+	if opts == nil {
+		opts = &SearchOptions{}
+	}
+	f, err := ParseFilter(opts.Filter)
+	if err != nil {
+		return nil, err
+	}
+	size, err := pageSize(opts.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	query := queryHash("versions", f.String(), opts.Model, fmt.Sprint(opts.IncludeDeleted))
+	tok, err := decodeToken(opts.PageToken, query)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.authorize(ctx, "list", "models/versions", opts.Model); err != nil {
+		return nil, err
+	}
+	names := []string{opts.Model}
+	if opts.Model == "" {
+		if names, err = r.modelNames(ctx); err != nil {
+			return nil, err
+		}
+	} else if err := ValidateModelName(opts.Model); err != nil {
+		return nil, err
+	}
+	page := &VersionPage{}
+	for _, name := range names {
+		if tok != nil && name < tok.Model {
+			continue
+		}
+		st, err := r.state(ctx, name, false)
+		if err != nil {
+			if opts.Model != "" {
+				return nil, err
+			}
+			r.log.Warn("registry: search skips an unreadable model", "model", name, "err", err)
+			continue
+		}
+		if st.model == nil || st.model.Deleted && !opts.IncludeDeleted {
+			continue
+		}
+		for n := len(st.versions); n > 0; n-- {
+			if tok != nil && name == tok.Model && n >= tok.Version {
+				continue
+			}
+			v := st.versions[n-1]
+			if v.Deleted && !opts.IncludeDeleted {
+				continue
+			}
+			view := st.view(n)
+			if !f.Match(view) {
+				continue
+			}
+			if len(page.Versions) == size {
+				last := page.Versions[size-1]
+				page.NextPageToken = encodeToken(pageToken{Query: query, Model: last.Model, Version: last.Number})
+				return page, nil
+			}
+			page.Versions = append(page.Versions, view)
+		}
+	}
+	return page, nil
+}
+
+// ListOptions select and page models.
+type ListOptions struct {
+	// Filter in the language of ParseFilter, on model fields. Default: every model.
+	Filter string
+	// PageSize is the most models per page. Default 100, at most 1000.
+	PageSize int
+	// PageToken continues a previous listing with the same Filter.
+	PageToken string
+	// IncludeDeleted lists deleted models too. Default false.
+	IncludeDeleted bool
+}
+
+// ModelPage is one page of models, by name.
+type ModelPage struct {
+	Models        []*Model
+	NextPageToken string
+}
+
+// ListModels returns the models matching opts, by name, a page at a time.
+// Models whose log cannot be read are skipped with a warning on the Logger.
+func (r *Registry) ListModels(ctx context.Context, opts *ListOptions) (*ModelPage, error) {
+	if opts == nil {
+		opts = &ListOptions{}
+	}
+	f, err := ParseFilter(opts.Filter)
+	if err != nil {
+		return nil, err
+	}
+	size, err := pageSize(opts.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	query := queryHash("models", f.String(), fmt.Sprint(opts.IncludeDeleted))
+	tok, err := decodeToken(opts.PageToken, query)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.authorize(ctx, "list", "models", ""); err != nil {
+		return nil, err
+	}
+	names, err := r.modelNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page := &ModelPage{}
+	for _, name := range names {
+		if tok != nil && name <= tok.Model {
+			continue
+		}
+		st, err := r.state(ctx, name, false)
+		if err != nil {
+			r.log.Warn("registry: listing skips an unreadable model", "model", name, "err", err)
+			continue
+		}
+		if st.model == nil || st.model.Deleted && !opts.IncludeDeleted || !f.MatchModel(st.model) {
+			continue
+		}
+		if len(page.Models) == size {
+			page.NextPageToken = encodeToken(pageToken{Query: query, Model: page.Models[size-1].Name})
+			return page, nil
+		}
+		page.Models = append(page.Models, st.modelView())
+	}
+	return page, nil
+}
+
+// modelNames lists the catalog, sorted.
+func (r *Registry) modelNames(ctx context.Context) ([]string, error) {
+	var names []string
+	err := r.bucket.List(ctx, catalogDir, func(rel string, _ *blob.ListObject) error {
+		name := strings.TrimPrefix(rel, catalogDir)
+		if ValidateModelName(name) == nil {
+			names = append(names, name)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, artifact.ErrNotFound) {
+		return nil, fmt.Errorf("registry: list models: %w", err)
+	}
+	slices.Sort(names)
+	return names, nil
+}

@@ -1,0 +1,310 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// The signature layout of the OpenSSF model-signing format: an in-toto v1
+// Statement with one subject per file (its path and SHA-256), wrapped in a
+// DSSE envelope signed with ECDSA P-256 over SHA-256 (ASN.1 DER signatures).
+const (
+	// PayloadType is the DSSE payload type of an in-toto statement.
+	PayloadType = "application/vnd.in-toto+json"
+	// StatementType is the in-toto Statement v1 type.
+	StatementType = "https://in-toto.io/Statement/v1"
+	// PredicateType is the model-signing predicate whose subjects are the files.
+	PredicateType = "https://model_signing/Digests/v0.1"
+)
+
+// Envelope is a DSSE envelope.
+type Envelope struct {
+	PayloadType string              `json:"payloadType"`
+	Payload     string              `json:"payload"` // base64 (standard encoding)
+	Signatures  []EnvelopeSignature `json:"signatures"`
+}
+
+// EnvelopeSignature is one signature of a DSSE envelope.
+type EnvelopeSignature struct {
+	KeyID string `json:"keyid"`
+	Sig   string `json:"sig"` // base64 of the ASN.1 DER ECDSA signature
+}
+
+// Statement is an in-toto v1 statement.
+type Statement struct {
+	Type          string          `json:"_type"`
+	Subject       []Subject       `json:"subject"`
+	PredicateType string          `json:"predicateType"`
+	Predicate     json.RawMessage `json:"predicate"`
+}
+
+// Subject is one signed file: its path and digests by algorithm.
+type Subject struct {
+	Name   string            `json:"name"`
+	Digest map[string]string `json:"digest"`
+}
+
+// PAE is DSSE's pre-authentication encoding of a payload:
+// "DSSEv1" SP len(type) SP type SP len(body) SP body, lengths in ASCII decimal.
+func PAE(payloadType string, payload []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("DSSEv1 ")
+	b.WriteString(strconv.Itoa(len(payloadType)))
+	b.WriteByte(' ')
+	b.WriteString(payloadType)
+	b.WriteByte(' ')
+	b.WriteString(strconv.Itoa(len(payload)))
+	b.WriteByte(' ')
+	b.Write(payload)
+	return b.Bytes()
+}
+
+// KeyID names a public key: the hex SHA-256 of its PKIX DER encoding.
+func KeyID(pub *ecdsa.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func ecdsaKey(k crypto.PublicKey) (*ecdsa.PublicKey, error) {
+	pk, ok := k.(*ecdsa.PublicKey)
+	if !ok || pk == nil || pk.Curve != elliptic.P256() {
+		return nil, fmt.Errorf("registry: want an ECDSA P-256 public key, got %T", k)
+	}
+	return pk, nil
+}
+
+// statement builds the in-toto statement of a manifest.
+func statement(files []File) ([]byte, error) {
+	st := Statement{Type: StatementType, PredicateType: PredicateType, Predicate: json.RawMessage(`{}`),
+		Subject: make([]Subject, 0, len(files))}
+	for _, f := range files {
+		st.Subject = append(st.Subject, Subject{Name: f.Path, Digest: map[string]string{"sha256": f.Digest.Hex()}})
+	}
+	return json.Marshal(st)
+}
+
+// SignManifest returns a DSSE envelope over the in-toto statement of files,
+// signed by signer, whose public key must be ECDSA P-256.
+func SignManifest(files []File, signer crypto.Signer) (*Envelope, error) {
+	pub, err := ecdsaKey(signer.Public())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+	}
+	keyID, err := KeyID(pub)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := statement(files)
+	if err != nil {
+		return nil, fmt.Errorf("registry: statement: %w", err)
+	}
+	sum := sha256.Sum256(PAE(PayloadType, payload))
+	sig, err := signer.Sign(rand.Reader, sum[:], crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("registry: sign: %w", err)
+	}
+	return &Envelope{PayloadType: PayloadType, Payload: base64.StdEncoding.EncodeToString(payload),
+		Signatures: []EnvelopeSignature{{KeyID: keyID, Sig: base64.StdEncoding.EncodeToString(sig)}}}, nil
+}
+
+// VerifyManifest checks that env carries a valid signature by one of keys
+// and that its statement lists exactly files (same paths, same SHA-256). It
+// returns the key id that verified. Errors match ErrSignature.
+func VerifyManifest(env *Envelope, files []File, keys []*ecdsa.PublicKey) (string, error) {
+	if env == nil || env.PayloadType != PayloadType {
+		return "", fmt.Errorf("%w: not an in-toto DSSE envelope", ErrSignature)
+	}
+	payload, err := decodeB64(env.Payload)
+	if err != nil {
+		return "", fmt.Errorf("%w: payload: %v", ErrSignature, err)
+	}
+	sum := sha256.Sum256(PAE(env.PayloadType, payload))
+	keyID := ""
+	for _, s := range env.Signatures {
+		sig, err := decodeB64(s.Sig)
+		if err != nil {
+			continue
+		}
+		for _, k := range keys {
+			if ecdsa.VerifyASN1(k, sum[:], sig) {
+				keyID, _ = KeyID(k)
+				break
+			}
+		}
+		if keyID != "" {
+			break
+		}
+	}
+	if keyID == "" {
+		return "", fmt.Errorf("%w: no signature by a trusted key", ErrSignature)
+	}
+	var st Statement
+	if err := json.Unmarshal(payload, &st); err != nil {
+		return "", fmt.Errorf("%w: statement: %v", ErrSignature, err)
+	}
+	if st.Type != StatementType || st.PredicateType != PredicateType {
+		return "", fmt.Errorf("%w: statement type %q, predicate %q", ErrSignature, st.Type, st.PredicateType)
+	}
+	want := make(map[string]string, len(files))
+	for _, f := range files {
+		want[f.Path] = f.Digest.Hex()
+	}
+	seen := make(map[string]bool, len(st.Subject))
+	for _, s := range st.Subject {
+		d, ok := want[s.Name]
+		if !ok || seen[s.Name] {
+			return "", fmt.Errorf("%w: signed file %q is not in the version (or listed twice)", ErrSignature, s.Name)
+		}
+		if s.Digest["sha256"] != d {
+			return "", fmt.Errorf("%w: file %q: signed digest sha256:%s, version has sha256:%s", ErrSignature, s.Name, s.Digest["sha256"], d)
+		}
+		seen[s.Name] = true
+	}
+	if len(seen) != len(want) {
+		for _, f := range files {
+			if !seen[f.Path] {
+				return "", fmt.Errorf("%w: file %q is not covered by the signature", ErrSignature, f.Path)
+			}
+		}
+	}
+	return keyID, nil
+}
+
+// decodeB64 accepts standard and URL-safe base64, padded or not, as DSSE allows.
+func decodeB64(s string) ([]byte, error) {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("invalid base64")
+}
+
+// Sign signs the manifest of the version ref names with signer (ECDSA P-256),
+// stores the DSSE envelope in the artifact store and records it in the log.
+// A version can carry several signatures.
+func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (*Signature, error) {
+	st, n, err := r.lookup(ctx, ref, "sign")
+	if err != nil {
+		return nil, err
+	}
+	env, err := SignManifest(st.versions[n-1].Files, signer)
+	if err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(env)
+	if err != nil {
+		return nil, fmt.Errorf("registry: envelope: %w", err)
+	}
+	desc, err := r.put(ctx, bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	files := st.versions[n-1].Files
+	v, err := r.changeVersionFrom(ctx, st.name, n, func(s *state) (*record, error) {
+		if !slices.Equal(s.versions[n-1].Files, files) {
+			return nil, fmt.Errorf("%w: manifest of %s/%d changed while signing", ErrSignature, s.name, n)
+		}
+		return &record{Type: EventSignatureAdd, Version: n, Digest: desc.Digest, KeyID: env.Signatures[0].KeyID}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sig := v.Signatures[len(v.Signatures)-1]
+	return &sig, nil
+}
+
+// changeVersionFrom appends the record mk builds for version n of model,
+// after checking the version still exists.
+func (r *Registry) changeVersionFrom(ctx context.Context, model string, n int, mk func(s *state) (*record, error)) (*Version, error) {
+	st, err := r.write(ctx, model, func(s *state) (*record, error) {
+		if _, err := s.resolve(Ref{Model: model, Version: n}); err != nil {
+			return nil, err
+		}
+		return mk(s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st.view(n), nil
+}
+
+// Verify checks the version ref names: at least one of its signatures must
+// be by one of keys and cover exactly its manifest, and every file's bytes in
+// the store must hash to its digest. It returns the key id that verified.
+// Errors match ErrSignature, or artifact.ErrDigestMismatch for a tampered file.
+func (r *Registry) Verify(ctx context.Context, ref string, keys []crypto.PublicKey) (string, error) {
+	pks := make([]*ecdsa.PublicKey, 0, len(keys))
+	for i, k := range keys {
+		pk, err := ecdsaKey(k)
+		if err != nil {
+			return "", fmt.Errorf("%w: key %d: %w", ErrInvalidArgument, i, err)
+		}
+		pks = append(pks, pk)
+	}
+	st, n, err := r.lookup(ctx, ref, "get")
+	if err != nil {
+		return "", err
+	}
+	v := st.versions[n-1]
+	keyID, err := r.verifySignatures(ctx, v, pks)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range v.Files {
+		if err := r.checkFile(ctx, f); err != nil {
+			return "", err
+		}
+	}
+	return keyID, nil
+}
+
+// verifySignatures checks the stored envelopes of v against keys.
+func (r *Registry) verifySignatures(ctx context.Context, v *Version, keys []*ecdsa.PublicKey) (string, error) {
+	if len(v.Signatures) == 0 {
+		return "", fmt.Errorf("%w: %s/%d is not signed", ErrSignature, v.Model, v.Number)
+	}
+	var last error
+	for _, s := range v.Signatures {
+		data, err := r.getBlob(ctx, s.Digest)
+		if err != nil {
+			last = err
+			continue
+		}
+		var env Envelope
+		if err := json.Unmarshal(data, &env); err != nil {
+			last = fmt.Errorf("%w: envelope %s: %v", ErrSignature, s.Digest, err)
+			continue
+		}
+		keyID, err := VerifyManifest(&env, v.Files, keys)
+		if err == nil {
+			return keyID, nil
+		}
+		last = err
+	}
+	return "", fmt.Errorf("registry: %s/%d: %w", v.Model, v.Number, last)
+}
+
+// checkFile reads a file through the store, which verifies its digest.
+func (r *Registry) checkFile(ctx context.Context, f File) error {
+	if err := r.store.Verify(ctx, f.Digest); err != nil {
+		return fmt.Errorf("registry: file %q: %w", f.Path, err)
+	}
+	return nil
+}
