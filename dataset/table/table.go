@@ -188,9 +188,12 @@ func (r *Reader) nextCSV() (Row, error) {
 	if errors.Is(err, io.EOF) {
 		return Row{}, io.EOF
 	}
-	line, _ := r.csv.FieldPos(0)
 	if err != nil {
 		return Row{}, r.wrapCSV(err)
+	}
+	var line int
+	if len(rec) > 0 {
+		line, _ = r.csv.FieldPos(0)
 	}
 	row := Row{Line: int64(line)}
 	if len(rec) != len(r.columns) {
