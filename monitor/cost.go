@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"runtime/metrics"
@@ -18,7 +19,8 @@ const (
 // costMeter samples CPU time and allocated bytes on one prediction in every.
 type costMeter struct {
 	every       uint64
-	fixedMemory float64 // Prices.MemoryBytes; 0 means read the runtime
+	overhead    time.Duration // CPU of an empty measurement, subtracted
+	fixedMemory float64       // Prices.MemoryBytes; 0 means read the runtime
 
 	samples    prometheus.Counter
 	cpuSeconds prometheus.Counter
@@ -57,6 +59,7 @@ func newCostMeter(m *Metrics, model, version string) *costMeter {
 	return &costMeter{
 		every:       uint64(m.cfg.CostSampleEvery),
 		fixedMemory: m.cfg.Prices.MemoryBytes,
+		overhead:    m.costOverhead,
 		samples:     m.costSamples.WithLabelValues(model, version),
 		cpuSeconds:  m.cpuSeconds.WithLabelValues(model, version),
 		allocBytes:  m.allocBytes.WithLabelValues(model, version),
@@ -89,8 +92,8 @@ func (c *costMeter) end(mk costMark, wall time.Duration) {
 	if mk.cpuOK {
 		now, ok := threadCPUTime()
 		runtime.UnlockOSThread()
-		if ok && now > mk.cpu {
-			cpu = now - mk.cpu
+		if ok && now-mk.cpu > c.overhead {
+			cpu = now - mk.cpu - c.overhead
 		}
 	}
 	allocs, memory := c.read(c.fixedMemory == 0)
@@ -111,6 +114,30 @@ func (c *costMeter) end(mk costMark, wall time.Duration) {
 	c.tot.AllocatedBytes += float64(alloc)
 	c.tot.GBSeconds += mem / 1e9 * wall.Seconds()
 	c.mu.Unlock()
+}
+
+// measureOverhead returns the least thread CPU time an empty measurement
+// takes: the thread clock read twice around the two latency clock reads
+// every prediction makes. It is subtracted from each sample.
+func measureOverhead(clock func() int64) time.Duration {
+	if !threadCPUSupported {
+		return 0
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	best := time.Duration(math.MaxInt64)
+	for range 16 {
+		a, ok1 := threadCPUTime()
+		_, _ = clock(), clock()
+		b, ok2 := threadCPUTime()
+		if ok1 && ok2 && b >= a {
+			best = min(best, b-a)
+		}
+	}
+	if best == math.MaxInt64 {
+		return 0
+	}
+	return best
 }
 
 // CostStats are the totals over sampled predictions of one model version,

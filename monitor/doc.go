@@ -68,7 +68,8 @@
 // random, is measured: the goroutine is pinned to its thread, whose CPU
 // clock (CLOCK_THREAD_CPUTIME_ID, Linux only) brackets the call, and the
 // process's cumulative heap allocations are read from runtime/metrics
-// before and after. Allocations are process-wide, so under concurrency
+// before and after. The CPU of an empty measurement, taken once in New,
+// is subtracted. Allocations are process-wide, so under concurrency
 // they include other goroutines' work. With Options.Prices (per
 // vCPU-second and per GB-second, as serverless platforms charge), the
 // estimated cost of 1,000 predictions is exported and returned by

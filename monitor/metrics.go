@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,6 +65,7 @@ type Metrics struct {
 	cpuSeconds    *prometheus.CounterVec
 	allocBytes    *prometheus.CounterVec
 	cost          *costCollector
+	costOverhead  time.Duration
 
 	collectors []prometheus.Collector
 
@@ -96,6 +98,9 @@ func New(reg prometheus.Registerer, opts *Options) (*Metrics, error) {
 		digests: make(map[seriesKey]string),
 		weights: make(map[string]map[string]float64),
 		phases:  make(map[string]string),
+	}
+	if cfg.CostSampleEvery > 0 {
+		m.costOverhead = measureOverhead(cfg.clock)
 	}
 	mv := []string{"model", "version"}
 	m.predictions = prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -46,6 +46,7 @@ func Wrap[In, Out any](m *Metrics, model, version string, f func(context.Context
 		out, err := f(ctx, in)
 		done = true
 		oc := classify(err)
+		s.end(mk, oc)
 		if oc == OutcomeOK {
 			if value != nil {
 				if v, ok := value(out); ok {
@@ -56,7 +57,6 @@ func Wrap[In, Out any](m *Metrics, model, version string, f func(context.Context
 				s.ObserveClass(class(out))
 			}
 		}
-		s.end(mk, oc)
 		return out, err
 	}
 }
