@@ -112,7 +112,9 @@
 // happens at once and time.Now shows the hour gone. This package's own tests
 // do exactly that (ordering, the concurrency bound, backoff intervals,
 // timeouts, cancellation, skipped ticks). Options.Rand replaces the jitter's
-// randomness.
+// randomness. Package pipelinetest builds a pipeline recorded on an in-memory
+// bucket in one call and offers task functions that fail a given number of
+// times, always fail, or hang until their timeout.
 //
 // # Performance
 //
