@@ -38,7 +38,11 @@ type step struct {
 
 // steps lists the tour in order: data and models first, then watching them
 // in production, then changing what serves, under access control.
-var steps = []step{}
+var steps = []step{
+	{"drift: a shifted batch against the training profile", driftStep},
+	{"pipeline: a retraining job with retries, recorded", pipelineStep},
+	{"rbac: who may promote", rbacStep},
+}
 
 func main() {
 	dir := flag.String("dir", "", "directory for the bucket and outputs (default: a new temporary directory)")
