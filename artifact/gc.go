@@ -1,0 +1,122 @@
+package artifact
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gocloud.dev/blob"
+)
+
+// DefaultGrace is the age below which GC keeps an unreferenced object
+// unless GCOptions.Grace says otherwise.
+const DefaultGrace = time.Hour
+
+// GCOptions configure a garbage collection. A nil *GCOptions is the zero
+// value.
+type GCOptions struct {
+	// Grace protects young objects: one written less than Grace before Now
+	// is kept even when not live, so content that another process has just
+	// put, and not yet recorded anywhere, survives. Temporary uploads older
+	// than Grace are removed. Default: DefaultGrace (one hour).
+	Grace time.Duration
+	// DryRun counts what would be deleted without deleting. Default: false.
+	DryRun bool
+	// Now returns the current time. Default: time.Now.
+	Now func() time.Time
+}
+
+// GCStats report what a collection found and did.
+type GCStats struct {
+	Scanned      int   // objects examined
+	Live         int   // kept because live
+	Young        int   // kept because younger than the grace period
+	Deleted      int   // unreferenced objects deleted (or, with DryRun, to delete)
+	DeletedBytes int64 // stored bytes of the deleted objects
+	Uploads      int   // abandoned temporary uploads deleted
+}
+
+// GC deletes every stored object whose digest live rejects and that is
+// older than the grace period, and temporary uploads left behind by
+// interrupted Puts. live is the mark phase, supplied by the caller (the
+// digests referenced by registry versions and dataset manifests); GC is
+// the sweep. An object that disappears meanwhile (another GC) is not an
+// error.
+//
+// Known limit: Put and PutKnown do not rewrite content that is already
+// stored, so an old unreferenced object that a writer re-uses while a GC
+// runs can be deleted under it. Record the reference before collecting, or
+// run GC when no writer adds references to old content.
+func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions) (GCStats, error) {
+	var o GCOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Grace == 0 {
+		o.Grace = DefaultGrace
+	}
+	if o.Grace < 0 {
+		return GCStats{}, fmt.Errorf("artifact: negative grace period %v", o.Grace)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if live == nil {
+		return GCStats{}, errors.New("artifact: gc needs a live set")
+	}
+	cutoff := o.Now().Add(-o.Grace)
+	var st GCStats
+	var doomed []Info
+	var doomedRel []string
+	err := s.walk(ctx, func(info Info, rel string) error {
+		st.Scanned++
+		switch {
+		case live(info.Digest):
+			st.Live++
+		case info.ModTime.After(cutoff):
+			st.Young++
+		default:
+			doomed = append(doomed, info)
+			doomedRel = append(doomedRel, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return st, err
+	}
+	for i, info := range doomed {
+		if !o.DryRun {
+			if err := s.b.Delete(ctx, doomedRel[i]); err != nil {
+				if errors.Is(err, ErrNotFound) {
+					continue
+				}
+				return st, err
+			}
+		}
+		st.Deleted++
+		st.DeletedBytes += info.StoredSize
+		s.log.DebugContext(ctx, "artifact: gc delete", "digest", info.Digest, "dry_run", o.DryRun)
+	}
+	var uploads []string
+	err = s.b.List(ctx, s.root+"uploads/", func(rel string, obj *blob.ListObject) error {
+		if obj.ModTime.Before(cutoff) {
+			uploads = append(uploads, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return st, err
+	}
+	for _, rel := range uploads {
+		if !o.DryRun {
+			if err := s.b.Delete(ctx, rel); err != nil && !errors.Is(err, ErrNotFound) {
+				return st, err
+			}
+		}
+		st.Uploads++
+	}
+	s.log.InfoContext(ctx, "artifact: gc done", "scanned", st.Scanned, "live", st.Live, "young", st.Young,
+		"deleted", st.Deleted, "deleted_bytes", st.DeletedBytes, "uploads", st.Uploads, "dry_run", o.DryRun)
+	return st, nil
+}
