@@ -30,6 +30,9 @@ var (
 	ErrNotFound = errors.New("dataset: not found")
 	// ErrInvalidName reports a dataset name or tag that is not allowed.
 	ErrInvalidName = errors.New("dataset: invalid name")
+	// ErrCorruptLog reports a dataset log entry that cannot be decoded or
+	// contradicts the entries before it.
+	ErrCorruptLog = errors.New("dataset: corrupt version log")
 	// ErrUnsupported reports a log entry or manifest written by a newer
 	// version of this package.
 	ErrUnsupported = errors.New("dataset: unsupported")

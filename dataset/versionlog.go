@@ -1,0 +1,168 @@
+package dataset
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/sextant-ml/sextant/internal/logstore"
+)
+
+// logFormat is the version of the log entry envelope this package writes.
+const logFormat = 1
+
+// logRecord is the JSON envelope of a dataset log entry. Type "commit"
+// adds version Number; type "tag" points Tag at version Number.
+type logRecord struct {
+	Type     string    `json:"type"`
+	V        int       `json:"v"`
+	Number   int       `json:"number"`
+	Manifest string    `json:"manifest,omitempty"`
+	Files    int       `json:"files,omitempty"`
+	Bytes    int64     `json:"bytes,omitempty"`
+	Message  string    `json:"message,omitempty"`
+	Tags     []string  `json:"tags,omitempty"`
+	Tag      string    `json:"tag,omitempty"`
+	Time     time.Time `json:"time"`
+}
+
+// datasetState is a dataset's log folded up to seq.
+type datasetState struct {
+	name     string
+	seq      uint64
+	versions []logRecord
+	tags     map[string]int
+}
+
+func (st *datasetState) clone() *datasetState {
+	c := *st
+	c.versions = slices.Clone(st.versions)
+	c.tags = make(map[string]int, len(st.tags))
+	for k, v := range st.tags {
+		c.tags[k] = v
+	}
+	return &c
+}
+
+func (st *datasetState) apply(e logstore.Entry) error {
+	dec := json.NewDecoder(bytes.NewReader(e.Data))
+	var r logRecord
+	if err := dec.Decode(&r); err != nil {
+		return fmt.Errorf("%w: dataset %s log entry %d: %v", ErrCorruptLog, st.name, e.Seq, err)
+	}
+	if r.V != logFormat {
+		return fmt.Errorf("%w: dataset %s log entry %d has format %d (this package reads %d)", ErrUnsupported, st.name, e.Seq, r.V, logFormat)
+	}
+	switch r.Type {
+	case "commit":
+		if r.Number != len(st.versions)+1 {
+			return fmt.Errorf("%w: dataset %s log entry %d commits version %d after %d", ErrCorruptLog, st.name, e.Seq, r.Number, len(st.versions))
+		}
+		st.versions = append(st.versions, r)
+		for _, t := range r.Tags {
+			st.tags[t] = r.Number
+		}
+	case "tag":
+		if r.Number < 1 || r.Number > len(st.versions) {
+			return fmt.Errorf("%w: dataset %s log entry %d tags unknown version %d", ErrCorruptLog, st.name, e.Seq, r.Number)
+		}
+		st.tags[r.Tag] = r.Number
+	default:
+		return fmt.Errorf("%w: dataset %s log entry %d has type %q", ErrUnsupported, st.name, e.Seq, r.Type)
+	}
+	st.seq = e.Seq
+	return nil
+}
+
+// version returns version n (1-based) with its current tags.
+func (st *datasetState) version(n int) Version {
+	r := st.versions[n-1]
+	v := Version{Dataset: st.name, Number: n, Manifest: r.Manifest, Files: r.Files, Bytes: r.Bytes, Message: r.Message, Created: r.Time}
+	for t, num := range st.tags {
+		if num == n {
+			v.Tags = append(v.Tags, t)
+		}
+	}
+	slices.Sort(v.Tags)
+	return v
+}
+
+func (s *Store) openLog(name string) (*logstore.Log, error) {
+	return logstore.Open(s.bucket, "datasets/"+name)
+}
+
+// cached returns a copy of the cached state of name, or an empty one.
+func (s *Store) cached(name string) *datasetState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.state[name]; ok {
+		return st.clone()
+	}
+	return &datasetState{name: name, tags: map[string]int{}}
+}
+
+func (s *Store) remember(st *datasetState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.state[st.name]; !ok || old.seq < st.seq {
+		s.state[st.name] = st
+	}
+}
+
+// load folds the log of name and fails with ErrNotFound if it is empty.
+func (s *Store) load(ctx context.Context, name string) (*datasetState, error) {
+	l, err := s.openLog(name)
+	if err != nil {
+		return nil, err
+	}
+	st := s.cached(name)
+	entries, err := l.Read(ctx, st.seq)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: read log of %s: %w", name, err)
+	}
+	for _, e := range entries {
+		if err := st.apply(e); err != nil {
+			return nil, err
+		}
+	}
+	s.remember(st)
+	if len(st.versions) == 0 {
+		return nil, fmt.Errorf("%w: dataset %s", ErrNotFound, name)
+	}
+	return st, nil
+}
+
+// append writes the record build returns for the state at the head of the
+// log, and returns the state with it applied.
+func (s *Store) append(ctx context.Context, name string, build func(*datasetState) (logRecord, error)) (*datasetState, error) {
+	l, err := s.openLog(name)
+	if err != nil {
+		return nil, err
+	}
+	st := s.cached(name)
+	after := st.seq
+	e, err := l.Append(ctx, after, func(newer []logstore.Entry) ([]byte, error) {
+		for _, e := range newer {
+			if err := st.apply(e); err != nil {
+				return nil, err
+			}
+		}
+		r, err := build(st)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(r)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dataset: append to %s: %w", name, err)
+	}
+	if err := st.apply(e); err != nil {
+		return nil, err
+	}
+	s.remember(st)
+	s.opts.Logger.DebugContext(ctx, "dataset: log entry", "dataset", name, "seq", e.Seq)
+	return st, nil
+}
