@@ -1,7 +1,9 @@
 package drift
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -15,28 +17,26 @@ const DefaultBins = 10
 // below the first edge and the last bin everything from the last edge up.
 // It returns nil for an empty sample or bins < 2.
 func QuantileEdges(sorted []float64, bins int) []float64 {
-	n := len(sorted)
+	return quantileEdges(len(sorted), bins, func(i int) float64 { return sorted[i] })
+}
+
+// quantileEdges computes the edges from order statistics: at(i) is the
+// i-th smallest of n values. The arithmetic mirrors NumPy's
+// quantile(method="linear") so that edges, and therefore bin counts,
+// agree exactly.
+func quantileEdges(n, bins int, at func(int) float64) []float64 {
 	if n == 0 || bins < 2 {
 		return nil
 	}
 	step := 1 / float64(bins)
 	edges := make([]float64, 0, bins-1)
 	for i := 1; i < bins; i++ {
-		q := float64(i) * step
-		vi := float64(n-1) * q
-		prev := math.Floor(vi)
-		var lo, hi float64
-		if vi >= float64(n-1) {
-			lo, hi = sorted[n-1], sorted[n-1]
-			prev = float64(n - 1)
-		} else {
-			lo, hi = sorted[int(prev)], sorted[int(prev)+1]
-		}
-		g := vi - prev
-		d := hi - lo
-		e := lo + float64(d*g)
+		lo, hi, g := quantileNeighbours(n, float64(i)*step)
+		a, b := at(lo), at(hi)
+		d := b - a
+		e := a + float64(d*g)
 		if g >= 0.5 {
-			e = hi - float64(d*(1-g))
+			e = b - float64(d*(1-g))
 		}
 		if len(edges) == 0 || e != edges[len(edges)-1] {
 			edges = append(edges, e)
@@ -45,18 +45,242 @@ func QuantileEdges(sorted []float64, bins int) []float64 {
 	return edges
 }
 
+// quantileNeighbours returns the order statistics around quantile q of n
+// values and the interpolation weight between them.
+func quantileNeighbours(n int, q float64) (lo, hi int, g float64) {
+	vi := float64(n-1) * q
+	prev := math.Floor(vi)
+	if vi >= float64(n-1) {
+		return n - 1, n - 1, vi - float64(n-1)
+	}
+	return int(prev), int(prev) + 1, vi - prev
+}
+
+// Bin cuts reference and current samples into bins at the reference's
+// quantiles (see QuantileEdges) and counts both, the binning the golden
+// conventions fix for PSI, Kullback-Leibler, Jensen-Shannon, Hellinger and
+// L-infinity on numeric data. The quantiles come from a selection, not a
+// sort. Values must be finite (ErrInvalid) and both samples non-empty
+// (ErrEmpty).
+func Bin(reference, current []float64, bins int) (edges, refCounts, curCounts []float64, err error) {
+	if err := checkValues(reference, current); err != nil {
+		return nil, nil, nil, err
+	}
+	if bins < 2 {
+		return nil, nil, nil, fmt.Errorf("%w: %d bins, need at least 2", ErrInvalid, bins)
+	}
+	n := len(reference)
+	var ks []int
+	for i := 1; i < bins; i++ {
+		lo, hi, _ := quantileNeighbours(n, float64(i)/float64(bins))
+		ks = append(ks, lo, hi)
+	}
+	slices.Sort(ks)
+	ks = slices.Compact(ks)
+	stat := orderStatistics(reference, ks)
+	edges = quantileEdges(n, bins, func(i int) float64 { return stat[i] })
+	// Count the two samples concurrently; the goroutine is joined here.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		refCounts = Histogram(edges, reference)
+	}()
+	curCounts = Histogram(edges, current)
+	<-done
+	return edges, refCounts, curCounts, nil
+}
+
+// orderStatistics returns the k-th smallest value of x for every k in ks
+// (ascending). One pass buckets the values by the top 16 bits of their
+// order-preserving bit pattern; a second gathers only the buckets holding a
+// wanted rank, which are sorted. Data so concentrated that those buckets
+// hold most of it falls back to a quickselect on a copy.
+func orderStatistics(x []float64, ks []int) map[int]float64 {
+	const shift = 48
+	counts := make([]int32, 1<<16)
+	for _, v := range x {
+		counts[sortKey(v)>>shift]++
+	}
+	// Find each wanted rank's bucket and the rank's offset within it.
+	type target struct{ k, bucket, offset int }
+	targets := make([]target, 0, len(ks))
+	wanted := make(map[int]int) // bucket -> index into gathered
+	before, b := 0, 0
+	for _, k := range ks {
+		for before+int(counts[b]) <= k {
+			before += int(counts[b])
+			b++
+		}
+		targets = append(targets, target{k: k, bucket: b, offset: k - before})
+		wanted[b] = 0
+	}
+	size := 0
+	for bucket := range wanted {
+		size += int(counts[bucket])
+	}
+	out := make(map[int]float64, len(ks))
+	if size > len(x)/2 {
+		work := slices.Clone(x)
+		selectKth(work, ks, 0)
+		for _, k := range ks {
+			out[k] = work[k]
+		}
+		return out
+	}
+	gathered := make([][]float64, 0, len(wanted))
+	slot := counts // reused: bucket -> 1 + index into gathered, 0 if unwanted
+	for bucket := range wanted {
+		wanted[bucket] = len(gathered)
+		gathered = append(gathered, make([]float64, 0, counts[bucket]))
+	}
+	clear(slot)
+	for bucket, g := range wanted {
+		slot[bucket] = int32(g + 1)
+	}
+	for _, v := range x {
+		if g := slot[sortKey(v)>>shift]; g != 0 {
+			gathered[g-1] = append(gathered[g-1], v)
+		}
+	}
+	for _, g := range gathered {
+		slices.Sort(g)
+	}
+	for _, t := range targets {
+		out[t.k] = gathered[wanted[t.bucket]][t.offset]
+	}
+	return out
+}
+
+// sortKey maps a float64 to a uint64 whose unsigned order is the float's.
+func sortKey(v float64) uint64 {
+	b := math.Float64bits(v)
+	if b>>63 == 0 {
+		return b | 1<<63
+	}
+	return ^b
+}
+
+// selectKth permutes a so that a[k-off] is the (k)-th smallest value of a
+// for every k in ks (ascending, offsets into the original slice), as
+// numpy.partition does: a three-way quickselect that recurses only into
+// parts holding a wanted index, and sorts small or badly split parts.
+func selectKth(a []float64, ks []int, off int) {
+	for depth := 0; len(ks) > 0; depth++ {
+		if len(a) <= 32 || depth > 64 {
+			slices.Sort(a)
+			return
+		}
+		m := len(a) / 2
+		p := median3(a[0], a[m], a[len(a)-1])
+		lt, i, gt := 0, 0, len(a)
+		for i < gt {
+			switch v := a[i]; {
+			case v < p:
+				a[lt], a[i] = a[i], a[lt]
+				lt++
+				i++
+			case v > p:
+				gt--
+				a[gt], a[i] = a[i], a[gt]
+			default:
+				i++
+			}
+		}
+		// ks below lt go left, ks at or above gt go right.
+		split := sort.SearchInts(ks, off+lt)
+		right := sort.SearchInts(ks, off+gt)
+		if split > 0 && right < len(ks) {
+			selectKth(a[:lt], ks[:split], off)
+			a, ks, off = a[gt:], ks[right:], off+gt
+			continue
+		}
+		if split > 0 {
+			a, ks = a[:lt], ks[:split]
+			continue
+		}
+		a, ks, off = a[gt:], ks[right:], off+gt
+	}
+}
+
+func median3(a, b, c float64) float64 {
+	if a > b {
+		a, b = b, a
+	}
+	if b > c {
+		b = c
+	}
+	if a > b {
+		return a
+	}
+	return b
+}
+
 // BinIndex returns the bin of v for the given inner edges: the number of
 // edges at or below v, so a value equal to an edge falls in the bin to its
 // right.
 func BinIndex(edges []float64, v float64) int {
-	return sort.Search(len(edges), func(i int) bool { return edges[i] > v })
+	lo, hi := 0, len(edges)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if edges[m] > v {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	return lo
 }
 
 // Histogram counts values into len(edges)+1 bins (see BinIndex).
 func Histogram(edges, values []float64) []float64 {
 	counts := make([]float64, len(edges)+1)
+	if len(values) < 1<<12 || len(edges) > 120 {
+		for _, v := range values {
+			counts[BinIndex(edges, v)]++
+		}
+		return counts
+	}
+	// Large inputs: most values fall in a 2^-16 slice of the key space
+	// that lies wholly inside one bin, found by one table lookup; only
+	// slices cut by an edge need the search.
+	table := binTable(edges)
+	n := make([]int64, len(counts))
 	for _, v := range values {
-		counts[BinIndex(edges, v)]++
+		if b := table[sortKey(v)>>48]; b >= 0 {
+			n[b]++
+		} else {
+			n[BinIndex(edges, v)]++
+		}
+	}
+	for i, c := range n {
+		counts[i] = float64(c)
 	}
 	return counts
+}
+
+// binTable maps the top 16 bits of a value's sort key to its bin, or -1
+// when an edge cuts that slice of the key space (or it holds NaNs).
+func binTable(edges []float64) []int8 {
+	table := make([]int8, 1<<16)
+	for b := range table {
+		lo := fromSortKey(uint64(b) << 48)
+		hi := fromSortKey(uint64(b)<<48 | (1<<48 - 1))
+		if lo != lo || hi != hi {
+			table[b] = -1
+			continue
+		}
+		if i, j := BinIndex(edges, lo), BinIndex(edges, hi); i == j {
+			table[b] = int8(i)
+		} else {
+			table[b] = -1
+		}
+	}
+	return table
+}
+
+func fromSortKey(k uint64) float64 {
+	if k>>63 == 1 {
+		return math.Float64frombits(k &^ (1 << 63))
+	}
+	return math.Float64frombits(^k)
 }

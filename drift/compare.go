@@ -213,7 +213,7 @@ func numericCurrent(vals []float64) batch {
 			c.sorted = append(c.sorted, v)
 		}
 	}
-	slices.Sort(c.sorted)
+	stats.Sort(c.sorted)
 	c.counts.Used = int64(len(c.sorted))
 	return c
 }

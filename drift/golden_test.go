@@ -207,6 +207,19 @@ func checkNumericGolden(c *checker, gc goldenCase) {
 		c.check("binned.current_counts["+itoa(i)+"]", cc[i], goldenNumber(b.CurrentCounts[i]))
 	}
 	checkDistances(c, "binned.", rc, cc, b.PSI, b.JensenShannon, b.Hellinger, b.LInfinity)
+	// Bin selects the quantiles instead of sorting: same edges, same counts.
+	be, brc, bcc, err := Bin(ref, cur, DefaultBins)
+	c.must("bin", err)
+	if len(be) != len(edges) {
+		c.t.Fatalf("Bin edges = %v, want %v", be, edges)
+	}
+	for i := range be {
+		c.check("Bin edges["+itoa(i)+"]", be[i], goldenNumber(b.InnerEdges[i]))
+	}
+	for i := range brc {
+		c.check("Bin reference_counts["+itoa(i)+"]", brc[i], goldenNumber(b.ReferenceCounts[i]))
+		c.check("Bin current_counts["+itoa(i)+"]", bcc[i], goldenNumber(b.CurrentCounts[i]))
+	}
 	kl, err := KullbackLeibler(rc, cc)
 	c.must("kl", err)
 	c.check("binned.kl_cur_ref", kl, b.KLCurRef)

@@ -3,7 +3,6 @@ package drift
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/sextant-ml/sextant/internal/stats"
 )
@@ -16,7 +15,7 @@ func sortedFinite(x []float64) []float64 {
 			s = append(s, v)
 		}
 	}
-	slices.Sort(s)
+	stats.Sort(s)
 	return s
 }
 

@@ -9,6 +9,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/sextant-ml/sextant/internal/stats"
 )
 
 // ProfileVersion is the version of the persisted profile format.
@@ -203,7 +205,7 @@ func fitNumeric(name string, vals []float64, o *FitOptions) (ColumnProfile, erro
 	if len(sorted) == 0 {
 		return c, fmt.Errorf("%w: numeric column %q has no finite values", ErrEmpty, name)
 	}
-	slices.Sort(sorted)
+	stats.Sort(sorted)
 	edges, fixed := o.Edges[name]
 	if fixed {
 		if err := checkEdges(edges); err != nil {

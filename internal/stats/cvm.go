@@ -26,7 +26,8 @@ func CramerVonMises(x, y []float64) (CramerVonMisesResult, error) {
 	if len(x) < 2 || len(y) < 2 {
 		return CramerVonMisesResult{}, fmt.Errorf("%w: cramer-von mises needs at least two values per sample, got %d and %d", ErrEmpty, len(x), len(y))
 	}
-	return cramerVonMises(Counted{Values: sortedCopy(x)}, Counted{Values: sortedCopy(y)})
+	xs, ys := sortedCopies(x, y)
+	return cramerVonMises(Counted{Values: xs}, Counted{Values: ys})
 }
 
 // CramerVonMisesCounted is CramerVonMises for sorted samples with

@@ -59,28 +59,28 @@ func TestGoldenDistributions(t *testing.T) {
 	g := loadStatsGolden(t)
 	t.Run("kstwo.sf", func(t *testing.T) {
 		for _, c := range g.KSTwoSF {
-			if got := KolmogorovSF(c.N, c.D); !close(got, c.SF) {
+			if got := KolmogorovSF(c.N, c.D); !near(got, c.SF) {
 				t.Errorf("KolmogorovSF(%d, %v) = %v, want %v", c.N, c.D, got, c.SF)
 			}
 		}
 	})
 	t.Run("smirnov", func(t *testing.T) {
 		for _, c := range g.Smirnov {
-			if got := SmirnovSF(c.N, c.E); !close(got, c.SF) {
+			if got := SmirnovSF(c.N, c.E); !near(got, c.SF) {
 				t.Errorf("SmirnovSF(%d, %v) = %v, want %v", c.N, c.E, got, c.SF)
 			}
 		}
 	})
 	t.Run("chi2.sf", func(t *testing.T) {
 		for _, c := range g.Chi2SF {
-			if got := ChiSquareSF(c.X, c.DoF); !close(got, c.SF) {
+			if got := ChiSquareSF(c.X, c.DoF); !near(got, c.SF) {
 				t.Errorf("ChiSquareSF(%v, %d) = %v, want %v", c.X, c.DoF, got, c.SF)
 			}
 		}
 	})
 	t.Run("cvm limit", func(t *testing.T) {
 		for _, c := range g.CvMLimit {
-			if got := CramerVonMisesLimitCDF(c.X); !close(got, c.CDF) {
+			if got := CramerVonMisesLimitCDF(c.X); !near(got, c.CDF) {
 				t.Errorf("CramerVonMisesLimitCDF(%v) = %v, want %v", c.X, got, c.CDF)
 			}
 		}
@@ -96,21 +96,21 @@ func TestGoldenTwoSample(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !close(ks.D, c.KSStatistic) || !close(ks.P, c.KSPValue) {
+			if !near(ks.D, c.KSStatistic) || !near(ks.P, c.KSPValue) {
 				t.Errorf("n=%d m=%d KS = %+v, want D %v P %v", len(c.X), len(c.Y), ks, c.KSStatistic, c.KSPValue)
 			}
 			mw, err := MannWhitneyU(c.X, c.Y)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !close(mw.U, c.MWU1) || !close(mw.P, c.MWPValue) {
+			if !near(mw.U, c.MWU1) || !near(mw.P, c.MWPValue) {
 				t.Errorf("n=%d m=%d MW = %+v, want U %v P %v", len(c.X), len(c.Y), mw, c.MWU1, c.MWPValue)
 			}
 			cvm, err := CramerVonMises(c.X, c.Y)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !close(cvm.Statistic, c.CvMStatistic) || !close(cvm.P, c.CvMPValue) {
+			if !near(cvm.Statistic, c.CvMStatistic) || !near(cvm.P, c.CvMPValue) {
 				t.Errorf("n=%d m=%d CvM = %+v, want T %v P %v", len(c.X), len(c.Y), cvm, c.CvMStatistic, c.CvMPValue)
 			}
 		})

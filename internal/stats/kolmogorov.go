@@ -100,19 +100,25 @@ func SmirnovSF(n int64, e float64) float64 {
 	last := int64(math.Floor(fn * (1 - e)))
 	lgN1, _ := math.Lgamma(fn + 1)
 	sum := 0.0
+	// logC tracks log C(n, v) by the ratio (n-v)/(v+1), re-anchored on
+	// Lgamma every 1024 terms so rounding cannot accumulate.
+	logC := 0.0
 	for v := int64(0); v <= last; v++ {
 		fv := float64(v)
+		if v%1024 == 0 {
+			lgv, _ := math.Lgamma(fv + 1)
+			lgnv, _ := math.Lgamma(fn - fv + 1)
+			logC = lgN1 - lgv - lgnv
+		}
 		evn := e + fv/fn
 		rest := (fn-fv)/fn - e
-		if rest <= 0 {
-			continue // (1 - e - v/n)^(n-v) is zero
+		if rest > 0 {
+			lt := logC + (fv-1)*math.Log(evn) + (fn-fv)*math.Log(rest)
+			if lt > -745 {
+				sum += math.Exp(lt)
+			}
 		}
-		lgv, _ := math.Lgamma(fv + 1)
-		lgnv, _ := math.Lgamma(fn - fv + 1)
-		lt := lgN1 - lgv - lgnv + (fv-1)*math.Log(evn) + (fn-fv)*math.Log(rest)
-		if lt > -745 {
-			sum += math.Exp(lt)
-		}
+		logC += math.Log((fn - fv) / (fv + 1))
 	}
 	return clip01(sum * e)
 }

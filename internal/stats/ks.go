@@ -58,7 +58,8 @@ func KolmogorovSmirnov(x, y []float64, method KSMethod) (KSResult, error) {
 	if err := checkSample("kolmogorov-smirnov", x, y); err != nil {
 		return KSResult{}, err
 	}
-	return KolmogorovSmirnovSorted(sortedCopy(x), sortedCopy(y), method)
+	xs, ys := sortedCopies(x, y)
+	return KolmogorovSmirnovSorted(xs, ys, method)
 }
 
 // KolmogorovSmirnovSorted is KolmogorovSmirnov for samples already sorted in

@@ -23,7 +23,7 @@ func TestKolmogorovSmirnovMethods(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Method != m || !close(got.P, p) || !close(got.D, 0.5714285714285714) {
+		if got.Method != m || !near(got.P, p) || !near(got.D, 0.5714285714285714) {
 			t.Errorf("%v: got %+v, want D 4/7 P %v", m, got, p)
 		}
 	}
@@ -73,7 +73,7 @@ func TestKolmogorovSmirnovIdenticalAndSeparated(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Exact: 2 / C(10, 5) for complete separation of two samples of five.
-	if far.D != 1 || !close(far.P, 2.0/252) {
+	if far.D != 1 || !near(far.P, 2.0/252) {
 		t.Errorf("separated samples: %+v, want D 1 P %v", far, 2.0/252)
 	}
 }

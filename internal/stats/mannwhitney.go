@@ -31,7 +31,8 @@ func MannWhitneyU(x, y []float64) (MannWhitneyResult, error) {
 	if err := checkSample("mann-whitney", x, y); err != nil {
 		return MannWhitneyResult{}, err
 	}
-	return mannWhitney(Counted{Values: sortedCopy(x)}, Counted{Values: sortedCopy(y)}), nil
+	xs, ys := sortedCopies(x, y)
+	return mannWhitney(Counted{Values: xs}, Counted{Values: ys}), nil
 }
 
 // MannWhitneyUCounted is MannWhitneyU for sorted samples with
@@ -88,6 +89,26 @@ func sortedCopy(x []float64) []float64 {
 	s := slices.Clone(x)
 	Sort(s)
 	return s
+}
+
+// parallelMin is the sample size from which two samples are sorted on two
+// goroutines.
+const parallelMin = 1 << 14
+
+// sortedCopies returns sorted copies of x and y, sorting them concurrently
+// when both are large. The goroutine is joined before returning.
+func sortedCopies(x, y []float64) (xs, ys []float64) {
+	if len(x) < parallelMin || len(y) < parallelMin {
+		return sortedCopy(x), sortedCopy(y)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		xs = sortedCopy(x)
+	}()
+	ys = sortedCopy(y)
+	<-done
+	return xs, ys
 }
 
 // rankSum walks two sorted samples as one pooled sample and returns the sum

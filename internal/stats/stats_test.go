@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// close reports whether got is within the tolerance the project uses for
+// near reports whether got is within the tolerance the project uses for
 // SciPy parity: 1e-9 absolute plus 1e-6 relative.
-func close(got, want float64) bool {
+func near(got, want float64) bool {
 	if math.IsNaN(want) {
 		return math.IsNaN(got)
 	}
@@ -43,7 +43,7 @@ func TestMannWhitneyUMatchesSciPy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !close(got.U, tc.u) || !close(got.P, tc.p) {
+			if !near(got.U, tc.u) || !near(got.P, tc.p) {
 				t.Errorf("MannWhitneyU = U %v P %v, want U %v P %v", got.U, got.P, tc.u, tc.p)
 			}
 			if tc.zIsZero && got.Z != 0 {
@@ -54,7 +54,7 @@ func TestMannWhitneyUMatchesSciPy(t *testing.T) {
 			}
 			// The p-value is the two-sided normal tail of Z except where
 			// the continuity correction pushes it above 1.
-			if !tc.zIsZero && !close(got.P, math.Min(1, 2*NormalSF(math.Abs(got.Z)))) {
+			if !tc.zIsZero && !near(got.P, math.Min(1, 2*NormalSF(math.Abs(got.Z)))) {
 				t.Errorf("P = %v is not the two-sided tail of Z = %v", got.P, got.Z)
 			}
 			if tc.x[0] == 6 {
@@ -65,7 +65,7 @@ func TestMannWhitneyUMatchesSciPy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !close(sw.U, float64(len(tc.x)*len(tc.y))-tc.u) || !close(sw.P, got.P) || sw.Z != -got.Z {
+			if !near(sw.U, float64(len(tc.x)*len(tc.y))-tc.u) || !near(sw.P, got.P) || sw.Z != -got.Z {
 				t.Errorf("swapped = %+v, original %+v", sw, got)
 			}
 		})
@@ -121,7 +121,7 @@ func TestTwoProportionZMatchesSciPy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !close(z, tc.z) || !close(p, tc.p) {
+		if !near(z, tc.z) || !near(p, tc.p) {
 			t.Errorf("TwoProportionZ(%d,%d,%d,%d) = %v, %v; want %v, %v", tc.s1, tc.n1, tc.s2, tc.n2, z, p, tc.z, tc.p)
 		}
 	}
@@ -156,10 +156,10 @@ func TestNormal(t *testing.T) {
 		{8, 6.22096057427174e-16, 0.9999999999999993},
 	}
 	for _, tc := range tests {
-		if got := NormalSF(tc.z); !close(got, tc.sf) {
+		if got := NormalSF(tc.z); !near(got, tc.sf) {
 			t.Errorf("NormalSF(%v) = %v, want %v", tc.z, got, tc.sf)
 		}
-		if got := NormalCDF(tc.z); !close(got, tc.cdf) {
+		if got := NormalCDF(tc.z); !near(got, tc.cdf) {
 			t.Errorf("NormalCDF(%v) = %v, want %v", tc.z, got, tc.cdf)
 		}
 		if tc.cdf > 0 && tc.cdf < 0.999 {

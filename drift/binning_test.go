@@ -1,0 +1,119 @@
+package drift
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestSelectKthMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for trial := range 200 {
+		n := 1 + rng.IntN(3000)
+		a := make([]float64, n)
+		levels := 1 + rng.IntN(50)
+		for i := range a {
+			if trial%2 == 0 {
+				a[i] = rng.NormFloat64()
+			} else {
+				a[i] = float64(rng.IntN(levels))
+			}
+		}
+		sorted := slices.Clone(a)
+		slices.Sort(sorted)
+		var ks []int
+		for range 1 + rng.IntN(20) {
+			ks = append(ks, rng.IntN(n))
+		}
+		slices.Sort(ks)
+		ks = slices.Compact(ks)
+		selectKth(a, ks, 0)
+		for _, k := range ks {
+			if a[k] != sorted[k] {
+				t.Fatalf("trial %d n=%d: a[%d] = %v, want %v", trial, n, k, a[k], sorted[k])
+			}
+		}
+	}
+}
+
+func TestOrderStatistics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	gens := map[string]func() float64{
+		"normal":      rng.NormFloat64,
+		"lognormal":   func() float64 { return math.Exp(2 * rng.NormFloat64()) },
+		"few values":  func() float64 { return float64(rng.IntN(4)) },
+		"signed zero": func() float64 { return []float64{-0.0, 0, 1, -1}[rng.IntN(4)] * rng.Float64() },
+	}
+	for name, gen := range gens {
+		x := make([]float64, 100_000)
+		for i := range x {
+			x[i] = gen()
+		}
+		sorted := slices.Clone(x)
+		slices.Sort(sorted)
+		ks := []int{0, 1, 9999, 10000, 49999, 50000, 77777, 99998, 99999}
+		got := orderStatistics(x, ks)
+		for _, k := range ks {
+			if got[k] != sorted[k] {
+				t.Errorf("%s: order statistic %d = %v, want %v", name, k, got[k], sorted[k])
+			}
+		}
+	}
+}
+
+func TestHistogramTableMatchesSearch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	x := make([]float64, 50_000)
+	for i := range x {
+		x[i] = []float64{rng.NormFloat64(), math.Exp(20 * rng.NormFloat64()), -0.0, 0, 1e-310, -math.MaxFloat64, math.MaxFloat64, float64(rng.IntN(5))}[i%8]
+	}
+	for _, edges := range [][]float64{{}, {0}, {-1, -0.5, 0, 1e-300, 0.5, 1, 2, 3, 1e300}, {1.0000001, 1.0000002}} {
+		got := Histogram(edges, x)
+		want := make([]float64, len(edges)+1)
+		for _, v := range x {
+			want[BinIndex(edges, v)]++
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("edges %v: %v, want %v", edges, got, want)
+		}
+	}
+}
+
+func TestBinConventions(t *testing.T) {
+	edges, rc, cc, err := Bin([]float64{1, 2, 3, 4, 5}, []float64{0, 2, 2, 9}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// numpy.quantile([1,2,3,4,5], [.25,.5,.75]) = 2, 3, 4; a value on an
+	// edge falls to its right.
+	if !slices.Equal(edges, []float64{2, 3, 4}) || !slices.Equal(rc, []float64{1, 1, 1, 2}) || !slices.Equal(cc, []float64{1, 2, 0, 1}) {
+		t.Errorf("Bin = %v %v %v", edges, rc, cc)
+	}
+	// Duplicate quantiles collapse.
+	edges, _, _, err = Bin([]float64{7, 7, 7, 7, 8}, []float64{7}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// numpy.unique(numpy.quantile([7,7,7,7,8], numpy.linspace(0,1,11)[1:-1])).
+	if !slices.Equal(edges, []float64{7, 7.2, 7.6}) {
+		t.Errorf("edges = %v, want [7 7.2 7.6]", edges)
+	}
+	for _, tc := range []struct {
+		ref, cur []float64
+		bins     int
+		want     error
+	}{
+		{nil, []float64{1}, 10, ErrEmpty},
+		{[]float64{1}, []float64{math.Inf(1)}, 10, ErrInvalid},
+		{[]float64{1}, []float64{1}, 1, ErrInvalid},
+	} {
+		if _, _, _, err := Bin(tc.ref, tc.cur, tc.bins); !errors.Is(err, tc.want) {
+			t.Errorf("Bin(%v, %v, %d) err = %v, want %v", tc.ref, tc.cur, tc.bins, err, tc.want)
+		}
+	}
+	if QuantileEdges(nil, 10) != nil || QuantileEdges([]float64{1}, 1) != nil {
+		t.Error("QuantileEdges of nothing")
+	}
+}
