@@ -181,9 +181,7 @@ func (c CostStats) per(v float64) float64 {
 // Cost returns the cost totals of a model version. A version never seen,
 // or a set with cost sampling off, returns zero totals.
 func (m *Metrics) Cost(model, version string) CostStats {
-	m.seriesMu.RLock()
-	s := m.series[seriesKey{label(model), label(version)}]
-	m.seriesMu.RUnlock()
+	s := m.lookup(model, version)
 	if s == nil || s.cost == nil {
 		return CostStats{}
 	}

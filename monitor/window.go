@@ -55,21 +55,22 @@ func latBounds(i int) (lo, hi float64) {
 }
 
 // slot counts one stretch of time. Atomic read-modify-writes are the cost
-// of the hot path, so a common prediction does two: one on counts (the
-// total in the low 32 bits, errors and timeouts in the high 32) and one on
-// its latency bucket. Rarer outcomes add one more on rare.
+// of the hot path, so a successful prediction does two: one on counts
+// (successes in the low 32 bits, errors and timeouts in the high 32) and
+// one on its latency bucket. Latencies are kept for successes only. Other
+// outcomes do one or two on counts and rare.
 type slot struct {
 	epoch  atomic.Int64
 	counts atomic.Uint64
 	rare   [numOutcomes]atomic.Uint64 // timeout, canceled, rejected only
-	hist   [latBuckets]atomic.Uint64
-	sample []atomic.Int64 // latency+1 in ns; 0 means empty
+	hist   [latBuckets]atomic.Uint64  // successes only
+	sample []atomic.Int64             // latency+1 in ns of successes; 0 means empty
 }
 
 const (
-	countOne  = 1
-	errorOne  = 1 << 32
-	countMask = errorOne - 1
+	okOne    = 1
+	errorOne = 1 << 32
+	okMask   = errorOne - 1
 )
 
 // window is a ring of slots, each covering res of time.
@@ -101,14 +102,16 @@ func (w *window) record(now int64, d time.Duration, o Outcome) {
 		}
 		w.rotate(s, e)
 	}
-	add := uint64(countOne)
-	if o.isError() {
-		add |= errorOne
+	if o != OutcomeOK {
+		if o >= OutcomeTimeout {
+			s.rare[o].Add(1)
+		}
+		if o.isError() {
+			s.counts.Add(errorOne)
+		}
+		return
 	}
-	if o >= OutcomeTimeout {
-		s.rare[o].Add(1)
-	}
-	n := s.counts.Add(add) & countMask
+	n := s.counts.Add(okOne) & okMask
 	s.hist[latBucket(d)].Add(1)
 	k := uint64(len(s.sample))
 	switch {
@@ -141,12 +144,14 @@ func (w *window) rotate(s *slot, e int64) {
 }
 
 // WindowStats summarises the predictions of one model version that
-// finished within the sliding window (Options.Window) ending now.
-// Latencies count every outcome, as sextant_prediction_duration_seconds
-// does.
+// finished within a stretch of the sliding window. Counts cover every
+// outcome; latencies (Mean, Quantile, Latencies) cover successful
+// predictions only, so that fast failures cannot flatter a canary. (The
+// Prometheus histogram, sextant_prediction_duration_seconds, times every
+// outcome.)
 type WindowStats struct {
-	// Span is the length of time the statistics cover; it is at most
-	// Options.Window and at least Options.Window minus one slot.
+	// Span is the length of time the statistics cover. For Window it is
+	// at most Options.Window and at least Options.Window minus one slot.
 	Span time.Duration
 	// Requests is the number of predictions finished, every outcome.
 	Requests uint64
@@ -155,12 +160,13 @@ type WindowStats struct {
 	Errors uint64
 	// ByOutcome counts predictions per outcome, indexed by Outcome.
 	ByOutcome [numOutcomes]uint64
-	// Mean is the mean latency, estimated from bucket midpoints (within
-	// 1/16 of the true mean); zero when Requests is zero.
+	// Mean is the mean latency of successful predictions, estimated from
+	// bucket midpoints (within 1/16 of the true mean); zero when there
+	// were none.
 	Mean time.Duration
-	// Latencies is a random sample of latencies: up to
-	// Options.WindowSample per slot, uniform within each slot. Use it for
-	// rank tests between two versions.
+	// Latencies is a random sample of the latencies of successful
+	// predictions: up to Options.WindowSample per slot, uniform within
+	// each slot. Use it for rank tests between two versions.
 	Latencies []time.Duration
 
 	hist []uint64
@@ -175,9 +181,9 @@ func (s WindowStats) ErrorRate() float64 {
 	return float64(s.Errors) / float64(s.Requests)
 }
 
-// Quantile returns the latency quantile q (0 to 1), interpolated within
-// log-scale buckets of 1/8 octave. ok is false when there were no
-// requests or q is out of range.
+// Quantile returns the latency quantile q (0 to 1) of successful
+// predictions, interpolated within log-scale buckets of 1/8 octave. ok is
+// false when there were no successful predictions or q is out of range.
 func (s WindowStats) Quantile(q float64) (d time.Duration, ok bool) {
 	if s.Requests == 0 || !(q >= 0 && q <= 1) || len(s.hist) == 0 {
 		return 0, false
@@ -207,12 +213,21 @@ func (s WindowStats) Quantile(q float64) (d time.Duration, ok bool) {
 	return time.Duration(lo), true
 }
 
-func (w *window) read(now int64) WindowStats {
+// read sums the retained slots that overlap [from, to), at time now.
+func (w *window) read(now, from, to int64) WindowStats {
 	e := now / w.res
 	n := int64(len(w.slots))
-	st := WindowStats{
-		Span: time.Duration((n-1)*w.res + now - e*w.res),
-		hist: make([]uint64, latBuckets),
+	lo := (e - n + 1) * w.res
+	if from > lo {
+		lo = floorDiv(from, w.res) * w.res
+	}
+	hi := now
+	if to < now {
+		hi = min(-floorDiv(-to, w.res)*w.res, now) // to rounded up to a slot end
+	}
+	st := WindowStats{hist: make([]uint64, latBuckets)}
+	if hi > lo {
+		st.Span = time.Duration(hi - lo)
 	}
 	for i := range w.slots {
 		s := &w.slots[i]
@@ -220,16 +235,19 @@ func (w *window) read(now int64) WindowStats {
 		if ep > e || ep <= e-n {
 			continue
 		}
+		if start := ep * w.res; start+w.res <= from || start >= to {
+			continue
+		}
 		c := s.counts.Load()
-		total, errs := c&countMask, c>>32
+		ok, errs := c&okMask, c>>32
 		timeout, canceled, rejected := s.rare[OutcomeTimeout].Load(), s.rare[OutcomeCanceled].Load(), s.rare[OutcomeRejected].Load()
-		st.Requests += total
+		st.Requests += ok + errs + canceled + rejected
 		st.Errors += errs
+		st.ByOutcome[OutcomeOK] += ok
 		st.ByOutcome[OutcomeError] += errs - timeout
 		st.ByOutcome[OutcomeTimeout] += timeout
 		st.ByOutcome[OutcomeCanceled] += canceled
 		st.ByOutcome[OutcomeRejected] += rejected
-		st.ByOutcome[OutcomeOK] += total - errs - canceled - rejected
 		for j := range s.hist {
 			st.hist[j] += s.hist[j].Load()
 		}
@@ -253,17 +271,51 @@ func (w *window) read(now int64) WindowStats {
 	return st
 }
 
-// Window returns the windowed statistics of a model version. A version
-// never seen returns zero statistics (Requests == 0).
-func (m *Metrics) Window(model, version string) WindowStats {
-	m.seriesMu.RLock()
-	s := m.series[seriesKey{label(model), label(version)}]
-	m.seriesMu.RUnlock()
-	if s == nil {
-		return WindowStats{Span: m.cfg.Window}
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
 	}
-	return s.Window()
+	return q
 }
 
-// Window returns the windowed statistics of the series.
-func (s *Series) Window() WindowStats { return s.window.read(s.clock()) }
+// Window returns the statistics of a model version over the whole sliding
+// window (Options.Window) ending now. A version never seen returns zero
+// statistics (Requests == 0).
+func (m *Metrics) Window(model, version string) WindowStats {
+	if s := m.lookup(model, version); s != nil {
+		return s.Window()
+	}
+	return WindowStats{}
+}
+
+// Range returns the statistics of a model version over [from, to), at the
+// resolution of a slot (Options.Window/Options.WindowSlots): every slot
+// that overlaps the range counts whole, so the range is rounded out to
+// slot boundaries. Only the last Options.Window is retained, so older
+// parts of the range contribute nothing. Span is the time the counted
+// slots cover, up to now.
+func (m *Metrics) Range(model, version string, from, to time.Time) WindowStats {
+	if s := m.lookup(model, version); s != nil {
+		return s.Range(from, to)
+	}
+	return WindowStats{}
+}
+
+func (m *Metrics) lookup(model, version string) *Series {
+	m.seriesMu.RLock()
+	defer m.seriesMu.RUnlock()
+	return m.series[seriesKey{label(model), label(version)}]
+}
+
+// Window returns the statistics of the series over the sliding window.
+func (s *Series) Window() WindowStats {
+	now := s.clock()
+	return s.window.read(now, math.MinInt64, math.MaxInt64)
+}
+
+// Range returns the statistics of the series over [from, to); see
+// Metrics.Range.
+func (s *Series) Range(from, to time.Time) WindowStats {
+	return s.window.read(s.clock(), from.UnixNano(), to.UnixNano())
+}

@@ -50,13 +50,16 @@ func TestWindowCounts(t *testing.T) {
 			t.Errorf("ByOutcome[%v] = %d, want %d", monitor.Outcome(o), got, want)
 		}
 	}
-	// 55ms + 2ms + 1s + 1ms + 1ms + 2ms = 1.061s over 16, estimated from
-	// bucket midpoints within 1/16.
-	if want := 1061 * time.Millisecond / 16; math.Abs(float64(st.Mean-want)) > float64(want)/16 {
+	// Latencies are of the 11 successes: 55ms + 2ms over 11, estimated
+	// from bucket midpoints within 1/16.
+	if want := 57 * time.Millisecond / 11; math.Abs(float64(st.Mean-want)) > float64(want)/16 {
 		t.Errorf("Mean = %v, want %v within 1/16", st.Mean, want)
 	}
-	if len(st.Latencies) != 16 {
-		t.Errorf("%d sampled latencies, want all 16", len(st.Latencies))
+	if len(st.Latencies) != 11 {
+		t.Errorf("%d sampled latencies, want all 11 successes", len(st.Latencies))
+	}
+	if p100, _ := st.Quantile(1); p100 > 11*time.Millisecond {
+		t.Errorf("max latency %v: the 1s timeout leaked into success latencies", p100)
 	}
 	if st.Span < 55*time.Second || st.Span > time.Minute {
 		t.Errorf("Span = %v, want within one slot of 1m", st.Span)
@@ -134,5 +137,51 @@ func TestWindowLongLatencies(t *testing.T) {
 	}
 	if got, _ := st.Quantile(1); got < time.Hour {
 		t.Errorf("Quantile(1) = %v, want the overflow bucket (over an hour)", got)
+	}
+}
+
+func TestWindowRange(t *testing.T) {
+	clk := newClock() // on a 5s boundary
+	t0 := clk.Now()
+	m, _ := newMetrics(t, &monitor.Options{Now: clk.Now, Window: time.Minute, WindowSlots: 12})
+	s := m.Series("fraud", "v3")
+	s.Observe(monitor.OutcomeOK, time.Millisecond) // slot [t0, t0+5s)
+	clk.Advance(10 * time.Second)
+	s.Observe(monitor.OutcomeError, time.Millisecond) // slot [t0+10s, t0+15s)
+	s.Observe(monitor.OutcomeOK, 3*time.Millisecond)
+	clk.Advance(10 * time.Second)
+	s.Observe(monitor.OutcomeOK, 5*time.Millisecond) // slot [t0+20s, t0+25s)
+	clk.Advance(2 * time.Second)                     // now t0+22s
+
+	for _, tc := range []struct {
+		name       string
+		from, to   time.Duration // after t0
+		requests   uint64
+		errors     uint64
+		span       time.Duration
+		wantSample []time.Duration
+	}{
+		{"one slot", 10 * time.Second, 20 * time.Second, 2, 1, 10 * time.Second, []time.Duration{3 * time.Millisecond}},
+		{"rounded out to slots", 12 * time.Second, 21 * time.Second, 3, 1, 12 * time.Second, []time.Duration{3 * time.Millisecond, 5 * time.Millisecond}},
+		{"everything", -time.Hour, time.Hour, 4, 1, 57 * time.Second, []time.Duration{time.Millisecond, 3 * time.Millisecond, 5 * time.Millisecond}},
+		{"gap", 5 * time.Second, 10 * time.Second, 0, 0, 5 * time.Second, nil},
+		{"future", time.Hour, 2 * time.Hour, 0, 0, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := m.Range("fraud", "v3", t0.Add(tc.from), t0.Add(tc.to))
+			if st.Requests != tc.requests || st.Errors != tc.errors {
+				t.Errorf("requests %d errors %d, want %d, %d", st.Requests, st.Errors, tc.requests, tc.errors)
+			}
+			got := slices.Sorted(slices.Values(st.Latencies))
+			if !slices.Equal(got, tc.wantSample) {
+				t.Errorf("latencies %v, want %v", got, tc.wantSample)
+			}
+			if st.Span != tc.span {
+				t.Errorf("Span = %v, want %v", st.Span, tc.span)
+			}
+		})
+	}
+	if st := m.Range("unknown", "v0", t0, t0.Add(time.Hour)); st.Requests != 0 {
+		t.Errorf("unknown version: %+v", st)
 	}
 }
