@@ -1,0 +1,169 @@
+package artifact_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"strings"
+	"time"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"gocloud.dev/secrets/localsecrets"
+)
+
+func ExampleStore_Put() {
+	ctx := context.Background()
+	s, err := artifact.Open(ctx, "mem://", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+
+	d, err := s.Put(ctx, strings.NewReader("model weights"), &artifact.PutOptions{MediaType: "application/octet-stream"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(d.Digest) // the same as `printf 'model weights' | sha256sum`
+	fmt.Println(d.Size)
+	// Output:
+	// sha256:a2d42c4aa884e21216cbb8da4c7ba2fcf9b6033b2331666e666145c24caf7a38
+	// 13
+}
+
+func ExampleStore_Get() {
+	ctx := context.Background()
+	s, err := artifact.Open(ctx, "mem://", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	d, err := s.Put(ctx, strings.NewReader("hello, world\n"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	data, err := s.Get(ctx, d.Digest)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%q\n", data)
+
+	_, err = s.Get(ctx, artifact.FromBytes([]byte("never stored")))
+	fmt.Println(errors.Is(err, artifact.ErrNotFound))
+	// Output:
+	// "hello, world\n"
+	// true
+}
+
+// Open streams content and verifies it: a reader of damaged content fails
+// with ErrDigestMismatch at the end instead of returning io.EOF.
+func ExampleStore_Open() {
+	ctx := context.Background()
+	s, err := artifact.Open(ctx, "mem://", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	d, err := s.Put(ctx, strings.NewReader("weights v1"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Damage the stored object behind the store's back.
+	key := "cas/sha256/" + d.Digest.Hex()[:2] + "/" + d.Digest.Hex()[2:]
+	if err := s.Bucket().WriteAll(ctx, key, []byte("weights v2")); err != nil {
+		log.Fatal(err)
+	}
+
+	r, err := s.Open(ctx, d.Digest)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	_, err = io.Copy(io.Discard, r)
+	fmt.Println(errors.Is(err, artifact.ErrDigestMismatch))
+	// Output:
+	// true
+}
+
+// A caller that knows the digest (from a manifest, say) writes straight to
+// the final name; content that does not match is never stored.
+func ExampleStore_PutKnown() {
+	ctx := context.Background()
+	s, err := artifact.Open(ctx, "mem://", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	want := artifact.Descriptor{Digest: artifact.FromBytes([]byte("train.csv v3")), Size: 12}
+
+	_, err = s.PutKnown(ctx, want, strings.NewReader("train.csv v4"))
+	fmt.Println(errors.Is(err, artifact.ErrDigestMismatch))
+	ok, _ := s.Exists(ctx, want.Digest)
+	fmt.Println(ok)
+
+	_, err = s.PutKnown(ctx, want, strings.NewReader("train.csv v3"))
+	ok, _ = s.Exists(ctx, want.Digest)
+	fmt.Println(err, ok)
+	// Output:
+	// true
+	// false
+	// <nil> true
+}
+
+// With a Keeper, objects are encrypted at rest; digests still name the
+// plaintext, so the same content has the same digest either way.
+func ExampleOptions_encryption() {
+	ctx := context.Background()
+	key, err := localsecrets.NewRandomKey() // in production: awskms://, gcpkms://, ...
+	if err != nil {
+		log.Fatal(err)
+	}
+	keeper := localsecrets.NewKeeper(key)
+	defer keeper.Close()
+	s, err := artifact.Open(ctx, "mem://", &artifact.Options{Keeper: keeper})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+
+	d, err := s.Put(ctx, strings.NewReader("patient data"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(d.Digest == artifact.FromBytes([]byte("patient data")))
+	data, err := s.Get(ctx, d.Digest)
+	fmt.Println(string(data), err)
+	info, _ := s.Stat(ctx, d.Digest)
+	fmt.Println(info.Size, info.StoredSize > info.Size)
+	// Output:
+	// true
+	// patient data <nil>
+	// 12 true
+}
+
+func ExampleStore_GC() {
+	ctx := context.Background()
+	s, err := artifact.Open(ctx, "mem://", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	keep, _ := s.Put(ctx, strings.NewReader("referenced"), nil)
+	s.Put(ctx, strings.NewReader("orphan"), nil)
+	live := func(d artifact.Digest) bool { return d == keep.Digest }
+
+	// Both objects are younger than the grace period: nothing is deleted.
+	st, _ := s.GC(ctx, live, &artifact.GCOptions{Grace: time.Hour})
+	fmt.Println(st.Deleted, st.Young)
+
+	// Two hours later the orphan goes.
+	later := func() time.Time { return time.Now().Add(2 * time.Hour) }
+	st, _ = s.GC(ctx, live, &artifact.GCOptions{Grace: time.Hour, Now: later})
+	fmt.Println(st.Deleted, st.Live)
+	// Output:
+	// 0 1
+	// 1 1
+}
