@@ -108,7 +108,7 @@
 //
 //	go test -run '^$' -bench 'Transfer|Stream1GiB' -benchtime 5x ./artifact/
 //
-// FIGURES
+// Figures from that command:
 //
 // Put and Open are bound by SHA-256 (about 1 GB/s on one core here), which
 // any verifying store must compute: where the raw copy is a memory copy
