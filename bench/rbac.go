@@ -119,22 +119,19 @@ func (c *Case) Check(a *rbac.Authorizer, e *casbin.Enforcer) error {
 
 // BenchSextant measures Decide over the case's requests in turn.
 func (c *Case) BenchSextant(b *testing.B, a *rbac.Authorizer) {
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		r := &c.Requests[i%len(c.Requests)]
-		i++
-		a.Decide(r.Subject, r.Verb, r.Resource, r.Scope, r.Name)
-	}
+	c.loop(b, func(r *rbactest.Request) { a.Decide(r.Subject, r.Verb, r.Resource, r.Scope, r.Name) })
 }
 
 // BenchCasbin measures Enforce over the same requests.
 func (c *Case) BenchCasbin(b *testing.B, e *casbin.Enforcer) {
+	c.loop(b, func(r *rbactest.Request) { _, _ = e.Enforce(r.Subject.Name, r.Name, r.Verb) })
+}
+
+func (c *Case) loop(b *testing.B, decide func(r *rbactest.Request)) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		r := &c.Requests[i%len(c.Requests)]
+		decide(&c.Requests[i%len(c.Requests)])
 		i++
-		_, _ = e.Enforce(r.Subject.Name, r.Name, r.Verb)
 	}
 }

@@ -86,6 +86,21 @@ func (p *pki) issue(cn string, orgs []string, server bool) (tls.Certificate, err
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
 
+// listen opens a TLS 1.3 listener on loopback that verifies client
+// certificates issued by p when a client presents one.
+func (p *pki) listen() (net.Listener, error) {
+	serverCert, err := p.issue("server", nil, true)
+	if err != nil {
+		return nil, err
+	}
+	return tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{serverCert},
+		ClientCAs:    p.pool,
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+	})
+}
+
 const httpPolicy = `apiVersion: sextant/v1
 kind: Role
 metadata: {name: promoter}
@@ -135,16 +150,7 @@ func TestMutualTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serverCert, err := ca.issue("server", nil, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
-		MinVersion:   tls.VersionTLS13,
-		Certificates: []tls.Certificate{serverCert},
-		ClientCAs:    ca.pool,
-		ClientAuth:   tls.VerifyClientCertIfGiven,
-	})
+	ln, err := ca.listen()
 	if err != nil {
 		t.Fatal(err)
 	}
