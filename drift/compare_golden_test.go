@@ -12,7 +12,7 @@ func TestCompareMatchesGolden(t *testing.T) {
 			t.Run(file[9:]+"/"+gc.Kind+"/seed="+itoa(gc.Seed), func(t *testing.T) {
 				c := &checker{t: t}
 				if gc.Kind == "numeric" {
-					ref := Data{Numeric: map[string][]float64{"x": gc.Reference}}
+					ref := fitAll(t, Data{Numeric: map[string][]float64{"x": gc.Reference}})
 					cur := Data{Numeric: map[string][]float64{"x": gc.Current}}
 					want := map[Method]goldenNumber{
 						MethodKS:             gc.KS.PValueAuto,
@@ -31,7 +31,7 @@ func TestCompareMatchesGolden(t *testing.T) {
 					}
 					return
 				}
-				ref, cur := expandCategories(gc.Categories, gc.ReferenceCounts), expandCategories(gc.Categories, gc.CurrentCounts)
+				ref, cur := fitAll(t, expandCategories(gc.Categories, gc.ReferenceCounts)), expandCategories(gc.Categories, gc.CurrentCounts)
 				want := map[Method]goldenNumber{
 					MethodChiSquare:     gc.Chi2Contingency.PValue,
 					MethodPSI:           gc.PSI,
@@ -53,10 +53,10 @@ func TestCompareMatchesGolden(t *testing.T) {
 	}
 }
 
-func compareScore(t *testing.T, ref, cur Data, m Method) float64 {
+func compareScore(t *testing.T, ref *Profile, cur Data, m Method) float64 {
 	t.Helper()
 	opts := &CompareOptions{Columns: map[string]ColumnOptions{"x": {Method: m}}}
-	r, err := Compare(ref, cur, opts)
+	r, err := ref.Compare(cur, opts)
 	if err != nil {
 		t.Fatalf("%s: %v", m, err)
 	}
@@ -64,6 +64,16 @@ func compareScore(t *testing.T, ref, cur Data, m Method) float64 {
 		t.Fatalf("method = %s, want %s", r.Columns[0].Method, m)
 	}
 	return r.Columns[0].Score
+}
+
+// fitAll profiles the reference keeping every value, as Compare does.
+func fitAll(t *testing.T, d Data) *Profile {
+	t.Helper()
+	p, err := Fit(d, &FitOptions{SampleSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // expandCategories turns category counts into a column of labels. Labels
