@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/sextant-ml/sextant/monitor"
+	"github.com/sextant-ml/sextant/monitor/monitortest"
 )
 
 // call is the input of the scripted predictor: how long it takes on the
@@ -23,7 +24,7 @@ type call struct {
 }
 
 // scripted returns a predictor that advances clk by the call's latency.
-func scripted(clk *clock) func(context.Context, call) (call, error) {
+func scripted(clk *monitortest.Clock) func(context.Context, call) (call, error) {
 	return func(_ context.Context, c call) (call, error) {
 		clk.Advance(c.latency)
 		return c, c.err

@@ -102,11 +102,15 @@ func New(reg prometheus.Registerer, opts *Options) (*Metrics, error) {
 	if cfg.CostSampleEvery > 0 {
 		m.costOverhead = measureOverhead(cfg.clock)
 	}
-	mv := []string{"model", "version"}
-	m.predictions = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: MetricPredictions, ConstLabels: cl,
-		Help: "Predictions finished, by model, version and outcome (ok, error, timeout, canceled, rejected).",
-	}, []string{"model", "version", "outcome"})
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: cl}, labels)
+	}
+	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
+		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: cl}, labels)
+	}
+	m.predictions = counter(MetricPredictions,
+		"Predictions finished, by model, version and outcome (ok, error, timeout, canceled, rejected).",
+		"model", "version", "outcome")
 	hopts := prometheus.HistogramOpts{
 		Name: MetricDuration, ConstLabels: cl, Buckets: cfg.Buckets,
 		Help: "Time taken by a prediction, in seconds, every outcome included.",
@@ -116,52 +120,39 @@ func New(reg prometheus.Registerer, opts *Options) (*Metrics, error) {
 		hopts.NativeHistogramMaxBucketNumber = cfg.NativeHistogramMaxBuckets
 		hopts.NativeHistogramMinResetDuration = cfg.NativeHistogramMinResetDuration
 	}
-	m.duration = prometheus.NewHistogramVec(hopts, mv)
-	m.inFlight = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: MetricInFlight, ConstLabels: cl,
-		Help: "Predictions in progress.",
-	}, mv)
+	m.duration = prometheus.NewHistogramVec(hopts, []string{"model", "version"})
+	m.inFlight = gauge(MetricInFlight, "Predictions in progress.", "model", "version")
 	m.value = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: MetricValue, ConstLabels: cl, Buckets: cfg.ValueBuckets,
 		Help: "Distribution of predicted values (scores, probabilities, regression outputs).",
-	}, mv)
-	m.class = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: MetricClass, ConstLabels: cl,
-		Help: "Predictions per predicted class; classes beyond the allowed set are counted as \"other\".",
-	}, []string{"model", "version", "class"})
-	mfm := []string{"model", "feature", "method"}
-	m.driftScore = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: MetricDriftScore, ConstLabels: cl,
-		Help: "Latest drift score of a feature, by detection method.",
-	}, mfm)
-	m.driftDetected = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: MetricDriftDetected, ConstLabels: cl,
-		Help: "1 when the latest drift check of a feature found drift, else 0.",
-	}, mfm)
-	m.info = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: MetricModelInfo, ConstLabels: cl,
-		Help: "Always 1 for each model version served, with its content digest.",
-	}, []string{"model", "version", "digest"})
-	m.rolloutWeight = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: MetricRolloutWeight, ConstLabels: cl,
-		Help: "Share of traffic routed to a model version, from 0 to 1.",
-	}, mv)
-	m.rolloutPhase = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: MetricRolloutPhase, ConstLabels: cl,
-		Help: "1 for the current rollout phase of a model.",
-	}, []string{"model", "phase"})
-	m.costSamples = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: MetricCostSamples, ConstLabels: cl,
-		Help: "Predictions whose CPU time and allocations were measured.",
-	}, mv)
-	m.cpuSeconds = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: MetricCPUSeconds, ConstLabels: cl,
-		Help: "CPU seconds of the calling goroutine's thread spent in sampled predictions.",
-	}, mv)
-	m.allocBytes = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: MetricAllocatedBytes, ConstLabels: cl,
-		Help: "Heap bytes allocated by the process during sampled predictions.",
-	}, mv)
+	}, []string{"model", "version"})
+	m.class = counter(MetricClass,
+		"Predictions per predicted class; classes beyond the allowed set are counted as \"other\".",
+		"model", "version", "class")
+	m.driftScore = gauge(MetricDriftScore,
+		"Latest drift score of a feature, by detection method.",
+		"model", "feature", "method")
+	m.driftDetected = gauge(MetricDriftDetected,
+		"1 when the latest drift check of a feature found drift, else 0.",
+		"model", "feature", "method")
+	m.info = gauge(MetricModelInfo,
+		"Always 1 for each model version served, with its content digest.",
+		"model", "version", "digest")
+	m.rolloutWeight = gauge(MetricRolloutWeight,
+		"Share of traffic routed to a model version, from 0 to 1.",
+		"model", "version")
+	m.rolloutPhase = gauge(MetricRolloutPhase,
+		"1 for the current rollout phase of a model.",
+		"model", "phase")
+	m.costSamples = counter(MetricCostSamples,
+		"Predictions whose CPU time and allocations were measured.",
+		"model", "version")
+	m.cpuSeconds = counter(MetricCPUSeconds,
+		"CPU seconds of the calling goroutine's thread spent in sampled predictions.",
+		"model", "version")
+	m.allocBytes = counter(MetricAllocatedBytes,
+		"Heap bytes allocated by the process during sampled predictions.",
+		"model", "version")
 	m.collectors = []prometheus.Collector{
 		m.predictions, m.duration, m.inFlight, m.value, m.class,
 		m.driftScore, m.driftDetected, m.info, m.rolloutWeight, m.rolloutPhase,

@@ -178,7 +178,12 @@ func (r *Recorder) Total(model, version string) float64 {
 // sextant_prediction_duration_seconds.
 func (r *Recorder) Latency(model, version string) (count uint64, sum float64) {
 	r.t.Helper()
-	for _, m := range r.find(monitor.MetricDuration, mv(model, version)) {
+	return r.histogram(monitor.MetricDuration, model, version)
+}
+
+func (r *Recorder) histogram(name, model, version string) (count uint64, sum float64) {
+	r.t.Helper()
+	for _, m := range r.find(name, mv(model, version)) {
 		count += m.GetHistogram().GetSampleCount()
 		sum += m.GetHistogram().GetSampleSum()
 	}
@@ -209,11 +214,7 @@ func (r *Recorder) Classes(model, version string) map[string]float64 {
 // Values returns the observation count and sum of sextant_prediction_value.
 func (r *Recorder) Values(model, version string) (count uint64, sum float64) {
 	r.t.Helper()
-	for _, m := range r.find(monitor.MetricValue, mv(model, version)) {
-		count += m.GetHistogram().GetSampleCount()
-		sum += m.GetHistogram().GetSampleSum()
-	}
-	return count, sum
+	return r.histogram(monitor.MetricValue, model, version)
 }
 
 // Drift returns the exported drift score and verdict of a feature.
