@@ -1,0 +1,104 @@
+package monitor_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/sextant-ml/sextant/monitor"
+)
+
+func TestHotPathDoesNotAllocate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts *monitor.Options
+	}{
+		{"defaults", nil},
+		{"every call cost-sampled", &monitor.Options{CostSampleEvery: 1, Prices: monitor.Prices{VCPUSecond: 1}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := newMetrics(t, tc.opts)
+			f := monitor.Wrap(m, "m", "1", linear, &monitor.WrapOptions[float64]{
+				Value: func(v float64) (float64, bool) { return v, true },
+				Class: func(v float64) string {
+					if v > 0 {
+						return "pos"
+					}
+					return "neg"
+				},
+			})
+			ctx := context.Background()
+			in := [4]float64{1, 2, 3, 4}
+			for range 100 { // warm up: first use creates series and native buckets
+				_, _ = f(ctx, in)
+			}
+			if n := testing.AllocsPerRun(1000, func() { _, _ = f(ctx, in) }); n != 0 {
+				t.Fatalf("%v allocations per instrumented call, want 0", n)
+			}
+		})
+	}
+}
+
+func TestSeriesDo(t *testing.T) {
+	m, _ := newMetrics(t, nil)
+	s := m.Series("m", "1")
+	errBoom := errors.New("boom")
+	if err := s.Do(context.Background(), func(context.Context) error { return errBoom }); !errors.Is(err, errBoom) {
+		t.Fatalf("Do returned %v, want the function's error", err)
+	}
+	if err := s.Do(context.Background(), func(context.Context) error { return context.DeadlineExceeded }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Do returned %v", err)
+	}
+	_ = s.Do(context.Background(), func(context.Context) error { return nil })
+	func() {
+		defer func() { _ = recover() }()
+		_ = s.Do(context.Background(), func(context.Context) error { panic("x") })
+	}()
+	st := s.Window()
+	want := [5]uint64{1, 2, 1, 0, 0} // ok, error (boom and the panic), timeout
+	for o, w := range want {
+		if st.ByOutcome[o] != w {
+			t.Errorf("%v = %d, want %d", monitor.Outcome(o), st.ByOutcome[o], w)
+		}
+	}
+	if s.Model() != "m" || s.Version() != "1" {
+		t.Errorf("labels %q %q", s.Model(), s.Version())
+	}
+}
+
+func TestNativeHistogramSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		opts   *monitor.Options
+		native bool
+	}{
+		{"default", nil, true},
+		{"disabled", &monitor.Options{DisableNativeHistograms: true}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, reg := newMetrics(t, tc.opts)
+			m.Series("m", "1").Observe(monitor.OutcomeOK, 3e6) // 3ms
+			mfs, err := reg.Gather()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, mf := range mfs {
+				if mf.GetName() != monitor.MetricDuration {
+					continue
+				}
+				h := mf.GetMetric()[0].GetHistogram()
+				if got := h.Schema != nil; got != tc.native {
+					t.Fatalf("native schema present = %v, want %v", got, tc.native)
+				}
+				if tc.native && h.GetSchema() != 3 { // factor 1.1 rounds to schema 3 (2^(2^-3) ≈ 1.09)
+					t.Errorf("schema %d, want 3", h.GetSchema())
+				}
+				if len(h.GetBucket()) != len(monitor.DefaultBuckets()) {
+					t.Errorf("%d classic buckets, want %d", len(h.GetBucket()), len(monitor.DefaultBuckets()))
+				}
+				return
+			}
+			t.Fatal("no latency histogram gathered")
+		})
+	}
+}
