@@ -1,6 +1,151 @@
 // Package drift detects distribution drift between reference data and
 // current data: two-sample tests and distances whose numbers match SciPy,
 // reference profiles that are fitted once, persisted and merged across
-// shards, a streaming detector for serving paths, and reports as JSON and
-// self-contained HTML.
+// shards, a lock-free streaming detector for serving paths, and reports as
+// stable JSON and self-contained HTML.
+//
+// # Comparing data
+//
+// [Compare] tests a reference [Data] against current data column by
+// column; [Fit] profiles the reference once so that [Profile.Compare] can
+// test later batches without it. Each column gets a [ColumnResult] (method,
+// statistic, score, threshold, verdict, counts, chart shares) and the
+// [Report] a dataset verdict by a [Rule]: the share of drifted columns
+// (default 0.5, as Evidently), Bonferroni, or Benjamini-Hochberg over the
+// p-values (as alibi-detect offers).
+//
+// With [MethodAuto] a column's method is chosen as Evidently does: numeric
+// columns use [MethodKS] up to 1000 reference rows and normed
+// [MethodWasserstein] above; categorical columns use [MethodZ] (at most two
+// categories) or [MethodChiSquare] up to 1000 rows and
+// [MethodJensenShannon] above; a numeric column with at most five distinct
+// values is treated as categorical. Every method and threshold can be set
+// per column with [ColumnOptions]. Tests flag drift when p < threshold
+// (default 0.05), distances when the distance >= threshold (default 0.1).
+//
+// # Numbers and conventions
+//
+// The statistics match SciPy 1.10 to |got-want| <= 1e-9 + 1e-6|want|,
+// checked against testdata/drift_scipy.json (written by
+// testdata/gen_drift_golden.py) on every field:
+//
+//   - KS is scipy.stats.ks_2samp, two-sided, exact p-values when the larger
+//     sample has at most 10,000 values and asymptotic (SciPy's kstwo) above,
+//     or as chosen by [ColumnOptions.KSMethod].
+//   - Chi-square is chi2_contingency on the 2xK table of categories seen on
+//     either side (Yates only at one degree of freedom); goodness of fit is
+//     chisquare(current, reference shares * current total); z is the pooled
+//     two-proportion test on the first category.
+//   - Cramér-von Mises is cramervonmises_2samp with the asymptotic p-value;
+//     Mann-Whitney U is mannwhitneyu(two-sided, asymptotic, continuity and
+//     tie corrections).
+//   - Wasserstein is wasserstein_distance; normed divides it by the
+//     reference's population standard deviation, floored at [StdFloor].
+//   - Binned distances use 10 bins at the reference's deciles (NumPy's
+//     linear quantiles, duplicates dropped, open outer bins, a value on an
+//     edge goes right; see [QuantileEdges] and [Bin]); PSI and KL replace
+//     empty shares by [Epsilon]; Jensen-Shannon is the base-2 distance;
+//     Hellinger is sqrt(1 - sum sqrt(p q)); L-infinity the largest share
+//     difference. Categorical columns use category shares instead of bins.
+//
+// # Edge cases
+//
+// NaN and ±Inf in numeric columns, and empty strings in categorical ones,
+// are counted (Counts.NaN, Counts.Inf) and dropped. A column with no usable
+// value is an error wrapping [ErrEmpty]. A constant reference has a single
+// distinct value: it is compared as a one-category column, and normed
+// Wasserstein divides by [StdFloor]. Categories unseen in the reference are
+// listed in ColumnResult.Unseen and take part in chi-square, z and the
+// distances (with [Epsilon] for PSI and KL); goodness of fit is undefined
+// for them ([ErrInvalid]). A single category on both sides gives chi-square
+// 0 with p = 1 and z = 0 with p = 1. Current data must have exactly the
+// profile's columns ([ErrUnknownColumn]).
+//
+// # Profiles
+//
+// A [Profile] holds per numeric column the moments, the bin edges and
+// counts, and a sample of distinct values with their counts; per
+// categorical column the category counts. It marshals with encoding/json
+// and [Parse] (or json.Unmarshal) validates it, rejecting anything
+// inconsistent with [ErrCorrupt].
+//
+// Profiles merge ([Merge]) so a data set can be profiled on many machines.
+// Bins must agree across shards: fit the first shard, pass its
+// [Profile.Edges] as [FitOptions.Edges] when fitting the others. Then the
+// merged profile equals the profile of the concatenated data fitted with
+// those edges: counts, bins, categories and the sample exactly, the
+// moments up to floating-point rounding. The sample keeps the
+// [FitOptions.SampleSize] (default 20,000) distinct values with the
+// smallest seeded hash, with their full counts; a value's fate depends only
+// on the value, which is what makes the merge exact. While a column has no
+// more distinct values than that, the sample is the whole column
+// (NumericProfile.Complete) and every test equals SciPy's on the raw data.
+// Beyond it the sample-based methods (KS, Cramér-von Mises, Mann-Whitney,
+// Wasserstein) compare against a sample of distinct values: for continuous
+// data that is a uniform random sample of about SampleSize values, so the
+// reference distribution function is off by at most about
+// sqrt(ln(2/0.01)/(2*20000)) = 0.012 with 99% probability
+// (Dvoretzky-Kiefer-Wolfowitz). Bins, PSI and the other binned distances,
+// categories and moments stay exact at any size.
+//
+// # Streaming
+//
+// [Stream] watches one column of live traffic against a profile: Observe
+// (or ObserveCategory) costs one atomic increment and one or two atomic
+// stores, without locks or allocation; the window holds the Size most
+// recent values, or those within Window of a clock that tests may replace.
+// Check compares the window through the same code as Profile.Compare.
+//
+// # Reports
+//
+// [Report] marshals to JSON with a fixed field order and sorted columns.
+// [Report.WriteHTML] writes one page with a summary table and an inline SVG
+// chart of reference and current shares per column; it loads no scripts,
+// fonts or style sheets.
+//
+// # Concurrency
+//
+// Functions and methods of this package are safe for concurrent use:
+// profiles and reports are not modified after they are returned (do not
+// modify them concurrently yourself), and a [Stream] accepts Observe and
+// Check from any number of goroutines. A Check concurrent with Observe sees
+// each in-flight value either before or after it lands. Nothing here
+// starts a goroutine that outlives the call; large samples are sorted and
+// counted on two goroutines that are joined before returning.
+//
+// # Dependencies
+//
+// The statistics live in the internal package internal/stats, shared with
+// deploy; its chi-square tail uses gonum's regularized incomplete gamma
+// function (gonum.org/v1/gonum/mathext), a port of Cephes as SciPy uses.
+//
+// # Performance
+//
+// Measured in one run beside SciPy 1.10.1 / NumPy 1.24.2 on the same
+// 1,000,000 vs 1,000,000 values (the benchmark writes the data, runs
+// testdata/bench_scipy.py with /usr/bin/python3, checks that statistic,
+// p-value and PSI agree, and reports the ratio; without SciPy it says so
+// and reports the Go time alone). On this shared 2-core machine (load
+// average about 17 during the run):
+//
+//	cd drift && GOFLAGS=-mod=mod go test -run '^$' -bench 'KS1M|PSI1M|ProfileCompare1M' -benchtime 5x .
+//
+//	KS  (ks_2samp, asymptotic):    Go 546 ms, SciPy 1292 ms: 2.4x faster, D 0.001488 p 0.217994 in both
+//	PSI (decile bins + PSI):       Go 156 ms, NumPy  219 ms: 1.4x faster, PSI 1.08986e-05 in both
+//	Compare against a 1M profile (normed Wasserstein on the 20,000-value sample): 220 ms
+//
+// SciPy's time is the best of three runs, Go's the mean of five. The
+// streaming cost per value, beside one bare atomic increment:
+//
+//	cd drift && GOFLAGS=-mod=mod go test -run '^$' -bench 'Observe|AtomicAdd' .
+//
+//	AtomicAdd 24.9 ns; Observe 69.8 ns (2.8x), 0 allocs; ObserveParallel 79.6 ns, 0 allocs;
+//	ObserveCategory 88.0 ns, 0 allocs
+//
+// # Testing
+//
+// Package drift/drifttest provides a manual clock and streams wired to it,
+// reproducible and shifted samples, NaN/Inf and corrupt-profile fault
+// injection, assertions on reports, and RunConformance for detectors built
+// on top of [Stream].
 package drift
