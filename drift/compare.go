@@ -420,7 +420,8 @@ func distanceFunc(m Method) func(ref, cur []float64) (float64, error) {
 }
 
 // wassersteinCounted is Wasserstein-1 between a counted reference and a
-// sorted current sample.
+// sorted current sample: the integral of |F_ref - F_cur| over the pooled
+// sample.
 func wassersteinCounted(ref stats.Counted, cur []float64) float64 {
 	nr, nc := float64(ref.N()), float64(len(cur))
 	var cr, cc float64
@@ -437,7 +438,11 @@ func wassersteinCounted(ref stats.Counted, cur []float64) float64 {
 		sum += math.Abs(cr/nr-cc/nc) * (v - prev)
 		prev = v
 		for i < len(ref.Values) && ref.Values[i] == v {
-			cr += float64(ref.Counts[i])
+			if ref.Counts == nil {
+				cr++
+			} else {
+				cr += float64(ref.Counts[i])
+			}
 			i++
 		}
 		for j < len(cur) && cur[j] == v {

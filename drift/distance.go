@@ -155,34 +155,7 @@ func Wasserstein(x, y []float64) (float64, error) {
 	xs, ys := slices.Clone(x), slices.Clone(y)
 	slices.Sort(xs)
 	slices.Sort(ys)
-	return wassersteinSorted(xs, ys), nil
-}
-
-// wassersteinSorted integrates |F_x - F_y| over the pooled sample.
-func wassersteinSorted(xs, ys []float64) float64 {
-	nx, ny := float64(len(xs)), float64(len(ys))
-	i, j := 0, 0
-	sum := 0.0
-	prev := math.Min(xs[0], ys[0])
-	for i < len(xs) || j < len(ys) {
-		var v float64
-		if j >= len(ys) || (i < len(xs) && xs[i] <= ys[j]) {
-			v = xs[i]
-		} else {
-			v = ys[j]
-		}
-		if v != prev {
-			sum += math.Abs(float64(i)/nx-float64(j)/ny) * (v - prev)
-			prev = v
-		}
-		for i < len(xs) && xs[i] == v {
-			i++
-		}
-		for j < len(ys) && ys[j] == v {
-			j++
-		}
-	}
-	return sum
+	return wassersteinCounted(stats.Counted{Values: xs}, ys), nil
 }
 
 // WassersteinNormed returns Wasserstein(ref, cur) divided by the reference's

@@ -206,34 +206,19 @@ func (s *Stream) Check() (WindowResult, error) {
 	if s.times != nil {
 		cutoff = now.Add(-s.opts.Window).UnixNano()
 	}
+	bits := s.window(observed, n, cutoff)
 	var b batch
 	if s.col.Kind == Numeric {
-		vals := make([]float64, 0, n)
-		for i := range n {
-			slot := (observed - 1 - i) & s.mask
-			if s.times != nil && s.times[slot].Load() <= cutoff {
-				continue
-			}
-			if bits := s.slots[slot].Load(); bits != emptySlot {
-				vals = append(vals, math.Float64frombits(bits))
-			}
+		vals := make([]float64, len(bits))
+		for i, x := range bits {
+			vals[i] = math.Float64frombits(x)
 		}
 		b = numericCurrent(vals)
 	} else {
-		ids := make([]uint64, 0, n)
-		for i := range n {
-			slot := (observed - 1 - i) & s.mask
-			if s.times != nil && s.times[slot].Load() <= cutoff {
-				continue
-			}
-			if id := s.slots[slot].Load(); id != emptySlot {
-				ids = append(ids, id)
-			}
-		}
 		// Loaded after the slots, so every unseen id read above is named.
 		unseen := *s.unseen.Load()
 		b = batch{cats: make(map[string]int64)}
-		for _, id := range ids {
+		for _, id := range bits {
 			b.counts.Rows++
 			switch {
 			case id == missingID:
@@ -250,4 +235,20 @@ func (s *Stream) Check() (WindowResult, error) {
 	}
 	res, err := compareColumn(&s.col, b, s.opts.Column)
 	return WindowResult{ColumnResult: res, Observed: observed, At: now}, err
+}
+
+// window returns the written slots among the n newest of observed values,
+// skipping those stamped at or before cutoff.
+func (s *Stream) window(observed, n uint64, cutoff int64) []uint64 {
+	out := make([]uint64, 0, n)
+	for i := range n {
+		slot := (observed - 1 - i) & s.mask
+		if s.times != nil && s.times[slot].Load() <= cutoff {
+			continue
+		}
+		if x := s.slots[slot].Load(); x != emptySlot {
+			out = append(out, x)
+		}
+	}
+	return out
 }
