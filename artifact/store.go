@@ -455,7 +455,7 @@ func (v *verifier) Read(p []byte) (int, error) {
 	}
 	switch {
 	case v.n > v.size:
-		v.err = fmt.Errorf("%w: %s has more than its %d bytes", ErrSizeMismatch, v.want, v.size)
+		v.err = fmt.Errorf("%w: %w: %s has more than its %d bytes", ErrDigestMismatch, ErrSizeMismatch, v.want, v.size)
 	case err == io.EOF:
 		v.err = io.EOF
 		if got := digestOf(v.h); got != v.want {
@@ -467,6 +467,29 @@ func (v *verifier) Read(p []byte) (int, error) {
 		v.err = err
 	}
 	return n, v.err
+}
+
+// WriteTo copies the verified content to w in large reads; io.Copy uses
+// it instead of its own small buffer.
+func (v *verifier) WriteTo(w io.Writer) (int64, error) {
+	buf := make([]byte, pumpBufSize)
+	var total int64
+	for {
+		n, err := v.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
 }
 
 func (v *verifier) Close() error { return v.c.Close() }
