@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/monitor"
+)
+
+// predictor is one served model version: a reading in, a probability out.
+type predictor = deploy.Predictor[[]float64, float64]
+
+// fleet is the serving side: a router between model versions, each call
+// instrumented with monitor metrics and observed by a window the rollout
+// analysis reads.
+type fleet struct {
+	e      *env
+	router *deploy.Router[[]float64, float64]
+	window *deploy.Window
+}
+
+func newFleet(e *env) (*fleet, error) {
+	w := deploy.NewWindow(0)
+	r, err := deploy.NewRouter(map[string]predictor{}, &deploy.RouterOptions[float64]{Observer: w})
+	if err != nil {
+		return nil, err
+	}
+	return &fleet{e: e, router: r, window: w}, nil
+}
+
+func (f *fleet) close() { f.router.Close() }
+
+// load fetches version n from the registry as the serving account (the
+// registry refuses a version without a trusted signature) and adds it to the
+// router.
+func (f *fleet) load(n int) error {
+	ctx := f.e.servingCtx
+	ref := fmt.Sprintf("%s/%d", modelName, n)
+	v, err := f.e.reg.Get(ctx, ref)
+	if err != nil {
+		return err
+	}
+	m, err := f.e.loadModel(ctx, ref)
+	if err != nil {
+		return err
+	}
+	version := strconv.Itoa(n)
+	file, _ := v.File(modelFile)
+	f.e.metrics.SetModelInfo(modelName, version, string(file.Digest))
+	predict := monitor.Wrap(f.e.metrics, modelName, version,
+		func(_ context.Context, x []float64) (float64, error) { return m.Predict(x) },
+		&monitor.WrapOptions[float64]{Value: func(p float64) (float64, bool) { return p, true }})
+	return f.router.Add(version, deploy.PredictorFunc[[]float64, float64](predict))
+}
+
+// serve sends every reading of b through the router, keyed by pump so
+// routing is sticky, and returns the number of failed predictions.
+func (f *fleet) serve(ctx context.Context, b Batch) (failed int) {
+	for i, x := range b.X {
+		req := deploy.Request{Key: fmt.Sprintf("pump-%04d", i%500)}
+		if _, _, err := f.router.Predict(ctx, req, x); err != nil {
+			failed++
+		}
+	}
+	return failed
+}
+
+// traffic keeps production readings flowing through the router until stop is
+// called, as the pumps would during a rollout.
+func (f *fleet) traffic(ctx context.Context, seed uint64, age Ageing) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		gen := newGenerator(seed, f.e.cfg.HorizonHours)
+		for ctx.Err() == nil {
+			f.serve(ctx, gen.batch(50, age, 1))
+			time.Sleep(time.Millisecond) // at most about 50 readings a millisecond
+		}
+	})
+	return func() { cancel(); wg.Wait() }
+}
+
+// rolloutMetrics publishes a rollout's weights and phase through monitor
+// (deploy speaks percent, monitor fractions).
+type rolloutMetrics struct{ m *monitor.Metrics }
+
+func (r rolloutMetrics) SetRolloutWeight(model, version string, weight float64) {
+	r.m.SetRolloutWeight(model, version, weight/100)
+}
+
+func (r rolloutMetrics) SetRolloutPhase(model, phase string) { r.m.SetRolloutPhase(model, phase) }
