@@ -52,7 +52,8 @@ func LogAudit(l *slog.Logger) func(context.Context, AuditEvent) {
 	}
 }
 
-// Authorizer answers requests against a compiled policy. Create it with New.
+// Authorizer answers requests against a compiled policy. Create it with
+// New; the zero value denies everything until Replace or Reload succeeds.
 type Authorizer struct {
 	cur    atomic.Pointer[state]
 	audit  func(context.Context, AuditEvent)
@@ -71,9 +72,6 @@ func New(p *Policy, opts *Options) (*Authorizer, error) {
 		opts = &Options{}
 	}
 	a := &Authorizer{audit: opts.Audit, logger: opts.Logger}
-	if a.logger == nil {
-		a.logger = slog.New(slog.DiscardHandler)
-	}
 	if p == nil {
 		p = &Policy{}
 	}
@@ -86,7 +84,15 @@ func New(p *Policy, opts *Options) (*Authorizer, error) {
 // Decide answers whether s may do verb on resource name within scope. It
 // does not allocate and does not send the decision to the audit sink.
 func (a *Authorizer) Decide(s Subject, verb, resource, scope, name string) Decision {
-	return a.cur.Load().idx.decide(&s, verb, resource, scope, name)
+	return a.state().idx.decide(&s, verb, resource, scope, name)
+}
+
+// state returns the policy in force; a zero Authorizer has no grants.
+func (a *Authorizer) state() *state {
+	if st := a.cur.Load(); st != nil {
+		return st
+	}
+	return &state{idx: &index{}}
 }
 
 // Authorize answers for the subject and scope carried by ctx (see
@@ -96,7 +102,7 @@ func (a *Authorizer) Decide(s Subject, verb, resource, scope, name string) Decis
 func (a *Authorizer) Authorize(ctx context.Context, verb, resource, name string) error {
 	s, _ := SubjectFrom(ctx)
 	scope := ScopeFrom(ctx)
-	d := a.cur.Load().idx.decide(&s, verb, resource, scope, name)
+	d := a.state().idx.decide(&s, verb, resource, scope, name)
 	if a.audit != nil {
 		a.audit(ctx, AuditEvent{Subject: s, Verb: verb, Resource: resource, Name: name, Scope: scope, Decision: d})
 	}
@@ -135,7 +141,7 @@ func (e *DeniedError) Error() string {
 func (e *DeniedError) Is(target error) bool { return target == ErrDenied }
 
 // Policy returns a copy of the policy in force.
-func (a *Authorizer) Policy() *Policy { return clonePolicy(&a.cur.Load().idx.policy) }
+func (a *Authorizer) Policy() *Policy { return clonePolicy(&a.state().idx.policy) }
 
 // Replace compiles p and puts it in force in one atomic step. On error the
 // policy in force is kept.
@@ -214,7 +220,7 @@ func (a *Authorizer) Reload(ctx context.Context, src Source) (bool, error) {
 	name, data, err := src.Read(ctx)
 	if err == nil {
 		digest := sha256.Sum256(data)
-		if bytes.Equal(digest[:], a.cur.Load().digest[:]) {
+		if bytes.Equal(digest[:], a.state().digest[:]) {
 			return false, nil
 		}
 		var p *Policy
@@ -224,7 +230,11 @@ func (a *Authorizer) Reload(ctx context.Context, src Source) (bool, error) {
 			}
 		}
 	}
-	a.logger.LogAttrs(ctx, slog.LevelError, "rbac: reload failed; keeping the policy in force",
+	logger := a.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	logger.LogAttrs(ctx, slog.LevelError, "rbac: reload failed; keeping the policy in force",
 		slog.String("source", name), slog.Any("error", err))
 	return false, err
 }

@@ -390,3 +390,23 @@ func TestConcurrentDecideAndReplace(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestZeroAuthorizer(t *testing.T) {
+	var a Authorizer
+	if d := a.Decide(Subject{Name: "root"}, "get", "models", "", "x"); d.Allowed || d.Reason != ReasonNoMatch {
+		t.Errorf("zero Authorizer: %v", d)
+	}
+	ctx := WithSubject(context.Background(), Subject{Name: "root"})
+	if err := a.Authorize(ctx, "get", "models", "x"); !errors.Is(err, ErrDenied) {
+		t.Errorf("zero Authorizer Authorize: %v", err)
+	}
+	if _, err := a.Reload(ctx, File("testdata/missing.yaml")); err == nil {
+		t.Errorf("reload of a missing file succeeded")
+	}
+	if err := a.Replace(semantics); err != nil {
+		t.Fatal(err)
+	}
+	if !a.Decide(Subject{Name: "root"}, "get", "models", "", "x").Allowed {
+		t.Errorf("policy not in force after Replace")
+	}
+}

@@ -49,7 +49,7 @@ func (a *Authorizer) AuthorizeRole(ctx context.Context, r Role) error {
 	if errs := r.validate(); len(errs) > 0 {
 		return errs[0]
 	}
-	idx := a.cur.Load().idx
+	idx := a.state().idx
 	if idx.decide(&s, "escalate", "policies", r.Scope, r.Name).Allowed {
 		return nil
 	}
@@ -68,7 +68,7 @@ func (a *Authorizer) AuthorizeBinding(ctx context.Context, b Binding) error {
 	if errs := b.validate(); len(errs) > 0 {
 		return errs[0]
 	}
-	idx := a.cur.Load().idx
+	idx := a.state().idx
 	var role *Role
 	for i := range idx.policy.Roles {
 		if r := &idx.policy.Roles[i]; r.Name == b.Role && r.Scope == b.RoleScope {

@@ -1,6 +1,7 @@
 package rbac
 
 import (
+	"math/rand/v2"
 	"path"
 	"strings"
 	"testing"
@@ -187,5 +188,43 @@ func TestNameBytes(t *testing.T) {
 		if got := nameByte(b); got != want {
 			t.Errorf("nameByte(%q) = %v, want %v", b, got, want)
 		}
+	}
+}
+
+// TestCoversIsSound checks the one promise escalation prevention needs:
+// when covers(q, p) holds, every name p matches, q matches too.
+func TestCoversIsSound(t *testing.T) {
+	segs := []string{"a", "b", "ab", "*", "a*", "?", "**", "*b", "a?"}
+	var names []string
+	for _, x := range []string{"a", "b", "ab", "ba", "abb"} {
+		names = append(names, x)
+		for _, y := range []string{"a", "b", "ab"} {
+			names = append(names, x+"/"+y, x+"/"+y+"/"+x)
+		}
+	}
+	pattern := func(r *rand.Rand) string {
+		n := 1 + r.IntN(3)
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = segs[r.IntN(len(segs))]
+		}
+		return strings.Join(parts, "/")
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	held := 0
+	for range 20000 {
+		q, p := pattern(r), pattern(r)
+		if !covers(q, p) {
+			continue
+		}
+		held++
+		for _, n := range names {
+			if match(p, n) && !match(q, n) {
+				t.Fatalf("covers(%q, %q) but %q matches only the second", q, p, n)
+			}
+		}
+	}
+	if held < 1000 {
+		t.Errorf("only %d covering pairs generated", held)
 	}
 }

@@ -134,6 +134,10 @@ func Middleware(authz Checker, opts *MiddlewareOptions) func(http.Handler) http.
 			}
 			ctx := WithSubject(r.Context(), s)
 			if opts.Resolve != nil {
+				if authz == nil {
+					refuse(w, r, http.StatusInternalServerError, errors.New("rbac: middleware has Resolve but no authorizer"))
+					return
+				}
 				req, ok := opts.Resolve(r)
 				if !ok {
 					refuse(w, r, http.StatusForbidden, errors.New("rbac: request not mapped to a permission"))

@@ -331,6 +331,22 @@ func TestMiddlewareScopeAndAuthenticateOnly(t *testing.T) {
 	if rec.Code != 200 || rec.Body.String() != "User rita []" {
 		t.Errorf("authenticate only: %d %q", rec.Code, rec.Body.String())
 	}
+	// Resolve without an authorizer is a configuration error, not an open door.
+	h = rbac.Middleware(nil, &rbac.MiddlewareOptions{Authenticators: authn, Resolve: promoteRoute})(whoami())
+	req = httptest.NewRequest(http.MethodPost, "/models/m/promote", nil)
+	req.Header.Set("Authorization", "Bearer x")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("Resolve without an authorizer: %d, want 500", rec.Code)
+	}
+	// No authenticators: nobody gets in.
+	h = rbac.Middleware(a, nil)(whoami())
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("no authenticators: %d, want 401", rec.Code)
+	}
 }
 
 type checkerFunc func(ctx context.Context, verb, resource, name string) error
