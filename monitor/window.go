@@ -103,11 +103,13 @@ func (w *window) record(now int64, d time.Duration, o Outcome) {
 		w.rotate(s, e)
 	}
 	if o != OutcomeOK {
-		if o >= OutcomeTimeout {
-			s.rare[o].Add(1)
-		}
+		// counts before rare, and read in the opposite order, so a
+		// reader never sees more timeouts than errors.
 		if o.isError() {
 			s.counts.Add(errorOne)
+		}
+		if o >= OutcomeTimeout {
+			s.rare[o].Add(1)
 		}
 		return
 	}
@@ -238,9 +240,10 @@ func (w *window) read(now, from, to int64) WindowStats {
 		if start := ep * w.res; start+w.res <= from || start >= to {
 			continue
 		}
+		timeout, canceled, rejected := s.rare[OutcomeTimeout].Load(), s.rare[OutcomeCanceled].Load(), s.rare[OutcomeRejected].Load()
 		c := s.counts.Load()
 		ok, errs := c&okMask, c>>32
-		timeout, canceled, rejected := s.rare[OutcomeTimeout].Load(), s.rare[OutcomeCanceled].Load(), s.rare[OutcomeRejected].Load()
+		timeout = min(timeout, errs) // a slot being reset under us
 		st.Requests += ok + errs + canceled + rejected
 		st.Errors += errs
 		st.ByOutcome[OutcomeOK] += ok

@@ -3,6 +3,7 @@ package monitor_test
 import (
 	"math"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,5 +184,43 @@ func TestWindowRange(t *testing.T) {
 	}
 	if st := m.Range("unknown", "v0", t0, t0.Add(time.Hour)); st.Requests != 0 {
 		t.Errorf("unknown version: %+v", st)
+	}
+}
+
+// TestWindowConcurrentRotation records from many goroutines while the
+// clock moves through many slots; under -race this checks the slot
+// rotation, and the window never reports more than was recorded in it.
+func TestWindowConcurrentRotation(t *testing.T) {
+	clk := newClock()
+	m, _ := newMetrics(t, &monitor.Options{Now: clk.Now, Window: 10 * time.Second, WindowSlots: 10})
+	s := m.Series("m", "1")
+	var wg sync.WaitGroup
+	const workers, per = 4, 2000
+	for range workers {
+		wg.Go(func() {
+			for i := range per {
+				o := monitor.OutcomeOK
+				if i%4 == 0 {
+					o = monitor.OutcomeError
+				}
+				s.Observe(o, time.Millisecond)
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 200 {
+			clk.Advance(100 * time.Millisecond)
+			st := s.Window()
+			if st.Requests > workers*per || st.Errors > st.Requests {
+				t.Errorf("window reports %d requests, %d errors", st.Requests, st.Errors)
+				return
+			}
+		}
+	})
+	wg.Wait()
+	// 20s have passed; after another window the ring is empty again.
+	clk.Advance(11 * time.Second)
+	if st := s.Window(); st.Requests != 0 {
+		t.Fatalf("%d requests a full window later", st.Requests)
 	}
 }
