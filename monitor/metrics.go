@@ -24,20 +24,23 @@ var (
 // Metric names exported by the package. The shipped dashboard and alert
 // rules use exactly these names.
 const (
-	MetricPredictions       = "sextant_predictions_total"
-	MetricDuration          = "sextant_prediction_duration_seconds"
-	MetricInFlight          = "sextant_predictions_in_flight"
-	MetricValue             = "sextant_prediction_value"
-	MetricClass             = "sextant_prediction_class_total"
-	MetricDriftScore        = "sextant_feature_drift_score"
-	MetricDriftDetected     = "sextant_feature_drift_detected"
-	MetricModelInfo         = "sextant_model_info"
-	MetricRolloutWeight     = "sextant_rollout_weight"
-	MetricRolloutPhase      = "sextant_rollout_phase"
-	MetricCostSamples       = "sextant_prediction_cost_samples_total"
-	MetricCPUSeconds        = "sextant_prediction_cpu_seconds_total"
-	MetricAllocatedBytes    = "sextant_prediction_allocated_bytes_total"
-	MetricCostPerThousand   = "sextant_prediction_cost_per_thousand"
+	MetricPredictions     = "sextant_predictions_total"
+	MetricDuration        = "sextant_prediction_duration_seconds"
+	MetricInFlight        = "sextant_predictions_in_flight"
+	MetricValue           = "sextant_prediction_value"
+	MetricClass           = "sextant_prediction_class_total"
+	MetricDriftScore      = "sextant_feature_drift_score"
+	MetricDriftDetected   = "sextant_feature_drift_detected"
+	MetricModelInfo       = "sextant_model_info"
+	MetricRolloutWeight   = "sextant_rollout_weight"
+	MetricRolloutPhase    = "sextant_rollout_phase"
+	MetricCostSamples     = "sextant_prediction_cost_samples_total"
+	MetricCPUSeconds      = "sextant_prediction_cpu_seconds_total"
+	MetricAllocatedBytes  = "sextant_prediction_allocated_bytes_total"
+	MetricCostPerThousand = "sextant_prediction_cost_per_thousand"
+)
+
+const (
 	otherClass              = "other"
 	maxLabelValueLen        = 128
 	maxWindowSlots          = 3600
