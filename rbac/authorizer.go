@@ -32,8 +32,11 @@ type AuditEvent struct {
 }
 
 // LogAudit returns an audit sink that writes each decision to l: allowed
-// requests at Info, denied ones at Warn.
+// requests at Info, denied ones at Warn. A nil l discards them.
 func LogAudit(l *slog.Logger) func(context.Context, AuditEvent) {
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
 	return func(ctx context.Context, e AuditEvent) {
 		level := slog.LevelInfo
 		if !e.Decision.Allowed {
@@ -241,8 +244,12 @@ func (a *Authorizer) Reload(ctx context.Context, src Source) (bool, error) {
 
 // Watch reloads src every interval until ctx is done, then returns
 // ctx.Err(). Failures are logged and the policy in force is kept. Run it in
-// a goroutine you own and cancel ctx to stop it.
+// a goroutine you own and cancel ctx to stop it. An interval that is not
+// positive is an error.
 func (a *Authorizer) Watch(ctx context.Context, src Source, every time.Duration) error {
+	if every <= 0 {
+		return fmt.Errorf("rbac: watch interval %v is not positive", every)
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -168,4 +168,7 @@ func TestWatch(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Watch returned %v, want context.Canceled", err)
 	}
+	if err := a.Watch(context.Background(), File(path), 0); err == nil {
+		t.Errorf("Watch with a zero interval returned nil")
+	}
 }

@@ -22,7 +22,12 @@ type Request struct {
 // bound to role j mod roles; and the same 17 requests, alternating between
 // allowed and denied. Casbin's small, medium and large cases are (100, 10,
 // 1000), (1000, 100, 10000) and (10000, 1000, 100000).
+//
+// Sizes below 1 give an empty policy and no requests.
 func Sized(roles, resources, users int) (*rbac.Policy, []Request) {
+	if roles < 1 || resources < 1 || users < 1 {
+		return &rbac.Policy{}, nil
+	}
 	p := &rbac.Policy{
 		Roles:    make([]rbac.Role, roles),
 		Bindings: make([]rbac.Binding, roles),
