@@ -22,6 +22,9 @@
 // values is treated as categorical. Every method and threshold can be set
 // per column with [ColumnOptions]. Tests flag drift when p < threshold
 // (default 0.05), distances when the distance >= threshold (default 0.1).
+// Evidently's chi-square is the goodness-of-fit form ([MethodChiSquareGOF]);
+// the default here is the contingency form, which stays defined when the
+// current data has categories the reference never saw.
 //
 // # Numbers and conventions
 //

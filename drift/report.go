@@ -103,9 +103,19 @@ func buildSVG(c ColumnResult, maxBars int) svgChart {
 				Tip: fmt.Sprintf("%s, %s: %.2f%%", l, side, 100*share),
 			})
 		}
-		ch.Labels = append(ch.Labels, svgLabel{X: x + 17, Y: ch.BaseY + 10, Text: l})
+		ch.Labels = append(ch.Labels, svgLabel{X: x + 17, Y: ch.BaseY + 10, Text: shorten(l, 20)})
 	}
 	return ch
+}
+
+// shorten cuts a label to n runes, marking the cut with an ellipsis; the
+// bar's tooltip keeps the full label.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // poolSmall keeps the maxBars-1 categories with the largest share (on

@@ -25,6 +25,7 @@ func sampleReport(t *testing.T) *Report {
 	for i := range many {
 		many[i] = "k" + strconv.Itoa(i%45)
 	}
+	many[0] = "a-very-long-device-name-indeed"
 	ref := Data{
 		Numeric:     map[string][]float64{"temperature": normalSample(rng, 500, 20, 2), "level": {1, 2, 2, 3, 3, 3, 1, 2}},
 		Categorical: map[string][]string{"site": categorySample(rng, 300, []string{"north", "south", "<east>"}, []float64{5, 3, 2}), "device": many},
@@ -166,6 +167,10 @@ func TestReportHTML(t *testing.T) {
 	// The categorical column with 45 categories pools the small ones.
 	if !strings.Contains(buf.String(), "(others)") {
 		t.Error("no pooled bar for the 45-category column")
+	}
+	// Long labels are shortened on the axis; the tooltip keeps them whole.
+	if !strings.Contains(buf.String(), "a-very-long-device-…") || !strings.Contains(buf.String(), "a-very-long-device-name-indeed, reference") {
+		t.Error("long label not shortened on the axis or lost from the tooltip")
 	}
 	// Labels are escaped, not injected.
 	if strings.Contains(buf.String(), "<east>") {
