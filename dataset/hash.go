@@ -184,11 +184,9 @@ func (h *Hasher) HashDir(ctx context.Context, root string) (*Manifest, error) {
 		case t.IsDir():
 			return nil
 		case t.IsRegular():
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			jobs = append(jobs, job{rel: rel, abs: p, fi: info, open: func() (io.ReadCloser, error) { return os.Open(p) }})
+			// Stat later, in parallel: on trees of small files the
+			// walk is otherwise bound by one lstat after another.
+			jobs = append(jobs, job{rel: rel, abs: p, open: func() (io.ReadCloser, error) { return openFile(p) }})
 		case t&fs.ModeSymlink != 0:
 			switch h.opts.Symlinks {
 			case SymlinkSkip:
@@ -224,7 +222,51 @@ func (h *Hasher) HashDir(ctx context.Context, root string) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: hash %s: %w", root, err)
 	}
+	err = h.parallel(ctx, len(jobs), func(i int) error {
+		j := &jobs[i]
+		if j.fi != nil {
+			return nil
+		}
+		fi, err := os.Lstat(j.abs)
+		if err != nil {
+			return fmt.Errorf("dataset: hash %s: %w", j.rel, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%w: %s is no longer a regular file", ErrChanged, j.rel)
+		}
+		j.fi = fi
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	return h.run(ctx, jobs)
+}
+
+// parallel calls fn(0..n-1) on the Hasher's workers, stopping at the first
+// error or when ctx ends.
+func (h *Hasher) parallel(ctx context.Context, n int, fn func(i int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	var next atomic.Int64
+	for range min(h.opts.Workers, n) {
+		g.Go(func() error {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return nil
+				}
+				if i%256 == 0 {
+					if err := gctx.Err(); err != nil {
+						return err
+					}
+				}
+				if err := fn(i); err != nil {
+					return err
+				}
+			}
+		})
+	}
+	return g.Wait()
 }
 
 // HashFS hashes every regular file of fsys, as HashDir does a directory.
@@ -314,25 +356,13 @@ func (h *Hasher) run(ctx context.Context, jobs []job) (*Manifest, error) {
 		return 0
 	})
 	entries := make([]Entry, len(jobs))
-	g, gctx := errgroup.WithContext(ctx)
-	var next atomic.Int64
-	for range min(h.opts.Workers, len(jobs)) {
-		g.Go(func() error {
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(order) {
-					return nil
-				}
-				i := order[k]
-				e, err := h.hashJob(gctx, jobs[i], pr)
-				if err != nil {
-					return err
-				}
-				entries[i] = e
-			}
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := h.parallel(ctx, len(order), func(k int) error {
+		i := order[k]
+		e, err := h.hashJob(ctx, jobs[i], pr)
+		entries[i] = e
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(entries, func(a, b Entry) int {

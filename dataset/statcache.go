@@ -45,7 +45,7 @@ type StatCache struct {
 	path        string
 	granularity time.Duration
 
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	entries map[cacheKey]cacheEntry
 	dirty   bool
 }
@@ -120,16 +120,16 @@ func (c *StatCache) Path() string { return c.path }
 
 // Len is the number of remembered digests.
 func (c *StatCache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return len(c.entries)
 }
 
 // lookup returns the remembered sum for the file at abs described by fi.
 func (c *StatCache) lookup(alg Algorithm, abs string, fi fs.FileInfo) ([]byte, bool) {
-	c.mu.Lock()
+	c.mu.RLock()
 	e, ok := c.entries[cacheKey{alg, abs}]
-	c.mu.Unlock()
+	c.mu.RUnlock()
 	if !ok || e.size != fi.Size() || e.mtime != fi.ModTime().UnixNano() || e.inode != inodeOf(fi) {
 		return nil, false
 	}

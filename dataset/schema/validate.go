@@ -228,17 +228,17 @@ func (s *Schema) Validate(ctx context.Context, r io.Reader, opts *ValidateOption
 				Message: fmt.Sprintf("column %q is missing", c.Name)})
 			continue
 		}
-		add(TypeMismatch, c.Name, &cc.mismatch, fmt.Sprintf("%d values of %q are not %s", cc.mismatch.count, c.Name, article(c.Type)))
-		add(OutOfRange, c.Name, &cc.outOfRange, fmt.Sprintf("%d values of %q are outside %s", cc.outOfRange.count, c.Name, c.rangeText()))
-		add(OutOfDomain, c.Name, &cc.outOfDomain, fmt.Sprintf("%d values of %q are not among the %d allowed", cc.outOfDomain.count, c.Name, len(c.Allowed)))
-		add(PatternMismatch, c.Name, &cc.pattern_, fmt.Sprintf("%d values of %q do not match %s", cc.pattern_.count, c.Name, c.Pattern))
+		add(TypeMismatch, c.Name, &cc.mismatch, fmt.Sprintf("%s of %q are not %s", values(cc.mismatch.count), c.Name, article(c.Type)))
+		add(OutOfRange, c.Name, &cc.outOfRange, fmt.Sprintf("%s of %q are outside %s", values(cc.outOfRange.count), c.Name, c.rangeText()))
+		add(OutOfDomain, c.Name, &cc.outOfDomain, fmt.Sprintf("%s of %q are not among the %d allowed", values(cc.outOfDomain.count), c.Name, len(c.Allowed)))
+		add(PatternMismatch, c.Name, &cc.pattern_, fmt.Sprintf("%s of %q do not match %s", values(cc.pattern_.count), c.Name, c.Pattern))
 		switch {
 		case !c.Nullable:
-			add(MissingValues, c.Name, &cc.missing, fmt.Sprintf("%d values of %q are missing (not nullable)", cc.missing.count, c.Name))
+			add(MissingValues, c.Name, &cc.missing, fmt.Sprintf("%s of %q are missing (not nullable)", values(cc.missing.count), c.Name))
 		case c.MaxMissing != nil && rows > 0 && float64(cc.missing.count)/float64(rows) > *c.MaxMissing:
-			add(MissingValues, c.Name, &cc.missing, fmt.Sprintf("%d values of %q are missing, a share of %.3g above %.3g", cc.missing.count, c.Name, float64(cc.missing.count)/float64(rows), *c.MaxMissing))
+			add(MissingValues, c.Name, &cc.missing, fmt.Sprintf("%s of %q are missing, a share of %.3g above %.3g", values(cc.missing.count), c.Name, float64(cc.missing.count)/float64(rows), *c.MaxMissing))
 		}
-		add(Duplicates, c.Name, &cc.dups, fmt.Sprintf("%d values of %q repeat an earlier value (unique)", cc.dups.count, c.Name))
+		add(Duplicates, c.Name, &cc.dups, fmt.Sprintf("%s of %q repeat an earlier value (unique)", values(cc.dups.count), c.Name))
 	}
 	for _, name := range newCols {
 		i := indexOf(rd.Columns(), name)
@@ -246,9 +246,17 @@ func (s *Schema) Validate(ctx context.Context, r io.Reader, opts *ValidateOption
 		rep.Anomalies = append(rep.Anomalies, Anomaly{Kind: NewColumn, Column: name, Count: f.count, Examples: f.examples,
 			Message: fmt.Sprintf("column %q is not in the schema", name)})
 	}
-	add(MalformedRows, "", &malformed, fmt.Sprintf("%d rows are malformed", malformed.count))
+	add(MalformedRows, "", &malformed, fmt.Sprintf("%d malformed rows", malformed.count))
 	rep.Passed = len(rep.Anomalies) == 0
 	return rep, nil
+}
+
+// values counts values in words: "1 value", "3 values".
+func values(n int64) string {
+	if n == 1 {
+		return "1 value"
+	}
+	return fmt.Sprintf("%d values", n)
 }
 
 func indexOf(xs []string, x string) int {
