@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os/user"
 	"runtime/debug"
 	"sync"
@@ -77,6 +78,9 @@ type handle struct {
 	log     *logstore.Log
 	cur     atomic.Pointer[snapshot]
 	refresh sync.Mutex // one refresh at a time per model
+	// writing admits one writer of this process at a time: writers of one
+	// process would only collide with each other on the same sequence number.
+	writing chan struct{}
 }
 
 type snapshot struct {
@@ -167,7 +171,7 @@ func (r *Registry) handle(name string) (*handle, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if h = r.models[name]; h == nil {
-		h = &handle{name: name, log: lg}
+		h = &handle{name: name, log: lg, writing: make(chan struct{}, 1)}
 		r.models[name] = h
 	}
 	return h, nil
@@ -289,58 +293,98 @@ func (s *state) fold(entries []logstore.Entry) error {
 	return nil
 }
 
-// errStop aborts an append whose change turned out to be a no-op.
-var errNoChange = errors.New("registry: no change")
-
 // write appends the record built by build from the state current at the time
-// of writing; on a lost race build runs again on the newer state. It returns
-// the state including the new entry.
+// of writing; when another writer takes the sequence number first, build runs
+// again on the newer state after a jittered backoff. It returns the state
+// including the new entry.
 func (r *Registry) write(ctx context.Context, name string, build func(s *state) (*record, error)) (*state, error) {
 	h, err := r.handle(name)
 	if err != nil {
 		return nil, err
 	}
-	base, err := r.state(ctx, name, false)
-	if err != nil {
+	select {
+	case h.writing <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-h.writing }()
+	// Append reads whatever the cache lacks, so a stale snapshot is as good
+	// a base as a fresh one; only a cold cache needs loading first.
+	var base *state
+	if s := h.cur.Load(); s != nil {
+		base = s.st
+	} else if base, err = r.refresh(ctx, h); err != nil {
 		return nil, err
 	}
 	work := base.clone()
-	var rec *record
 	start := time.Now()
-	e, err := h.log.Append(ctx, work.seq, func(newer []logstore.Entry) ([]byte, error) {
-		if err := work.fold(newer); err != nil {
-			return nil, err
-		}
-		if work.model == nil {
-			if err := r.ensureCatalog(ctx, name); err != nil {
+	for lost := 0; ; lost++ {
+		var rec *record
+		calls := 0
+		e, err := h.log.Append(ctx, work.seq, func(newer []logstore.Entry) ([]byte, error) {
+			if err := work.fold(newer); err != nil {
 				return nil, err
 			}
+			if calls++; calls > 1 {
+				return nil, errLostRace
+			}
+			if work.model == nil {
+				if err := r.ensureCatalog(ctx, name); err != nil {
+					return nil, err
+				}
+			}
+			var err error
+			if rec, err = build(work); err != nil {
+				return nil, err
+			}
+			rec.Time = r.now().UTC()
+			rec.Actor = r.actor(ctx)
+			return encodeRecord(rec)
+		})
+		if errors.Is(err, errLostRace) && lost < maxLostRaces {
+			if err := backoff(ctx, lost); err != nil {
+				return nil, err
+			}
+			continue
 		}
-		var err error
-		if rec, err = build(work); err != nil {
+		if err != nil {
+			if work.seq > base.seq {
+				h.publish(work, start)
+			}
+			if errors.Is(err, errLostRace) {
+				return nil, fmt.Errorf("registry: model %q: %w", name, logstore.ErrConflict)
+			}
 			return nil, err
 		}
-		rec.Time = r.now().UTC()
-		rec.Actor = r.actor(ctx)
-		return encodeRecord(rec)
-	})
-	if err != nil {
-		if work.seq > base.seq {
-			h.publish(work, start)
+		if err := work.apply(e.Seq, rec); err != nil {
+			return nil, err
 		}
-		if errors.Is(err, errNoChange) {
-			return work, nil
+		h.publish(work, start)
+		if r.every > 0 && e.Seq%uint64(r.every) == 0 {
+			r.writeCheckpoint(ctx, h, work)
 		}
-		return nil, err
+		return work, nil
 	}
-	if err := work.apply(e.Seq, rec); err != nil {
-		return nil, err
+}
+
+// errLostRace aborts an append whose sequence number another writer took,
+// so that write can back off before trying again.
+var errLostRace = errors.New("registry: lost the race for a log entry")
+
+// maxLostRaces bounds the attempts of one write under contention.
+const maxLostRaces = 1000
+
+// backoff sleeps a random time up to 1ms << attempt, at most 16ms.
+func backoff(ctx context.Context, attempt int) error {
+	limit := time.Millisecond << min(attempt, 4)
+	t := time.NewTimer(rand.N(limit))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
-	h.publish(work, start)
-	if r.every > 0 && e.Seq%uint64(r.every) == 0 {
-		r.writeCheckpoint(ctx, h, work)
-	}
-	return work, nil
 }
 
 // ensureCatalog records the model name in the catalog that ListModels reads.

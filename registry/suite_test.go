@@ -86,8 +86,10 @@ func must[T any](t *testing.T) func(T, error) T {
 // TestSuite runs every behaviour on mem://, file:// and S3 (the AWS SDK v2
 // through s3blob against an in-process gofakes3 server).
 func TestSuite(t *testing.T) {
+	t.Parallel()
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {
+			t.Parallel()
 			t.Run("RegisterGetLoad", func(t *testing.T) { testRegisterGetLoad(t, be.open(t)) })
 			t.Run("Aliases", func(t *testing.T) { testAliases(t, be.open(t)) })
 			t.Run("ArchiveDelete", func(t *testing.T) { testArchiveDelete(t, be.open(t)) })
