@@ -379,6 +379,12 @@ func TestDistanceErrors(t *testing.T) {
 			t.Errorf("%s negative count: %v", name, err)
 		}
 	}
+	if _, err := ChiSquareGoodnessOfFit([]float64{1, 2}, []float64{1}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("goodness of fit length mismatch: %v", err)
+	}
+	if _, err := KS([]float64{1, math.NaN()}, []float64{1}, KSAuto); !errors.Is(err, ErrNaN) {
+		t.Errorf("ks nan: %v", err)
+	}
 	if _, err := Wasserstein(nil, []float64{1}); !errors.Is(err, ErrEmpty) {
 		t.Errorf("wasserstein empty: %v", err)
 	}

@@ -185,19 +185,3 @@ func checkValues(samples ...[]float64) error {
 	}
 	return nil
 }
-
-// Re-exported results of the shared statistics package, so users of drift
-// need not import an internal package.
-type (
-	// KSResult is the outcome of a two-sample Kolmogorov-Smirnov test.
-	KSResult = stats.KSResult
-	// KSMethod selects exact or asymptotic KS p-values.
-	KSMethod = stats.KSMethod
-)
-
-// KS p-value methods.
-const (
-	KSAuto       = stats.KSAuto
-	KSExact      = stats.KSExact
-	KSAsymptotic = stats.KSAsymptotic
-)

@@ -13,6 +13,9 @@ var (
 	ErrEmpty = stats.ErrEmpty
 	// ErrInvalid reports an argument out of its domain.
 	ErrInvalid = stats.ErrInvalid
+	// ErrNaN reports a NaN passed to a two-sample test, which (unlike
+	// Compare) does not drop them.
+	ErrNaN = stats.ErrNaN
 	// ErrUnknownColumn reports a column absent from the profile or the data.
 	ErrUnknownColumn = errors.New("drift: unknown column")
 	// ErrIncompatible reports profiles that cannot be merged: different

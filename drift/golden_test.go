@@ -6,8 +6,6 @@ import (
 	"os"
 	"strconv"
 	"testing"
-
-	"github.com/sextant-ml/sextant/internal/stats"
 )
 
 // goldenNumber decodes a JSON number or SciPy's "NaN", "Inf", "-Inf".
@@ -165,17 +163,17 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func checkNumericGolden(c *checker, gc goldenCase) {
 	ref, cur := gc.Reference, gc.Current
-	auto, err := stats.KolmogorovSmirnov(ref, cur, stats.KSAuto)
+	auto, err := KS(ref, cur, KSAuto)
 	c.must("ks auto", err)
 	c.check("ks.statistic", auto.D, gc.KS.Statistic)
 	c.check("ks.pvalue_auto", auto.P, gc.KS.PValueAuto)
-	asym, err := stats.KolmogorovSmirnov(ref, cur, stats.KSAsymptotic)
+	asym, err := KS(ref, cur, KSAsymptotic)
 	c.must("ks asymp", err)
 	c.check("ks.pvalue_asymp", asym.P, gc.KS.PValueAsymp)
 	if gc.KS.PValueExact != nil {
 		ex := auto // auto is exact at these sizes; do not pay twice
-		if auto.Method != stats.KSExact {
-			ex, err = stats.KolmogorovSmirnov(ref, cur, stats.KSExact)
+		if auto.Method != KSExact {
+			ex, err = KS(ref, cur, KSExact)
 			c.must("ks exact", err)
 		}
 		c.check("ks.pvalue_exact", ex.P, *gc.KS.PValueExact)
@@ -186,11 +184,11 @@ func checkNumericGolden(c *checker, gc goldenCase) {
 	wn, err := WassersteinNormed(ref, cur)
 	c.must("wasserstein normed", err)
 	c.check("wasserstein_normed", wn, gc.WassersteinNormed)
-	mw, err := stats.MannWhitneyU(ref, cur)
+	mw, err := MannWhitney(ref, cur)
 	c.must("mann-whitney", err)
 	c.check("mann_whitney.U1", mw.U, gc.MannWhitney.U1)
 	c.check("mann_whitney.pvalue", mw.P, gc.MannWhitney.PValue)
-	cvm, err := stats.CramerVonMises(ref, cur)
+	cvm, err := CramerVonMises(ref, cur)
 	c.must("cramer-von mises", err)
 	c.check("cramer_von_mises.statistic", cvm.Statistic, gc.CramerVonMises.Statistic)
 	c.check("cramer_von_mises.pvalue_asymp", cvm.P, gc.CramerVonMises.PValueAsymp)
@@ -248,13 +246,13 @@ func checkDistances(c *checker, prefix string, ref, cur []float64, psi, js, hel,
 
 func checkCategoricalGolden(c *checker, gc goldenCase) {
 	ref, cur := gc.ReferenceCounts, gc.CurrentCounts
-	ct, err := stats.ChiSquareContingency(ref, cur)
+	ct, err := ChiSquare(ref, cur)
 	c.must("chi2 contingency", err)
 	c.check("chi2_contingency.statistic", ct.Statistic, gc.Chi2Contingency.Statistic)
 	c.check("chi2_contingency.pvalue", ct.P, gc.Chi2Contingency.PValue)
 	c.check("chi2_contingency.dof", float64(ct.DoF), goldenNumber(gc.Chi2Contingency.DoF))
 	if gc.Chi2GoodnessOfFit != nil {
-		gof, err := chiSquareGOF(ref, cur)
+		gof, err := ChiSquareGoodnessOfFit(ref, cur)
 		c.must("chi2 gof", err)
 		c.check("chi2_goodness_of_fit.statistic", gof.Statistic, gc.Chi2GoodnessOfFit.Statistic)
 		c.check("chi2_goodness_of_fit.pvalue", gof.P, gc.Chi2GoodnessOfFit.PValue)
@@ -265,7 +263,7 @@ func checkCategoricalGolden(c *checker, gc goldenCase) {
 			nr += ref[i]
 			nc += cur[i]
 		}
-		z, p, err := stats.TwoProportionZ(int64(ref[0]), int64(nr), int64(cur[0]), int64(nc))
+		z, p, err := TwoProportionZ(int64(ref[0]), int64(nr), int64(cur[0]), int64(nc))
 		c.must("z", err)
 		c.check("z_test_c0.z", z, gc.ZTestC0.Z)
 		c.check("z_test_c0.pvalue", p, gc.ZTestC0.PValue)

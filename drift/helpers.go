@@ -24,6 +24,9 @@ func sortedFinite(x []float64) []float64 {
 // category seen only in the current data has expectation zero and makes the
 // test undefined (ErrInvalid).
 func chiSquareGOF(ref, cur []float64) (stats.ChiSquareResult, error) {
+	if len(ref) != len(cur) {
+		return stats.ChiSquareResult{}, fmt.Errorf("%w: %d reference and %d current categories", ErrInvalid, len(ref), len(cur))
+	}
 	var tr, tc float64
 	for i := range ref {
 		tr += ref[i]
