@@ -14,6 +14,12 @@
 // (default 0.5, as Evidently), Bonferroni, or Benjamini-Hochberg over the
 // p-values (as alibi-detect offers).
 //
+// The tests and distances are also available on raw samples or counts:
+// [KS], [MannWhitney], [CramerVonMises], [ChiSquare],
+// [ChiSquareGoodnessOfFit], [TwoProportionZ], [Wasserstein],
+// [WassersteinNormed], and, on bin or category counts (see [Bin]), [PSI],
+// [KullbackLeibler], [JensenShannon], [Hellinger] and [LInfinity].
+//
 // With [MethodAuto] a column's method is chosen as Evidently does: numeric
 // columns use [MethodKS] up to 1000 reference rows and normed
 // [MethodWasserstein] above; categorical columns use [MethodZ] (at most two
