@@ -102,6 +102,9 @@ func Open(ctx context.Context, urlstr string, opts *Options) (*Store, error) {
 	return s, nil
 }
 
+// Artifacts returns the artifact store holding the files and manifests.
+func (s *Store) Artifacts() *artifact.Store { return s.blobs }
+
 // Close releases the artifact store if Open created it.
 func (s *Store) Close() error {
 	if s.owned {
