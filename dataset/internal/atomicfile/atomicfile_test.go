@@ -57,7 +57,7 @@ func TestWrite(t *testing.T) {
 			t.Errorf("temporary file left: %s", e.Name())
 		}
 	}
-	if !IsTemp("x/" + TempPrefix + "abc-f") || IsTemp("x/f") {
+	if !IsTemp("x/"+TempPrefix+"abc-f") || IsTemp("x/f") {
 		t.Error("IsTemp misclassifies")
 	}
 }
