@@ -1,0 +1,335 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/registry"
+)
+
+// cli runs the command in-process and returns its exit status and output.
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// fixture is a bucket, a model directory, a key pair and a gate file.
+type fixture struct {
+	dir, bucket, gate, key, pub string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	// The GitHub Actions variables of the machine running the tests must
+	// not leak into the lineage checked here.
+	for _, k := range []string{"GITHUB_SHA", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_ACTOR", "GITHUB_STEP_SUMMARY", "SEXTANT_BUCKET"} {
+		t.Setenv(k, "")
+	}
+	dir := t.TempDir()
+	f := &fixture{
+		dir:    dir,
+		bucket: "file://" + filepath.ToSlash(filepath.Join(dir, "bucket")),
+		gate:   filepath.Join(dir, "gate.yaml"),
+		key:    filepath.Join(dir, "signing"),
+	}
+	f.pub = f.key + ".pub.pem"
+	write(t, f.gate, "# promote only clearly better models\nauc:\n  threshold: 0.8\n  greater_is_better: true\nlog_loss:\n  threshold: 0.4\n  min_relative_change: 0.05\n")
+	if code, _, stderr := cli(t, "keygen", "-out", f.key); code != exitOK {
+		t.Fatalf("keygen: %d %s", code, stderr)
+	}
+	return f
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// model writes a model directory and its metrics file, and returns both paths.
+func (f *fixture) model(t *testing.T, name, weights, metrics string) (dir, metricsFile string) {
+	t.Helper()
+	dir = filepath.Join(f.dir, name)
+	write(t, filepath.Join(dir, "model.json"), weights)
+	metricsFile = filepath.Join(f.dir, name+"-metrics.json")
+	write(t, metricsFile, metrics)
+	return dir, metricsFile
+}
+
+func (f *fixture) registry(t *testing.T) *registry.Registry {
+	t.Helper()
+	store, err := artifact.Open(context.Background(), f.bucket, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	reg, err := registry.Open(context.Background(), store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+func TestRegisterGatePromote(t *testing.T) {
+	f := newFixture(t)
+	t.Setenv("GITHUB_SHA", "0123456789abcdef")
+	t.Setenv("GITHUB_RUN_ID", "4242")
+	t.Setenv("GITHUB_RUN_ATTEMPT", "2")
+	t.Setenv("GITHUB_SERVER_URL", "https://github.com")
+	t.Setenv("GITHUB_REPOSITORY", "acme/pumps")
+	summary := filepath.Join(f.dir, "summary.md")
+	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	t.Setenv("SEXTANT_BUCKET", f.bucket)
+
+	// Version 1: good enough in absolute terms; nothing to compare with yet.
+	dir1, m1 := f.model(t, "v1", `{"w":[1,2]}`, `{"auc": 0.85, "log_loss": 0.30}`)
+	code, out, stderr := cli(t, "register", "-model", "pumps", "-dir", dir1, "-metrics", m1, "-dataset", "sha256:"+strings.Repeat("a", 64), "-sign-key", f.key+".pem")
+	if code != exitOK || out != "1\n" {
+		t.Fatalf("register v1: %d %q %s", code, out, stderr)
+	}
+	code, out, stderr = cli(t, "gate", "-model", "pumps", "-gate", f.gate, "-version", "1")
+	if code != exitOK || !strings.Contains(out, "pumps: passed") || !strings.Contains(out, "Baseline: production not set") {
+		t.Fatalf("gate v1: %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr = cli(t, "promote", "-model", "pumps", "-gate", f.gate, "-version", "1", "-trusted-key", f.pub)
+	if code != exitOK || out != "pumps@production -> version 1\n" || !strings.Contains(stderr, "verified pumps/1") {
+		t.Fatalf("promote v1: %d %q %s", code, out, stderr)
+	}
+
+	// Version 2 is worse: the gate fails and so does a promotion.
+	dir2, m2 := f.model(t, "v2", `{"w":[1,3]}`, `{"auc": 0.86, "log_loss": 0.31}`)
+	if code, out, stderr = cli(t, "register", "-model", "pumps", "-dir", dir2, "-metrics", m2, "-sign-key", f.key+".pem"); code != exitOK || out != "2\n" {
+		t.Fatalf("register v2: %d %q %s", code, out, stderr)
+	}
+	code, out, _ = cli(t, "gate", "-model", "pumps", "-gate", f.gate, "-version", "2")
+	if code != exitGateFailed || !strings.Contains(out, "pumps: FAILED") || !strings.Contains(out, "| log_loss | 0.31 | 0.3 |") {
+		t.Errorf("gate v2: %d\n%s", code, out)
+	}
+	code, _, stderr = cli(t, "promote", "-model", "pumps", "-gate", f.gate, "-version", "2")
+	if code != exitGateFailed || !strings.Contains(stderr, "gate") {
+		t.Errorf("promote v2: %d %s", code, stderr)
+	}
+
+	// A candidate not registered yet is checked from its metrics file.
+	_, m3 := f.model(t, "v3", `{}`, `{"auc": 0.9, "log_loss": 0.2}`)
+	if code, out, _ = cli(t, "gate", "-model", "pumps", "-gate", f.gate, "-metrics", m3); code != exitOK {
+		t.Errorf("gate from a metrics file: %d\n%s", code, out)
+	}
+
+	reg := f.registry(t)
+	if n, err := reg.Resolve(context.Background(), "pumps@production"); err != nil || n != 1 {
+		t.Errorf("production = %d, %v; want 1", n, err)
+	}
+	v1, err := reg.Get(context.Background(), "pumps/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLineage := registry.Lineage{
+		Datasets:     []string{"sha256:" + strings.Repeat("a", 64)},
+		CodeRevision: "0123456789abcdef",
+		RunID:        "4242-2",
+		Source:       "https://github.com/acme/pumps/actions/runs/4242",
+	}
+	if diff := cmp.Diff(wantLineage, v1.Lineage); diff != "" {
+		t.Errorf("lineage (-want +got):\n%s", diff)
+	}
+	if len(v1.Signatures) != 1 || v1.Card == "" {
+		t.Errorf("version 1: %d signatures, card %q", len(v1.Signatures), v1.Card)
+	}
+	data, err := os.ReadFile(summary)
+	if err != nil || strings.Count(string(data), "### Promotion gate") != 3 {
+		t.Errorf("step summary holds %d reports (%v), want 3", strings.Count(string(data), "### Promotion gate"), err)
+	}
+}
+
+func TestPromoteRefusesUnsignedVersion(t *testing.T) {
+	f := newFixture(t)
+	dir, m := f.model(t, "v1", `{}`, `{"auc": 0.9, "log_loss": 0.1}`)
+	if code, _, stderr := cli(t, "register", "-bucket", f.bucket, "-model", "m", "-dir", dir, "-metrics", m); code != exitOK {
+		t.Fatal(stderr)
+	}
+	code, _, stderr := cli(t, "promote", "-bucket", f.bucket, "-model", "m", "-gate", f.gate, "-version", "1", "-trusted-key", f.pub)
+	if code != exitError || !strings.Contains(stderr, "signature") {
+		t.Errorf("promote unsigned: %d %s", code, stderr)
+	}
+	if _, err := f.registry(t).Resolve(context.Background(), "m@production"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("alias set despite the refusal: %v", err)
+	}
+}
+
+func TestPolicy(t *testing.T) {
+	f := newFixture(t)
+	policy := filepath.Join(f.dir, "policy.yaml")
+	write(t, policy, `apiVersion: sextant/v1
+kind: Role
+metadata: {name: trainer}
+rules:
+  - {resources: [models, models/versions, models/aliases, artifacts], verbs: [get, list, create, update, sign]}
+---
+apiVersion: sextant/v1
+kind: Role
+metadata: {name: release}
+rules:
+  - {resources: [models, models/versions, models/aliases], verbs: [get, list]}
+  - {resources: [models/aliases], verbs: [promote]}
+---
+apiVersion: sextant/v1
+kind: RoleBinding
+metadata: {name: ci-trainer}
+role: trainer
+subjects: [{kind: ServiceAccount, name: ci}]
+---
+apiVersion: sextant/v1
+kind: RoleBinding
+metadata: {name: ci-release}
+role: release
+subjects: [{kind: ServiceAccount, name: release}]
+`)
+	dir, m := f.model(t, "v1", `{}`, `{"auc": 0.9, "log_loss": 0.1}`)
+	base := []string{"-bucket", f.bucket, "-model", "m", "-policy", policy}
+	tests := []struct {
+		name string
+		args []string
+		want int
+		text string
+	}{
+		{"release may not register", []string{"register", "-as", "ServiceAccount:release", "-dir", dir}, exitError, "denied"},
+		{"trainer registers", []string{"register", "-as", "ServiceAccount:ci", "-dir", dir, "-metrics", m}, exitOK, "registered m/1"},
+		{"trainer may not promote", []string{"promote", "-as", "ServiceAccount:ci", "-version", "1", "-gate", f.gate}, exitError, "denied"},
+		{"unknown subject", []string{"gate", "-as", "User:mallory", "-version", "1", "-gate", f.gate}, exitError, "denied"},
+		{"release promotes", []string{"promote", "-as", "ServiceAccount:release", "-version", "1", "-gate", f.gate}, exitOK, ""},
+		{"policy without subject", []string{"gate", "-version", "1", "-gate", f.gate}, exitUsage, "-policy and -as"},
+		{"bad subject kind", []string{"gate", "-as", "Group:x", "-version", "1", "-gate", f.gate}, exitUsage, "kind"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{tt.args[0]}, base...)
+			args = append(args, tt.args[1:]...)
+			code, _, stderr := cli(t, args...)
+			if code != tt.want || !strings.Contains(stderr, tt.text) {
+				t.Errorf("exit %d, want %d; stderr %q should contain %q", code, tt.want, stderr, tt.text)
+			}
+		})
+	}
+	v, err := f.registry(t).Get(context.Background(), "m@production")
+	if err != nil || v.Number != 1 {
+		t.Fatalf("production: %v %v", v, err)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"no command", nil, exitUsage},
+		{"unknown command", []string{"deploy"}, exitUsage},
+		{"help", []string{"gate", "-h"}, exitUsage},
+		{"missing model", []string{"gate", "-bucket", f.bucket, "-gate", f.gate, "-version", "1"}, exitUsage},
+		{"version and metrics", []string{"gate", "-bucket", f.bucket, "-model", "m", "-gate", f.gate, "-version", "1", "-metrics", "x.json"}, exitUsage},
+		{"neither version nor metrics", []string{"gate", "-bucket", f.bucket, "-model", "m", "-gate", f.gate}, exitUsage},
+		{"stray argument", []string{"promote", "-bucket", f.bucket, "-model", "m", "-version", "1", "-gate", f.gate, "extra"}, exitUsage},
+		{"missing gate file flag", []string{"promote", "-bucket", f.bucket, "-model", "m", "-version", "1"}, exitUsage},
+		{"gate file absent", []string{"promote", "-bucket", f.bucket, "-model", "m", "-version", "1", "-gate", filepath.Join(f.dir, "none.yaml")}, exitError},
+		{"version absent", []string{"gate", "-bucket", f.bucket, "-model", "m", "-gate", f.gate, "-version", "9"}, exitError},
+		{"register without dir", []string{"register", "-bucket", f.bucket, "-model", "m"}, exitUsage},
+		{"keygen without out", []string{"keygen"}, exitUsage},
+		{"not a key", []string{"register", "-bucket", f.bucket, "-model", "m", "-dir", f.dir, "-sign-key", f.gate}, exitError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, _, stderr := cli(t, tt.args...); code != tt.want {
+				t.Errorf("exit %d, want %d: %s", code, tt.want, stderr)
+			}
+		})
+	}
+}
+
+func TestParseGate(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	good := `{"auc": {"threshold": 0.8, "greater_is_better": true}, "rmse": {"min_absolute_change": 0.5}}`
+	want := registry.Gate{
+		"auc":  {Threshold: f(0.8), GreaterIsBetter: true},
+		"rmse": {MinAbsoluteChange: f(0.5)},
+	}
+	got, err := parseGate([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("gate (-want +got):\n%s", diff)
+	}
+	for name, bad := range map[string]string{
+		"empty":             "",
+		"empty map":         "{}",
+		"unknown field":     "auc: {threshold: 0.8, greater: true}",
+		"no criterion":      "auc: {greater_is_better: true}",
+		"relative above 1":  "auc: {min_relative_change: 1.5}",
+		"negative absolute": "auc: {min_absolute_change: -1}",
+		"not a map":         "- auc",
+		"string threshold":  "auc: {threshold: high}",
+		"empty name":        `"": {threshold: 1}`,
+		"two documents":     "auc: {threshold: 1}\n---\nx: {threshold: 1}",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := parseGate([]byte(bad)); !errors.Is(err, errGateFile) {
+				t.Errorf("parseGate(%q) = %v, want errGateFile", bad, err)
+			}
+		})
+	}
+}
+
+func FuzzParseGate(f *testing.F) {
+	f.Add([]byte("auc:\n  threshold: 0.8\n  greater_is_better: true\n"))
+	f.Add([]byte(`{"log_loss": {"threshold": 0.3, "min_relative_change": 0.1}}`))
+	f.Add([]byte("a: {min_absolute_change: 1e308}"))
+	f.Add([]byte("a: &x {threshold: 1}\nb: *x"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, err := parseGate(data)
+		if err != nil {
+			if !errors.Is(err, errGateFile) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		if len(g) == 0 || g.Validate() != nil {
+			t.Fatalf("accepted an invalid gate %v", g)
+		}
+		// Evaluating an accepted gate never panics, with or without a baseline.
+		g.Evaluate(map[string]float64{}, nil)
+		g.Evaluate(map[string]float64{"auc": 1}, map[string]float64{"auc": 0})
+	})
+}
+
+func FuzzParseMetrics(f *testing.F) {
+	f.Add([]byte(`{"auc": 0.9}`))
+	f.Add([]byte(`{"auc": 1e400}`))
+	f.Add([]byte(`{"": 1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := parseMetrics(data)
+		if err != nil {
+			return
+		}
+		for k := range m {
+			if k == "" {
+				t.Fatalf("accepted an empty metric name")
+			}
+		}
+	})
+}
