@@ -2,15 +2,9 @@ package artifact
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-	"gocloud.dev/blob/s3blob"
+	"github.com/sextant-ml/sextant/internal/s3test"
 	"gocloud.dev/secrets"
 	"gocloud.dev/secrets/localsecrets"
 )
@@ -37,38 +31,15 @@ func openBucketURL(t *testing.T, url string) *Bucket {
 	return b
 }
 
-// openS3Bucket serves an in-process S3 (gofakes3) over HTTP and opens a
-// bucket on it through the AWS SDK v2 and s3blob, with path-style
-// addressing, as a user pointing Sextant at MinIO or Ceph would.
+// openS3Bucket opens a bucket through the AWS SDK v2 and s3blob, with
+// path-style addressing, on an in-process S3 server (gofakes3), as a user
+// pointing Sextant at MinIO or Ceph would.
 func openS3Bucket(t *testing.T) *Bucket {
 	t.Helper()
-	ctx := context.Background()
-	fake := gofakes3.New(s3mem.New(), gofakes3.WithTimeSkewLimit(0))
-	srv := httptest.NewServer(fake.Server())
-	t.Cleanup(srv.Close)
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test-key", "test-secret", ""),
-		HTTPClient:  srv.Client(),
-	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(srv.URL)
-		o.UsePathStyle = true
-		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-	})
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("sextant")}); err != nil {
-		t.Fatal(err)
-	}
-	bb, err := s3blob.OpenBucket(ctx, client, "sextant", nil)
+	b, err := NewBucket(s3test.Start(t).Bucket(t, "sextant"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := NewBucket(bb, &BucketOptions{Owned: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
 	return b
 }
 

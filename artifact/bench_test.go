@@ -94,11 +94,11 @@ func streamThrough(tb testing.TB, n int64, keeper bool) uint64 {
 	return hw.peak
 }
 
-// TestMemoryFlat streams 96 MiB through Put and a verified read and checks
-// that the heap never grows by more than 16 MiB: memory does not follow the
+// TestMemoryFlat streams 48 MiB through Put and a verified read and checks
+// that the heap never grows by more than 12 MiB: memory does not follow the
 // object size. BenchmarkStream1GiB does the same with 1 GiB.
 func TestMemoryFlat(t *testing.T) {
-	const n, limit = 96 << 20, 16 << 20
+	const n, limit = 48 << 20, 12 << 20
 	for _, enc := range []bool{false, true} {
 		if peak := streamThrough(t, n, enc); peak > limit {
 			t.Errorf("encrypted=%v: heap grew by %d MiB while streaming %d MiB", enc, peak>>20, n>>20)

@@ -31,7 +31,7 @@ func newTestStore(t *testing.T, bk backend, m mode) *Store {
 	opts := &Options{}
 	if m.encrypted {
 		opts.Keeper = testKeeper(t, 1)
-		opts.SegmentSize = 64 // small, so short contents have many segments
+		opts.SegmentSize = 1024 // small, so short contents have several segments
 	}
 	s, err := New(bk.open(t), opts)
 	if err != nil {
@@ -147,7 +147,7 @@ func uploads(t *testing.T, s *Store) int {
 
 func testRoundTrip(t *testing.T, s *Store, m mode) {
 	ctx := context.Background()
-	for _, n := range []int{0, 1, 63, 64, 65, 1000, pumpBufSize + 7, 3*pumpBufSize + 1} {
+	for _, n := range []int{0, 1, 1023, 1024, 1025, 5000, pumpBufSize + 7, 3*pumpBufSize + 1} {
 		p := content(n, byte(n))
 		d, err := s.Put(ctx, iotest.HalfReader(bytes.NewReader(p)), &PutOptions{MediaType: "application/x-test", Annotations: map[string]string{"n": fmt.Sprint(n)}})
 		if err != nil {
@@ -161,7 +161,7 @@ func testRoundTrip(t *testing.T, s *Store, m mode) {
 		if err != nil || !bytes.Equal(got, p) {
 			t.Fatalf("get %d: %d bytes, %v", n, len(got), err)
 		}
-		if n <= 1000 { // iotest.TestReader re-reads a lot; small sizes suffice
+		if n <= 5000 { // iotest.TestReader re-reads a lot; small sizes suffice
 			r, err := s.Open(ctx, d.Digest)
 			if err != nil {
 				t.Fatal(err)
@@ -292,6 +292,7 @@ func testCorruption(t *testing.T, s *Store, m mode) {
 	if m.encrypted {
 		wantErr = ErrDecrypt
 	}
+	seg := s.seg
 	tests := []struct {
 		name   string
 		mutate func([]byte) []byte
@@ -304,11 +305,11 @@ func testCorruption(t *testing.T, s *Store, m mode) {
 		{"append", func(b []byte) []byte { return append(b, 0) }, false},
 		{"drop the final segment", func(b []byte) []byte { return b[:len(b)-(10+aeadTagLen)] }, true},
 		{"swap two segments", func(b []byte) []byte {
-			body := b[len(b)-(10+aeadTagLen)-4*(64+aeadTagLen):]
-			seg := 64 + aeadTagLen
-			first := bytes.Clone(body[:seg])
-			copy(body[:seg], body[seg:2*seg])
-			copy(body[seg:2*seg], first)
+			sealed := seg + aeadTagLen
+			body := b[len(b)-(10+aeadTagLen)-4*sealed:]
+			first := bytes.Clone(body[:sealed])
+			copy(body[:sealed], body[sealed:2*sealed])
+			copy(body[sealed:2*sealed], first)
 			return b
 		}, true},
 	}
@@ -317,7 +318,7 @@ func testCorruption(t *testing.T, s *Store, m mode) {
 			continue
 		}
 		t.Run(tt.name, func(t *testing.T) {
-			p := content(4*64+10, byte(40+i)) // four full segments and a short one
+			p := content(4*seg+10, byte(40+i)) // four full segments and a short one
 			d := mustPut(t, s, p)
 			rewrite(t, s, d.Digest, tt.mutate)
 			got, err := s.Get(ctx, d.Digest)
