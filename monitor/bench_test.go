@@ -2,6 +2,8 @@ package monitor_test
 
 import (
 	"context"
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -123,4 +125,82 @@ func BenchmarkWindowRead(b *testing.B) {
 	for b.Loop() {
 		_ = m.Window("m", "1")
 	}
+}
+
+// BenchmarkOverhead runs the bare call, the hand-instrumented call and the
+// wrapped call in alternating chunks of 2,000 calls, so that the load of a
+// shared machine falls on all three alike, and reports medians over
+// rounds of the per-call times, the added time and the ratios. Medians
+// matter on virtual machines whose clock read is sometimes a fast vDSO
+// call and sometimes several times slower.
+func BenchmarkOverhead(b *testing.B) {
+	ctx := context.Background()
+	in := [4]float64{1, 2, 3, 4}
+	m, err := monitor.New(prometheus.NewRegistry(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	wrapped := monitor.Wrap(m, "m", "1", linear, nil)
+	inFlight := prometheus.NewGauge(prometheus.GaugeOpts{Name: "in_flight"})
+	total := prometheus.NewCounter(prometheus.CounterOpts{Name: "predictions_total"})
+	latency := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "latency_seconds", Buckets: monitor.DefaultBuckets(),
+		NativeHistogramBucketFactor: 1.1, NativeHistogramMaxBucketNumber: 100,
+	})
+	var sink float64 // keeps every call's result alive
+	variants := []func(){
+		func() {
+			v, _ := linear(ctx, in)
+			sink += v
+		},
+		func() {
+			inFlight.Inc()
+			start := time.Now()
+			v, _ := linear(ctx, in)
+			latency.Observe(time.Since(start).Seconds())
+			total.Inc()
+			inFlight.Dec()
+			sink += v
+		},
+		func() {
+			v, _ := wrapped(ctx, in)
+			sink += v
+		},
+	}
+	const chunk = 2000
+	var bare, hand, wrap []float64
+	for b.Loop() {
+		var ns [3]float64
+		for i, f := range variants {
+			start := time.Now()
+			for range chunk {
+				f()
+			}
+			ns[i] = float64(time.Since(start).Nanoseconds()) / chunk
+		}
+		bare, hand, wrap = append(bare, ns[0]), append(hand, ns[1]), append(wrap, ns[2])
+	}
+	added, vsBare, vsHand := make([]float64, len(bare)), make([]float64, len(bare)), make([]float64, len(bare))
+	for i := range bare {
+		added[i] = wrap[i] - bare[i]
+		vsBare[i] = wrap[i] / bare[i]
+		vsHand[i] = wrap[i] / hand[i]
+	}
+	_ = sink
+	b.ReportMetric(median(bare), "bare-ns/call")
+	b.ReportMetric(median(hand), "hand-ns/call")
+	b.ReportMetric(median(wrap), "wrapped-ns/call")
+	b.ReportMetric(median(added), "added-ns/call")
+	b.ReportMetric(median(vsBare), "wrapped/bare")
+	b.ReportMetric(median(vsHand), "wrapped/hand")
+	b.ReportMetric(0, "ns/op") // a round is not a meaningful unit
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	return s[len(s)/2]
 }

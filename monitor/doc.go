@@ -103,13 +103,34 @@
 // # Performance
 //
 // An instrumented call is measured beside a bare call of the same tiny
-// predictor, and beside the same call instrumented by hand with
-// client_golang (gauge, counter and a histogram with the same classic and
-// native buckets, timed with time.Now):
+// predictor (four multiply-adds), and beside the same call instrumented by
+// hand with client_golang (gauge, counter and a histogram with the same
+// classic and native buckets, timed with time.Now), in one run:
 //
-//	go test -run '^$' -bench 'Predict' -benchmem -count 5 ./monitor/
+//	go test -run '^$' -bench 'Overhead|Predict' -benchmem ./monitor/
 //
-// # PERFORMANCE-FIGURES
+// BenchmarkOverhead alternates chunks of 2,000 calls of the three and
+// reports medians over rounds; on the 2-core shared virtual machine it was
+// written on (load average 18, a clock read that is 55ns most of the time
+// and several times that in bursts) it gave:
+//
+//	bare 4.0ns, hand-instrumented 174ns, wrapped 223ns per call
+//	added by Wrap: 218ns; wrapped/bare 54.5; wrapped/hand-instrumented 1.28
+//
+// so Wrap adds under 300ns, of which two clock reads are about 110ns, and
+// costs 1.28 times a hand-written client_golang instrumentation that
+// records less (no window, no cost sampling, no panic accounting). The
+// same run's BenchmarkPredict (means over one second each, inflated by the
+// machine's load alike) gave bare 20ns, hand-instrumented 1002ns, wrapped
+// 1002ns (ratio 1.00), wrapped with a constant clock 547ns, wrapped with
+// classic buckets only and no cost sampling 680ns, wrapped recording a
+// value and a class 1149ns, wrapped from two goroutines 1017ns. Every
+// instrumented variant allocates nothing (0 B/op; the 98 B/op of
+// BenchmarkOverhead is its own per-round bookkeeping, and
+// TestHotPathDoesNotAllocate checks the hot path with AllocsPerRun). What
+// remains is client_golang's own cost: on this machine an uncontended
+// atomic add takes about 40ns, and a histogram observation with native
+// buckets about 250ns.
 //
 // # Testing
 //
