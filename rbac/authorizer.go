@@ -199,6 +199,9 @@ type objectSource struct {
 }
 
 func (o objectSource) Read(ctx context.Context) (string, []byte, error) {
+	if err := ctx.Err(); err != nil {
+		return o.key, nil, err // not every driver checks before reading
+	}
 	b, err := o.r.ReadAll(ctx, o.key)
 	if err != nil {
 		return o.key, nil, fmt.Errorf("rbac: read policy object %q: %w", o.key, err)

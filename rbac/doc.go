@@ -137,6 +137,8 @@
 //
 // Package rbactest gives tests a real authorizer from literal YAML
 // (rbactest.New), authorizers that allow, deny or fail, a Recorder of the
-// questions code asks, the benchmark policy shapes, and RunConformance,
-// which checks any implementation of the Authorize contract.
+// questions code asks, the benchmark policy shapes, and conformance suites
+// for what users implement themselves: RunConformance for the Authorize
+// contract, RunAuthenticatorConformance for an Authenticator (an OIDC
+// verifier, say), RunSourceConformance for a policy Source.
 package rbac

@@ -1,8 +1,9 @@
 // Package rbactest helps test code that asks an rbac authorizer: a real
 // authorizer from a literal policy in one call, authorizers that allow or
 // deny everything, one that fails, a recorder of the questions asked,
-// policies of benchmark sizes, and RunConformance, which checks any
-// implementation of the Authorize contract.
+// policies of benchmark sizes, and conformance suites for what users may
+// implement themselves: RunConformance (the Authorize contract),
+// RunAuthenticatorConformance and RunSourceConformance.
 package rbactest
 
 import (
