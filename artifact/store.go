@@ -174,6 +174,9 @@ func (s *Store) uploadRel() (string, error) {
 // On S3 the commit is a single CopyObject, which is limited to 5 GiB; use
 // PutKnown (which writes the final name directly) for larger content.
 func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descriptor, error) {
+	if r == nil {
+		return Descriptor{}, errors.New("artifact: put: nil reader")
+	}
 	var o PutOptions
 	if opts != nil {
 		o = *opts
@@ -222,6 +225,9 @@ func (s *Store) PutKnown(ctx context.Context, want Descriptor, r io.Reader) (Des
 	if ok {
 		s.log.DebugContext(ctx, "artifact: already stored", "digest", want.Digest)
 		return want, nil
+	}
+	if r == nil {
+		return Descriptor{}, errors.New("artifact: put: nil reader")
 	}
 	_, _, err = s.upload(ctx, final, r, &want, want.Size, s.progress)
 	if errors.Is(err, ErrExist) {

@@ -665,3 +665,37 @@ func testWalkAndLayout(t *testing.T, s *Store, m mode) {
 		t.Error("nil bucket accepted")
 	}
 }
+
+// TestEncryptionModes checks what happens when a store reads objects that
+// were not written in its own mode or under its key.
+func TestEncryptionModes(t *testing.T) {
+	ctx := context.Background()
+	b := openBucketURL(t, "mem://")
+	enc, err := New(b, &Options{Keeper: testKeeper(t, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mustPut(t, enc, []byte("secret weights"))
+
+	otherKey, _ := New(b, &Options{Keeper: testKeeper(t, 2)})
+	if _, err := otherKey.Get(ctx, d.Digest); !errors.Is(err, ErrDecrypt) {
+		t.Errorf("other key: err = %v, want ErrDecrypt", err)
+	}
+	plain, _ := New(b, nil)
+	if _, err := plain.Get(ctx, d.Digest); !errors.Is(err, ErrDigestMismatch) {
+		t.Errorf("plain store reading an encrypted object: err = %v, want ErrDigestMismatch", err)
+	}
+	pd := mustPut(t, plain, []byte("plain weights"))
+	if _, err := enc.Get(ctx, pd.Digest); !errors.Is(err, ErrDecrypt) {
+		t.Errorf("encrypted store reading a plain object: err = %v, want ErrDecrypt", err)
+	}
+	if _, err := enc.Stat(ctx, pd.Digest); !errors.Is(err, ErrDecrypt) {
+		t.Errorf("encrypted stat of a plain object: err = %v, want ErrDecrypt", err)
+	}
+	if _, err := plain.Put(ctx, nil, nil); err == nil {
+		t.Error("nil reader accepted")
+	}
+	if _, err := plain.PutKnown(ctx, Descriptor{Digest: FromBytes([]byte("x")), Size: 1}, nil); err == nil {
+		t.Error("nil reader accepted by PutKnown")
+	}
+}
