@@ -80,7 +80,7 @@
 //
 // # Performance
 //
-// PERFORMANCE
+// # PERFORMANCE
 //
 // # Testing
 //

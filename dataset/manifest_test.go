@@ -109,7 +109,9 @@ func TestValidatePath(t *testing.T) {
 }
 
 func TestDiff(t *testing.T) {
-	e := func(p string, d int, mode uint32) Entry { return Entry{Path: p, Size: 1, Digest: dg(d), Mode: os.FileMode(mode)} }
+	e := func(p string, d int, mode uint32) Entry {
+		return Entry{Path: p, Size: 1, Digest: dg(d), Mode: os.FileMode(mode)}
+	}
 	from := &Manifest{Entries: []Entry{e("a", 1, 0o644), e("b", 2, 0o644), e("c", 3, 0o644), e("d", 4, 0o644)}}
 	to := &Manifest{Entries: []Entry{e("a", 1, 0o644), e("b", 9, 0o644), e("c", 3, 0o755), e("e", 5, 0o644)}}
 	want := Changes{Added: []string{"e"}, Modified: []string{"b", "c"}, Deleted: []string{"d"}, Unchanged: []string{"a"}}
