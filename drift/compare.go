@@ -276,12 +276,15 @@ func compareColumn(col *ColumnProfile, cur batch, o ColumnOptions) (ColumnResult
 	if res.Threshold == 0 {
 		res.Threshold = method.DefaultThreshold()
 	}
-	if math.IsNaN(res.Score) || math.IsNaN(res.Statistic) {
-		return res, fmt.Errorf("%w: column %q: %s gave NaN", ErrInvalid, col.Name, method)
+	if bad(res.Score) || bad(res.Statistic) {
+		return res, fmt.Errorf("%w: column %q: %s overflowed (statistic %v, score %v)", ErrInvalid, col.Name, method, res.Statistic, res.Score)
 	}
 	res.Drifted = verdict(res.IsTest, res.Score, res.Threshold)
 	return res, nil
 }
+
+// bad reports a number JSON cannot carry.
+func bad(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) }
 
 func verdict(isTest bool, score, threshold float64) bool {
 	if isTest {

@@ -186,6 +186,16 @@ func TestCompareEdgeCases(t *testing.T) {
 			t.Errorf("options for unknown column: err = %v", err)
 		}
 	})
+	t.Run("overflow is an error, not a report JSON cannot carry", func(t *testing.T) {
+		_, err := Compare(numeric("x", []float64{-math.MaxFloat64, math.MaxFloat64}), numeric("x", []float64{1}), nil)
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("huge reference: err = %v, want ErrInvalid", err)
+		}
+		_, err = Compare(numeric("x", []float64{-1e308, -1e308, 0}), numeric("x", []float64{1e308, 1e308}), &CompareOptions{Columns: map[string]ColumnOptions{"x": {Method: MethodWassersteinRaw}}})
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("overflowing distance: err = %v, want ErrInvalid", err)
+		}
+	})
 	t.Run("bad options", func(t *testing.T) {
 		for _, o := range []CompareOptions{{Rule: "vote"}, {Share: 2}, {Alpha: 1}} {
 			if _, err := Compare(numeric("x", []float64{1, 2}), numeric("x", []float64{1}), &o); !errors.Is(err, ErrInvalid) {

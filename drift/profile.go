@@ -205,6 +205,9 @@ func fitNumeric(name string, vals []float64, o *FitOptions) (ColumnProfile, erro
 	if len(sorted) == 0 {
 		return c, fmt.Errorf("%w: numeric column %q has no finite values", ErrEmpty, name)
 	}
+	if math.IsInf(m.M2, 0) || math.IsInf(m.Mean, 0) || math.IsNaN(m.M2) {
+		return c, fmt.Errorf("%w: numeric column %q: values too large for a finite variance", ErrInvalid, name)
+	}
 	stats.Sort(sorted)
 	edges, fixed := o.Edges[name]
 	if fixed {
