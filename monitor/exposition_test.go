@@ -60,8 +60,8 @@ func TestExposition(t *testing.T) {
 	m.SetModelInfo("fraud", "v2", "sha256:ab12") // replaces the first digest
 	m.SetDrift("fraud", "amount", "psi", 0.31, true)
 	m.SetDrift("fraud", "age", "ks", 0.02, false)
-	m.SetRolloutWeight("fraud", "v1", 0.75)
-	m.SetRolloutWeight("fraud", "v2", 0.25)
+	m.SetRolloutWeight("fraud", "v1", 75) // percent, exported as a ratio
+	m.SetRolloutWeight("fraud", "v2", 25)
 	m.SetRolloutPhase("fraud", "progressing")
 	m.SetRolloutPhase("fraud", "paused") // replaces the first phase
 

@@ -32,7 +32,7 @@ func FuzzLabelValues(f *testing.F) {
 		s.ObserveValue(0.5)
 		m.SetDrift(model, feature, method, 0.1, true)
 		m.SetModelInfo(model, version, class)
-		m.SetRolloutWeight(model, version, 0.5)
+		m.SetRolloutWeight(model, version, 50)
 		m.SetRolloutPhase(model, phase)
 		if _, err := reg.Gather(); err != nil {
 			t.Fatalf("gather: %v", err)

@@ -284,13 +284,15 @@ func (m *Metrics) DeleteModelInfo(model, version string) {
 }
 
 // SetRolloutWeight records the share of a model's traffic routed to one
-// version, as a fraction from 0 to 1. Values outside [0, 1] are clamped
+// version in percent, from 0 to 100, as rollout steps are written (and as
+// the deploy package reports them). sextant_rollout_weight exports it in
+// base units, as a ratio from 0 to 1. Values outside [0, 100] are clamped
 // and NaN is ignored.
-func (m *Metrics) SetRolloutWeight(model, version string, weight float64) {
-	if math.IsNaN(weight) {
+func (m *Metrics) SetRolloutWeight(model, version string, percent float64) {
+	if math.IsNaN(percent) {
 		return
 	}
-	weight = min(max(weight, 0), 1)
+	percent = min(max(percent, 0), 100)
 	model, version = label(model), label(version)
 	m.stateMu.Lock()
 	defer m.stateMu.Unlock()
@@ -299,11 +301,12 @@ func (m *Metrics) SetRolloutWeight(model, version string, weight float64) {
 		w = make(map[string]float64)
 		m.weights[model] = w
 	}
-	w[version] = weight
-	m.rolloutWeight.WithLabelValues(model, version).Set(weight)
+	w[version] = percent
+	m.rolloutWeight.WithLabelValues(model, version).Set(percent / 100)
 }
 
-// RolloutWeight returns the weight last set for a model version.
+// RolloutWeight returns the weight in percent last set for a model
+// version.
 func (m *Metrics) RolloutWeight(model, version string) (float64, bool) {
 	m.stateMu.Lock()
 	defer m.stateMu.Unlock()

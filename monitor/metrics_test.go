@@ -284,9 +284,9 @@ func TestDriftInfoRollout(t *testing.T) {
 	m.SetModelInfo("fraud", "v1", "sha256:aa")
 	m.SetModelInfo("fraud", "v2", "sha256:bb")
 	m.DeleteModelInfo("fraud", "v1")
-	m.DeleteModelInfo("fraud", "v9") // unknown: no effect
-	m.SetRolloutWeight("fraud", "v1", 0.9)
-	m.SetRolloutWeight("fraud", "v2", 1.7)        // clamped to 1
+	m.DeleteModelInfo("fraud", "v9")              // unknown: no effect
+	m.SetRolloutWeight("fraud", "v1", 90)         // percent: exported as 0.9
+	m.SetRolloutWeight("fraud", "v2", 170)        // clamped to 100
 	m.SetRolloutWeight("fraud", "v3", -2)         // clamped to 0
 	m.SetRolloutWeight("fraud", "v4", math.NaN()) // ignored
 	m.SetRolloutPhase("fraud", "progressing")
@@ -318,8 +318,8 @@ sextant_rollout_weight{model="fraud",version="v3"} 0
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
 		t.Fatal(err)
 	}
-	if w, ok := m.RolloutWeight("fraud", "v2"); !ok || w != 1 {
-		t.Errorf("RolloutWeight(fraud, v2) = %v, %v; want 1, true", w, ok)
+	if w, ok := m.RolloutWeight("fraud", "v2"); !ok || w != 100 {
+		t.Errorf("RolloutWeight(fraud, v2) = %v, %v; want 100, true", w, ok)
 	}
 	if _, ok := m.RolloutWeight("fraud", "v4"); ok {
 		t.Error("a NaN weight was stored")

@@ -71,7 +71,7 @@ func exercised(t *testing.T) *prometheus.Registry {
 	}
 	m.SetModelInfo("fraud", "v2", "sha256:ab12")
 	m.SetDrift("fraud", "amount", "psi", 0.31, true)
-	m.SetRolloutWeight("fraud", "v2", 0.25)
+	m.SetRolloutWeight("fraud", "v2", 25)
 	m.SetRolloutPhase("fraud", "progressing")
 	return reg
 }

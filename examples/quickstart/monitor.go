@@ -57,7 +57,7 @@ func monitorStep(ctx context.Context, d *demo) error {
 		},
 	})
 	m.SetModelInfo("pump-risk", "v3", "sha256:5d41402abc4b2a76")
-	m.SetRolloutWeight("pump-risk", "v3", 1)
+	m.SetRolloutWeight("pump-risk", "v3", 100) // percent of traffic
 
 	served, rejected := 0, 0
 	for i := range 500 {

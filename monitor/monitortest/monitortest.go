@@ -239,7 +239,8 @@ func (r *Recorder) ModelInfo(model, version string) (digest string, ok bool) {
 	return "", false
 }
 
-// RolloutWeight returns the exported rollout weight of a model version.
+// RolloutWeight returns the exported rollout weight of a model version, a
+// ratio from 0 to 1 (SetRolloutWeight takes percent).
 func (r *Recorder) RolloutWeight(model, version string) (float64, bool) {
 	r.t.Helper()
 	return r.Value(monitor.MetricRolloutWeight, mv(model, version))

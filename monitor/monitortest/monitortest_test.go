@@ -32,7 +32,7 @@ func TestRecorderReadsBack(t *testing.T) {
 	}
 	m.SetDrift("fraud", "amount", "psi", 0.3, true)
 	m.SetModelInfo("fraud", "v2", "sha256:ab")
-	m.SetRolloutWeight("fraud", "v2", 0.1)
+	m.SetRolloutWeight("fraud", "v2", 10)
 	m.SetRolloutPhase("fraud", "progressing")
 
 	checks := []struct {
