@@ -145,12 +145,12 @@ func Compare(reference, current Data, opts *CompareOptions) (*Report, error) {
 // at least one usable value per column (ErrEmpty).
 //
 // With MethodAuto, a column's method is chosen as Evidently does, from the
-// reference's row count and the number of distinct values in reference
-// and current together: numeric columns use MethodKS up to 1000 reference rows
-// and normed Wasserstein above, except that a column with at most 5
+// reference's row count and the number of distinct values in reference and
+// current together: numeric columns use MethodKS up to 1000 reference rows
+// and normed MethodWasserstein above, except that a column with at most 5
 // distinct values is treated as categorical; categorical columns use
-// MethodZ for at most 2 categories and MethodChiSquare otherwise up to 1000 rows,
-// and MethodJensenShannon above.
+// MethodZ for at most 2 categories and MethodChiSquare otherwise up to
+// 1000 rows, and MethodJensenShannon above.
 func (p *Profile) Compare(current Data, opts *CompareOptions) (*Report, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
