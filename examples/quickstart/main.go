@@ -39,7 +39,11 @@ type step struct {
 // steps lists the tour in order: data and models first, then watching them
 // in production, then changing what serves, under access control.
 var steps = []step{
+	{"artifact: a file stored by content, read back verified", artifactStep},
+	{"dataset: sensor data versioned and a new batch validated", datasetStep},
+	{"registry: the model registered, aliased and described", registryStep},
 	{"drift: a shifted batch against the training profile", driftStep},
+	{"monitor: Prometheus metrics, dashboard and alert rules", monitorStep},
 	{"pipeline: a retraining job with retries, recorded", pipelineStep},
 	{"rbac: who may promote", rbacStep},
 }
