@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -332,4 +333,54 @@ func FuzzParseMetrics(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWorkflowSteps runs the commands of .github/workflows/model.yml, in
+// order, with the gate and policy files it names.
+func TestWorkflowSteps(t *testing.T) {
+	f := newFixture(t)
+	gate := filepath.Join("..", "..", "examples", "maintenance", "gate.yaml")
+	policy := filepath.Join("..", "..", "examples", "maintenance", "policy.yaml")
+	model := "pump-failure"
+	trainer := []string{"-bucket", f.bucket, "-model", model, "-policy", policy, "-as", "ServiceAccount:trainer"}
+	release := []string{"-bucket", f.bucket, "-model", model, "-policy", policy, "-as", "ServiceAccount:release"}
+	with := func(cmd string, who []string, args ...string) []string {
+		return append(append([]string{cmd}, who...), args...)
+	}
+	for i, metrics := range []string{`{"auc": 0.88, "log_loss": 0.22}`, `{"auc": 0.89, "log_loss": 0.18}`} {
+		dir, m := f.model(t, fmt.Sprint("build", i), `{"weights": [1]}`, metrics)
+		params := filepath.Join(f.dir, fmt.Sprint("params", i, ".json"))
+		write(t, params, `{"epochs": "300"}`)
+		// evaluate
+		if code, out, stderr := cli(t, with("gate", trainer, "-gate", gate, "-metrics", m)...); code != exitOK {
+			t.Fatalf("gate %d: %d\n%s%s", i, code, out, stderr)
+		}
+		// register
+		code, out, stderr := cli(t, with("register", trainer, "-dir", dir, "-metrics", m, "-params", params, "-sign-key", f.key+".pem")...)
+		if code != exitOK || out != fmt.Sprintln(i+1) {
+			t.Fatalf("register %d: %d %q %s", i, code, out, stderr)
+		}
+		// promote
+		if code, out, stderr := cli(t, with("promote", release, "-version", fmt.Sprint(i+1), "-gate", gate, "-trusted-key", f.pub)...); code != exitOK {
+			t.Fatalf("promote %d: %d %s%s", i, code, out, stderr)
+		}
+	}
+	// The trainer's role cannot do the release job's step.
+	if code, _, stderr := cli(t, with("promote", trainer, "-version", "1", "-gate", gate)...); code != exitError || !strings.Contains(stderr, "denied") {
+		t.Errorf("trainer promote: %d %s", code, stderr)
+	}
+	hist, err := f.registry(t).History(context.Background(), model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moves []string
+	for _, ev := range hist {
+		if ev.Type == registry.EventAliasSet {
+			moves = append(moves, fmt.Sprintf("%s %d by %s", ev.Alias, ev.Version, ev.Actor))
+		}
+	}
+	want := []string{"production 1 by ServiceAccount:release", "production 2 by ServiceAccount:release"}
+	if diff := cmp.Diff(want, moves); diff != "" {
+		t.Errorf("alias moves (-want +got):\n%s", diff)
+	}
 }

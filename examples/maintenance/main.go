@@ -5,6 +5,7 @@
 //	go run ./examples/maintenance                      # local bucket in a new temporary directory
 //	go run ./examples/maintenance -dir DIR             # keep everything in DIR
 //	go run ./examples/maintenance -bucket 's3://b?region=eu-west-1&prefix=sextant'
+//	go run ./examples/maintenance -train build   # CI: train only, write build/{model/,metrics.json,params.json}
 //
 // The story it prints:
 //
@@ -41,11 +42,15 @@ func main() {
 	dir := flag.String("dir", "", "directory for local files: data snapshots, reports, dashboard (default: a new temporary directory)")
 	bucket := flag.String("bucket", "", "bucket URL for the registry, datasets and run records, e.g. s3://bucket?region=eu-west-1 (default: file://DIR/bucket)")
 	seed := flag.Uint64("seed", 1, "seed of the simulated fleet")
+	trainDir := flag.String("train", "", "only train version 1 and write its files, metrics and params into this directory (for CI)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	cfg := Config{Dir: *dir, BucketURL: *bucket, Seed: *seed}
+	if *trainDir != "" {
+		cfg.Dir = *trainDir
+	}
 	if cfg.Dir == "" {
 		d, err := os.MkdirTemp("", "sextant-maintenance-")
 		if err != nil {
@@ -60,7 +65,12 @@ func main() {
 		os.Exit(1)
 	}
 	cfg.Dir = abs
-	if _, err := run(ctx, cfg, os.Stdout); err != nil {
+	if *trainDir != "" {
+		err = trainOnly(cfg, os.Stdout)
+	} else {
+		_, err = run(ctx, cfg, os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "maintenance:", err)
 		os.Exit(1)
 	}

@@ -12,11 +12,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/deploy"
 	"github.com/sextant-ml/sextant/internal/s3test"
 	"github.com/sextant-ml/sextant/pipeline"
 	"github.com/sextant-ml/sextant/rbac"
+	"github.com/sextant-ml/sextant/registry"
 )
 
 // TestStory runs the whole loop, as `go run ./examples/maintenance` does
@@ -173,5 +177,63 @@ func checkRunRecord(t *testing.T, url string, res Result) {
 	runs, err := s.Runs(ctx)
 	if err != nil || len(runs) != 2 {
 		t.Errorf("%d runs stored (%v), want the drift run and the weekly one", len(runs), err)
+	}
+}
+
+// TestGateFileMatches keeps gate.yaml, which the CI workflow hands to
+// sextant-gate, identical to the gate the example applies.
+func TestGateFileMatches(t *testing.T) {
+	data, err := os.ReadFile("gate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec map[string]struct {
+		Threshold         *float64 `json:"threshold"`
+		MinAbsoluteChange *float64 `json:"min_absolute_change"`
+		MinRelativeChange *float64 `json:"min_relative_change"`
+		GreaterIsBetter   bool     `json:"greater_is_better"`
+	}
+	if err := json.Unmarshal(js, &spec); err != nil {
+		t.Fatal(err)
+	}
+	got := registry.Gate{}
+	for name, c := range spec {
+		got[name] = registry.MetricThreshold{Threshold: c.Threshold, MinAbsoluteChange: c.MinAbsoluteChange, MinRelativeChange: c.MinRelativeChange, GreaterIsBetter: c.GreaterIsBetter}
+	}
+	if diff := cmp.Diff(promotionGate(), got); diff != "" {
+		t.Errorf("gate.yaml differs from promotionGate (-want +got):\n%s", diff)
+	}
+}
+
+// TestTrainOnly checks the CI form: the files sextant-gate registers, with
+// metrics that pass the gate's thresholds.
+func TestTrainOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "build")
+	var out bytes.Buffer
+	if err := trainOnly(Config{Dir: dir, Seed: 3, TrainRows: 3000}, &out); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "model", modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := decodeModel(data)
+	if err != nil || len(m.Weights) != len(Features) {
+		t.Fatalf("model file: %v %+v", err, m)
+	}
+	var metrics map[string]float64
+	data, err = os.ReadFile(filepath.Join(dir, "metrics.json"))
+	if err != nil || json.Unmarshal(data, &metrics) != nil {
+		t.Fatalf("metrics.json: %v %s", err, data)
+	}
+	if failures := promotionGate().Evaluate(metrics, nil); len(failures) > 0 {
+		t.Errorf("first model fails the gate's thresholds: %v", failures)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "params.json")); err != nil {
+		t.Error(err)
 	}
 }

@@ -259,12 +259,7 @@ func (e *env) setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// A candidate must be good in absolute terms and clearly better
-	// calibrated than the version it replaces, on the same data.
-	e.gate = registry.Gate{
-		"auc":      {Threshold: registry.Float(0.8), GreaterIsBetter: true},
-		"log_loss": {Threshold: registry.Float(0.35), MinRelativeChange: registry.Float(0.1)},
-	}
+	e.gate = promotionGate()
 	e.prom = prometheus.NewRegistry()
 	e.metrics, err = monitor.New(e.prom, nil)
 	if err != nil {
@@ -317,6 +312,16 @@ func (e *env) loadModel(ctx context.Context, ref string) (*Model, error) {
 		return nil, err
 	}
 	return decodeModel(data)
+}
+
+// promotionGate is the gate of gate.yaml: a candidate must be good in
+// absolute terms and clearly better calibrated than the version it replaces,
+// on the same data.
+func promotionGate() registry.Gate {
+	return registry.Gate{
+		"auc":      {Threshold: registry.Float(0.8), GreaterIsBetter: true},
+		"log_loss": {Threshold: registry.Float(0.35), MinRelativeChange: registry.Float(0.1)},
+	}
 }
 
 var trainCfg = trainConfig{Epochs: 300, LearningRate: 0.5, L2: 1e-3}
