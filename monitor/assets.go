@@ -30,8 +30,9 @@ func Dashboard() []byte { return bytes.Clone(dashboardJSON) }
 // the package: SextantHighErrorRate (errors and timeouts above 5% for 5m),
 // SextantLatencySLOBurnFast and SextantLatencySLOBurnSlow (multi-window
 // burn of a 99%-within-0.5s latency SLO), SextantFeatureDrift (a drift
-// verdict held for 15m) and SextantNoPredictions (a served model with no
-// predictions for 10m).
+// verdict held for 15m), SextantNoPredictions (a version marked served by
+// Metrics.SetModelInfo that finished no prediction for 10m) and
+// SextantRolloutRolledBack (a rollout in phase "rolled-back").
 func Rules() []byte { return bytes.Clone(rulesYAML) }
 
 // WriteAssets writes the dashboard and the rules into dir (created if

@@ -137,7 +137,7 @@ func TestRulesQueriesExportedMetrics(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"SextantHighErrorRate", "SextantLatencySLOBurnFast", "SextantLatencySLOBurnSlow", "SextantFeatureDrift", "SextantNoPredictions"}
+	want := []string{"SextantHighErrorRate", "SextantLatencySLOBurnFast", "SextantLatencySLOBurnSlow", "SextantFeatureDrift", "SextantNoPredictions", "SextantRolloutRolledBack"}
 	if diff := cmp.Diff(want, alerts); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}

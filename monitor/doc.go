@@ -83,9 +83,9 @@
 // Dashboard and Rules return the embedded Grafana dashboard (JSON) and
 // Prometheus alerting rules (YAML); WriteAssets writes both into a
 // directory. The alerts are SextantHighErrorRate, SextantLatencySLOBurnFast
-// and SextantLatencySLOBurnSlow (a 99%-within-0.5s SLO), SextantFeatureDrift
-// and SextantNoPredictions. They aggregate by model and version, so const
-// labels do not split them. The latency rules and panels read classic
+// and SextantLatencySLOBurnSlow (a 99%-within-0.5s SLO), SextantFeatureDrift,
+// SextantNoPredictions and SextantRolloutRolledBack. They aggregate by
+// model and version, so const labels do not split them. The latency rules and panels read classic
 // buckets: a Prometheus that ingests native histograms must keep scraping
 // classic ones too (scrape_classic_histograms). The tests run promtool
 // check metrics on a promhttp scrape, promtool check rules, and promtool
