@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -697,5 +699,34 @@ func TestEncryptionModes(t *testing.T) {
 	}
 	if _, err := plain.PutKnown(ctx, Descriptor{Digest: FromBytes([]byte("x")), Size: 1}, nil); err == nil {
 		t.Error("nil reader accepted by PutKnown")
+	}
+}
+
+// TestOpenFileKeepsTempFilesLocal checks that Open on a file:// URL writes
+// fileblob's temporary files inside the bucket directory, so uploads work
+// when TMPDIR is on another file system, and that none are left behind.
+func TestOpenFileKeepsTempFilesLocal(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "does-not-exist"))
+	s, err := Open(context.Background(), "file://"+dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := mustPut(t, s, []byte("local temp files"))
+	if _, err := s.PutKnown(context.Background(), Descriptor{Digest: FromBytes([]byte("x")), Size: 1}, strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(context.Background(), d.Digest); err != nil || string(got) != "local temp files" {
+		t.Fatalf("get: %q, %v", got, err)
+	}
+	err = filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(path, ".tmp") {
+			t.Errorf("temporary file left: %s", path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
