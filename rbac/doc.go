@@ -112,16 +112,16 @@
 // users; medium: ×10; large: ×100), with the same 17 alternating requests:
 //
 //	shape        lines |       wall  wall casbin    ratio |        cpu   cpu casbin    ratio | allocs
-//	five-rules       5 |     641 ns     74653 ns     117x |     103 ns      4893 ns      48x | 0/39
-//	small         1100 |     871 ns    554806 ns     637x |      90 ns     35855 ns     400x | 0/485
-//	medium       11000 |     594 ns   3426686 ns    5765x |     108 ns    483131 ns    4460x | 0/4830
-//	large       110000 |     876 ns  72893028 ns   83223x |     115 ns  21815781 ns  190181x | 0/48049
+//	five-rules       5 |     411 ns     18236 ns      44x |     101 ns      4332 ns      43x | 0/39
+//	small         1100 |     407 ns    141624 ns     348x |      98 ns     35472 ns     362x | 0/485
+//	medium       11000 |     243 ns   1904526 ns    7841x |     117 ns    412703 ns    3527x | 0/4831
+//	large       110000 |     427 ns  47124066 ns  110281x |     151 ns  20133344 ns  133494x | 0/47661
 //
 // "lines" counts Casbin policy lines (p and g rows). Wall is the fastest of
 // five alternating rounds of testing.Benchmark; cpu is the deciding
 // thread's CPU time per decision, the steadier figure on the shared 2-core
-// machine these were taken on (load average 18 during the run, so wall
-// times are several times the CPU times). Our decision stays near 100 ns of
+// machine these were taken on (load average 16 during the run, so wall
+// times are several times the CPU times). Our decision stays at 100-150 ns of
 // CPU and allocates nothing from 5 to 110,000 lines; Casbin's Enforce grows
 // with the policy, as on its own CI.
 //
