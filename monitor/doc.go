@@ -91,6 +91,10 @@
 // check metrics on a promhttp scrape, promtool check rules, and promtool
 // test rules with testdata/rules_test.yml.
 //
+// A nil *Metrics (and the nil *Series it returns) records nothing: Wrap
+// and Middleware return what they were given, setters do nothing and
+// readers return zero values, so instrumentation can be optional.
+//
 // # Concurrency
 //
 // All methods of Metrics and Series, and the functions returned by Wrap

@@ -3,7 +3,9 @@ package monitor_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/sextant-ml/sextant/monitor"
 )
@@ -100,5 +102,45 @@ func TestNativeHistogramSettings(t *testing.T) {
 			}
 			t.Fatal("no latency histogram gathered")
 		})
+	}
+}
+
+func TestNilMetricsRecordsNothing(t *testing.T) {
+	var m *monitor.Metrics
+	f := monitor.Wrap(m, "m", "1", linear, nil)
+	if v, err := f(context.Background(), [4]float64{2}); v != 1 || err != nil {
+		t.Fatalf("wrapped on nil Metrics = %v, %v", v, err)
+	}
+	next := http.NotFoundHandler()
+	if h := m.Middleware("m", "1", next); h == nil {
+		t.Fatal("Middleware on nil Metrics returned nil")
+	}
+	m.SetDrift("m", "f", "ks", 1, true)
+	m.DeleteDrift("m")
+	m.SetModelInfo("m", "1", "d")
+	m.DeleteModelInfo("m", "1")
+	m.SetRolloutWeight("m", "1", 50)
+	m.SetRolloutPhase("m", "paused")
+	m.ClearRollout("m")
+	m.Forget("m", "1")
+	m.Unregister()
+	if _, ok := m.RolloutWeight("m", "1"); ok {
+		t.Error("weight on nil Metrics")
+	}
+	if _, ok := m.RolloutPhase("m"); ok {
+		t.Error("phase on nil Metrics")
+	}
+	s := m.Series("m", "1")
+	s.Observe(monitor.OutcomeOK, time.Millisecond)
+	s.ObserveValue(1)
+	s.ObserveClass("a")
+	if err := s.Do(context.Background(), func(context.Context) error { return errors.ErrUnsupported }); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("Do on nil Series = %v", err)
+	}
+	if st := m.Window("m", "1"); st.Requests != 0 || s.Window().Requests != 0 || s.Range(time.Time{}, time.Now()).Requests != 0 {
+		t.Error("window on nil Metrics has requests")
+	}
+	if m.Cost("m", "1") != (monitor.CostStats{}) || s.Model() != "" || s.Version() != "" {
+		t.Error("nil Metrics reported something")
 	}
 }

@@ -178,6 +178,9 @@ func New(reg prometheus.Registerer, opts *Options) (*Metrics, error) {
 
 // Unregister removes every collector of the set from its registerer.
 func (m *Metrics) Unregister() {
+	if m == nil {
+		return
+	}
 	for _, c := range m.collectors {
 		m.reg.Unregister(c)
 	}
@@ -186,6 +189,9 @@ func (m *Metrics) Unregister() {
 // Series returns the instruments of one model version, creating them on
 // first use. Resolve it once and keep it: its methods are the fast path.
 func (m *Metrics) Series(model, version string) *Series {
+	if m == nil {
+		return nil
+	}
 	k := seriesKey{label(model), label(version)}
 	m.seriesMu.RLock()
 	s := m.series[k]
@@ -207,6 +213,9 @@ func (m *Metrics) Series(model, version string) *Series {
 // that still hold the old Series keep counting into series no longer
 // exported; wrap again after Forget.
 func (m *Metrics) Forget(model, version string) {
+	if m == nil {
+		return
+	}
 	k := seriesKey{label(model), label(version)}
 	m.seriesMu.Lock()
 	delete(m.series, k)
@@ -241,6 +250,9 @@ func (m *Metrics) allSeries() []*Series {
 // SetDrift records the latest drift check of one feature: its score under
 // a method (for example "ks" or "psi") and whether it counts as drift.
 func (m *Metrics) SetDrift(model, feature, method string, score float64, drifted bool) {
+	if m == nil {
+		return
+	}
 	lv := []string{label(model), label(feature), label(method)}
 	m.driftScore.WithLabelValues(lv...).Set(score)
 	d := 0.0
@@ -252,6 +264,9 @@ func (m *Metrics) SetDrift(model, feature, method string, score float64, drifted
 
 // DeleteDrift removes the drift series of every feature of a model.
 func (m *Metrics) DeleteDrift(model string) {
+	if m == nil {
+		return
+	}
 	l := prometheus.Labels{"model": label(model)}
 	m.driftScore.DeletePartialMatch(l)
 	m.driftDetected.DeletePartialMatch(l)
@@ -261,6 +276,9 @@ func (m *Metrics) DeleteDrift(model string) {
 // (for example the registry's sha256). Setting a new digest for the same
 // model version replaces the old series.
 func (m *Metrics) SetModelInfo(model, version, digest string) {
+	if m == nil {
+		return
+	}
 	k := seriesKey{label(model), label(version)}
 	digest = label(digest)
 	m.stateMu.Lock()
@@ -274,6 +292,9 @@ func (m *Metrics) SetModelInfo(model, version, digest string) {
 
 // DeleteModelInfo removes the info series of a model version.
 func (m *Metrics) DeleteModelInfo(model, version string) {
+	if m == nil {
+		return
+	}
 	k := seriesKey{label(model), label(version)}
 	m.stateMu.Lock()
 	defer m.stateMu.Unlock()
@@ -289,6 +310,9 @@ func (m *Metrics) DeleteModelInfo(model, version string) {
 // base units, as a ratio from 0 to 1. Values outside [0, 100] are clamped
 // and NaN is ignored.
 func (m *Metrics) SetRolloutWeight(model, version string, percent float64) {
+	if m == nil {
+		return
+	}
 	if math.IsNaN(percent) {
 		return
 	}
@@ -308,6 +332,9 @@ func (m *Metrics) SetRolloutWeight(model, version string, percent float64) {
 // RolloutWeight returns the weight in percent last set for a model
 // version.
 func (m *Metrics) RolloutWeight(model, version string) (float64, bool) {
+	if m == nil {
+		return 0, false
+	}
 	m.stateMu.Lock()
 	defer m.stateMu.Unlock()
 	w, ok := m.weights[label(model)][label(version)]
@@ -318,6 +345,9 @@ func (m *Metrics) RolloutWeight(model, version string) (float64, bool) {
 // example "progressing", "paused", "promoted", "aborted"). Only the current
 // phase is exported, with value 1; the previous phase's series is removed.
 func (m *Metrics) SetRolloutPhase(model, phase string) {
+	if m == nil {
+		return
+	}
 	model, phase = label(model), label(phase)
 	m.stateMu.Lock()
 	defer m.stateMu.Unlock()
@@ -330,6 +360,9 @@ func (m *Metrics) SetRolloutPhase(model, phase string) {
 
 // RolloutPhase returns the phase last set for a model.
 func (m *Metrics) RolloutPhase(model string) (string, bool) {
+	if m == nil {
+		return "", false
+	}
 	m.stateMu.Lock()
 	defer m.stateMu.Unlock()
 	p, ok := m.phases[label(model)]
@@ -338,6 +371,9 @@ func (m *Metrics) RolloutPhase(model string) (string, bool) {
 
 // ClearRollout removes the rollout weights and phase of a model.
 func (m *Metrics) ClearRollout(model string) {
+	if m == nil {
+		return
+	}
 	model = label(model)
 	m.stateMu.Lock()
 	defer m.stateMu.Unlock()

@@ -111,10 +111,20 @@ func newSeries(m *Metrics, model, version string) *Series {
 }
 
 // Model returns the model label of the series.
-func (s *Series) Model() string { return s.model }
+func (s *Series) Model() string {
+	if s == nil {
+		return ""
+	}
+	return s.model
+}
 
 // Version returns the version label of the series.
-func (s *Series) Version() string { return s.version }
+func (s *Series) Version() string {
+	if s == nil {
+		return ""
+	}
+	return s.version
+}
 
 // mark is what begin hands to end.
 type mark struct {
@@ -150,6 +160,9 @@ func (s *Series) end(mk mark, o Outcome) {
 // Do runs f as one prediction and records its outcome (by Classify),
 // latency and cost. A panic in f is recorded as an error and re-raised.
 func (s *Series) Do(ctx context.Context, f func(context.Context) error) error {
+	if s == nil {
+		return f(ctx)
+	}
 	mk := s.begin()
 	done := false
 	defer func() {
@@ -166,6 +179,9 @@ func (s *Series) Do(ctx context.Context, f func(context.Context) error) error {
 // Observe records a prediction measured by the caller. It does not touch
 // the in-flight gauge or cost sampling.
 func (s *Series) Observe(o Outcome, d time.Duration) {
+	if s == nil {
+		return
+	}
 	if o >= numOutcomes {
 		o = OutcomeError
 	}
@@ -177,6 +193,9 @@ func (s *Series) Observe(o Outcome, d time.Duration) {
 // ObserveValue records a predicted value (a score, a probability, a
 // regression output) in sextant_prediction_value.
 func (s *Series) ObserveValue(v float64) {
+	if s == nil {
+		return
+	}
 	s.valueOnce.Do(func() { s.value = s.vecValue.WithLabelValues(s.model, s.version) })
 	s.value.Observe(v)
 }
@@ -186,6 +205,9 @@ func (s *Series) ObserveValue(v float64) {
 // than 128 bytes or not valid UTF-8 are counted as "other", so adversarial
 // class values cannot grow the number of series.
 func (s *Series) ObserveClass(class string) {
+	if s == nil {
+		return
+	}
 	if c, ok := (*s.classes.Load())[class]; ok {
 		c.Inc()
 		return

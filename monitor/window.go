@@ -306,6 +306,9 @@ func (m *Metrics) Range(model, version string, from, to time.Time) WindowStats {
 }
 
 func (m *Metrics) lookup(model, version string) *Series {
+	if m == nil {
+		return nil
+	}
 	m.seriesMu.RLock()
 	defer m.seriesMu.RUnlock()
 	return m.series[seriesKey{label(model), label(version)}]
@@ -313,6 +316,9 @@ func (m *Metrics) lookup(model, version string) *Series {
 
 // Window returns the statistics of the series over the sliding window.
 func (s *Series) Window() WindowStats {
+	if s == nil {
+		return WindowStats{}
+	}
 	now := s.clock()
 	return s.window.read(now, math.MinInt64, math.MaxInt64)
 }
@@ -320,5 +326,8 @@ func (s *Series) Window() WindowStats {
 // Range returns the statistics of the series over [from, to); see
 // Metrics.Range.
 func (s *Series) Range(from, to time.Time) WindowStats {
+	if s == nil {
+		return WindowStats{}
+	}
 	return s.window.read(s.clock(), from.UnixNano(), to.UnixNano())
 }

@@ -25,6 +25,9 @@ type WrapOptions[Out any] struct {
 // statistics, sampled cost, and optionally the predicted value and class.
 // A panic in f is recorded as an error and re-raised.
 func Wrap[In, Out any](m *Metrics, model, version string, f func(context.Context, In) (Out, error), opts *WrapOptions[Out]) func(context.Context, In) (Out, error) {
+	if m == nil {
+		return f
+	}
 	s := m.Series(model, version)
 	var o WrapOptions[Out]
 	if opts != nil {
@@ -68,6 +71,9 @@ func Wrap[In, Out any](m *Metrics, model, version string, f func(context.Context
 // deadline passed is Timeout. A panic in next is recorded as an error and
 // re-raised.
 func (m *Metrics) Middleware(model, version string, next http.Handler) http.Handler {
+	if m == nil {
+		return next
+	}
 	return &middleware{s: m.Series(model, version), next: next}
 }
 
