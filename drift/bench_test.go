@@ -152,3 +152,15 @@ func BenchmarkAtomicAdd(b *testing.B) {
 		s.next.Add(1)
 	}
 }
+
+// BenchmarkFit1M profiles one numeric column of 1,000,000 values with the
+// default options (bins, moments and a 20,000-value sample).
+func BenchmarkFit1M(b *testing.B) {
+	ref, _ := benchData()
+	data := Data{Numeric: map[string][]float64{"x": ref}}
+	for b.Loop() {
+		if _, err := Fit(data, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

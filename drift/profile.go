@@ -1,7 +1,6 @@
 package drift
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -275,8 +274,13 @@ func sortedHistogram(edges, sorted []float64) []int64 {
 
 // distinct compresses sorted values into distinct values and counts.
 func distinct(sorted []float64) ([]float64, []int64) {
-	var vals []float64
-	var counts []int64
+	n := 0
+	for i, v := range sorted {
+		if i == 0 || v != sorted[i-1] {
+			n++
+		}
+	}
+	vals, counts := make([]float64, 0, n), make([]int64, 0, n)
 	for _, v := range sorted {
 		if n := len(vals); n > 0 && vals[n-1] == v {
 			counts[n-1]++
@@ -301,26 +305,71 @@ func valueHash(v float64, seed uint64) uint64 {
 // keepSmallestHashes keeps the k distinct values with the smallest hash,
 // in ascending value order. Because the choice depends only on the value,
 // the sample of a union is the sample of the union of the shards' samples.
+// It runs in linear time: select the k-th smallest hash, then keep the
+// values at or below it (in value order, should two hashes tie).
 func keepSmallestHashes(vals []float64, counts []int64, k int, seed uint64) ([]float64, []int64) {
-	idx := make([]int, len(vals))
 	hashes := make([]uint64, len(vals))
 	for i, v := range vals {
-		idx[i] = i
 		hashes[i] = valueHash(v, seed)
 	}
-	slices.SortFunc(idx, func(a, b int) int {
-		if c := cmp.Compare(hashes[a], hashes[b]); c != 0 {
-			return c
+	work := slices.Clone(hashes)
+	cut := selectUint64(work, k-1)
+	below := 0
+	for _, h := range hashes {
+		if h < cut {
+			below++
 		}
-		return cmp.Compare(vals[a], vals[b])
-	})
-	idx = idx[:k]
-	slices.Sort(idx)
-	outV, outC := make([]float64, k), make([]int64, k)
-	for i, j := range idx {
-		outV[i], outC[i] = vals[j], counts[j]
+	}
+	ties := k - below // values hashing exactly to cut that still fit
+	outV, outC := make([]float64, 0, k), make([]int64, 0, k)
+	for i, h := range hashes {
+		if h < cut || (h == cut && ties > 0) {
+			if h == cut {
+				ties--
+			}
+			outV, outC = append(outV, vals[i]), append(outC, counts[i])
+		}
 	}
 	return outV, outC
+}
+
+// selectUint64 returns the k-th smallest element of a (0-based),
+// reordering a: Hoare-partition quickselect on a median of three, falling
+// back to a sort on small or stubborn ranges.
+func selectUint64(a []uint64, k int) uint64 {
+	lo, hi := 0, len(a)-1
+	for depth := 0; hi-lo > 16; depth++ {
+		if depth > 64 {
+			break
+		}
+		m := lo + (hi-lo)/2
+		x, y, z := a[lo], a[m], a[hi]
+		pivot := max(min(x, y), min(max(x, y), z))
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < pivot {
+				i++
+			}
+			for a[j] > pivot {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	slices.Sort(a[lo : hi+1])
+	return a[k]
 }
 
 // Edges returns the inner bin edges of every numeric column, to fit other

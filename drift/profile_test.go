@@ -116,6 +116,60 @@ func TestMergeEqualsProfileOfUnion(t *testing.T) {
 	}
 }
 
+func TestSelectUint64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for trial := range 300 {
+		n := 1 + rng.IntN(2000)
+		a := make([]uint64, n)
+		for i := range a {
+			if trial%3 == 0 {
+				a[i] = uint64(rng.IntN(5)) // many ties
+			} else {
+				a[i] = rng.Uint64()
+			}
+		}
+		sorted := slices.Clone(a)
+		slices.Sort(sorted)
+		k := rng.IntN(n)
+		if got := selectUint64(a, k); got != sorted[k] {
+			t.Fatalf("trial %d: select(%d) = %d, want %d", trial, k, got, sorted[k])
+		}
+	}
+}
+
+func TestSampleKeepsSmallestHashes(t *testing.T) {
+	vals := make([]float64, 5000)
+	counts := make([]int64, len(vals))
+	for i := range vals {
+		vals[i], counts[i] = float64(i)/7, int64(1+i%3)
+	}
+	gotV, gotC := keepSmallestHashes(vals, counts, 300, 77)
+	idx := make([]int, len(vals))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		ha, hb := valueHash(vals[a], 77), valueHash(vals[b], 77)
+		switch {
+		case ha < hb:
+			return -1
+		case ha > hb:
+			return 1
+		}
+		return 0
+	})
+	keep := slices.Clone(idx[:300])
+	slices.Sort(keep)
+	if len(gotV) != 300 {
+		t.Fatalf("kept %d values", len(gotV))
+	}
+	for i, j := range keep {
+		if gotV[i] != vals[j] || gotC[i] != counts[j] {
+			t.Fatalf("position %d: got %v x%d, want %v x%d", i, gotV[i], gotC[i], vals[j], counts[j])
+		}
+	}
+}
+
 func TestMergeLeavesInputsAlone(t *testing.T) {
 	_, a, b := shardedData(1, 600)
 	pa, _ := Fit(a, nil)
