@@ -1,33 +1,147 @@
 // Package registry is a model registry that needs no server: models,
 // numbered versions, aliases, lineage, metrics, promotion gates, model cards
 // and signatures, kept as an append-only log per model on the bucket of an
-// artifact.Store (mem://, file://, s3://, gs://, azblob://).
+// artifact.Store (mem://, file://, s3://, gs://, azblob://). Its anchors are
+// MLflow's Model Registry, Kubeflow's Model Registry and KitOps.
+//
+//	store, _ := artifact.Open(ctx, "s3://models?region=eu-west-1", nil)
+//	reg, _ := registry.Open(ctx, store, nil)
+//	v, _ := reg.RegisterDir(ctx, "fraud", "./out", &registry.VersionSpec{Metrics: metrics})
+//	_, err := reg.Promote(ctx, v.Ref().String(), "production", gate)
+//	n, _ := reg.Resolve(ctx, "fraud@production")
+//
+// # What a version holds
+//
+// A version has a number assigned by the log (1, 2, 3, ... per model, never
+// reused), its files as a manifest of paths to artifact digests (uploaded
+// through the store, so identical content is stored once, shared with
+// datasets), a description, tags, params, metrics, a status (pending, ready,
+// failed), its author (Options.Actor, typically the rbac subject of the
+// context), timestamps and lineage: dataset manifest digests, the code
+// revision (by default the vcs.revision of the running binary's build info),
+// the parent version, a run id and a free-form source.
+//
+// References name versions: "fraud/3", "fraud@production", "fraud@latest"
+// (the newest version neither archived nor deleted), "fraud@v3", and the same
+// with MLflow's "models:/" prefix. Aliases follow MLflow's rules
+// (ValidateAlias): ^[\w\-]*$, at most 255 characters, "latest" and
+// "v<digits>" reserved. Archiving or deleting a version drops its aliases;
+// deletion is soft and recorded, like everything else (History).
 //
 // # Layout on the bucket
 //
 //	registry/models/<name>/log/<20-digit seq>.json         one entry per change, create-only
 //	registry/models/<name>/checkpoint/<20-digit seq>.json  folded state every CheckpointEvery entries
-//	registry/catalog/<name>                                 one create-only marker per model (ListModels)
-//	cas/sha256/..                                           files, cards and signature envelopes
+//	registry/catalog/<name>                                 one create-only marker per model
+//	cas/sha256/<2 hex>/<62 hex>                             files, model cards, signature envelopes
 //
-// Each entry is a JSON envelope with a format version, a type ("version.register",
-// "alias.set", ...), the time, the actor and the fields of that type. Version
-// numbers are assigned by the log: the writer that loses the race for a
-// sequence number re-reads, re-checks its change against the newer state and
-// retries, so concurrent registrations in any number of processes get
-// distinct, consecutive numbers. An entry of an unknown type or a newer
-// format fails with ErrUnsupportedEntry; a damaged entry with ErrCorruptEntry
-// naming the model and the entry; other models stay readable.
+// Each entry is a JSON object with a format version, a type
+// ("version.register", "alias.set", ...), the time, the actor and the fields
+// of that type. The writer that loses the race for a sequence number re-reads,
+// re-checks its change against the newer state (a gate is evaluated again
+// against the alias's new holder, for instance) and retries after a jittered
+// backoff, so concurrent writers in any number of processes get distinct,
+// consecutive numbers and nothing is lost. Writers of one process queue per
+// model rather than collide. An entry of an unknown type or a newer format
+// fails with ErrUnsupportedEntry; a damaged entry with ErrCorruptEntry naming
+// the model and the entry, without a panic; other models stay readable and
+// searches skip the damaged model with a warning on the Logger. A damaged
+// checkpoint is ignored: the log is the truth.
 //
-// Models are listed from the catalog, a create-only marker written before a
-// model's first entry; listing the catalog costs one request per page of
-// model names, however long the logs are.
+// Models are listed from the catalog, a marker written before a model's first
+// entry, so listing costs one request per page of names however long the
+// logs are.
+//
+// # Search
+//
+// SearchVersions and ListModels take a filter in a small language (see
+// ParseFilter): "tags.team = 'risk' and metrics.auc >= 0.9 and not alias =
+// 'production'", with created/updated time comparisons and LIKE patterns.
+// Pages resume strictly after the last item of the previous page (the token
+// also binds the query), so concurrent registrations never shift a listing.
+//
+// # Promotion gates
+//
+// Promote moves an alias only if the candidate's metrics pass a Gate of
+// MetricThreshold values with MLflow's semantics (threshold, minimum absolute
+// change, minimum relative change, greater is better) against the version
+// holding the alias at the time of the write. A rejection is a *GateError
+// listing each failed metric, the criterion and the shortfall. SetAlias
+// moves an alias without a gate: deploy's promotion uses
+//
+//	func (r *Registry) SetAlias(ctx context.Context, model, alias string, version int) error
+//
+// # Model cards
+//
+// RenderCard produces Markdown with an overview, training data and lineage,
+// evaluation metrics, parameters, files and deployment steps
+// (DefaultCardTemplate), or the caller's text/template over CardData.
+// SaveCard stores the card in the artifact store and records its digest on
+// the version (Version.Card).
+//
+// # Signatures
+//
+// Sign writes the layout of the OpenSSF model-signing format: an in-toto v1
+// Statement (predicate type https://model_signing/Digests/v0.1) with one
+// subject per file, its path and SHA-256, in a DSSE envelope whose signature
+// is ECDSA P-256 over SHA-256 of the DSSE pre-authentication encoding (PAE),
+// ASN.1 DER, base64. The envelope is stored in the artifact store and recorded
+// on the version. Verify checks a signature by a trusted key, that the
+// statement covers exactly the manifest, and every file's bytes. With
+// Options.TrustedKeys set, Load and OpenFile refuse a version without a valid
+// signature, and every file is verified against its digest as it is read.
+//
+// # Watching aliases
+//
+// Watch polls a model's log and delivers alias moves (and aliases dropped by
+// archiving or deletion) on a channel, so a serving process can follow
+// "production". The channel closes when the context ends.
+//
+// # Authorization
+//
+// Options.Authorizer, when set, is asked before every operation with the
+// model's name (empty for searches across models):
+//
+//	models           get (GetModel, History, Refresh), list (ListModels), create, update, delete
+//	models/versions  get (Get, Resolve, Load, OpenFile, Verify, RenderCard, Card, Compare),
+//	                 list (SearchVersions), create (Register), update, delete, sign
+//	models/aliases   get (Watch), update (SetAlias), delete (DeleteAlias), promote (Promote)
+//
+// A denial is returned wrapped, so errors.Is(err, rbac.ErrDenied) holds with
+// rbac's authorizer.
 //
 // # Concurrency
 //
 // A Registry is safe for concurrent use by multiple goroutines, and any
 // number of processes may share a bucket. Reads are served from an in-memory
 // cache of each model's folded state, refreshed incrementally from the log
-// when older than Options.MaxStaleness; writes through a Registry update its
-// cache at once. Watch starts one goroutine that stops when its context ends.
+// when older than Options.MaxStaleness (default 1s; Refresh forces it);
+// writes through a Registry update its cache at once. Watch starts one
+// goroutine, which stops when its context ends.
+//
+// # Performance
+//
+// Measured with
+//
+//	GOFLAGS=-mod=mod go test -run '^$' -bench . -benchmem ./registry/
+//
+// on the 2-core development machine, in one run:
+//
+//	BenchmarkRegister                 3.8 ms/op  (mem://, one small file, the log growing)
+//	BenchmarkResolveAlias             270 ns/op  0 allocs/op  (bar: under 1 µs)
+//	BenchmarkOpenCold10k/checkpoint   248 ms/op  (bar: under 1 s)
+//	BenchmarkOpenCold10k/log          2.75 s/op  (the same 10,000 versions without a checkpoint: 11x slower)
+//
+// Opening cold means a new Registry on a file:// bucket holding one model of
+// 10,000 versions, then resolving "big@latest".
+//
+// # Testing
+//
+// Package registrytest gives a seeded registry on mem:// in one call
+// (registrytest.New) and fault injection (a damaged entry, an entry from a
+// newer writer, a tampered file). This package's own suite runs on mem://,
+// file:// and S3 (the AWS SDK v2 through gocloud's s3blob against an
+// in-process gofakes3 server, which honours If-None-Match on PutObject
+// atomically), and races 4 processes of 8 goroutines on one file:// bucket
+// and one S3 server.
 package registry
