@@ -88,7 +88,7 @@ func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report
 			}
 			return finish(nil)
 		case err != nil:
-			return finish(fmt.Errorf("artifact: read content: %w", err))
+			return finish(fmt.Errorf("read content: %w", err))
 		}
 	}
 }

@@ -291,7 +291,7 @@ func (s *Store) upload(ctx context.Context, rel string, r io.Reader, want *Descr
 	}
 	n, d, err := pump(ctx, dst, r, limit, report)
 	if err != nil {
-		return abort(err)
+		return abort(fmt.Errorf("artifact: upload %s: %w", rel, err))
 	}
 	if want != nil {
 		if n != want.Size {
