@@ -33,6 +33,9 @@ func TestMiddlewareOutcomes(t *testing.T) {
 			w.WriteHeader(http.StatusInternalServerError)
 		}, false, monitor.OutcomeOK},
 		{"client gone", func(http.ResponseWriter, *http.Request) {}, true, monitor.OutcomeCanceled},
+		{"client gone after a 503", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }, true, monitor.OutcomeCanceled},
+		{"client gone after a full answer", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "0.5") }, true, monitor.OutcomeOK},
+		{"client gone after bad input", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadRequest) }, true, monitor.OutcomeRejected},
 		{"flush", func(w http.ResponseWriter, _ *http.Request) {
 			if err := http.NewResponseController(w).Flush(); err != nil {
 				panic(err)

@@ -47,8 +47,8 @@ func Wrap[In, Out any](m *Metrics, model, version string, f func(context.Context
 			}
 		}()
 		out, err := f(ctx, in)
+		oc := classify(err) // inside the deferred accounting, should it panic
 		done = true
-		oc := classify(err)
 		s.end(mk, oc)
 		if oc == OutcomeOK {
 			if value != nil {
@@ -67,9 +67,11 @@ func Wrap[In, Out any](m *Metrics, model, version string, f func(context.Context
 // Middleware returns an http.Handler that serves next and records each
 // request as a prediction of model and version. The outcome comes from the
 // response status: below 400 is OK, 4xx is Rejected, 5xx is Error (504 is
-// Timeout); a request whose context was canceled is Canceled, and one whose
-// deadline passed is Timeout. A panic in next is recorded as an error and
-// re-raised.
+// Timeout). A request that got no answer or a 5xx is Canceled when its
+// context was canceled (the client left) and Timeout when its deadline
+// passed. A panic in next is recorded as an error and re-raised. The
+// writer next receives implements http.Flusher and unwraps for
+// http.ResponseController (Hijack, deadlines).
 func (m *Metrics) Middleware(model, version string, next http.Handler) http.Handler {
 	if m == nil {
 		return next
@@ -103,11 +105,15 @@ func (h *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.pool.Put(rec)
 }
 
+// httpOutcome classifies a finished request. The context decides only
+// when no answer or a server error was written: a complete 200 to a client
+// that left a moment later is still a success.
 func httpOutcome(ctxErr error, status int) Outcome {
+	failed := status == 0 || status >= 500
 	switch {
-	case errors.Is(ctxErr, context.Canceled):
+	case failed && errors.Is(ctxErr, context.Canceled):
 		return OutcomeCanceled
-	case errors.Is(ctxErr, context.DeadlineExceeded), status == http.StatusGatewayTimeout:
+	case failed && errors.Is(ctxErr, context.DeadlineExceeded), status == http.StatusGatewayTimeout:
 		return OutcomeTimeout
 	case status >= 500:
 		return OutcomeError
