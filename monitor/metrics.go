@@ -43,8 +43,9 @@ const (
 const (
 	otherClass              = "other"
 	maxLabelValueLen        = 128
-	maxWindowSlots          = 3600
-	maxWindowSample         = 4096
+	maxWindowSlots          = 600     // each slot holds about 2 KiB of latency buckets
+	maxWindowSample         = 4096    // latencies kept per slot
+	maxWindowSampled        = 1 << 18 // latencies kept per window (2 MiB)
 	replacementForBadString = "\uFFFD"
 )
 

@@ -37,8 +37,9 @@ func TestNewInvalidOptions(t *testing.T) {
 		{"bucket NaN", prometheus.NewRegistry(), &monitor.Options{Buckets: []float64{math.NaN()}}},
 		{"value buckets decreasing", prometheus.NewRegistry(), &monitor.Options{ValueBuckets: []float64{1, 0}}},
 		{"too many slots", prometheus.NewRegistry(), &monitor.Options{WindowSlots: 100000}},
-		{"slots too fine", prometheus.NewRegistry(), &monitor.Options{Window: time.Second, WindowSlots: 2000}},
+		{"slots too fine", prometheus.NewRegistry(), &monitor.Options{Window: 100 * time.Millisecond, WindowSlots: 200}},
 		{"sample too large", prometheus.NewRegistry(), &monitor.Options{WindowSample: 1 << 20}},
+		{"window too large", prometheus.NewRegistry(), &monitor.Options{WindowSlots: 600, WindowSample: 4096}},
 		{"negative price", prometheus.NewRegistry(), &monitor.Options{Prices: monitor.Prices{VCPUSecond: -1}}},
 		{"infinite memory", prometheus.NewRegistry(), &monitor.Options{Prices: monitor.Prices{MemoryBytes: math.Inf(1)}}},
 	} {

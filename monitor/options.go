@@ -64,10 +64,13 @@ type Options struct {
 	// Metrics.Window. Default: 60s.
 	Window time.Duration
 	// WindowSlots is the number of slots the window rotates through; the
-	// window advances one slot (Window/WindowSlots) at a time. Default: 12.
+	// window advances one slot (Window/WindowSlots) at a time. Each slot
+	// takes about 2 KiB per model version. At most 600. Default: 12.
 	WindowSlots int
 	// WindowSample is the number of latencies kept per slot, chosen
-	// uniformly at random among the slot's predictions. Default: 64.
+	// uniformly at random among the slot's successful predictions; at
+	// most 4096, and WindowSlots × WindowSample at most 262,144.
+	// Default: 64.
 	WindowSample int
 
 	// Now is the clock for latencies and the window. Default: the
@@ -163,6 +166,9 @@ func (c *config) validate() error {
 	}
 	if c.WindowSample > maxWindowSample {
 		return fmt.Errorf("%w: WindowSample %d exceeds %d", ErrInvalidOptions, c.WindowSample, maxWindowSample)
+	}
+	if c.WindowSlots*c.WindowSample > maxWindowSampled {
+		return fmt.Errorf("%w: WindowSlots × WindowSample = %d exceeds %d", ErrInvalidOptions, c.WindowSlots*c.WindowSample, maxWindowSampled)
 	}
 	if c.Window/time.Duration(c.WindowSlots) < time.Millisecond {
 		return fmt.Errorf("%w: Window/WindowSlots must be at least 1ms, got %v", ErrInvalidOptions, c.Window/time.Duration(c.WindowSlots))
