@@ -348,15 +348,21 @@ func (r *Rollout) load(ctx context.Context) error {
 // commit saves the state with a new revision and emits the event;
 // r.mu must be held.
 func (r *Rollout) commit(ctx context.Context, typ, reason string, m *measured) error {
+	err := r.save(ctx, reason)
+	r.emit(typ, reason, m)
+	return err
+}
+
+// save persists the state with a new revision without an event; r.mu
+// must be held.
+func (r *Rollout) save(ctx context.Context, reason string) error {
 	r.st.Revision++
 	r.st.Updated = time.Now()
 	r.st.Reason = reason
-	var err error
 	if r.opts.Store != nil {
-		err = r.opts.Store.Save(ctx, r.st)
+		return r.opts.Store.Save(ctx, r.st)
 	}
-	r.emit(typ, reason, m)
-	return err
+	return nil
 }
 
 type measured struct {
@@ -548,7 +554,7 @@ func (r *Rollout) record(ctx context.Context, job *analysisJob, m measured) erro
 		r.next(time.Now())
 		return r.commit(ctx, EventStepDone, fmt.Sprintf("step %d: analysis passed: %d passes in a row", step, a.ConsecutiveSuccessLimit), nil)
 	case as.Measurements < a.count():
-		return r.commit(ctx, EventMeasurement, summary, nil)
+		return r.save(ctx, summary)
 	case as.Passes > 0 && as.Inconclusives+as.Errors <= a.InconclusiveLimit:
 		r.next(time.Now())
 		return r.commit(ctx, EventStepDone, "analysis passed: "+summary, nil)

@@ -1,0 +1,141 @@
+package deploy_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/sextant-ml/sextant/deploy"
+)
+
+// The peer of a routing decision is a direct call of the predictor:
+// both benchmarks call the same trivial predictor, so the difference is
+// what the router adds.
+var trivial = deploy.PredictorFunc[int, int](func(_ context.Context, in int) (int, error) { return in + 1, nil })
+
+func benchRouter(b *testing.B, cfg deploy.Config) *deploy.Router[int, int] {
+	b.Helper()
+	r, err := deploy.NewRouter(map[string]deploy.Predictor[int, int]{"stable": trivial, "canary": trivial, "pinned": trivial}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := r.Update(cfg); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { r.Close() })
+	return r
+}
+
+var canaryCfg = deploy.Config{
+	Split: []deploy.Target{{"stable", 90}, {"canary", 10}},
+	Rules: []deploy.Rule{{Header: "X-Pin", Value: "yes", Version: "pinned"}, {Cohort: "beta", Version: "pinned"}},
+}
+
+var keys = func() []string {
+	k := make([]string, 1024)
+	for i := range k {
+		k[i] = "user-" + strconv.Itoa(i*7919)
+	}
+	return k
+}()
+
+func BenchmarkDirectCall(b *testing.B) {
+	ctx := context.Background()
+	var p deploy.Predictor[int, int] = trivial
+	i := 0
+	for b.Loop() {
+		p.Predict(ctx, i)
+		i++
+	}
+}
+
+func BenchmarkRoute(b *testing.B) {
+	r := benchRouter(b, canaryCfg)
+	hdr := http.Header{"X-Pin": {"no"}}
+	b.Run("keyed", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			r.Route(deploy.Request{Key: keys[i&1023]})
+			i++
+		}
+	})
+	b.Run("random", func(b *testing.B) {
+		for b.Loop() {
+			r.Route(deploy.Request{})
+		}
+	})
+	b.Run("rules-miss", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			r.Route(deploy.Request{Key: keys[i&1023], Attrs: hdr, Cohort: "ga"})
+			i++
+		}
+	})
+}
+
+func BenchmarkRouterPredict(b *testing.B) {
+	r := benchRouter(b, canaryCfg)
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		r.Predict(ctx, deploy.Request{Key: keys[i&1023]}, i)
+		i++
+	}
+}
+
+func BenchmarkParallel(b *testing.B) {
+	ctx := context.Background()
+	b.Run("direct", func(b *testing.B) {
+		var p deploy.Predictor[int, int] = trivial
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				p.Predict(ctx, i)
+				i++
+			}
+		})
+	})
+	b.Run("router", func(b *testing.B) {
+		r := benchRouter(b, canaryCfg)
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				r.Predict(ctx, deploy.Request{Key: keys[i&1023]}, i)
+				i++
+			}
+		})
+	})
+	b.Run("router-with-window", func(b *testing.B) {
+		r, _ := deploy.NewRouter(map[string]deploy.Predictor[int, int]{"stable": trivial, "canary": trivial}, &deploy.RouterOptions[int]{Observer: deploy.NewWindow(0)})
+		defer r.Close()
+		r.SetCanary("stable", "canary", 10)
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				r.Predict(ctx, deploy.Request{Key: keys[i&1023]}, i)
+				i++
+			}
+		})
+	})
+}
+
+func TestRouteDoesNotAllocate(t *testing.T) {
+	r, err := deploy.NewRouter(map[string]deploy.Predictor[int, int]{"stable": trivial, "canary": trivial, "pinned": trivial}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.Update(canaryCfg); err != nil {
+		t.Fatal(err)
+	}
+	hdr := http.Header{"X-Pin": {"no"}}
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(1000, func() {
+		r.Route(deploy.Request{Key: "user-1", Attrs: hdr})
+		r.Predict(ctx, deploy.Request{Key: "user-2"}, 1)
+	})
+	if allocs != 0 {
+		t.Errorf("routing allocates %v times per request", allocs)
+	}
+}

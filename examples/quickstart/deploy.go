@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob" // file:// buckets
+
+	"github.com/sextant-ml/sextant/deploy"
+)
+
+// deployStep serves two versions of a churn model behind a router, rolls
+// the new one out as a canary on synthetic traffic, and then tries a
+// faulty third version, which the analysis rolls back.
+func deployStep(ctx context.Context, d *demo) error {
+	bucket, err := blob.OpenBucket(ctx, d.bucketURL)
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
+
+	// A version scores a request; failEvery > 0 makes every n-th call fail.
+	version := func(failEvery int64) deploy.Predictor[float64, float64] {
+		var calls atomic.Int64
+		return deploy.PredictorFunc[float64, float64](func(_ context.Context, x float64) (float64, error) {
+			if n := calls.Add(1); failEvery > 0 && n%failEvery == 0 {
+				return 0, errors.New("feature store timeout")
+			}
+			return 1 / (1 + x*x), nil
+		})
+	}
+	window := deploy.NewWindow(0)
+	router, err := deploy.NewRouter(map[string]deploy.Predictor[float64, float64]{
+		"v1": version(0), "v2": version(0), "v3": version(5),
+	}, &deploy.RouterOptions[float64]{Observer: window})
+	if err != nil {
+		return err
+	}
+	defer router.Close()
+	if err := router.Switch("v1"); err != nil {
+		return err
+	}
+
+	// Synthetic traffic from many users, sticky by user id.
+	trafficCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; trafficCtx.Err() == nil; i++ {
+			router.Predict(trafficCtx, deploy.Request{Key: fmt.Sprintf("user-%d", i%5000)}, float64(i%100))
+		}
+	})
+	defer func() { stop(); wg.Wait() }()
+
+	analysis := deploy.Analysis{
+		Interval: 50 * time.Millisecond, Count: 2,
+		Checks: []deploy.Check{
+			deploy.ErrorRate{Max: 0.02, MinSamples: 20},
+			deploy.Judge{MinSamples: 20, ErrorTolerance: 0.01},
+		},
+	}
+	steps := []deploy.Step{deploy.SetWeight(20), deploy.Analyze(analysis), deploy.SetWeight(50), deploy.Analyze(analysis)}
+	for _, rollout := range []struct{ stable, canary string }{{"v1", "v2"}, {"v2", "v3"}} {
+		store, err := deploy.NewBlobStore(bucket, "deploy/churn-rollout.json")
+		if err != nil {
+			return err
+		}
+		ro, err := deploy.NewRollout(router, deploy.Spec{Model: "churn", Stable: rollout.stable, Canary: rollout.canary, Steps: steps},
+			&deploy.RolloutOptions{
+				Store: store, Source: window,
+				OnEvent: func(e deploy.Event) {
+					if e.Type == deploy.EventMeasurement {
+						return
+					}
+					reason := e.Reason
+					if i := strings.Index(reason, "; judge"); i > 0 {
+						reason = reason[:i]
+					}
+					d.printf("  %-11s canary %3.0f%%  %s\n", e.Type, e.Weight, reason)
+				},
+			})
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		// An analysis without enough traffic pauses for a human; here,
+		// nobody is watching, so give up after a few seconds.
+		runCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		st, err := ro.Run(runCtx)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) && ro.State().Phase == deploy.Paused {
+			if err = ro.Abort(ctx, "not enough evidence in time"); err == nil {
+				st = ro.State()
+			}
+		}
+		if err != nil {
+			return err
+		}
+		d.printf("decision for %s: %s after %s\n", rollout.canary, st.Phase, time.Since(start).Round(10*time.Millisecond))
+		if rollout.canary == "v2" && st.Phase != deploy.Promoted {
+			return fmt.Errorf("the healthy canary was not promoted: %s", st.Reason)
+		}
+	}
+	served, _ := router.Route(deploy.Request{Key: "user-42"})
+	d.printf("user-42 is now served by %s; rollout state kept in deploy/churn-rollout.json\n", served)
+	return nil
+}
