@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -393,7 +394,17 @@ func (h *Hasher) hashJob(ctx context.Context, j job, pr *progress) (Entry, error
 	if err != nil {
 		return Entry{}, fmt.Errorf("dataset: hash %s: %w", j.rel, err)
 	}
-	sum, n, reported, err := h.sum(ctx, f, pr)
+	var sum []byte
+	var n, reported int64
+	if data, unmap, ok := mapFile(f, j.fi.Size()); ok {
+		sum, n, reported, err = h.sumMapped(ctx, data, pr)
+		unmap()
+		if now := sizeNow(f); err == nil && now != n {
+			n = now // reported as changed below
+		}
+	} else {
+		sum, n, reported, err = h.sum(ctx, f, pr)
+	}
 	f.Close()
 	if err != nil {
 		return Entry{}, fmt.Errorf("dataset: hash %s: %w", j.rel, err)
@@ -441,6 +452,33 @@ func (h *Hasher) sum(ctx context.Context, r io.Reader, pr *progress) (sum []byte
 		}
 	}
 	return hh.Sum(nil), n, reported, nil
+}
+
+// sumMapped hashes a memory-mapped file. A fault on the mapping (the file
+// was truncated meanwhile) is turned into an error instead of a crash.
+func (h *Hasher) sumMapped(ctx context.Context, data []byte, pr *progress) (sum []byte, n, reported int64, err error) {
+	hh, err := h.opts.Algorithm.New()
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			sum, err = nil, fmt.Errorf("%w: fault while reading the mapped file: %v", ErrChanged, r)
+		}
+	}()
+	for off := 0; off < len(data); off += progressChunk {
+		if err := ctx.Err(); err != nil {
+			return nil, int64(off), reported, err
+		}
+		end := min(off+progressChunk, len(data))
+		hh.Write(data[off:end])
+		if end < len(data) {
+			pr.add(0, 0, int64(end-off))
+			reported += int64(end - off)
+		}
+	}
+	return hh.Sum(nil), int64(len(data)), reported, nil
 }
 
 type progress struct {

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/binary"
 	"context"
 	"errors"
 	"fmt"
@@ -30,11 +31,10 @@ func coreutilsSum(t testing.TB, alg Algorithm, path string) string {
 }
 
 func randomBytes(seed uint64, n int) []byte {
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], seed)
 	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
+	rand.NewChaCha8(key).Read(b)
 	return b
 }
 
@@ -59,8 +59,9 @@ func newHasher(t testing.TB, opts *HashOptions) *Hasher {
 
 func TestHashFileMatchesCoreutils(t *testing.T) {
 	const buf = 4096
-	sizes := []int{0, 1, 55, 56, 63, 64, 65, buf - 1, buf, buf + 1, 2*buf + 17, 1<<20 - 1, 1 << 20, 1<<20 + 1, 3<<20 + 7}
+	sizes := []int{0, 1, 55, 56, 63, 64, 65, buf - 1, buf, buf + 1, 2*buf + 17, 1<<20 - 1, 1 << 20, 1<<20 + 1, 3<<20 + 7, mapMin - 1, mapMin, mapMin + 1, 2*progressChunk + 3}
 	dir := t.TempDir()
+	want := map[string]string{}
 	for _, alg := range []Algorithm{SHA256, MD5} {
 		for _, bufSize := range []int{buf, 0} {
 			h := newHasher(t, &HashOptions{Algorithm: alg, BufferSize: bufSize})
@@ -74,8 +75,12 @@ func TestHashFileMatchesCoreutils(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if want := coreutilsSum(t, alg, p); got.Digest != want {
-						t.Errorf("digest %s, %ssum says %s", got.Digest, alg, want)
+					key := fmt.Sprint(alg, n)
+					if _, ok := want[key]; !ok {
+						want[key] = coreutilsSum(t, alg, p)
+					}
+					if got.Digest != want[key] {
+						t.Errorf("digest %s, %ssum says %s", got.Digest, alg, want[key])
 					}
 					if got.Size != int64(n) {
 						t.Errorf("size %d, want %d", got.Size, n)
@@ -120,6 +125,31 @@ func TestHashSparse(t *testing.T) {
 	}
 	if m.Entries[0].Size != size || last.BytesDone != size || last.BytesTotal != size {
 		t.Errorf("size %d, progress %+v, want %d", m.Entries[0].Size, last, size)
+	}
+}
+
+// TestHashTruncatedWhileHashing shrinks a large file while it is being
+// hashed: the read or the memory map must fail with ErrChanged, not crash.
+func TestHashTruncatedWhileHashing(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "shrinks")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(3 * progressChunk)
+	f.Close()
+	truncated := false
+	h := newHasher(t, &HashOptions{Workers: 1, Progress: func(p Progress) {
+		if !truncated && p.BytesDone > 0 {
+			truncated = true
+			if err := os.Truncate(filepath.Join(dir, "shrinks"), 4096); err != nil {
+				t.Error(err)
+			}
+		}
+	}})
+	if _, err := h.HashDir(t.Context(), dir); !errors.Is(err, ErrChanged) {
+		t.Fatalf("hash of a file truncated meanwhile: %v, want ErrChanged", err)
 	}
 }
 
