@@ -83,6 +83,31 @@ func decodeToken(s, query string) (*pageToken, error) {
 	return &t, nil
 }
 
+// query is a parsed search request: its filter, page size, the hash that
+// binds page tokens to it, and where the page resumes (nil for the first).
+type query struct {
+	filter *Filter
+	size   int
+	hash   string
+	after  *pageToken
+}
+
+func newQuery(filter string, size int, token string, parts ...string) (*query, error) {
+	f, err := ParseFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	if size, err = pageSize(size); err != nil {
+		return nil, err
+	}
+	hash := queryHash(append(parts, f.String())...)
+	tok, err := decodeToken(token, hash)
+	if err != nil {
+		return nil, err
+	}
+	return &query{filter: f, size: size, hash: hash, after: tok}, nil
+}
+
 func pageSize(n int) (int, error) {
 	switch {
 	case n == 0:
@@ -100,19 +125,11 @@ func (r *Registry) SearchVersions(ctx context.Context, opts *SearchOptions) (*Ve
 	if opts == nil {
 		opts = &SearchOptions{}
 	}
-	f, err := ParseFilter(opts.Filter)
+	q, err := newQuery(opts.Filter, opts.PageSize, opts.PageToken, "versions", opts.Model, fmt.Sprint(opts.IncludeDeleted))
 	if err != nil {
 		return nil, err
 	}
-	size, err := pageSize(opts.PageSize)
-	if err != nil {
-		return nil, err
-	}
-	query := queryHash("versions", f.String(), opts.Model, fmt.Sprint(opts.IncludeDeleted))
-	tok, err := decodeToken(opts.PageToken, query)
-	if err != nil {
-		return nil, err
-	}
+	f, size, query, tok := q.filter, q.size, q.hash, q.after
 	if err := r.authorize(ctx, "list", "models/versions", opts.Model); err != nil {
 		return nil, err
 	}
@@ -187,19 +204,11 @@ func (r *Registry) ListModels(ctx context.Context, opts *ListOptions) (*ModelPag
 	if opts == nil {
 		opts = &ListOptions{}
 	}
-	f, err := ParseFilter(opts.Filter)
+	q, err := newQuery(opts.Filter, opts.PageSize, opts.PageToken, "models", fmt.Sprint(opts.IncludeDeleted))
 	if err != nil {
 		return nil, err
 	}
-	size, err := pageSize(opts.PageSize)
-	if err != nil {
-		return nil, err
-	}
-	query := queryHash("models", f.String(), fmt.Sprint(opts.IncludeDeleted))
-	tok, err := decodeToken(opts.PageToken, query)
-	if err != nil {
-		return nil, err
-	}
+	f, size, query, tok := q.filter, q.size, q.hash, q.after
 	if err := r.authorize(ctx, "list", "models", ""); err != nil {
 		return nil, err
 	}
