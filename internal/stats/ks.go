@@ -58,8 +58,35 @@ func KolmogorovSmirnov(x, y []float64, method KSMethod) (KSResult, error) {
 	if err := checkSample("kolmogorov-smirnov", x, y); err != nil {
 		return KSResult{}, err
 	}
+	if len(x) >= radixMin && len(y) >= radixMin {
+		// Large samples: walk the sorted order-preserving keys directly,
+		// which skips copying the samples and decoding the keys.
+		kx, ky := sortedKeyPair(x, y)
+		n1, n2 := int64(len(x)), int64(len(y))
+		g := gcd(n1, n2)
+		return ksFromLattice(n1, n2, g, ksLatticeKeys(kx, ky, n1/g, n2/g), method)
+	}
 	xs, ys := sortedCopies(x, y)
 	return KolmogorovSmirnovSorted(xs, ys, method)
+}
+
+// ksLatticeKeys is ksLatticeStatistic over sorted keys (see sortKeys),
+// where equal keys are equal values.
+func ksLatticeKeys(kx, ky []uint64, n1g, n2g int64) int64 {
+	var best int64
+	i, j := 0, 0
+	for i < len(kx) && j < len(ky) {
+		v := min(kx[i], ky[j])
+		for i < len(kx) && kx[i] == v {
+			i++
+		}
+		for j < len(ky) && ky[j] == v {
+			j++
+		}
+		diff := int64(i)*n2g - int64(j)*n1g
+		best = max(best, diff, -diff)
+	}
+	return best
 }
 
 // KolmogorovSmirnovSorted is KolmogorovSmirnov for samples already sorted in
@@ -87,8 +114,13 @@ func KolmogorovSmirnovCounted(x, y Counted, method KSMethod) (KSResult, error) {
 func kolmogorovSmirnov(x, y Counted, method KSMethod) (KSResult, error) {
 	n1, n2 := x.N(), y.N()
 	g := gcd(n1, n2)
+	return ksFromLattice(n1, n2, g, ksLatticeStatistic(x.runs(), y.runs(), n1/g, n2/g), method)
+}
+
+// ksFromLattice turns the lattice statistic h = lcm(n1, n2) * D into the
+// result, choosing and computing the p-value as SciPy does.
+func ksFromLattice(n1, n2, g, h int64, method KSMethod) (KSResult, error) {
 	n1g, n2g := n1/g, n2/g
-	h := ksLatticeStatistic(x.runs(), y.runs(), n1g, n2g)
 	lcm := float64(n1g) * float64(n2)
 	d := float64(h) / lcm
 	if method == KSAuto {

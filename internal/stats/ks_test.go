@@ -77,3 +77,28 @@ func TestKolmogorovSmirnovIdenticalAndSeparated(t *testing.T) {
 		t.Errorf("separated samples: %+v, want D 1 P %v", far, 2.0/252)
 	}
 }
+
+// The large-sample path walks sorted keys; it must agree with the sorted
+// path, including signed zeros and ties.
+func TestKolmogorovSmirnovKeyPathMatchesSortedPath(t *testing.T) {
+	x, y := make([]float64, 5000), make([]float64, 4000)
+	for i := range x {
+		x[i] = []float64{-0.0, 0, 1, 2.5, -3}[i%5] * float64(i%7)
+	}
+	for i := range y {
+		y[i] = []float64{0, -0.0, 1, 2, -3}[i%5] * float64(i%11)
+	}
+	for _, m := range []KSMethod{KSExact, KSAsymptotic} {
+		got, err := KolmogorovSmirnov(x, y, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := KolmogorovSmirnovSorted(sortedCopy(x), sortedCopy(y), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%v: key path %+v, sorted path %+v", m, got, want)
+		}
+	}
+}

@@ -18,10 +18,22 @@ func Sort(x []float64) {
 		slices.Sort(x)
 		return
 	}
+	for i, k := range sortKeys(x, false) {
+		x[i] = fromSortKey(k)
+	}
+}
+
+// sortKeys returns the order-preserving keys of x (see sortKey), sorted by
+// an LSD radix sort. With mergeZeros, -0 gets +0's key, so that equal keys
+// are exactly equal values.
+func sortKeys(x []float64, mergeZeros bool) []uint64 {
 	keys := make([]uint64, len(x))
 	// One pass counts every byte position at once.
 	var counts [8][256]int
 	for i, v := range x {
+		if mergeZeros {
+			v += 0 // -0 + 0 is +0
+		}
 		k := sortKey(v)
 		keys[i] = k
 		for p := range 8 {
@@ -47,9 +59,20 @@ func Sort(x []float64) {
 		}
 		keys, tmp = tmp, keys
 	}
-	for i, k := range keys {
-		x[i] = fromSortKey(k)
-	}
+	return keys
+}
+
+// sortedKeyPair returns the sorted keys of x and y, computed concurrently;
+// the goroutine is joined before returning.
+func sortedKeyPair(x, y []float64) (kx, ky []uint64) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		kx = sortKeys(x, true)
+	}()
+	ky = sortKeys(y, true)
+	<-done
+	return kx, ky
 }
 
 // sortKey maps a float64 to a uint64 whose unsigned order is the float's
