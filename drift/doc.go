@@ -143,9 +143,9 @@
 //	PSI (decile bins + PSI):     Go 140 ms, NumPy 250 ms: 1.8x faster; PSI 1.08986e-05 in both
 //	Fit a 1M-value profile: 279 ms; compare 1M values with it (normed Wasserstein): 194 ms
 //
-// SciPy's time is the best of three runs, Go's the mean of five; ratios
-// from earlier runs under heavier load ranged from 1.7x to 4.9x for KS and
-// 1.4x to 2.1x for PSI. The streaming cost per value, beside one bare
+// SciPy's time is the best of three runs, Go's the mean of five; on this
+// loaded machine repeated runs of the same code gave 3.5x to 4.9x for KS
+// and 1.4x to 2.1x for PSI. The streaming cost per value, beside one bare
 // atomic increment:
 //
 //	cd drift && GOFLAGS=-mod=mod go test -run '^$' -bench 'Observe|AtomicAdd' .
