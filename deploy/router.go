@@ -534,7 +534,7 @@ func (r *Router[In, Out]) mirror(s *route[In, Out], in In, primary Out, perr err
 		out, err := s.p.Predict(ctx, in)
 		switch {
 		case err != nil:
-			if perr == nil {
+			if perr == nil && r.stop.Err() == nil { // not cancelled by Close
 				r.serrs.Add(1)
 			}
 		case perr == nil && r.opts.Equal != nil:

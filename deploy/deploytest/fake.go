@@ -77,8 +77,10 @@ func (f *Fake[In, Out]) Release() {
 	}
 }
 
-// Calls returns how many calls started; Errors how many failed.
-func (f *Fake[In, Out]) Calls() int64  { return f.calls.Load() }
+// Calls returns how many calls started.
+func (f *Fake[In, Out]) Calls() int64 { return f.calls.Load() }
+
+// Errors returns how many calls failed with ErrInjected.
 func (f *Fake[In, Out]) Errors() int64 { return f.errs.Load() }
 
 // Predict waits the latency, then answers or fails.

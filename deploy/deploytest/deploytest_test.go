@@ -1,0 +1,135 @@
+package deploytest_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"gocloud.dev/blob/fileblob"
+
+	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/deploytest"
+)
+
+func TestFakeConformance(t *testing.T) {
+	deploytest.RunConformance(t, func(t *testing.T) deploy.Predictor[string, int] {
+		return deploytest.NewFake[string](7).SetLatency(time.Millisecond, time.Millisecond)
+	}, "x")
+}
+
+func TestFuncConformance(t *testing.T) {
+	deploytest.RunConformance(t, func(t *testing.T) deploy.Predictor[[]float64, float64] {
+		return deploy.PredictorFunc[[]float64, float64](func(_ context.Context, xs []float64) (float64, error) {
+			s := 0.0
+			for _, x := range xs {
+				s += x
+			}
+			return s, nil
+		})
+	}, []float64{1, 2})
+}
+
+func TestStoreConformance(t *testing.T) {
+	t.Run("mem", func(t *testing.T) {
+		deploytest.RunStoreConformance(t, func(t *testing.T) deploy.Store { return deploytest.NewStore(t) })
+	})
+	t.Run("file", func(t *testing.T) {
+		deploytest.RunStoreConformance(t, func(t *testing.T) deploy.Store {
+			b, err := fileblob.OpenBucket(t.TempDir(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close() })
+			s, err := deploy.NewBlobStore(b, "rollouts/a.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
+	})
+}
+
+func TestBlobStoreCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	b, err := fileblob.OpenBucket(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := os.WriteFile(filepath.Join(dir, "state.json"), []byte(`{"phase": 3`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := deploy.NewBlobStore(b, "state.json")
+	if _, err := s.Load(context.Background()); !errors.Is(err, deploy.ErrInvalid) {
+		t.Errorf("Load of a truncated state: %v, want ErrInvalid", err)
+	}
+	if _, err := deploy.NewBlobStore(nil, "k"); !errors.Is(err, deploy.ErrInvalid) {
+		t.Errorf("NewBlobStore(nil): %v", err)
+	}
+}
+
+func TestFake(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := deploytest.NewFake[int]("a").SetLatency(time.Second, 0).SetErrorRate(0.25)
+		start := time.Now()
+		errs := 0
+		for range 100 {
+			out, err := f.Predict(context.Background(), 0)
+			switch {
+			case errors.Is(err, deploytest.ErrInjected):
+				errs++
+			case err != nil || out != "a":
+				t.Fatalf("Predict = %q, %v", out, err)
+			}
+		}
+		if errs != 25 || f.Errors() != 25 || f.Calls() != 100 {
+			t.Errorf("%d errors (%d counted) in %d calls, want 25 in 100", errs, f.Errors(), f.Calls())
+		}
+		if d := time.Since(start); d != 100*time.Second {
+			t.Errorf("100 calls took %s, want 100s", d)
+		}
+		f.SetOutput("b").SetErrorRate(0).SetLatency(0, 0)
+		f.Hold()
+		done := make(chan string)
+		go func() {
+			out, _ := f.Predict(context.Background(), 0)
+			done <- out
+		}()
+		synctest.Wait()
+		select {
+		case <-done:
+			t.Fatal("a held call returned")
+		default:
+		}
+		f.Release()
+		if out := <-done; out != "b" {
+			t.Errorf("released call answered %q", out)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		f.Hold()
+		cancel()
+		if _, err := f.Predict(ctx, 0); !errors.Is(err, context.Canceled) {
+			t.Errorf("held call with a cancelled context: %v", err)
+		}
+		f.Release()
+	})
+}
+
+func TestNewRouter(t *testing.T) {
+	rig := deploytest.NewRouter[int](t, map[string]string{"v1": "one", "v2": "two"})
+	if err := rig.Router.SetCanary("v1", "v2", 100); err != nil {
+		t.Fatal(err)
+	}
+	out, served, err := rig.Router.Predict(context.Background(), deploy.Request{}, 0)
+	if out != "two" || served != "v2" || err != nil || rig.Fakes["v2"].Calls() != 1 {
+		t.Errorf("Predict = %q from %q, %v", out, served, err)
+	}
+	o, _ := rig.Window.Observations(context.Background(), "v2", time.Now().Add(-time.Minute), time.Now().Add(time.Second))
+	if o.Total != 1 {
+		t.Errorf("window saw %d requests", o.Total)
+	}
+}
