@@ -49,8 +49,9 @@
 // Each model version keeps in-process statistics over the last
 // Options.Window (60s by default), in Options.WindowSlots slots: request
 // and error counts per outcome, and for successful predictions latency
-// quantiles from log-scale buckets (within 1/8 of the true value) and a
-// random sample of latencies for rank tests. Metrics.Window reads the
+// quantiles (exact while every latency fits in the sample, then from
+// log-scale buckets, within 1/8 of the true value) and a random sample of
+// latencies for rank tests. Metrics.Window reads the
 // whole window and Metrics.Range a time range within it, at slot
 // resolution; the clock is Options.Now, so tests control time. Errors are
 // the outcomes error and timeout; no data gives a NaN error rate, never

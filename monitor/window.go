@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -184,11 +185,19 @@ func (s WindowStats) ErrorRate() float64 {
 }
 
 // Quantile returns the latency quantile q (0 to 1) of successful
-// predictions, interpolated within log-scale buckets of 1/8 octave. ok is
-// false when there were no successful predictions or q is out of range.
+// predictions. While Latencies holds every successful latency (no slot
+// saw more than Options.WindowSample) it is exact, the nearest-rank
+// quantile; beyond that it is interpolated within log-scale buckets of
+// 1/8 octave. ok is false when there were no successful predictions or q
+// is out of range.
 func (s WindowStats) Quantile(q float64) (d time.Duration, ok bool) {
 	if s.Requests == 0 || !(q >= 0 && q <= 1) || len(s.hist) == 0 {
 		return 0, false
+	}
+	if n := len(s.Latencies); n > 0 && uint64(n) == s.ByOutcome[OutcomeOK] {
+		sorted := slices.Clone(s.Latencies)
+		slices.Sort(sorted)
+		return sorted[max(0, int(math.Ceil(q*float64(n)))-1)], true
 	}
 	var total uint64
 	for _, c := range s.hist {
