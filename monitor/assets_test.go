@@ -198,3 +198,58 @@ func TestWriteAssets(t *testing.T) {
 		t.Error("Dashboard returned the embedded slice itself")
 	}
 }
+
+func TestDashboardStructure(t *testing.T) {
+	var dash struct {
+		UID        string `json:"uid"`
+		Title      string `json:"title"`
+		Templating struct {
+			List []struct {
+				Name string `json:"name"`
+			} `json:"list"`
+		} `json:"templating"`
+		Panels []struct {
+			ID      int    `json:"id"`
+			Type    string `json:"type"`
+			Title   string `json:"title"`
+			GridPos struct {
+				X, Y, W, H int
+			} `json:"gridPos"`
+			Targets []struct {
+				RefID string `json:"refId"`
+				Expr  string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(monitor.Dashboard(), &dash); err != nil {
+		t.Fatal(err)
+	}
+	if dash.UID == "" || dash.Title == "" {
+		t.Error("dashboard lacks a uid or a title")
+	}
+	var vars []string
+	for _, v := range dash.Templating.List {
+		vars = append(vars, v.Name)
+	}
+	if diff := cmp.Diff([]string{"datasource", "model", "version"}, vars); diff != "" {
+		t.Errorf("template variables (-want +got):\n%s", diff)
+	}
+	ids := map[int]bool{}
+	for _, p := range dash.Panels {
+		if ids[p.ID] {
+			t.Errorf("panel id %d repeated", p.ID)
+		}
+		ids[p.ID] = true
+		if p.GridPos.W <= 0 || p.GridPos.H <= 0 || p.GridPos.X+p.GridPos.W > 24 {
+			t.Errorf("panel %q has gridPos %+v", p.Title, p.GridPos)
+		}
+		if p.Type != "row" && len(p.Targets) == 0 {
+			t.Errorf("panel %q has no query", p.Title)
+		}
+		for _, tg := range p.Targets {
+			if tg.RefID == "" || strings.TrimSpace(tg.Expr) == "" {
+				t.Errorf("panel %q has a target without refId or expr", p.Title)
+			}
+		}
+	}
+}
