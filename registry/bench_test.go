@@ -30,21 +30,32 @@ func benchRegistry(b *testing.B, url string, opts *Options) (*Registry, *artifac
 	return r, bk
 }
 
-// BenchmarkRegister registers versions with one small file on mem://.
+// BenchmarkRegister registers versions on mem://: metadata only, and with
+// one small file uploaded through the artifact store.
 func BenchmarkRegister(b *testing.B) {
 	ctx := context.Background()
-	r, _ := benchRegistry(b, "mem://", nil)
-	i := 0
-	for b.Loop() {
-		i++
-		_, err := r.Register(ctx, "bench", &VersionSpec{
-			Files:   []Upload{{Path: "model.bin", Body: strings.NewReader(fmt.Sprint("weights ", i))}},
-			Metrics: map[string]float64{"auc": 0.9},
-		})
-		if err != nil {
-			b.Fatal(err)
+	b.Run("metadata", func(b *testing.B) {
+		r, _ := benchRegistry(b, "mem://", nil)
+		for b.Loop() {
+			if _, err := r.Register(ctx, "bench", &VersionSpec{Metrics: map[string]float64{"auc": 0.9}}); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("file", func(b *testing.B) {
+		r, _ := benchRegistry(b, "mem://", nil)
+		i := 0
+		for b.Loop() {
+			i++
+			_, err := r.Register(ctx, "bench", &VersionSpec{
+				Files:   []Upload{{Path: "model.bin", Body: strings.NewReader(fmt.Sprint("weights ", i))}},
+				Metrics: map[string]float64{"auc": 0.9},
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkResolveAlias resolves "name@alias" from the cache.

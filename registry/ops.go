@@ -502,7 +502,8 @@ func (r *Registry) DeleteAlias(ctx context.Context, model, alias string) error {
 }
 
 // History returns every change recorded for model, oldest first, read from
-// the log itself (not from the cache or a checkpoint).
+// the log itself (not from the cache or a checkpoint). At a damaged entry it
+// returns the events before it and the error naming the entry.
 func (r *Registry) History(ctx context.Context, model string) ([]Event, error) {
 	if err := r.authorize(ctx, "get", "models", model); err != nil {
 		return nil, err
