@@ -2,7 +2,8 @@
 // call: a registry.Registry on a fresh mem:// bucket, seeded from Go
 // literals (models, versions with their files, aliases), closed when the
 // test ends. Fixture adds fault injection: damaging a log entry, writing an
-// entry from a "newer" writer, or altering a stored file.
+// entry from a "newer" writer, or altering a stored file. RunConformance
+// checks an Authorizer written for the registry.
 package registrytest
 
 import (
