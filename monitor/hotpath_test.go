@@ -56,8 +56,9 @@ func TestSeriesDo(t *testing.T) {
 		defer func() { _ = recover() }()
 		_ = s.Do(context.Background(), func(context.Context) error { panic("x") })
 	}()
+	s.Observe(monitor.Outcome(99), 0) // out of range: counted as an error
 	st := s.Window()
-	want := [5]uint64{1, 2, 1, 0, 0} // ok, error (boom and the panic), timeout
+	want := [5]uint64{1, 3, 1, 0, 0} // ok, error (boom, the panic, 99), timeout
 	for o, w := range want {
 		if st.ByOutcome[o] != w {
 			t.Errorf("%v = %d, want %d", monitor.Outcome(o), st.ByOutcome[o], w)
