@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -68,6 +69,37 @@ type Measurement struct {
 	// seconds, a p-value, a query result); NaN when none.
 	Value  float64 `json:"value"`
 	Reason string  `json:"reason"`
+}
+
+// MarshalJSON writes a NaN value as null.
+func (m Measurement) MarshalJSON() ([]byte, error) {
+	type plain Measurement
+	v := struct {
+		plain
+		Value *float64 `json:"value"`
+	}{plain: plain(m)}
+	if !math.IsNaN(m.Value) && !math.IsInf(m.Value, 0) {
+		v.Value = &m.Value
+	}
+	return json.Marshal(v)
+}
+
+// UnmarshalJSON reads a null value as NaN.
+func (m *Measurement) UnmarshalJSON(b []byte) error {
+	type plain Measurement
+	var v struct {
+		plain
+		Value *float64 `json:"value"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*m = Measurement(v.plain)
+	m.Value = math.NaN()
+	if v.Value != nil {
+		m.Value = *v.Value
+	}
+	return nil
 }
 
 // Check measures one aspect of a canary.

@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -201,5 +202,30 @@ func TestPromCheck(t *testing.T) {
 	}
 	if _, err := deploy.NewPromCheck("", papi, "up", below); !errors.Is(err, deploy.ErrInvalid) {
 		t.Errorf("no name: %v", err)
+	}
+}
+
+func TestMeasurementJSON(t *testing.T) {
+	for _, m := range []deploy.Measurement{
+		{Check: "a", Outcome: deploy.Fail, Value: 0.25, Reason: "r"},
+		{Check: "b", Outcome: deploy.Inconclusive, Value: math.NaN(), Reason: "no data"},
+	} {
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back deploy.Measurement
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		same := back.Check == m.Check && back.Outcome == m.Outcome && back.Reason == m.Reason &&
+			(back.Value == m.Value || math.IsNaN(back.Value) && math.IsNaN(m.Value))
+		if !same {
+			t.Errorf("%s became %+v", b, back)
+		}
+	}
+	b, _ := json.Marshal(deploy.Measurement{Check: "c", Value: math.NaN()})
+	if want := `{"check":"c","outcome":"inconclusive","reason":"","value":null}`; string(b) != want {
+		t.Errorf("got %s, want %s", b, want)
 	}
 }

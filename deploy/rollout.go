@@ -417,6 +417,9 @@ func (r *Rollout) Run(ctx context.Context) (State, error) {
 		}
 		if job != nil {
 			outcome, ms := measure(ctx, job.checks, job.env)
+			if ctx.Err() != nil { // cancelled while measuring: not evidence
+				return r.State(), ctx.Err()
+			}
 			r.mu.Lock()
 			if r.st.Revision == job.revision { // nothing changed by hand meanwhile
 				err = r.record(ctx, job, measured{outcome, ms})

@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"gocloud.dev/blob/memblob"
+	"gocloud.dev/blob/fileblob"
 
 	"github.com/sextant-ml/sextant/deploy"
 )
 
 // rig is a router over a stable and a canary fake predictor, with an
-// in-process window, a store on a memory bucket, and recorders for
+// in-process window, a store on a file:// bucket, and recorders for
 // events, alias moves and metrics.
 type rig struct {
 	router         *deploy.Router[int, string]
@@ -34,7 +34,10 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	bucket := memblob.OpenBucket(nil)
+	bucket, err := fileblob.OpenBucket(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { bucket.Close() })
 	store, err := deploy.NewBlobStore(bucket, "rollouts/churn.json")
 	if err != nil {
@@ -571,5 +574,63 @@ func TestNewRolloutErrors(t *testing.T) {
 	}
 	if _, err := deploy.NewRollout(nil, spec(), nil); !errors.Is(err, deploy.ErrInvalid) {
 		t.Errorf("nil traffic: %v", err)
+	}
+}
+
+// Manual operations, state reads and traffic race with a running rollout.
+func TestRolloutConcurrentOperations(t *testing.T) {
+	g := newRig(t)
+	g.stable.SetLatency(0, 0)
+	g.canary.SetLatency(0, 0)
+	a := deploy.Analysis{Interval: 2 * time.Millisecond, Count: 3, InconclusiveLimit: 3,
+		Checks: []deploy.Check{deploy.ErrorRate{Max: 0.5}}}
+	var steps []deploy.Step
+	for w := 10; w <= 90; w += 10 {
+		steps = append(steps, deploy.SetWeight(float64(w)), deploy.Analyze(a), deploy.Pause(time.Millisecond))
+	}
+	ro, err := deploy.NewRollout(g.router, spec(steps...), g.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	wait := g.serve(ctx)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				ro.Pause(ctx, "look")
+				_ = ro.State()
+				ro.Resume(ctx, "go on")
+				time.Sleep(100 * time.Microsecond)
+			}
+		})
+	}
+	done := make(chan deploy.State)
+	go func() {
+		st, err := ro.Run(context.Background())
+		if err != nil {
+			t.Error(err)
+		}
+		done <- st
+	}()
+	time.Sleep(50 * time.Millisecond)
+	ro.Abort(context.Background(), "enough")
+	st := <-done
+	stop()
+	wg.Wait()
+	wait()
+	if !st.Phase.Final() {
+		t.Fatalf("phase %s after abort", st.Phase)
+	}
+	saved, err := g.store.Load(context.Background())
+	if err != nil || saved.Revision != st.Revision || saved.Phase != st.Phase {
+		t.Errorf("saved %s revision %d, in memory %s revision %d (%v)", saved.Phase, saved.Revision, st.Phase, st.Revision, err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := 1; i < len(g.events); i++ {
+		if g.events[i].Time.Before(g.events[i-1].Time) {
+			t.Fatalf("events out of order at %d", i)
+		}
 	}
 }
