@@ -84,7 +84,13 @@ type Store struct {
 	seg      int
 	progress func(done, total int64)
 	log      *slog.Logger
+	// copyLimit is the largest upload committed by a server-side copy;
+	// larger ones are streamed (S3's CopyObject stops at 5 GiB).
+	copyLimit int64
 }
+
+// maxServerCopy is the largest object S3 copies in one CopyObject call.
+const maxServerCopy = 5 << 30
 
 // Open opens the bucket at urlstr (see OpenBucket) and a store on it.
 // Close releases the bucket.
@@ -146,7 +152,7 @@ func New(b *Bucket, opts *Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{b: b, root: root, keeper: o.Keeper, seg: seg, progress: o.Progress, log: log}, nil
+	return &Store{b: b, root: root, keeper: o.Keeper, seg: seg, progress: o.Progress, log: log, copyLimit: maxServerCopy}, nil
 }
 
 // Bucket returns the bucket the store lives on.
@@ -188,8 +194,9 @@ func (s *Store) uploadRel() (string, error) {
 // removed, or by GC if Put could not. Content already stored is not
 // committed again.
 //
-// On S3 the commit is a single CopyObject, which is limited to 5 GiB; use
-// PutKnown (which writes the final name directly) for larger content.
+// On S3 content up to 5 GiB is committed by a server-side CopyObject;
+// larger content is copied through this process, so PutKnown, which writes
+// the final name directly, is cheaper for it when the digest is known.
 func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descriptor, error) {
 	if r == nil {
 		return Descriptor{}, errors.New("artifact: put: nil reader")
@@ -219,7 +226,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 		return Descriptor{}, fmt.Errorf("%w: read %d bytes, expected %d", ErrSizeMismatch, n, total)
 	}
 	final, _ := s.blobRel(d)
-	if err := s.commit(ctx, tmp, final); err != nil {
+	if err := s.commit(ctx, tmp, final, n); err != nil {
 		return Descriptor{}, err
 	}
 	return Descriptor{MediaType: o.MediaType, Digest: d, Size: n, Annotations: o.Annotations}, nil
@@ -338,9 +345,11 @@ func (s *Store) newSealer(ctx context.Context, w io.Writer) (*sealer, error) {
 	return newSealer(w, key, wrapped, s.seg)
 }
 
-// commit makes the finished upload tmp visible as final, unless final
-// already exists.
-func (s *Store) commit(ctx context.Context, tmp, final string) error {
+// commit makes the finished upload tmp, of n content bytes, visible as
+// final, unless final already exists: a hard link on a local directory, a
+// server-side copy elsewhere, or for uploads larger than a server-side copy
+// allows, a streamed create-only copy through this process.
+func (s *Store) commit(ctx context.Context, tmp, final string, n int64) error {
 	ok, err := s.b.Exists(ctx, final)
 	if err != nil {
 		return err
@@ -355,6 +364,9 @@ func (s *Store) commit(ctx context.Context, tmp, final string) error {
 			return err
 		}
 	}
+	if n > s.copyLimit {
+		return s.streamCopy(ctx, tmp, final)
+	}
 	src, err := s.b.Key(tmp)
 	if err != nil {
 		return err
@@ -365,6 +377,34 @@ func (s *Store) commit(ctx context.Context, tmp, final string) error {
 	}
 	if err := s.b.Blob().Copy(ctx, dst, src, nil); err != nil {
 		return mapErr("commit", dst, err)
+	}
+	return nil
+}
+
+// streamCopy copies the stored bytes of tmp to final with a create-only
+// write, aborting it on any error.
+func (s *Store) streamCopy(ctx context.Context, tmp, final string) error {
+	r, err := s.b.NewReader(ctx, tmp)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.b.NewWriter(wctx, final, &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: true})
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		cancel()
+		w.Close()
+		return fmt.Errorf("artifact: commit %s: %w", final, err)
+	}
+	if err := w.Close(); err != nil {
+		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+			return nil // stored meanwhile by another writer
+		}
+		return fmt.Errorf("artifact: commit %s: %w", final, err)
 	}
 	return nil
 }

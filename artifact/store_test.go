@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -70,6 +71,7 @@ func runSuite(t *testing.T, newStore func(t *testing.T) *Store, m mode) {
 		{"Sentinels", testSentinels},
 		{"Progress", testProgress},
 		{"WalkAndLayout", testWalkAndLayout},
+		{"StreamedCommit", testStreamedCommit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t), m) })
@@ -728,5 +730,46 @@ func TestOpenFileKeepsTempFilesLocal(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testStreamedCommit forces the commit path used for content too large for
+// a server-side copy.
+func testStreamedCommit(t *testing.T, s *Store, _ mode) {
+	ctx := context.Background()
+	s.copyLimit = 0
+	p := content(pumpBufSize+17, 8)
+	d := mustPut(t, s, p)
+	if again := mustPut(t, s, p); again.Digest != d.Digest {
+		t.Fatalf("second put: %s, first %s", again.Digest, d.Digest)
+	}
+	if got, err := s.Get(ctx, d.Digest); err != nil || !bytes.Equal(got, p) {
+		t.Fatalf("get: %v", err)
+	}
+	if diff := cmp.Diff([]Digest{d.Digest}, digests(t, s)); diff != "" {
+		t.Fatalf("walk (-want +got):\n%s", diff)
+	}
+	if n := uploads(t, s); n != 0 {
+		t.Fatalf("%d temporary uploads left behind", n)
+	}
+}
+
+// TestLogger checks that the store reports to the Logger it is given.
+func TestLogger(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := New(openBucketURL(t, "mem://"), &Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, s, []byte("logged"))
+	mustPut(t, s, []byte("logged"))
+	if _, err := s.GC(context.Background(), func(Digest) bool { return true }, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []string{"artifact: uploaded", "artifact: already stored", "artifact: gc done"} {
+		if !strings.Contains(buf.String(), msg) {
+			t.Errorf("log lacks %q:\n%s", msg, buf.String())
+		}
 	}
 }
