@@ -101,7 +101,8 @@
 //
 // [Stream] watches one column of live traffic against a profile: Observe
 // (or ObserveCategory) costs one atomic increment and one or two atomic
-// stores, without locks or allocation; the window holds the Size most
+// stores, without locks or allocation (ObserveBatch one increment per
+// batch); the window holds the Size most
 // recent values, or those within Window of a clock that tests may replace.
 // Check compares the window through the same code as Profile.Compare.
 //
@@ -151,7 +152,7 @@
 //	cd drift && GOFLAGS=-mod=mod go test -run '^$' -bench 'Observe|AtomicAdd' .
 //
 //	AtomicAdd 19.4 ns; Observe 45.5 ns (2.3x), 0 allocs; ObserveParallel 55.7 ns, 0 allocs;
-//	ObserveCategory 73.5 ns, 0 allocs
+//	ObserveCategory 73.5 ns, 0 allocs; ObserveBatch of 64 values 17.0 ns per value, 0 allocs
 //
 // # Testing
 //

@@ -144,10 +144,32 @@ func (s *Stream) Observe(v float64) {
 	s.put(math.Float64bits(v))
 }
 
-// ObserveBatch records several values of a numeric column.
+// ObserveBatch records several values of a numeric column, claiming their
+// slots with one atomic increment and reading the clock once.
 func (s *Stream) ObserveBatch(vs []float64) {
-	for _, v := range vs {
-		s.Observe(v)
+	if s.col.Kind != Numeric || len(vs) == 0 {
+		return
+	}
+	start := s.next.Add(uint64(len(vs))) - uint64(len(vs))
+	var now int64
+	if s.times != nil {
+		now = s.opts.Now().UnixNano()
+	}
+	// Only the newest Size values of a batch can be in the window.
+	skip := 0
+	if uint64(len(vs)) > s.size {
+		skip = len(vs) - int(s.size)
+	}
+	for i := skip; i < len(vs); i++ {
+		v := vs[i]
+		if v != v {
+			v = math.NaN()
+		}
+		slot := (start + uint64(i)) & s.mask
+		if s.times != nil {
+			s.times[slot].Store(now)
+		}
+		s.slots[slot].Store(math.Float64bits(v))
 	}
 }
 

@@ -228,6 +228,45 @@ func TestObserveDoesNotAllocate(t *testing.T) {
 	}
 }
 
+func TestObserveBatchMatchesObserve(t *testing.T) {
+	p := streamProfile(t)
+	one, _ := NewStream(p, "x", &StreamOptions{Size: 100})
+	many, _ := NewStream(p, "x", &StreamOptions{Size: 100})
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, n := range []int{3, 250, 0, 40} {
+		x := normalSample(rng, n, 0.3, 1)
+		if n > 0 {
+			x[0] = math.NaN()
+		}
+		for _, v := range x {
+			one.Observe(v)
+		}
+		many.ObserveBatch(x)
+	}
+	a, err := one.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := many.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Score != b.Score || a.Current != b.Current || a.Observed != b.Observed {
+		t.Errorf("one by one %+v (observed %d), batched %+v (observed %d)", a.Current, a.Observed, b.Current, b.Observed)
+	}
+}
+
+func BenchmarkObserveBatch(b *testing.B) {
+	p := streamProfile(b)
+	s, _ := NewStream(p, "x", nil)
+	batch := normalSample(rand.New(rand.NewPCG(1, 2)), 64, 0, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.ObserveBatch(batch)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/value")
+}
+
 func BenchmarkObserve(b *testing.B) {
 	p := streamProfile(b)
 	s, _ := NewStream(p, "x", nil)
