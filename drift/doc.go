@@ -151,8 +151,8 @@
 //
 //	cd drift && GOFLAGS=-mod=mod go test -run '^$' -bench 'Observe|AtomicAdd' .
 //
-//	AtomicAdd 19.4 ns; Observe 45.5 ns (2.3x), 0 allocs; ObserveParallel 55.7 ns, 0 allocs;
-//	ObserveCategory 73.5 ns, 0 allocs; ObserveBatch of 64 values 17.0 ns per value, 0 allocs
+//	AtomicAdd 21.8 ns; Observe 42.0 ns (1.9x), 0 allocs; ObserveParallel 58.6 ns, 0 allocs;
+//	ObserveCategory 108 ns, 0 allocs; ObserveBatch of 64 values 17.9 ns per value, 0 allocs
 //
 // # Testing
 //
