@@ -134,7 +134,11 @@ func (h *Hasher) HashFile(ctx context.Context, path string) (Entry, error) {
 	if !fi.Mode().IsRegular() {
 		return Entry{}, fmt.Errorf("%w: %s is not a regular file", ErrSpecialFile, path)
 	}
-	j := job{rel: filepath.Base(abs), abs: abs, fi: fi, open: func() (io.ReadCloser, error) { return os.Open(abs) }}
+	open := func() (io.ReadCloser, error) { return os.Open(abs) }
+	if lfi, err := os.Lstat(abs); err == nil && lfi.Mode().IsRegular() {
+		open = func() (io.ReadCloser, error) { return openFile(abs) }
+	}
+	j := job{rel: filepath.Base(abs), abs: abs, fi: fi, open: open}
 	return h.hashJob(ctx, j, nil)
 }
 
