@@ -39,17 +39,19 @@ const (
 	aeadKeyLen      = 32
 	aeadFixedHeader = len(aeadMagic) + 1 + 4 + aeadPrefixLen + 2
 
-	// DefaultSegmentSize is the plaintext size of one encrypted segment
-	// unless Options.SegmentSize says otherwise.
+	// maxWrappedKey bounds the wrapped data key a reader accepts; KMS
+	// ciphertexts of a 32-byte key are a few hundred bytes.
+	maxWrappedKey = 8 << 10
+)
+
+// Segment sizes of encrypted objects, in plaintext bytes.
+const (
+	// DefaultSegmentSize applies unless Options.SegmentSize says otherwise.
 	DefaultSegmentSize = 64 << 10
 	// MinSegmentSize and MaxSegmentSize bound Options.SegmentSize and the
 	// segment size a reader accepts from a header.
 	MinSegmentSize = 16
 	MaxSegmentSize = 16 << 20
-
-	// maxWrappedKey bounds the wrapped data key a reader accepts; KMS
-	// ciphertexts of a 32-byte key are a few hundred bytes.
-	maxWrappedKey = 8 << 10
 )
 
 // aeadHeader is the decoded header of an encrypted object.
