@@ -3,6 +3,8 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -104,5 +106,26 @@ func TestS3CreateOnlyIsAtomic(t *testing.T) {
 	wg.Wait()
 	if wins != 1 || exists != 15 {
 		t.Fatalf("%d writers won and %d saw ErrExist; want 1 and 15", wins, exists)
+	}
+}
+
+func TestRegisterDirRefusesSymlinks(t *testing.T) {
+	ctx := context.Background()
+	r := newRegistry(t, openBucket(t, "mem://"), nil)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "model.bin"), []byte("w"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "leak")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.RegisterDir(ctx, "m", dir, nil); !errors.Is(err, registry.ErrInvalidArgument) {
+		t.Fatalf("RegisterDir with a symlink = %v, want ErrInvalidArgument", err)
+	}
+	if _, err := r.GetModel(ctx, "m"); !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("a refused registration created the model: %v", err)
+	}
+	if _, err := r.RegisterDir(ctx, "m", filepath.Join(dir, "missing"), nil); err == nil {
+		t.Fatal("RegisterDir of a missing directory succeeded")
 	}
 }

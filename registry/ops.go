@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"golang.org/x/sync/errgroup"
 )
 
 // ModelSpec describes a model to create.
@@ -131,6 +132,8 @@ func (r *Registry) DeleteModel(ctx context.Context, name string) error {
 // Upload is one file of a version to register: its path inside the version
 // and either its bytes (uploaded through the artifact store, which stores
 // each distinct content once) or the digest of content already in the store.
+// The bodies of one registration are read concurrently, a few at a time, so
+// each must be a reader of its own.
 type Upload struct {
 	Path   string
 	Body   io.Reader
@@ -236,24 +239,63 @@ func (r *Registry) Register(ctx context.Context, model string, spec *VersionSpec
 	return st.view(number), nil
 }
 
-// upload stores the files and returns the manifest, sorted by path.
+// uploadLimit is how many files upload at once.
+const uploadLimit = 4
+
+// upload stores the files, a few at a time, and returns the manifest sorted by path.
 func (r *Registry) upload(ctx context.Context, uploads []Upload) ([]File, error) {
-	files := make([]File, 0, len(uploads))
-	for _, u := range uploads {
-		var desc artifact.Descriptor
-		var err error
-		if u.Body != nil {
-			desc, err = r.put(ctx, u.Body)
-		} else {
-			desc, err = r.stat(ctx, u.Digest)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("registry: file %q: %w", u.Path, err)
-		}
-		files = append(files, File{Path: u.Path, Digest: desc.Digest, Size: desc.Size})
+	files := make([]File, len(uploads))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(uploadLimit)
+	for i, u := range uploads {
+		g.Go(func() error {
+			var desc artifact.Descriptor
+			var err error
+			if u.Body != nil {
+				desc, err = r.put(gctx, u.Body)
+				if c, ok := u.Body.(*lazyFile); ok {
+					c.close()
+				}
+			} else {
+				desc, err = r.stat(gctx, u.Digest)
+			}
+			if err != nil {
+				return fmt.Errorf("registry: file %q: %w", u.Path, err)
+			}
+			files[i] = File{Path: u.Path, Digest: desc.Digest, Size: desc.Size}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
 	return files, nil
+}
+
+// lazyFile opens a file on its first Read, so that registering a directory
+// holds only as many files open as are being uploaded.
+type lazyFile struct {
+	path string
+	f    *os.File
+	err  error
+}
+
+func (l *lazyFile) Read(p []byte) (int, error) {
+	if l.f == nil && l.err == nil {
+		l.f, l.err = os.Open(l.path)
+	}
+	if l.err != nil {
+		return 0, l.err
+	}
+	return l.f.Read(p)
+}
+
+func (l *lazyFile) close() {
+	if l.f != nil {
+		closeQuietly(l.f)
+		l.f = nil
+	}
 }
 
 // RegisterDir registers the regular files under dir (recursively; paths are
@@ -265,12 +307,6 @@ func (r *Registry) RegisterDir(ctx context.Context, model, dir string, spec *Ver
 		s = *spec
 	}
 	s.Files = slices.Clone(s.Files)
-	var opened []*os.File
-	defer func() {
-		for _, f := range opened {
-			closeQuietly(f)
-		}
-	}()
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -285,12 +321,7 @@ func (r *Registry) RegisterDir(ctx context.Context, model, dir string, spec *Ver
 		if err != nil {
 			return err
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		opened = append(opened, f)
-		s.Files = append(s.Files, Upload{Path: filepath.ToSlash(rel), Body: f})
+		s.Files = append(s.Files, Upload{Path: filepath.ToSlash(rel), Body: &lazyFile{path: path}})
 		return nil
 	})
 	if err != nil {
