@@ -39,6 +39,12 @@ type MetricsSink interface {
 	SetRolloutPhase(model, phase string)
 }
 
+// Authorizer decides whether the subject in ctx may act; nil error
+// means allowed. rbac's compiled authorizer satisfies it.
+type Authorizer interface {
+	Authorize(ctx context.Context, verb, resource, name string) error
+}
+
 // Phase is where a rollout is.
 type Phase string
 
@@ -253,6 +259,11 @@ type RolloutOptions struct {
 	AfterRollback func(ctx context.Context, st State)
 	// Logger receives every event at info level. Default discards.
 	Logger *slog.Logger
+	// Authorizer, when set, is asked before every manual operation on
+	// resource "deployments" named after the model: verb "promote" for
+	// Promote, "rollback" for Abort, "update" for Pause and Resume.
+	// Default none: everything is allowed.
+	Authorizer Authorizer
 }
 
 // Rollout moves traffic from a stable version to a canary step by step,
@@ -613,7 +624,12 @@ func (r *Rollout) rollback(ctx context.Context, phase Phase, reason string) erro
 }
 
 // manual runs a manual operation on a rollout that has not finished.
-func (r *Rollout) manual(ctx context.Context, f func() error) error {
+func (r *Rollout) manual(ctx context.Context, verb string, f func() error) error {
+	if a := r.opts.Authorizer; a != nil {
+		if err := a.Authorize(ctx, verb, "deployments", r.spec.Model); err != nil {
+			return fmt.Errorf("deploy: %s rollout of %q: %w", verb, r.spec.Model, err)
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.load(ctx); err != nil {
@@ -630,17 +646,17 @@ func (r *Rollout) manual(ctx context.Context, f func() error) error {
 // Promote promotes the canary now, skipping the remaining steps (the
 // BeforePromote hook still runs).
 func (r *Rollout) Promote(ctx context.Context, reason string) error {
-	return r.manual(ctx, func() error { return r.promote(ctx, "promoted by hand: "+reason) })
+	return r.manual(ctx, "promote", func() error { return r.promote(ctx, "promoted by hand: "+reason) })
 }
 
 // Abort sends all traffic back to stable and ends the rollout.
 func (r *Rollout) Abort(ctx context.Context, reason string) error {
-	return r.manual(ctx, func() error { return r.rollback(ctx, Aborted, "aborted by hand: "+reason) })
+	return r.manual(ctx, "rollback", func() error { return r.rollback(ctx, Aborted, "aborted by hand: "+reason) })
 }
 
 // Pause stops the rollout where it is until Resume.
 func (r *Rollout) Pause(ctx context.Context, reason string) error {
-	return r.manual(ctx, func() error {
+	return r.manual(ctx, "update", func() error {
 		if r.st.Phase == Paused {
 			return nil
 		}
@@ -652,7 +668,7 @@ func (r *Rollout) Pause(ctx context.Context, reason string) error {
 // Resume continues a paused rollout. When it was paused at the end of a
 // step (a pause step, an inconclusive analysis), it goes to the next step.
 func (r *Rollout) Resume(ctx context.Context, reason string) error {
-	return r.manual(ctx, func() error {
+	return r.manual(ctx, "update", func() error {
 		if r.st.Phase != Paused {
 			return nil
 		}

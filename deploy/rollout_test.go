@@ -634,3 +634,42 @@ func TestRolloutConcurrentOperations(t *testing.T) {
 		}
 	}
 }
+
+var errDenied = errors.New("rbac: denied")
+
+type onlyPause struct{ asked []string }
+
+func (a *onlyPause) Authorize(_ context.Context, verb, resource, name string) error {
+	a.asked = append(a.asked, verb+" "+resource+"/"+name)
+	if verb == "update" {
+		return nil
+	}
+	return errDenied
+}
+
+func TestRolloutAuthorization(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newRig(t)
+		az := &onlyPause{}
+		opts := g.options()
+		opts.Authorizer = az
+		ro, _ := deploy.NewRollout(g.router, spec(deploy.SetWeight(10), deploy.Pause(0)), opts)
+		ctx := t.Context()
+		if err := ro.Promote(ctx, "now"); !errors.Is(err, errDenied) {
+			t.Errorf("Promote: %v, want the authorizer's error", err)
+		}
+		if err := ro.Abort(ctx, "now"); !errors.Is(err, errDenied) {
+			t.Errorf("Abort: %v, want the authorizer's error", err)
+		}
+		if err := ro.Pause(ctx, "look"); err != nil {
+			t.Errorf("Pause: %v", err)
+		}
+		if st := ro.State(); st.Phase != deploy.Paused {
+			t.Errorf("phase %s after denied operations and a pause", st.Phase)
+		}
+		want := []string{"promote deployments/churn", "rollback deployments/churn", "update deployments/churn"}
+		if diff := cmp.Diff(want, az.asked); diff != "" {
+			t.Errorf("asked (-want +got):\n%s", diff)
+		}
+	})
+}
