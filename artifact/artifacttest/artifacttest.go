@@ -16,9 +16,17 @@ import (
 	"github.com/sextant-ml/sextant/artifact"
 )
 
-// NewStore returns an empty Store on a fresh mem:// bucket, closed when the
-// test ends. A nil opts is the zero artifact.Options.
-func NewStore(t testing.TB, opts *artifact.Options) *artifact.Store {
+// NewStore returns an empty, unencrypted Store on a fresh mem:// bucket,
+// closed when the test ends.
+func NewStore(t testing.TB) *artifact.Store {
+	t.Helper()
+	return NewStoreWith(t, nil)
+}
+
+// NewStoreWith is NewStore with options, for example a Keeper from
+// gocloud.dev/secrets/localsecrets to test with encryption. A nil opts is
+// the zero artifact.Options.
+func NewStoreWith(t testing.TB, opts *artifact.Options) *artifact.Store {
 	t.Helper()
 	s, err := artifact.Open(context.Background(), "mem://", opts)
 	if err != nil {

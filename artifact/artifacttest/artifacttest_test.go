@@ -14,7 +14,7 @@ import (
 )
 
 func TestNewStoreAndSeed(t *testing.T) {
-	s := NewStore(t, nil)
+	s := NewStore(t)
 	ds := Seed(t, s, "one", "two", "one")
 	want := []artifact.Descriptor{
 		{Digest: artifact.FromBytes([]byte("one")), Size: 3},
@@ -196,5 +196,18 @@ func TestFaultyBucketCounts(t *testing.T) {
 	want := map[Op]int{OpRead: 1, OpWrite: 2, OpAttributes: 0, OpList: 0, OpCopy: 0, OpDelete: 0}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("calls (-want +got):\n%s", diff)
+	}
+}
+
+func TestNewStoreWithEncryption(t *testing.T) {
+	s := NewStoreWith(t, keeper(t))
+	d := Seed(t, s, "secret")[0]
+	info, err := s.Stat(context.Background(), d.Digest)
+	if err != nil || info.Size != 6 || info.StoredSize <= 6 {
+		t.Fatalf("stat: %+v, %v", info, err)
+	}
+	raw, err := s.Bucket().ReadAll(context.Background(), "cas/sha256/"+d.Digest.Hex()[:2]+"/"+d.Digest.Hex()[2:])
+	if err != nil || bytes.Contains(raw, []byte("secret")) {
+		t.Fatalf("stored bytes hold the plaintext (%v)", err)
 	}
 }
