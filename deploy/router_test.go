@@ -463,3 +463,58 @@ func TestConcurrentRequestsAndUpdates(t *testing.T) {
 	})
 	wg.Wait()
 }
+
+func TestWindowKeepsTheNewest(t *testing.T) {
+	w := deploy.NewWindow(10)
+	base := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 25 {
+		var err error
+		if i%2 == 1 {
+			err = errors.New("x")
+		}
+		w.Record("v", base.Add(time.Duration(i)*time.Second), time.Duration(i)*time.Millisecond, err)
+	}
+	o, err := w.Observations(context.Background(), "v", base, base.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Requests 15..24 remain: five errors (odd), five successes.
+	if o.Total != 10 || o.Errors != 5 {
+		t.Fatalf("kept %d requests with %d errors, want 10 and 5", o.Total, o.Errors)
+	}
+	got := map[float64]bool{}
+	for _, l := range o.Latencies {
+		got[l] = true
+	}
+	for _, i := range []int{16, 18, 20, 22, 24} {
+		if !got[float64(i)/1000] {
+			t.Errorf("latency of request %d missing from %v", i, o.Latencies)
+		}
+	}
+	// The window's range is half open: [from, to).
+	o, _ = w.Observations(context.Background(), "v", base.Add(20*time.Second), base.Add(22*time.Second))
+	if o.Total != 2 {
+		t.Errorf("[20s, 22s) holds %d requests, want 2", o.Total)
+	}
+	if o, _ := w.Observations(context.Background(), "unknown", base, base.Add(time.Hour)); o.Total != 0 {
+		t.Errorf("unknown version: %+v", o)
+	}
+}
+
+func TestStepStrings(t *testing.T) {
+	got := []string{
+		deploy.SetWeight(25).String(), deploy.Pause(0).String(), deploy.Pause(time.Minute).String(),
+		deploy.Analyze(deploy.Analysis{Checks: []deploy.Check{deploy.Judge{}}}).String(), deploy.Step{}.String(),
+	}
+	want := []string{"set weight 25%", "pause until resumed", "pause 1m0s", "analyze 5×1m0s", "invalid step"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestFollowArguments(t *testing.T) {
+	r, _ := newRouter(t, nil, "a", "b")
+	if err := deploy.Follow(context.Background(), nil, r, time.Second, nil); !errors.Is(err, deploy.ErrInvalid) {
+		t.Errorf("Follow without a store: %v", err)
+	}
+}
