@@ -409,7 +409,7 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time or a date", s)
 }
 
-// record is what a filter evaluates: a version or a model.
+// subject is what a filter evaluates: a version or a model.
 type subject interface {
 	text(field string) ([]string, bool)
 	number(field string) (float64, bool)

@@ -88,7 +88,9 @@ type snapshot struct {
 	at time.Time // when the log was last known to hold nothing newer
 }
 
-// Open returns a registry on store's bucket. Nothing is read until a model is used.
+// Open returns a registry on store's bucket. Nothing is read until a model is
+// used. The registry holds no resources of its own beyond memory: closing the
+// store remains the caller's business.
 func Open(ctx context.Context, store *artifact.Store, opts *Options) (*Registry, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: nil store", ErrInvalidArgument)
