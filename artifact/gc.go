@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"gocloud.dev/blob"
@@ -116,7 +120,55 @@ func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions)
 		}
 		st.Uploads++
 	}
+	if s.b.localDir != "" {
+		n, err := s.sweepLocalTemp(ctx, cutoff, o.DryRun)
+		st.Uploads += n
+		if err != nil {
+			return st, err
+		}
+	}
 	s.log.InfoContext(ctx, "artifact: gc done", "scanned", st.Scanned, "live", st.Live, "young", st.Young,
 		"deleted", st.Deleted, "deleted_bytes", st.DeletedBytes, "uploads", st.Uploads, "dry_run", o.DryRun)
 	return st, nil
+}
+
+// sweepLocalTemp removes the temporary files that fileblob writers leave
+// beside their targets (name.<hex>.tmp) when a process dies mid-upload.
+// Listing hides them, so on a local directory GC looks at the files.
+func (s *Store) sweepLocalTemp(ctx context.Context, cutoff time.Time, dryRun bool) (int, error) {
+	root, err := s.b.Key(strings.TrimSuffix(s.root, "/"))
+	if err != nil {
+		return 0, err
+	}
+	dir := filepath.Join(s.b.localDir, filepath.FromSlash(root))
+	n := 0
+	err = filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tmp") {
+			return nil
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(cutoff) {
+			return nil
+		}
+		if !dryRun {
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("artifact: gc temporary files: %w", err)
+	}
+	return n, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -771,5 +772,49 @@ func TestLogger(t *testing.T) {
 		if !strings.Contains(buf.String(), msg) {
 			t.Errorf("log lacks %q:\n%s", msg, buf.String())
 		}
+	}
+}
+
+// TestGCRemovesLocalTempFiles checks that GC on a file:// store removes the
+// temporary files of uploads whose process died, once they are older than
+// the grace period, and leaves younger ones and the content alone.
+func TestGCRemovesLocalTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(context.Background(), "file://"+dir+"?prefix=team", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := mustPut(t, s, []byte("kept"))
+	shard := filepath.Join(dir, "team", "cas", "sha256", d.Digest.Hex()[:2])
+	old := filepath.Join(shard, d.Digest.Hex()[2:]+".18ec2c8d6e3016c9.tmp")
+	young := filepath.Join(dir, "team", "cas", "uploads", "x.18ec2c8d6e3016ca.tmp")
+	for _, p := range []string{old, young} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	twoHoursAgo := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(old, twoHoursAgo, twoHoursAgo); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.GC(context.Background(), func(Digest) bool { return true }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Uploads != 1 || st.Live != 1 {
+		t.Fatalf("gc stats %+v", st)
+	}
+	if _, err := os.Stat(old); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale temporary file survived: %v", err)
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Errorf("young temporary file removed: %v", err)
+	}
+	if got, err := s.Get(context.Background(), d.Digest); err != nil || string(got) != "kept" {
+		t.Fatalf("get: %q, %v", got, err)
 	}
 }
