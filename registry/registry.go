@@ -207,15 +207,15 @@ func (r *Registry) refresh(ctx context.Context, h *handle) (*state, error) {
 		return s.st, nil // another caller refreshed while we waited
 	}
 	var base *state
-	checkpointed := uint64(0)
+	cold := false
 	if s := h.cur.Load(); s != nil {
 		base = s.st
 	} else {
 		var err error
-		base, checkpointed, err = r.loadCheckpoint(ctx, h)
-		if err != nil {
+		if base, err = r.loadCheckpoint(ctx, h); err != nil {
 			return nil, err
 		}
+		cold = true
 	}
 	entries, err := h.log.Read(ctx, base.seq)
 	if err != nil {
@@ -229,32 +229,34 @@ func (r *Registry) refresh(ctx context.Context, h *handle) (*state, error) {
 		}
 	}
 	h.publish(st, start)
-	if h.cur.Load() != nil && r.every > 0 && st.seq >= checkpointed+uint64(r.every) && base.seq == checkpointed && st.model != nil {
+	if cold && r.every > 0 && len(entries) >= r.every {
 		// A cold reader folded a long tail: leave a checkpoint for the next one.
 		r.writeCheckpoint(ctx, h, st)
 	}
 	return st, nil
 }
 
-func (r *Registry) loadCheckpoint(ctx context.Context, h *handle) (*state, uint64, error) {
+// loadCheckpoint returns the newest checkpoint's state, or an empty state
+// when there is none, checkpoints are disabled, or it cannot be read.
+func (r *Registry) loadCheckpoint(ctx context.Context, h *handle) (*state, error) {
 	empty := &state{name: h.name}
 	if r.every < 0 {
-		return empty, 0, nil
+		return empty, nil
 	}
 	seq, data, err := h.log.LatestCheckpoint(ctx)
 	if errors.Is(err, logstore.ErrNoCheckpoint) {
-		return empty, 0, nil
+		return empty, nil
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("registry: model %q: %w", h.name, err)
+		return nil, fmt.Errorf("registry: model %q: %w", h.name, err)
 	}
 	st, err := unmarshalCheckpoint(h.name, seq, data)
 	if err != nil {
 		// A bad checkpoint is not fatal: the log itself is the truth.
 		r.log.Warn("registry: ignoring unreadable checkpoint", "model", h.name, "seq", seq, "err", err)
-		return empty, 0, nil
+		return empty, nil
 	}
-	return st, seq, nil
+	return st, nil
 }
 
 func (r *Registry) writeCheckpoint(ctx context.Context, h *handle, st *state) {

@@ -596,6 +596,10 @@ func testCheckpoints(t *testing.T, b *artifact.Bucket) {
 	if n := must[int](t)(cold.Resolve(ctx, "fraud@production")); n != 7 {
 		t.Fatalf("after a damaged checkpoint production = %d", n)
 	}
+	// Having folded the whole log, that reader left a checkpoint at its end.
+	if ok, err := b.Exists(ctx, "registry/models/fraud/checkpoint/00000000000000000013.json"); err != nil || !ok {
+		t.Fatalf("no checkpoint after a long cold fold: %v, %v", ok, err)
+	}
 }
 
 func testCorruption(t *testing.T, b *artifact.Bucket) {
