@@ -1,6 +1,7 @@
 package artifact
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -109,4 +110,25 @@ func FuzzParseDigest(f *testing.F) {
 			t.Fatalf("valid digest %q gives invalid key: %v", d, err)
 		}
 	})
+}
+
+// TestDescriptorJSON checks the OCI descriptor field names.
+func TestDescriptorJSON(t *testing.T) {
+	d := Descriptor{MediaType: "application/vnd.oci.image.layer.v1.tar", Digest: FromBytes([]byte("abc")), Size: 3, Annotations: map[string]string{"org.opencontainers.image.title": "x"}}
+	got, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:` + sha256sumOutputs[1].hex + `","size":3,"annotations":{"org.opencontainers.image.title":"x"}}`
+	if string(got) != want {
+		t.Fatalf("json:\n got %s\nwant %s", got, want)
+	}
+	got, _ = json.Marshal(Descriptor{Digest: FromBytes(nil)})
+	if want := `{"digest":"sha256:` + sha256sumOutputs[0].hex + `","size":0}`; string(got) != want {
+		t.Fatalf("minimal json:\n got %s\nwant %s", got, want)
+	}
+	var back Descriptor
+	if err := json.Unmarshal([]byte(want), &back); err != nil || back.Digest != FromBytes([]byte("abc")) || back.Size != 3 {
+		t.Fatalf("unmarshal: %+v, %v", back, err)
+	}
 }

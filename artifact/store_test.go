@@ -610,6 +610,13 @@ func testProgress(t *testing.T, s *Store, _ mode) {
 	if want := [2]int64{int64(len(p)), int64(len(p))}; last != want {
 		t.Fatalf("read progress ended at %v, want %v", last, want)
 	}
+	q := content(pumpBufSize+3, 70)
+	if _, err := rs.PutKnown(ctx, Descriptor{Digest: FromBytes(q), Size: int64(len(q))}, bytes.NewReader(q)); err != nil {
+		t.Fatal(err)
+	}
+	if want := [2]int64{int64(len(q)), int64(len(q))}; last != want {
+		t.Fatalf("PutKnown progress ended at %v, want %v", last, want)
+	}
 }
 
 func testWalkAndLayout(t *testing.T, s *Store, m mode) {
