@@ -28,7 +28,7 @@ import (
 // version's aliases or dataset digests: = is true when one matches, != when none does. A comparison on a
 // missing tag, param or metric is false. For models, the fields are name,
 // description, owner, archived, created, updated, alias (any alias of the
-// model) and tags.<key>.
+// model), version (the latest version number) and tags.<key>.
 type Filter struct {
 	root node
 	src  string
@@ -415,6 +415,35 @@ type subject interface {
 	number(field string) (float64, bool)
 	when(field string) time.Time
 	flag(field string) bool
+}
+
+// modelFields are the fields a model filter may use.
+var modelFields = []string{"name", "description", "owner", "author", "archived", "created", "updated", "alias", "version"}
+
+// forModels checks that the filter only uses fields models have.
+func (f *Filter) forModels() error {
+	var bad string
+	var walk func(n node)
+	walk = func(n node) {
+		switch n := n.(type) {
+		case *binNode:
+			walk(n.left)
+			walk(n.right)
+		case *notNode:
+			walk(n.x)
+		case *cmpNode:
+			if !slices.Contains(modelFields, n.field) && !strings.HasPrefix(n.field, "tags.") && bad == "" {
+				bad = n.field
+			}
+		}
+	}
+	if f != nil && f.root != nil {
+		walk(f.root)
+	}
+	if bad != "" {
+		return fmt.Errorf("%w: models have no field %s", ErrInvalidFilter, bad)
+	}
+	return nil
 }
 
 // Match reports whether v (with its Aliases filled in) passes the filter.

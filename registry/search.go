@@ -208,6 +208,9 @@ func (r *Registry) ListModels(ctx context.Context, opts *ListOptions) (*ModelPag
 	if err != nil {
 		return nil, err
 	}
+	if err := q.filter.forModels(); err != nil {
+		return nil, err
+	}
 	f, size, query, tok := q.filter, q.size, q.hash, q.after
 	if err := r.authorize(ctx, "list", "models", ""); err != nil {
 		return nil, err

@@ -395,6 +395,9 @@ func testSearch(t *testing.T, b *artifact.Bucket) {
 	if len(models.Models) != 1 || models.Models[0].Name != "beta" || models.NextPageToken != "" {
 		t.Fatalf("second model page: %+v", models)
 	}
+	if _, err := r.ListModels(ctx, &registry.ListOptions{Filter: "metrics.auc > 0.5"}); !errors.Is(err, registry.ErrInvalidFilter) {
+		t.Fatalf("model filter on a version field: %v", err)
+	}
 	models = must[*registry.ModelPage](t)(r.ListModels(ctx, &registry.ListOptions{Filter: "alias = 'production'"}))
 	if len(models.Models) != 1 || models.Models[0].Name != "beta" {
 		t.Fatalf("models with production: %+v", models.Models)
