@@ -139,3 +139,13 @@ func TestRouteDoesNotAllocate(t *testing.T) {
 		t.Errorf("routing allocates %v times per request", allocs)
 	}
 }
+
+// BenchmarkHeaderGet is the cost of the attribute lookup a header rule
+// makes, for reading BenchmarkRoute/rules-miss.
+func BenchmarkHeaderGet(b *testing.B) {
+	h := http.Header{"X-Pin": {"no"}}
+	var a deploy.Attrs = h
+	for b.Loop() {
+		a.Get("X-Pin")
+	}
+}
