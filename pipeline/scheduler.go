@@ -21,7 +21,8 @@ type SchedulerOptions struct {
 	// parameter "reason". Default none.
 	Params map[string]string
 	// OnRun is called after each run with its record and error, from the
-	// scheduler's goroutine (the next run waits for it). Default none.
+	// scheduler's goroutine (the next run waits for it). The record is nil
+	// when the run could not be recorded and so did not start. Default none.
 	OnRun func(rec *Record, err error)
 }
 
