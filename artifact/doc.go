@@ -68,6 +68,9 @@
 // registry versions and dataset manifests reference) and GC deletes the
 // rest, except objects younger than the grace period (an hour by default),
 // so content another process has just put but not yet recorded survives.
+// Storing content that is already there renews its modification time when
+// it is older than RefreshAge, so re-used content is covered too (see
+// Store.GC for the one case that is not).
 //
 // # Errors
 //

@@ -48,10 +48,15 @@ type GCStats struct {
 // the sweep. An object that disappears meanwhile (another GC) is not an
 // error.
 //
-// Known limit: Put and PutKnown do not rewrite content that is already
-// stored, so an old unreferenced object that a writer re-uses while a GC
-// runs can be deleted under it. Record the reference before collecting, or
-// run GC when no writer adds references to old content.
+// Content that a writer finds already stored is old, so the grace period
+// alone does not protect it. Put therefore renews the modification time of
+// such content when it is older than RefreshAge (by copying its upload
+// over it, or touching the file on file://), and PutKnown does so on
+// file://: with a grace period longer than RefreshAge plus the time a
+// writer takes to record its reference, GC does not delete content a Put
+// has just returned. Elsewhere PutKnown reports content found already
+// stored without renewing it; record such references before collecting,
+// or run GC when no writer re-uses old content.
 func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions) (GCStats, error) {
 	var o GCOptions
 	if opts != nil {

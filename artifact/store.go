@@ -87,7 +87,14 @@ type Store struct {
 	// copyLimit is the largest upload committed by a server-side copy;
 	// larger ones are streamed (S3's CopyObject stops at 5 GiB).
 	copyLimit int64
+	// refreshAge is the age beyond which content found already stored is
+	// rewritten or touched, so that GC's grace period covers it again.
+	refreshAge time.Duration
 }
+
+// RefreshAge is how old stored content must be for Put (and PutKnown on
+// file://) to renew its modification time when asked to store it again.
+const RefreshAge = 10 * time.Minute
 
 // maxServerCopy is the largest object S3 copies in one CopyObject call.
 const maxServerCopy = 5 << 30
@@ -152,7 +159,7 @@ func New(b *Bucket, opts *Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{b: b, root: root, keeper: o.Keeper, seg: seg, progress: o.Progress, log: log, copyLimit: maxServerCopy}, nil
+	return &Store{b: b, root: root, keeper: o.Keeper, seg: seg, progress: o.Progress, log: log, copyLimit: maxServerCopy, refreshAge: RefreshAge}, nil
 }
 
 // Bucket returns the bucket the store lives on.
@@ -192,7 +199,8 @@ func (s *Store) uploadRel() (string, error) {
 // name (a hard link on file:// buckets, a server-side copy elsewhere), so a
 // failed or cancelled Put leaves nothing there; the temporary object is
 // removed, or by GC if Put could not. Content already stored is not
-// committed again.
+// committed again, except to renew its modification time when it is older
+// than RefreshAge (see GC).
 //
 // On S3 content up to 5 GiB is committed by a server-side CopyObject;
 // larger content is copied through this process, so PutKnown, which writes
@@ -236,19 +244,30 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 // name directly. It reads at most want.Size+1 bytes; if the content's size
 // or digest differ from want, the write is aborted, nothing is stored, and
 // the error matches ErrSizeMismatch or ErrDigestMismatch. When the digest
-// is already stored, r is not read at all.
+// is already stored, r is not read at all; on file:// the object's
+// modification time is renewed if older than RefreshAge (see GC).
 func (s *Store) PutKnown(ctx context.Context, want Descriptor, r io.Reader) (Descriptor, error) {
 	if err := want.Validate(); err != nil {
 		return Descriptor{}, err
 	}
 	final, _ := s.blobRel(want.Digest)
-	ok, err := s.b.Exists(ctx, final)
-	if err != nil {
+	a, err := s.b.Attributes(ctx, final)
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Descriptor{}, err
 	}
-	if ok {
+	if err == nil {
 		s.log.DebugContext(ctx, "artifact: already stored", "digest", want.Digest)
-		return want, nil
+		if s.b.localDir == "" || !s.stale(a.ModTime) {
+			return want, nil
+		}
+		err := s.touchLocal(final)
+		if !errors.Is(err, fs.ErrNotExist) {
+			if err != nil {
+				return Descriptor{}, err
+			}
+			return want, nil
+		}
+		// Collected meanwhile: store it again.
 	}
 	if r == nil {
 		return Descriptor{}, errors.New("artifact: put: nil reader")
@@ -350,15 +369,30 @@ func (s *Store) newSealer(ctx context.Context, w io.Writer) (*sealer, error) {
 // server-side copy elsewhere, or for uploads larger than a server-side copy
 // allows, a streamed create-only copy through this process.
 func (s *Store) commit(ctx context.Context, tmp, final string, n int64) error {
-	ok, err := s.b.Exists(ctx, final)
-	if err != nil {
+	a, err := s.b.Attributes(ctx, final)
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	if ok {
+	exists := err == nil
+	if exists {
 		s.log.DebugContext(ctx, "artifact: already stored", "key", final)
-		return nil
+		if !s.stale(a.ModTime) {
+			return nil
+		}
+		// Renew the modification time so that GC's grace period covers
+		// the content the caller is about to reference: touch the file, or
+		// copy the upload over the object (same content).
+		if s.b.localDir != "" {
+			terr := s.touchLocal(final)
+			if !errors.Is(terr, fs.ErrNotExist) {
+				return terr
+			}
+			exists = false // collected meanwhile: store it again
+		} else if n > s.copyLimit {
+			return nil
+		}
 	}
-	if s.b.localDir != "" {
+	if !exists && s.b.localDir != "" {
 		linked, err := s.linkLocal(tmp, final)
 		if linked || err != nil {
 			return err
@@ -377,6 +411,25 @@ func (s *Store) commit(ctx context.Context, tmp, final string, n int64) error {
 	}
 	if err := s.b.Blob().Copy(ctx, dst, src, nil); err != nil {
 		return mapErr("commit", dst, err)
+	}
+	return nil
+}
+
+// stale reports whether content last written at mod should be refreshed.
+func (s *Store) stale(mod time.Time) bool {
+	return time.Since(mod) > s.refreshAge
+}
+
+// touchLocal sets the modification time of final, on a local directory, to
+// now.
+func (s *Store) touchLocal(final string) error {
+	key, err := s.b.Key(final)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if err := os.Chtimes(filepath.Join(s.b.localDir, filepath.FromSlash(key)), now, now); err != nil {
+		return fmt.Errorf("artifact: refresh %s: %w", key, err)
 	}
 	return nil
 }

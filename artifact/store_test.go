@@ -825,3 +825,69 @@ func TestGCRemovesLocalTempFiles(t *testing.T) {
 		t.Fatalf("get: %q, %v", got, err)
 	}
 }
+
+// TestRefreshOnDedupe checks that storing content again renews the
+// modification time of an old object, so GC's grace period covers it.
+func TestRefreshOnDedupe(t *testing.T) {
+	ctx := context.Background()
+	t.Run("file", func(t *testing.T) {
+		dir := t.TempDir()
+		s, err := Open(ctx, "file://"+dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		for _, known := range []bool{false, true} {
+			p := []byte(fmt.Sprintf("re-used content, known=%v", known))
+			d := mustPut(t, s, p)
+			key := rawKey(t, s, d.Digest)
+			old := time.Now().Add(-2 * time.Hour)
+			if err := os.Chtimes(filepath.Join(dir, filepath.FromSlash(key)), old, old); err != nil {
+				t.Fatal(err)
+			}
+			if known {
+				_, err = s.PutKnown(ctx, d, unreadable{t})
+			} else {
+				_, err = s.Put(ctx, bytes.NewReader(p), nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := s.Stat(ctx, d.Digest)
+			if err != nil || time.Since(info.ModTime) > time.Minute {
+				t.Fatalf("known=%v: modification time %v not renewed (%v)", known, info.ModTime, err)
+			}
+			st, err := s.GC(ctx, func(Digest) bool { return false }, &GCOptions{Grace: time.Hour})
+			if err != nil || st.Deleted != 0 {
+				t.Fatalf("known=%v: gc deleted re-used content: %+v, %v", known, st, err)
+			}
+		}
+	})
+	for _, bk := range []backend{backends[0], backends[2]} { // mem, s3
+		t.Run(bk.name, func(t *testing.T) {
+			s := newTestStore(t, bk, mode{})
+			s.refreshAge = 0 // every re-use renews
+			p := []byte("re-used content")
+			d := mustPut(t, s, p)
+			before, err := s.Stat(ctx, d.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1100 * time.Millisecond) // S3 times have one-second resolution
+			mustPut(t, s, p)
+			after, err := s.Stat(ctx, d.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !after.ModTime.After(before.ModTime) {
+				t.Fatalf("modification time not renewed: %v then %v", before.ModTime, after.ModTime)
+			}
+			if got, err := s.Get(ctx, d.Digest); err != nil || !bytes.Equal(got, p) {
+				t.Fatalf("get after refresh: %q, %v", got, err)
+			}
+			if n := uploads(t, s); n != 0 {
+				t.Fatalf("%d temporary uploads left", n)
+			}
+		})
+	}
+}
