@@ -2,7 +2,9 @@ package deploy
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,41 +41,65 @@ type ring struct {
 	mu   sync.Mutex
 	buf  []obs
 	next int
-	full bool
+	_    [64]byte // keep shards on separate cache lines
 }
+
+// shards spreads one version's observations over several rings so that
+// concurrent requests seldom wait for the same lock.
+const shards = 8
+
+type rings [shards]ring
 
 // Window keeps the most recent observations of every version in memory,
 // a bounded number per version. It is an Observer (give it to a Router)
 // and a Source (give it to a Rollout). Safe for concurrent use.
 type Window struct {
-	mu    sync.RWMutex
-	per   int
-	rings map[string]*ring
+	mu     sync.Mutex // serialises adding versions
+	per    int        // capacity of one shard
+	nshard uint32     // shards in use: 1 for small windows, else shards
+	rings  atomic.Pointer[map[string]*rings]
 }
 
-// NewWindow returns a window that keeps up to perVersion observations
-// of each version (older ones are forgotten). perVersion <= 0 means
-// 100,000.
+// NewWindow returns a window that keeps the newest perVersion
+// observations of each version (older ones are forgotten). perVersion
+// <= 0 means 100,000. Windows of 8,192 or more are spread over shards
+// for concurrency; then eviction is per shard and the count kept is
+// perVersion rounded up to a multiple of 8, with the oldest evicted
+// first only approximately.
 func NewWindow(perVersion int) *Window {
 	if perVersion <= 0 {
 		perVersion = 100000
 	}
-	return &Window{per: perVersion, rings: map[string]*ring{}}
+	n := 1
+	if perVersion >= 8192 {
+		n = shards
+	}
+	w := &Window{per: (perVersion + n - 1) / n, nshard: uint32(n)}
+	w.rings.Store(&map[string]*rings{})
+	return w
 }
 
-func (w *Window) ring(version string) *ring {
-	w.mu.RLock()
-	r := w.rings[version]
-	w.mu.RUnlock()
-	if r != nil {
+func (w *Window) lookup(version string) *rings {
+	return (*w.rings.Load())[version]
+}
+
+func (w *Window) ring(version string) *rings {
+	if r := w.lookup(version); r != nil {
 		return r
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if r = w.rings[version]; r == nil {
-		r = &ring{buf: make([]obs, 0, min(w.per, 1024))}
-		w.rings[version] = r
+	old := *w.rings.Load()
+	if r := old[version]; r != nil {
+		return r
 	}
+	m := make(map[string]*rings, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	r := &rings{}
+	m[version] = r
+	w.rings.Store(&m)
 	return r
 }
 
@@ -84,7 +110,11 @@ func (w *Window) Observe(version string, latency time.Duration, err error) {
 
 // Record records one request of version at the given instant.
 func (w *Window) Record(version string, at time.Time, latency time.Duration, err error) {
-	r := w.ring(version)
+	rs := w.ring(version)
+	r := &rs[0]
+	if w.nshard > 1 {
+		r = &rs[rand.Uint32()%w.nshard]
+	}
 	o := obs{at: at.UnixNano(), lat: latency.Seconds(), err: err != nil}
 	r.mu.Lock()
 	if len(r.buf) < w.per {
@@ -99,25 +129,26 @@ func (w *Window) Record(version string, at time.Time, latency time.Duration, err
 // Observations returns the requests of version in [from, to).
 func (w *Window) Observations(_ context.Context, version string, from, to time.Time) (Observations, error) {
 	var o Observations
-	w.mu.RLock()
-	r := w.rings[version]
-	w.mu.RUnlock()
-	if r == nil {
+	rs := w.lookup(version)
+	if rs == nil {
 		return o, nil
 	}
 	lo, hi := from.UnixNano(), to.UnixNano()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, x := range r.buf {
-		if x.at < lo || x.at >= hi {
-			continue
+	for i := range rs {
+		r := &rs[i]
+		r.mu.Lock()
+		for _, x := range r.buf {
+			if x.at < lo || x.at >= hi {
+				continue
+			}
+			o.Total++
+			if x.err {
+				o.Errors++
+			} else {
+				o.Latencies = append(o.Latencies, x.lat)
+			}
 		}
-		o.Total++
-		if x.err {
-			o.Errors++
-		} else {
-			o.Latencies = append(o.Latencies, x.lat)
-		}
+		r.mu.Unlock()
 	}
 	return o, nil
 }
