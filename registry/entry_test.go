@@ -133,3 +133,40 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheckpoint: the checkpoint decoder never panics, errors are typed, and
+// an accepted checkpoint yields a state that can take the next entry.
+func FuzzCheckpoint(f *testing.F) {
+	s := &state{name: "m"}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i, r := range []*record{
+		{Type: EventVersionRegister, Time: at, Version: 1, Status: StatusReady, Files: []File{{Path: "a", Digest: testDigest, Size: 3}}},
+		{Type: EventAliasSet, Time: at, Alias: "production", Version: 1},
+	} {
+		if err := s.apply(uint64(i+1), r); err != nil {
+			f.Fatal(err)
+		}
+	}
+	good, err := s.marshalCheckpoint()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good, uint64(2))
+	f.Add([]byte(`{"format":1,"seq":1,"model":{"name":"m"},"versions":[null]}`), uint64(1))
+	f.Add([]byte(`{"format":7}`), uint64(3))
+	f.Fuzz(func(t *testing.T, data []byte, seq uint64) {
+		st, err := unmarshalCheckpoint("m", seq, data)
+		if err != nil {
+			if !errors.Is(err, ErrCorruptEntry) && !errors.Is(err, ErrUnsupportedEntry) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		next := &record{Type: EventVersionRegister, Time: at, Version: len(st.versions) + 1, Status: StatusReady}
+		if seq < ^uint64(0) {
+			if err := st.clone().apply(seq+1, next); err != nil {
+				t.Fatalf("accepted checkpoint cannot take the next version: %v", err)
+			}
+		}
+	})
+}
