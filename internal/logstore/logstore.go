@@ -25,8 +25,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sextant-ml/sextant/artifact"
 	"gocloud.dev/blob"
@@ -50,8 +52,16 @@ const seqWidth = 20
 // maxAttempts bounds the retries of one Append under contention.
 const maxAttempts = 1000
 
-// readAhead is how many entries Read fetches at once when it probes forward.
-const readAhead = 16
+// Read probes forward in parallel batches that start small (an appender
+// that lost a race usually missed one or two entries) and double up to
+// maxReadAhead (a cold reader may be thousands of entries behind).
+const (
+	minReadAhead = 2
+	maxReadAhead = 32
+)
+
+// maxBackoff caps the pause after a lost race.
+const maxBackoff = 50 * time.Millisecond
 
 // Entry is one record of a log.
 type Entry struct {
@@ -119,9 +129,34 @@ func (l *Log) Append(ctx context.Context, after uint64, prepare func(newer []Ent
 		if !errors.Is(err, artifact.ErrExist) {
 			return Entry{}, fmt.Errorf("logstore: append to %s: %w", l.dir, err)
 		}
-		// Lost the race for seq: read what the winner wrote and try again.
+		// Lost the race for seq: pause a random while, growing with the
+		// attempts, so that many writers do not retry in lockstep; then
+		// read what the winners wrote and try again.
+		if err := sleepCtx(ctx, backoff(attempt)); err != nil {
+			return Entry{}, err
+		}
 	}
 	return Entry{}, fmt.Errorf("%w: %s after %d attempts", ErrConflict, l.dir, maxAttempts)
+}
+
+// backoff returns a random pause in [0, min(2^attempt ms, maxBackoff)).
+func backoff(attempt int) time.Duration {
+	limit := maxBackoff
+	if attempt < 6 {
+		limit = time.Duration(1<<attempt) * time.Millisecond
+	}
+	return rand.N(limit)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // Read returns every entry with a sequence number greater than after, in
@@ -131,11 +166,11 @@ func (l *Log) Append(ctx context.Context, after uint64, prepare func(newer []Ent
 func (l *Log) Read(ctx context.Context, after uint64) ([]Entry, error) {
 	var out []Entry
 	next := after + 1
-	for {
-		batch := make([][]byte, readAhead)
-		found := make([]bool, readAhead)
+	for n := minReadAhead; ; n = min(2*n, maxReadAhead) {
+		batch := make([][]byte, n)
+		found := make([]bool, n)
 		g, gctx := errgroup.WithContext(ctx)
-		for i := range readAhead {
+		for i := range n {
 			seq := next + uint64(i)
 			if seq < next { // overflow
 				break
@@ -155,7 +190,7 @@ func (l *Log) Read(ctx context.Context, after uint64) ([]Entry, error) {
 		if err := g.Wait(); err != nil {
 			return nil, err
 		}
-		for i := range readAhead {
+		for i := range n {
 			if !found[i] {
 				// An entry can only be missing at the end of the log,
 				// unless it was written between our probes: anything
@@ -164,7 +199,7 @@ func (l *Log) Read(ctx context.Context, after uint64) ([]Entry, error) {
 			}
 			out = append(out, Entry{Seq: next + uint64(i), Data: batch[i]})
 		}
-		next += readAhead
+		next += uint64(n)
 	}
 }
 

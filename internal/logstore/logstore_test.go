@@ -65,7 +65,7 @@ func TestLog(t *testing.T) {
 				if head, err := l.Head(ctx); err != nil || head != 0 {
 					t.Fatalf("Head of empty log = %d, %v; want 0, nil", head, err)
 				}
-				for i := 1; i <= 40; i++ {
+				for i := 1; i <= 20; i++ {
 					e, err := appendData(ctx, l, fmt.Sprintf(`{"n":%d}`, i))
 					if err != nil {
 						t.Fatal(err)
@@ -78,17 +78,17 @@ func TestLog(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(all) != 40 {
-					t.Fatalf("Read(0) returned %d entries, want 40", len(all))
+				if len(all) != 20 {
+					t.Fatalf("Read(0) returned %d entries, want 20", len(all))
 				}
 				for i, e := range all {
 					if want := fmt.Sprintf(`{"n":%d}`, i+1); e.Seq != uint64(i+1) || string(e.Data) != want {
 						t.Fatalf("entry %d = %d %s, want %d %s", i, e.Seq, e.Data, i+1, want)
 					}
 				}
-				tail, err := l.Read(ctx, 37)
-				if err != nil || len(tail) != 3 || tail[0].Seq != 38 {
-					t.Fatalf("Read(37) = %v, %v; want entries 38..40", tail, err)
+				tail, err := l.Read(ctx, 17)
+				if err != nil || len(tail) != 3 || tail[0].Seq != 18 {
+					t.Fatalf("Read(17) = %v, %v; want entries 18..20", tail, err)
 				}
 			})
 			t.Run("prepare sees what it missed", func(t *testing.T) {
@@ -212,7 +212,7 @@ const (
 	envChildID  = "SEXTANT_LOGSTORE_CHILD_ID"
 )
 
-const procs, goroutinesPerProc, appendsPerGoroutine = 4, 8, 3
+const procs, goroutinesPerProc, appendsPerGoroutine = 4, 8, 2
 
 func TestMain(m *testing.M) {
 	if url := os.Getenv(envChildURL); url != "" {
