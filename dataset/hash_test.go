@@ -343,6 +343,14 @@ func TestStatCache(t *testing.T) {
 	if _, p := hashTree(reopened); p.FilesCached != 4 {
 		t.Errorf("next pass: %d cached, want 4 (all but the recent file)", p.FilesCached)
 	}
+
+	// Prune drops entries of deleted and changed files only.
+	os.Remove(filepath.Join(dir, "keep"))
+	past(t, filepath.Join(dir, "touch"), 10*time.Minute)
+	n, err := reopened.Prune(t.Context())
+	if err != nil || n != 2 || reopened.Len() != 2 {
+		t.Errorf("Prune dropped %d (%v), %d left; want 2 dropped, 2 left", n, err, reopened.Len())
+	}
 }
 
 func TestStatCacheFileFormat(t *testing.T) {

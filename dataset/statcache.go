@@ -159,6 +159,47 @@ func (c *StatCache) store(alg Algorithm, abs string, fi fs.FileInfo, sum []byte,
 	c.mu.Unlock()
 }
 
+// Prune drops the entries of files that are gone or have changed since
+// they were hashed, so that a long-lived cache does not keep digests of
+// deleted trees. It stats every remembered path; run it now and then, not
+// on every hash. It returns the number of entries dropped.
+func (c *StatCache) Prune(ctx context.Context) (int, error) {
+	c.mu.RLock()
+	keys := make([]cacheKey, 0, len(c.entries))
+	for k := range c.entries {
+		keys = append(keys, k)
+	}
+	c.mu.RUnlock()
+	var stale []cacheKey
+	for i, k := range keys {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+		fi, err := os.Lstat(k.path)
+		if err != nil || !fi.Mode().IsRegular() {
+			stale = append(stale, k)
+			continue
+		}
+		c.mu.RLock()
+		e := c.entries[k]
+		c.mu.RUnlock()
+		if e.size != fi.Size() || e.mtime != fi.ModTime().UnixNano() || e.inode != inodeOf(fi) {
+			stale = append(stale, k)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range stale {
+		delete(c.entries, k)
+	}
+	if len(stale) > 0 {
+		c.dirty = true
+	}
+	return len(stale), nil
+}
+
 // Save writes the cache atomically if anything changed since it was opened
 // or last saved, first merging entries that another process saved to the
 // same file meanwhile (entries of this cache win).
