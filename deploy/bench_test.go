@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/sextant-ml/sextant/deploy"
 )
@@ -147,5 +148,12 @@ func BenchmarkHeaderGet(b *testing.B) {
 	var a deploy.Attrs = h
 	for b.Loop() {
 		a.Get("X-Pin")
+	}
+}
+
+// BenchmarkTimeNow is the clock read an Observer pays twice per request.
+func BenchmarkTimeNow(b *testing.B) {
+	for b.Loop() {
+		time.Now()
 	}
 }

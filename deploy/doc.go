@@ -91,10 +91,11 @@
 // A routing decision stays well within the 100 ns bar and never
 // allocates; the gap to a direct call of a trivial predictor (an add)
 // vanishes beside any real model. Header rules cost what the Attrs
-// lookup costs. An Observer reads the clock twice per request (time.Now
-// costs about 270 ns on this virtual machine's kvm-clock, which is most
-// of router-with-window) and a Window takes a sharded lock; give the
-// router no Observer when no rollout is analysing it.
+// lookup costs. An Observer reads the clock twice per request, and
+// time.Now is slow on this virtual machine's kvm-clock (BenchmarkTimeNow
+// measures it: 180 to 270 ns here), which is most of router-with-window;
+// a Window adds a sharded lock. Give the router no Observer when no
+// rollout is analysing it.
 //
 // # Testing
 //

@@ -198,6 +198,23 @@ type State struct {
 	Updated  time.Time `json:"updated"`
 }
 
+// valid checks a restored state against a rollout of n steps, so that
+// a damaged or foreign state object is refused rather than acted on.
+func (st *State) valid(n int) error {
+	switch st.Phase {
+	case Progressing, Paused, Promoted, RolledBack, Aborted:
+	default:
+		return fmt.Errorf("%w: saved rollout state has unknown phase %q", ErrInvalid, st.Phase)
+	}
+	if st.Step < 0 || st.Step > n {
+		return fmt.Errorf("%w: saved rollout state is at step %d of a rollout of %d steps", ErrInvalid, st.Step, n)
+	}
+	if !(st.Weight >= 0 && st.Weight <= 100) {
+		return fmt.Errorf("%w: saved rollout state has weight %v", ErrInvalid, st.Weight)
+	}
+	return nil
+}
+
 // Event types.
 const (
 	EventStarted     = "started"
@@ -339,6 +356,9 @@ func (r *Rollout) load(ctx context.Context) error {
 		case err != nil:
 			return err
 		case st.Model == r.spec.Model && st.Stable == r.spec.Stable && st.Canary == r.spec.Canary:
+			if err := st.valid(len(r.spec.Steps)); err != nil {
+				return err
+			}
 			r.st = st
 			r.loaded = true
 			if err := r.traffic.SetCanary(st.Stable, st.Canary, st.Weight); err != nil {

@@ -673,3 +673,31 @@ func TestRolloutAuthorization(t *testing.T) {
 		}
 	})
 }
+
+func TestRolloutRefusesDamagedState(t *testing.T) {
+	tests := []struct {
+		name string
+		st   deploy.State
+	}{
+		{"unknown phase", deploy.State{Phase: "winning"}},
+		{"step beyond the spec", deploy.State{Phase: deploy.Progressing, Step: 7}},
+		{"negative step", deploy.State{Phase: deploy.Progressing, Step: -1}},
+		{"weight", deploy.State{Phase: deploy.Paused, Weight: 140}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newRig(t)
+			tc.st.Model, tc.st.Stable, tc.st.Canary = "churn", "stable", "canary"
+			if err := g.store.Save(context.Background(), tc.st); err != nil {
+				t.Fatal(err)
+			}
+			ro, _ := deploy.NewRollout(g.router, spec(deploy.SetWeight(10), deploy.Pause(0)), g.options())
+			if _, err := ro.Run(context.Background()); !errors.Is(err, deploy.ErrInvalid) {
+				t.Errorf("Run: %v, want ErrInvalid", err)
+			}
+			if len(g.aliases.moves) != 0 {
+				t.Errorf("alias moved: %v", g.aliases.moves)
+			}
+		})
+	}
+}
