@@ -242,8 +242,10 @@ func (e *env) rollout(ctx context.Context, f *fleet, stable, canary int, age Age
 		Source:  f.window,
 		Aliases: aliasPromoter{e},
 		Alias:   production,
-		Metrics: rolloutMetrics{e.metrics},
-		OnEvent: func(ev deploy.Event) { e.printEvent(ev) },
+		Metrics: e.metrics, // weights and phase as sextant_rollout_* gauges
+		// Manual operations (abort, pause, promote) are authorised too.
+		Authorizer: e.authz,
+		OnEvent:    func(ev deploy.Event) { e.printEvent(ev) },
 		AfterRollback: func(ctx context.Context, st deploy.State) {
 			if err := e.authz.Authorize(e.releaseCtx, "rollback", "deployments", modelName); err != nil {
 				e.say("  rollback not authorised: %v", err)

@@ -83,13 +83,3 @@ func (f *fleet) traffic(ctx context.Context, seed uint64, age Ageing) (stop func
 	})
 	return func() { cancel(); wg.Wait() }
 }
-
-// rolloutMetrics publishes a rollout's weights and phase through monitor
-// (deploy speaks percent, monitor fractions).
-type rolloutMetrics struct{ m *monitor.Metrics }
-
-func (r rolloutMetrics) SetRolloutWeight(model, version string, weight float64) {
-	r.m.SetRolloutWeight(model, version, weight/100)
-}
-
-func (r rolloutMetrics) SetRolloutPhase(model, phase string) { r.m.SetRolloutPhase(model, phase) }
