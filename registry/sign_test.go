@@ -5,9 +5,15 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,5 +134,47 @@ func TestSignManifestRejectsOtherCurves(t *testing.T) {
 	}
 	if _, err := SignManifest(nil, k); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("SignManifest with P-384 = %v, want ErrInvalidArgument", err)
+	}
+}
+
+// testdata/dsse holds an envelope made without this package (gen.py, with
+// Python's cryptography): VerifyManifest must accept it, and reject it for
+// files that differ.
+func TestVerifyForeignEnvelope(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", "dsse", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var env Envelope
+	if err := json.Unmarshal(read("envelope.json"), &env); err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(read("key.pub.pem"))
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := pub.(*ecdsa.PublicKey)
+	var contents map[string]string
+	if err := json.Unmarshal(read("files.json"), &contents); err != nil {
+		t.Fatal(err)
+	}
+	var files []File
+	for _, p := range slices.Sorted(maps.Keys(contents)) {
+		files = append(files, File{Path: p, Digest: artifact.FromBytes([]byte(contents[p])), Size: int64(len(contents[p]))})
+	}
+	id, err := VerifyManifest(&env, files, []*ecdsa.PublicKey{key})
+	if err != nil {
+		t.Fatalf("foreign envelope rejected: %v", err)
+	}
+	if id != env.Signatures[0].KeyID {
+		t.Fatalf("key id %s, envelope says %s", id, env.Signatures[0].KeyID)
+	}
+	files[1].Digest = artifact.FromBytes([]byte("other weights"))
+	if _, err := VerifyManifest(&env, files, []*ecdsa.PublicKey{key}); !errors.Is(err, ErrSignature) {
+		t.Fatalf("foreign envelope accepted for other files: %v", err)
 	}
 }
