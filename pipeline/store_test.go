@@ -13,6 +13,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/artifact/artifacttest"
 	"github.com/sextant-ml/sextant/internal/s3test"
 )
 
@@ -291,4 +292,35 @@ func FuzzDecodeEntry(f *testing.F) {
 			t.Fatalf("untyped checkpoint error %v", err)
 		}
 	})
+}
+
+// A run whose end cannot be recorded (as when its process dies) stays in the
+// store as running, and Run reports the storage error beside the record.
+func TestRunWhoseEndIsNotRecorded(t *testing.T) {
+	ctx := t.Context()
+	b, faults := artifacttest.NewFaultyBucket(t)
+	p, err := New("p", []Task{{Name: "t", Run: noop}}, &Options{Bucket: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults.FailNth(artifacttest.OpWrite, 2, nil) // the start entry is write 1
+	rec, err := p.Run(ctx, nil)
+	if !errors.Is(err, artifacttest.ErrInjected) || rec == nil || rec.Status != Succeeded {
+		t.Fatalf("Run: %+v, %v; want the succeeded record and the storage error", rec, err)
+	}
+	stored, err := p.Store().Get(ctx, rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Status != Running || !stored.End.IsZero() {
+		t.Errorf("stored run %s ended %v, want running with no end", stored.Status, stored.End)
+	}
+	// The store stays usable: the next run is recorded in full.
+	next, err := p.Run(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.Store().Get(ctx, next.ID); err != nil || got.Status != Succeeded {
+		t.Errorf("next run stored as %s, %v", got.Status, err)
+	}
 }
