@@ -61,6 +61,10 @@
 // it, however many they are (Stats.CoalescedEvents). It stops when its context
 // ends.
 //
+// examples/maintenance shows the whole loop: a drift detector fires, the
+// scheduler runs snapshot, train, evaluate, register and gate tasks, and the
+// registered version records the run as its lineage.
+//
 // # Beyond one machine
 //
 // A task is a function; when it needs more than the machine running the
