@@ -319,3 +319,35 @@ func FuzzDecodeInferRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestOIPRouteKeyIsSticky(t *testing.T) {
+	r, err := deploy.NewRouter(map[string]deploy.InferPredictor{"a": echo{"a"}, "b": echo{"b"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.SetCanary("a", "b", 50); err != nil {
+		t.Fatal(err)
+	}
+	h := deploy.NewHandler(nil)
+	h.AddRouter(deploy.ModelMetadata{Name: "m"}, r)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	body := `{"inputs":[{"name":"x","datatype":"INT32","shape":[1],"data":[1]}]}`
+	seen := map[string]int{}
+	for i := range 40 {
+		key := fmt.Sprint("user-", i)
+		want, _ := r.Route(deploy.Request{Key: key})
+		for range 2 {
+			code, hdr, out := do(t, "POST", srv.URL+"/v2/models/m/infer", body, map[string]string{deploy.RouteKeyHeader: key})
+			got := hdr.Get(deploy.ServedVersionHeader)
+			if code != 200 || got != want || out["model_version"] != want {
+				t.Fatalf("key %s: status %d served %q (%v), want %q", key, code, got, out["model_version"], want)
+			}
+		}
+		seen[want]++
+	}
+	if seen["a"] == 0 || seen["b"] == 0 {
+		t.Errorf("40 keys at 50%% all went one way: %v", seen)
+	}
+}
