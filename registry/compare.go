@@ -65,57 +65,49 @@ func (r *Registry) Compare(ctx context.Context, a, b string) (*Comparison, error
 
 // CompareVersions is Compare on versions already at hand.
 func CompareVersions(a, b *Version) *Comparison {
-	c := &Comparison{From: a, To: b, Params: diffStrings(a.Params, b.Params), Tags: diffStrings(a.Tags, b.Tags)}
-	for _, k := range unionKeys(a.Metrics, b.Metrics) {
-		x, inA := a.Metrics[k]
-		y, inB := b.Metrics[k]
-		switch {
-		case !inB:
-			c.Metrics = append(c.Metrics, MetricChange{Name: k, Kind: Removed, From: x})
-		case !inA:
-			c.Metrics = append(c.Metrics, MetricChange{Name: k, Kind: Added, To: y})
-		case x != y:
-			c.Metrics = append(c.Metrics, MetricChange{Name: k, Kind: Modified, From: x, To: y, Delta: y - x})
+	c := &Comparison{From: a, To: b}
+	diffMaps(a.Params, b.Params, func(k string, kind ChangeKind, x, y string) {
+		c.Params = append(c.Params, ParamChange{Key: k, Kind: kind, From: x, To: y})
+	})
+	diffMaps(a.Tags, b.Tags, func(k string, kind ChangeKind, x, y string) {
+		c.Tags = append(c.Tags, ParamChange{Key: k, Kind: kind, From: x, To: y})
+	})
+	diffMaps(a.Metrics, b.Metrics, func(k string, kind ChangeKind, x, y float64) {
+		m := MetricChange{Name: k, Kind: kind, From: x, To: y}
+		if kind == Modified {
+			m.Delta = y - x
 		}
-	}
-	fa := make(map[string]artifact.Digest, len(a.Files))
-	for _, f := range a.Files {
-		fa[f.Path] = f.Digest
-	}
-	fb := make(map[string]artifact.Digest, len(b.Files))
-	for _, f := range b.Files {
-		fb[f.Path] = f.Digest
-	}
-	for _, p := range unionKeys(fa, fb) {
-		x, inA := fa[p]
-		y, inB := fb[p]
-		switch {
-		case !inB:
-			c.Files = append(c.Files, FileChange{Path: p, Kind: Removed, From: x})
-		case !inA:
-			c.Files = append(c.Files, FileChange{Path: p, Kind: Added, To: y})
-		case x != y:
-			c.Files = append(c.Files, FileChange{Path: p, Kind: Modified, From: x, To: y})
-		}
-	}
+		c.Metrics = append(c.Metrics, m)
+	})
+	diffMaps(manifestMap(a.Files), manifestMap(b.Files), func(p string, kind ChangeKind, x, y artifact.Digest) {
+		c.Files = append(c.Files, FileChange{Path: p, Kind: kind, From: x, To: y})
+	})
 	return c
 }
 
-func diffStrings(a, b map[string]string) []ParamChange {
-	var out []ParamChange
+func manifestMap(files []File) map[string]artifact.Digest {
+	m := make(map[string]artifact.Digest, len(files))
+	for _, f := range files {
+		m[f.Path] = f.Digest
+	}
+	return m
+}
+
+// diffMaps calls emit, in key order, for each key whose value differs from a
+// to b; a value absent on one side is the zero value.
+func diffMaps[V comparable](a, b map[string]V, emit func(key string, kind ChangeKind, from, to V)) {
 	for _, k := range unionKeys(a, b) {
 		x, inA := a[k]
 		y, inB := b[k]
 		switch {
 		case !inB:
-			out = append(out, ParamChange{Key: k, Kind: Removed, From: x})
+			emit(k, Removed, x, y)
 		case !inA:
-			out = append(out, ParamChange{Key: k, Kind: Added, To: y})
+			emit(k, Added, x, y)
 		case x != y:
-			out = append(out, ParamChange{Key: k, Kind: Modified, From: x, To: y})
+			emit(k, Modified, x, y)
 		}
 	}
-	return out
 }
 
 func unionKeys[V any](a, b map[string]V) []string {
