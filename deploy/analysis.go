@@ -180,7 +180,7 @@ type LatencyQuantile struct {
 
 // Name returns for example "latency-p99".
 func (c LatencyQuantile) Name() string {
-	return "latency-p" + strings.TrimPrefix(fmt.Sprintf("%g", c.Quantile*100), "0.")
+	return fmt.Sprintf("latency-p%g", c.Quantile*100)
 }
 
 // Measure reads the canary's requests in the window.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
@@ -227,5 +228,17 @@ func TestMeasurementJSON(t *testing.T) {
 	b, _ := json.Marshal(deploy.Measurement{Check: "c", Value: math.NaN()})
 	if want := `{"check":"c","outcome":"inconclusive","reason":"","value":null}`; string(b) != want {
 		t.Errorf("got %s, want %s", b, want)
+	}
+}
+
+func TestCheckNames(t *testing.T) {
+	got := []string{
+		deploy.LatencyQuantile{Quantile: 0.99}.Name(), deploy.LatencyQuantile{Quantile: 0.5}.Name(),
+		deploy.LatencyQuantile{Quantile: 0.999}.Name(), deploy.LatencyQuantile{Quantile: 0.005}.Name(),
+		deploy.ErrorRate{}.Name(), deploy.Judge{}.Name(),
+	}
+	want := []string{"latency-p99", "latency-p50", "latency-p99.9", "latency-p0.5", "error-rate", "judge"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
