@@ -54,9 +54,21 @@
 // # Serving protocol
 //
 // Handler serves predictors and routers over the Open Inference Protocol
-// v2 REST API (health, server and model metadata, readiness, inference
-// with typed tensors of every datatype but FP16 halves, which travel as
-// float64), answering malformed requests with 400 and a JSON error body.
+// v2 REST API: health, server and model metadata, readiness, and
+// inference with typed tensors (BOOL; INT8 to INT64; UINT8 to UINT64;
+// FP16, FP32 and FP64, carried as float64 with range checks; BYTES),
+// flat or nested data checked against the shape and against the
+// model's declared inputs. Malformed requests get 400, unknown models
+// 404, each with a JSON error body; DecodeInferRequest is fuzzed.
+//
+// # Seams
+//
+// deploy imports neither the registry nor the metrics package; it
+// declares what it needs, and adapters satisfy it: AliasSetter (move an
+// alias on promotion), MetricsSink (rollout weights and phase),
+// Observer (every served prediction), Source (observations for checks),
+// Store (rollout state), Traffic (what a rollout steers) and Authorizer
+// (manual operations).
 //
 // # Concurrency
 //
