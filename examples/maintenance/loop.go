@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -286,7 +287,14 @@ func (e *env) printEvent(ev deploy.Event) {
 		}
 		parts := make([]string, len(ev.Measurements))
 		for i, m := range ev.Measurements {
-			parts[i] = fmt.Sprintf("%s %.4g %s", m.Check, m.Value, m.Outcome)
+			value := fmt.Sprintf("%.1f%%", 100*m.Value) // error rate
+			switch {
+			case math.IsNaN(m.Value):
+				value = "n/a"
+			case strings.HasPrefix(m.Check, "latency"):
+				value = time.Duration(m.Value * float64(time.Second)).Round(time.Microsecond).String()
+			}
+			parts[i] = fmt.Sprintf("%s %s %s", m.Check, value, m.Outcome)
 		}
 		e.say("    measurement %s: %s", ev.Outcome, strings.Join(parts, ", "))
 	case deploy.EventPromoted, deploy.EventRolledBack, deploy.EventAborted, deploy.EventPaused:

@@ -26,6 +26,11 @@ type Model struct {
 // errImplausible reports a reading above the model's plausible range.
 var errImplausible = errors.New("reading outside the plausible range")
 
+// alarmThreshold is the probability of failure above which a pump is
+// flagged for inspection: low, because a missed failure costs far more than
+// an inspection.
+const alarmThreshold = 0.25
+
 // trainConfig holds the optimiser's settings.
 type trainConfig struct {
 	Epochs       int     // full-batch gradient steps
@@ -49,7 +54,7 @@ func train(b Batch, cfg trainConfig) (*Model, error) {
 		return nil, errors.New("train: no rows")
 	}
 	d := len(b.X[0])
-	m := &Model{Features: slices.Clone(Features), Mean: make([]float64, d), Std: make([]float64, d), Weights: make([]float64, d), Threshold: 0.5}
+	m := &Model{Features: slices.Clone(Features), Mean: make([]float64, d), Std: make([]float64, d), Weights: make([]float64, d), Threshold: alarmThreshold}
 	for j := range d {
 		for _, row := range b.X {
 			m.Mean[j] += row[j]
