@@ -228,7 +228,7 @@ func (r *Registry) Promote(ctx context.Context, ref, alias string, gate Gate) (*
 	if err := r.authorize(ctx, "promote", "models/aliases", p.Model); err != nil {
 		return nil, err
 	}
-	st, n, err := r.lookup(ctx, ref, "get")
+	st, n, err := r.resolveIn(ctx, p)
 	if err != nil {
 		return nil, err
 	}

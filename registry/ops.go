@@ -387,6 +387,7 @@ func (r *Registry) Get(ctx context.Context, ref string) (*Version, error) {
 	return st.view(n), nil
 }
 
+// lookup authorizes verb on models/versions and resolves ref.
 func (r *Registry) lookup(ctx context.Context, ref, verb string) (*state, int, error) {
 	p, err := ParseRef(ref)
 	if err != nil {
@@ -395,6 +396,11 @@ func (r *Registry) lookup(ctx context.Context, ref, verb string) (*state, int, e
 	if err := r.authorize(ctx, verb, "models/versions", p.Model); err != nil {
 		return nil, 0, err
 	}
+	return r.resolveIn(ctx, p)
+}
+
+// resolveIn resolves a parsed reference against the cached state.
+func (r *Registry) resolveIn(ctx context.Context, p Ref) (*state, int, error) {
 	st, err := r.state(ctx, p.Model, false)
 	if err != nil {
 		return nil, 0, err
