@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -58,7 +59,11 @@ func LogAudit(l *slog.Logger) func(context.Context, AuditEvent) {
 // Authorizer answers requests against a compiled policy. Create it with
 // New; the zero value denies everything until Replace or Reload succeeds.
 type Authorizer struct {
-	cur    atomic.Pointer[state]
+	cur atomic.Pointer[state]
+	// swapMu orders Replace and Reload: a reload reads, compares and swaps
+	// under it, so a slow read of older bytes cannot land after a newer
+	// policy. Decisions never take it.
+	swapMu sync.Mutex
 	audit  func(context.Context, AuditEvent)
 	logger *slog.Logger
 }
@@ -149,6 +154,8 @@ func (a *Authorizer) Policy() *Policy { return clonePolicy(&a.state().idx.policy
 // Replace compiles p and puts it in force in one atomic step. On error the
 // policy in force is kept.
 func (a *Authorizer) Replace(p *Policy) error {
+	a.swapMu.Lock()
+	defer a.swapMu.Unlock()
 	return a.swap(p, [sha256.Size]byte{})
 }
 
@@ -221,8 +228,12 @@ func Load(ctx context.Context, src Source) (*Policy, error) {
 // Reload reads src and, when its bytes differ from those of the last
 // reload, parses and compiles them and puts the result in force in one
 // atomic step. It reports whether the policy changed. On any error the
-// policy in force is kept, the error is logged and returned.
+// policy in force is kept, the error is logged and returned. Reload and
+// Replace run one at a time, each reading and swapping before the next
+// starts, so a slow read cannot put older bytes over a newer policy.
 func (a *Authorizer) Reload(ctx context.Context, src Source) (bool, error) {
+	a.swapMu.Lock()
+	defer a.swapMu.Unlock()
 	name, data, err := src.Read(ctx)
 	if err == nil {
 		digest := sha256.Sum256(data)

@@ -97,7 +97,9 @@
 // # Concurrency
 //
 // An Authorizer is safe for concurrent use: decisions, reloads, Replace and
-// the escalation checks may run at the same time from any goroutines. The
+// the escalation checks may run at the same time from any goroutines.
+// Decisions take no lock; Reload and Replace take turns, so the policy in
+// force is always the last one they read. The
 // package starts no goroutines; Watch runs in the caller's.
 //
 // # Dependencies
