@@ -60,8 +60,8 @@ func ExampleRollout() {
 		Model: "churn", Stable: "v1", Canary: "v2",
 		Steps: []deploy.Step{
 			deploy.SetWeight(50),
-			deploy.Analyze(deploy.Analysis{Interval: 20 * time.Millisecond, Count: 2,
-				Checks: []deploy.Check{deploy.ErrorRate{Max: 0.05, MinSamples: 20}}}),
+			deploy.Analyze(deploy.Analysis{Interval: 50 * time.Millisecond, Count: 2,
+				Checks: []deploy.Check{deploy.ErrorRate{Max: 0.05, MinSamples: 10}}}),
 		},
 	}, &deploy.RolloutOptions{
 		Source: window,
@@ -79,7 +79,11 @@ func ExampleRollout() {
 			r.Predict(ctx, deploy.Request{Key: fmt.Sprint(i)}, i)
 		}
 	}()
-	st, err := ro.Run(context.Background())
+	// Without enough traffic the analysis would pause for a human; a
+	// deadline keeps an unattended program from waiting forever.
+	runCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := ro.Run(runCtx)
 	stop()
 	fmt.Println(st.Phase, err, strings.Contains(st.Reason, "error-rate fail"))
 	// Output:
