@@ -92,7 +92,9 @@
 // common name and organizations become user and groups) or BearerToken
 // (with a verifier you supply), puts the subject in the context, and, given
 // a Resolve function, authorizes the request. Unauthenticated requests get
-// 401, denied ones 403, with no more than the status text.
+// 401, denied ones 403, with no more than the status text. Credentials that
+// are present but not acceptable give an error matching
+// ErrInvalidCredentials (logged, never sent); absent ones ErrNoCredentials.
 //
 // # Concurrency
 //

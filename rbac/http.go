@@ -10,9 +10,17 @@ import (
 	"strings"
 )
 
-// ErrNoCredentials is returned by an Authenticator when the request
-// carries no credentials of its kind, so the next one may try.
-var ErrNoCredentials = errors.New("rbac: no credentials")
+// Errors of authentication. Check them with errors.Is.
+var (
+	// ErrNoCredentials is returned by an Authenticator when the request
+	// carries no credentials of its kind, so the next one may try.
+	ErrNoCredentials = errors.New("rbac: no credentials")
+	// ErrInvalidCredentials is matched by the errors of ClientCert and
+	// BearerToken when credentials are present but not acceptable: an
+	// unverified certificate, one without a common name, an empty token, a
+	// token the verifier refused, or no verifier at all.
+	ErrInvalidCredentials = errors.New("rbac: invalid credentials")
+)
 
 // Authenticator finds who sent an HTTP request.
 type Authenticator interface {
@@ -39,14 +47,18 @@ func (c ClientCert) Authenticate(r *http.Request) (Subject, error) {
 		return Subject{}, ErrNoCredentials
 	}
 	if len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
-		return Subject{}, errors.New("rbac: client certificate not verified")
+		return Subject{}, fmt.Errorf("%w: client certificate not verified", ErrInvalidCredentials)
 	}
 	leaf := r.TLS.VerifiedChains[0][0]
 	if c.Subject != nil {
-		return c.Subject(leaf)
+		s, err := c.Subject(leaf)
+		if err != nil {
+			return Subject{}, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
+		}
+		return s, nil
 	}
 	if leaf.Subject.CommonName == "" {
-		return Subject{}, errors.New("rbac: client certificate without a common name")
+		return Subject{}, fmt.Errorf("%w: client certificate without a common name", ErrInvalidCredentials)
 	}
 	return Subject{Kind: User, Name: leaf.Subject.CommonName, Groups: leaf.Subject.Organization}, nil
 }
@@ -69,12 +81,16 @@ func (b BearerToken) Authenticate(r *http.Request) (Subject, error) {
 	}
 	token = strings.TrimSpace(token)
 	if token == "" {
-		return Subject{}, errors.New("rbac: empty bearer token")
+		return Subject{}, fmt.Errorf("%w: empty bearer token", ErrInvalidCredentials)
 	}
 	if b.Verify == nil {
-		return Subject{}, errors.New("rbac: no bearer token verifier")
+		return Subject{}, fmt.Errorf("%w: no bearer token verifier", ErrInvalidCredentials)
 	}
-	return b.Verify(r.Context(), token)
+	s, err := b.Verify(r.Context(), token)
+	if err != nil {
+		return Subject{}, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
+	}
+	return s, nil
 }
 
 // Checker is what the middleware asks: *Authorizer, or any implementation

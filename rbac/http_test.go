@@ -354,3 +354,79 @@ type checkerFunc func(ctx context.Context, verb, resource, name string) error
 func (f checkerFunc) Authorize(ctx context.Context, verb, resource, name string) error {
 	return f(ctx, verb, resource, name)
 }
+
+func TestAuthenticatorErrors(t *testing.T) {
+	ca, err := newPKI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	certReq := func(cn string, verified bool) *http.Request {
+		c, err := ca.issue(cn, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaf, err := x509.ParseCertificate(c.Certificate[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{leaf}}
+		if verified {
+			r.TLS.VerifiedChains = [][]*x509.Certificate{{leaf, ca.cert}}
+		}
+		return r
+	}
+	tokenReq := func(h string) *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		if h != "" {
+			r.Header.Set("Authorization", h)
+		}
+		return r
+	}
+	errUnknown := errors.New("unknown token")
+	verify := func(_ context.Context, tok string) (rbac.Subject, error) {
+		if tok == "good" {
+			return rbac.Subject{Name: "rita"}, nil
+		}
+		return rbac.Subject{}, errUnknown
+	}
+	refuseAll := func(*x509.Certificate) (rbac.Subject, error) { return rbac.Subject{}, errUnknown }
+	tests := []struct {
+		name  string
+		authn rbac.Authenticator
+		req   *http.Request
+		want  error // nil: authenticated
+	}{
+		{"no TLS", rbac.ClientCert{}, tokenReq(""), rbac.ErrNoCredentials},
+		{"unverified certificate", rbac.ClientCert{}, certReq("rita", false), rbac.ErrInvalidCredentials},
+		{"no common name", rbac.ClientCert{}, certReq("", true), rbac.ErrInvalidCredentials},
+		{"mapping refuses", rbac.ClientCert{Subject: refuseAll}, certReq("rita", true), errUnknown},
+		{"verified certificate", rbac.ClientCert{}, certReq("rita", true), nil},
+		{"no header", rbac.BearerToken{Verify: verify}, tokenReq(""), rbac.ErrNoCredentials},
+		{"other scheme", rbac.BearerToken{Verify: verify}, tokenReq("Basic dTpw"), rbac.ErrNoCredentials},
+		{"empty token", rbac.BearerToken{Verify: verify}, tokenReq("Bearer  "), rbac.ErrInvalidCredentials},
+		{"no verifier", rbac.BearerToken{}, tokenReq("Bearer good"), rbac.ErrInvalidCredentials},
+		{"refused token", rbac.BearerToken{Verify: verify}, tokenReq("Bearer bad"), errUnknown},
+		{"accepted token", rbac.BearerToken{Verify: verify}, tokenReq("Bearer good"), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := tt.authn.Authenticate(tt.req)
+			if tt.want == nil {
+				if err != nil || s.Name != "rita" {
+					t.Fatalf("got %+v, %v; want rita", s, err)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want an error matching %v", err, tt.want)
+			}
+			// Present but unacceptable credentials stop the chain: they
+			// must not look like absent ones, and absent ones must not
+			// look invalid.
+			if errors.Is(err, rbac.ErrNoCredentials) == errors.Is(err, rbac.ErrInvalidCredentials) {
+				t.Errorf("%v matches both or neither of ErrNoCredentials and ErrInvalidCredentials", err)
+			}
+		})
+	}
+}
