@@ -217,9 +217,11 @@ func (e *env) rollout(ctx context.Context, f *fleet, stable, canary int, age Age
 			deploy.LatencyQuantile{Quantile: 0.99, Max: 50 * time.Millisecond, MinSamples: 20},
 		},
 		Interval:                e.cfg.AnalysisInterval,
-		Count:                   4,
+		// Two passes in a row move on; windows with too little traffic to
+		// judge are tolerated, up to three of six.
+		Count:                   6,
 		ConsecutiveSuccessLimit: 2,
-		InconclusiveLimit:       1,
+		InconclusiveLimit:       3,
 	}
 	stateKey, err := e.store.Bucket().Key(fmt.Sprintf("deployments/%s/rollout-%d-%d.json", modelName, stable, canary))
 	if err != nil {
