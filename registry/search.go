@@ -157,6 +157,7 @@ func (r *Registry) SearchVersions(ctx context.Context, opts *SearchOptions) (*Ve
 		if st.model == nil || st.model.Deleted && !opts.IncludeDeleted {
 			continue
 		}
+		aliases := st.aliasesByVersion()
 		for n := len(st.versions); n > 0; n-- {
 			if tok != nil && name == tok.Model && n >= tok.Version {
 				continue
@@ -165,8 +166,11 @@ func (r *Registry) SearchVersions(ctx context.Context, opts *SearchOptions) (*Ve
 			if v.Deleted && !opts.IncludeDeleted {
 				continue
 			}
-			view := st.view(n)
-			if !f.Match(view) {
+			// Match on a shallow copy carrying the aliases; copy deeply
+			// only what is returned.
+			probe := *v
+			probe.Aliases = aliases[n]
+			if !f.Match(&probe) {
 				continue
 			}
 			if len(page.Versions) == size {
@@ -174,7 +178,7 @@ func (r *Registry) SearchVersions(ctx context.Context, opts *SearchOptions) (*Ve
 				page.NextPageToken = encodeToken(pageToken{Query: query, Model: last.Model, Version: last.Number})
 				return page, nil
 			}
-			page.Versions = append(page.Versions, view)
+			page.Versions = append(page.Versions, st.view(n))
 		}
 	}
 	return page, nil

@@ -206,6 +206,18 @@ func (s *state) aliasesOf(n int) []string {
 	return out
 }
 
+// aliasesByVersion maps version numbers to their aliases, each list sorted.
+func (s *state) aliasesByVersion() map[int][]string {
+	out := make(map[int][]string, len(s.model.Aliases))
+	for a, n := range s.model.Aliases {
+		out[n] = append(out[n], a)
+	}
+	for _, list := range out {
+		sort.Strings(list)
+	}
+	return out
+}
+
 // view returns a caller-owned copy of version n with its aliases filled in.
 func (s *state) view(n int) *Version {
 	v := s.versions[n-1].clone()
