@@ -216,7 +216,7 @@ func (e *env) rollout(ctx context.Context, f *fleet, stable, canary int, age Age
 			deploy.ErrorRate{Max: 0.02, MinSamples: 20},
 			deploy.LatencyQuantile{Quantile: 0.99, Max: 50 * time.Millisecond, MinSamples: 20},
 		},
-		Interval:                e.cfg.AnalysisInterval,
+		Interval: e.cfg.AnalysisInterval,
 		// Two passes in a row move on; windows with too little traffic to
 		// judge are tolerated, up to three of six.
 		Count:                   6,
