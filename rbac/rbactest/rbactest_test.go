@@ -70,6 +70,23 @@ func TestSized(t *testing.T) {
 			t.Errorf("%d of 17 requests allowed, want the 8 odd ones", allowed)
 		}
 	}
+	// Fewer users than roles, one resource, tiny sizes: still a valid
+	// policy whose expected answers hold.
+	for _, c := range []struct{ roles, resources, users int }{{10, 3, 5}, {4, 1, 4}, {1, 1, 1}} {
+		p, reqs := Sized(c.roles, c.resources, c.users)
+		a, err := rbac.New(p, nil)
+		if err != nil {
+			t.Fatalf("Sized%v: %v", c, err)
+		}
+		for _, r := range reqs {
+			if d := a.Decide(r.Subject, r.Verb, r.Resource, r.Scope, r.Name); d.Allowed != r.Allowed {
+				t.Errorf("Sized%v %+v: %v", c, r, d)
+			}
+		}
+	}
+	if p, reqs := Sized(0, 1, 1); len(p.Roles)+len(p.Bindings)+len(reqs) != 0 {
+		t.Errorf("Sized(0, 1, 1) = %+v, %v; want nothing", p, reqs)
+	}
 	p, reqs := FiveRules()
 	a, err := rbac.New(p, nil)
 	if err != nil {
