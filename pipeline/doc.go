@@ -55,7 +55,8 @@
 // # Triggers
 //
 // A Scheduler starts runs on an interval and on events (Scheduler.Fire, which
-// a drift detector calls when it fires) and never runs two at once: a tick
+// a drift detector calls when it fires, or values received from
+// SchedulerOptions.Events) and never runs two at once: a tick
 // that comes while a run is in progress is skipped and counted
 // (Stats.SkippedTicks); events that come during a run start one more run after
 // it, however many they are (Stats.CoalescedEvents). It stops when its context

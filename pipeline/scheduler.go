@@ -17,6 +17,11 @@ type SchedulerOptions struct {
 	// Interval between scheduled runs, the first one Interval after Run
 	// starts. Default (0): no schedule, runs only on events.
 	Interval time.Duration
+	// Events, when set, is read while Run runs: each value received is
+	// handled as Fire(value); a closed channel is no longer read. It suits a
+	// detector that reports on a channel. Default none: events come through
+	// Fire only.
+	Events <-chan string
 	// Params are passed to every run; an event's reason is added as the
 	// parameter "reason". Default none.
 	Params map[string]string
@@ -109,6 +114,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		defer t.Stop()
 		tick = t.C
 	}
+	events := s.opts.Events
 	done := make(chan runResult, 1)
 	running := false
 	start := func(trigger string, params map[string]string) {
@@ -155,6 +161,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			} else {
 				start("schedule", maps.Clone(s.opts.Params))
 			}
+		case reason, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			s.Fire(reason)
 		case <-s.wake:
 			if !running {
 				startPending()

@@ -133,3 +133,31 @@ func TestSchedulerCountsFailures(t *testing.T) {
 		}
 	})
 }
+
+func TestSchedulerEventChannel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		probe := &overlapProbe{d: time.Minute, base: time.Now()}
+		p := mustNew(t, []Task{probe.task()}, nil)
+		events := make(chan string)
+		s := NewScheduler(p, &SchedulerOptions{Events: events})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		events <- "drift: pressure"
+		time.Sleep(10 * time.Second)
+		events <- "drift: again" // during the run: one more run after it
+		close(events)            // no longer read; Fire still works
+		time.Sleep(5 * time.Minute)
+		s.Fire("by hand")
+		time.Sleep(2 * time.Minute)
+		cancel()
+		<-done
+		want := []string{"drift: pressure", "drift: again", "by hand"}
+		if diff := cmp.Diff(want, probe.reasons); diff != "" {
+			t.Errorf("reasons (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]time.Duration{0, time.Minute, 310 * time.Second}, probe.startTimes); diff != "" {
+			t.Errorf("run starts (-want +got):\n%s", diff)
+		}
+	})
+}
