@@ -22,8 +22,11 @@
 //   - bandit: Mode Bandit picks by Thompson sampling over Beta
 //     posteriors of the rewards reported with Router.Reward.
 //
-// Predict returns the version that served the request; the HTTP
-// handler sends it in the Sextant-Served-Version header.
+// Predict returns the version that served the request. In the HTTP
+// forms, HTTPHandler (versions that are http.Handlers) and Handler (the
+// Open Inference Protocol), requests are routed by their
+// Sextant-Route-Key and Sextant-Cohort headers and header rules, and
+// the serving version comes back in the Sextant-Served-Version header.
 //
 // # Rollouts
 //

@@ -465,16 +465,25 @@ func bucketOf(salt uint64, key string) uint32 {
 // shadow may receive a copy of in afterwards; its answer is never
 // returned and its latency is never added to the caller's.
 func (r *Router[In, Out]) Predict(ctx context.Context, req Request, in In) (Out, string, error) {
+	return r.serve(ctx, &req, in, true, nil)
+}
+
+// serve routes and calls; before, when not nil, learns the version just
+// before it is called.
+func (r *Router[In, Out]) serve(ctx context.Context, req *Request, in In, shadow bool, before func(version string)) (Out, string, error) {
 	var zero Out
 	if r.closed.Load() {
 		return zero, "", ErrClosed
 	}
 	t := r.tab.Load()
-	i := t.pick(&req)
+	i := t.pick(req)
 	if i < 0 {
 		return zero, "", ErrNoRoute
 	}
 	rt := &t.routes[i]
+	if before != nil {
+		before(rt.version)
+	}
 	var start time.Time
 	if r.opts.Observer != nil {
 		start = time.Now()
@@ -483,7 +492,7 @@ func (r *Router[In, Out]) Predict(ctx context.Context, req Request, in In) (Out,
 	if r.opts.Observer != nil {
 		r.observe(rt.version, start, err)
 	}
-	if t.shadow != nil && t.shadow.version != rt.version && rand.Uint64()>>11 < t.shadowCut {
+	if shadow && t.shadow != nil && t.shadow.version != rt.version && rand.Uint64()>>11 < t.shadowCut {
 		r.mirror(t.shadow, in, out, err)
 	}
 	return out, rt.version, err

@@ -1,0 +1,74 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Exchange is one HTTP request and its response writer, the input of a
+// version in the HTTP form of a router.
+type Exchange struct {
+	W http.ResponseWriter
+	R *http.Request
+}
+
+// ErrServerError reports a version that answered an HTTP request with a
+// 5xx status; the HTTP form counts it as a failed request.
+var ErrServerError = errors.New("deploy: version answered with a server error")
+
+// HandlerVersion makes an http.Handler a version of an HTTP router. A
+// response with a 5xx status counts as an error for observers (and so
+// for rollout analysis); the response itself is passed on unchanged.
+func HandlerVersion(h http.Handler) Predictor[Exchange, struct{}] {
+	return PredictorFunc[Exchange, struct{}](func(_ context.Context, ex Exchange) (struct{}, error) {
+		sw := &statusWriter{ResponseWriter: ex.W, code: http.StatusOK}
+		h.ServeHTTP(sw, ex.R)
+		if sw.code >= 500 {
+			return struct{}{}, fmt.Errorf("%w: status %d", ErrServerError, sw.code)
+		}
+		return struct{}{}, nil
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.code, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// HTTPHandler is the HTTP form of a router whose versions are
+// http.Handlers (see HandlerVersion): each request is routed by its
+// Sextant-Route-Key and Sextant-Cohort headers and the router's header
+// rules, and the version that serves it is named in the
+// Sextant-Served-Version response header. Shadow traffic is not
+// mirrored in this form, since a request body can be read only once and
+// a response written only once; use the Open Inference Protocol Handler
+// or Router.Predict for shadowing. When nothing is routed it answers 503.
+func HTTPHandler(r *Router[Exchange, struct{}]) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
+		req := Request{Key: hr.Header.Get(RouteKeyHeader), Cohort: hr.Header.Get(CohortHeader), Attrs: hr.Header}
+		_, _, err := r.serve(hr.Context(), &req, Exchange{W: w, R: hr}, false, func(v string) {
+			w.Header().Set(ServedVersionHeader, v)
+		})
+		if errors.Is(err, ErrNoRoute) || errors.Is(err, ErrClosed) {
+			writeError(w, http.StatusServiceUnavailable, err.Error())
+		}
+	})
+}
