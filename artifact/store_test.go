@@ -47,6 +47,7 @@ func newTestStore(t *testing.T, bk backend, m mode) *Store {
 // TestStore runs the behavioural suite on every backend, plain and
 // encrypted.
 func TestStore(t *testing.T) {
+	t.Parallel()
 	for _, bk := range backends {
 		for _, m := range modes {
 			t.Run(bk.name+"/"+m.name, func(t *testing.T) {
@@ -889,5 +890,26 @@ func TestRefreshOnDedupe(t *testing.T) {
 				t.Fatalf("%d temporary uploads left", n)
 			}
 		})
+	}
+}
+
+// TestS3Multipart stores content large enough for the AWS SDK to upload it
+// in several parts, where the create-only condition travels with the
+// completion of the multipart upload.
+func TestS3Multipart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newTestStore(t, backends[2], mode{})
+	p := content(5<<20+5, 3)
+	d, err := s.PutKnown(ctx, Descriptor{Digest: FromBytes(p), Size: int64(len(p))}, bytes.NewReader(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, _ := s.blobRel(d.Digest)
+	if _, _, err := s.upload(ctx, rel, bytes.NewReader(p), &d, d.Size, nil); !errors.Is(err, ErrExist) {
+		t.Fatalf("second create-only upload: err = %v, want ErrExist", err)
+	}
+	if got, err := s.Get(ctx, d.Digest); err != nil || !bytes.Equal(got, p) {
+		t.Fatalf("get: %v", err)
 	}
 }
