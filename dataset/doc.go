@@ -80,7 +80,44 @@
 //
 // # Performance
 //
-// # PERFORMANCE
+// Each hashing benchmark times, in the same iterations of one run, our
+// HashDir with no cache, sha256sum (coreutils 9.1) over the same files,
+// crypto/sha256 on one goroutine over as many bytes in memory, and a
+// re-hash of the unchanged tree through a warm StatCache. It also reports
+// the CPU efficiency: CPU time per byte of single-core crypto/sha256 over
+// ours, which does not depend on what else the machine runs. Command, on
+// the project's 2-core build machine (Go 1.26.8, SHA-NI), run while other
+// jobs kept its load average at 17 to 19:
+//
+//	GOFLAGS=-mod=mod go test -run XXX -bench 'HashLarge|HashSmall|HashTiny' -benchtime 3x ./dataset/
+//
+//	tree                          ours MB/s  sha256sum  1-core sha256  ours/1-core  CPU eff.  re-hash
+//	1 GiB: 8 files of 128 MiB        354.6       88.0          445.7         0.80      0.98     387x
+//	625 MiB: 20,000 of 16-48 KiB     190.3       60.3          247.0         0.77      0.30     5.2x
+//	78 MiB: 20,000 of 2-6 KiB         45.9       35.8          334.6         0.14      0.10     3.3x
+//
+// Large files: we spend 0.98 of crypto/sha256's own CPU time per byte
+// (large files are hashed straight from the page cache through a read-only
+// memory map, no copy), so on W free cores the throughput is 0.98 x W x
+// single-core, above the bar of 0.9 x cores x single-core. The wall-clock
+// ratio in the table (0.80; 1.13 to 1.33 in runs with less contention) is
+// what a machine with no free core gives and does not show the bar; it was
+// not demonstrated in wall-clock time here. We are 4x faster than
+// sha256sum, and re-hashing the unchanged tree is 387x faster than the
+// first pass (bar: 20x).
+//
+// Small files: 3.2x faster than sha256sum (1.3x on tiny files). Every pass
+// must stat every file, as DVC's state database and Git's index do, and on
+// this virtual machine an lstat costs about 14 microseconds while hashing
+// 4 KiB costs about 4: the re-hash is 5.2x faster than the first pass on 32 KiB
+// files and 3.3x on 4 KiB files, short of the 20x bar, which holds only
+// where reading and hashing, not per-file system calls, dominate the first
+// pass.
+//
+// BenchmarkSparseMultiGiB hashes a 5 GiB sparse file and checks the digest
+// against sha256sum (equal; 218 MB/s under the same load):
+//
+//	GOFLAGS=-mod=mod go test -run XXX -bench SparseMultiGiB -benchtime 1x ./dataset/
 //
 // # Testing
 //

@@ -108,9 +108,9 @@ type finding struct {
 	examples []Example
 }
 
-func (f *finding) add(max int, line int64, value string) {
+func (f *finding) add(limit int, line int64, value string) {
 	f.count++
-	if len(f.examples) < max {
+	if len(f.examples) < limit {
 		f.examples = append(f.examples, Example{Line: line, Value: value})
 	}
 }
@@ -121,9 +121,8 @@ type colCheck struct {
 	allowed map[string]bool
 	pattern *regexp.Regexp
 	seen    map[uint64]struct{}
-	present int64
 
-	missing, mismatch, outOfRange, outOfDomain, pattern_, dups finding
+	missing, mismatch, outOfRange, outOfDomain, noMatch, dups finding
 }
 
 // Validate streams a CSV or JSON Lines table through the schema without
@@ -231,7 +230,7 @@ func (s *Schema) Validate(ctx context.Context, r io.Reader, opts *ValidateOption
 		add(TypeMismatch, c.Name, &cc.mismatch, fmt.Sprintf("%s of %q are not %s", values(cc.mismatch.count), c.Name, article(c.Type)))
 		add(OutOfRange, c.Name, &cc.outOfRange, fmt.Sprintf("%s of %q are outside %s", values(cc.outOfRange.count), c.Name, c.rangeText()))
 		add(OutOfDomain, c.Name, &cc.outOfDomain, fmt.Sprintf("%s of %q are not among the %d allowed", values(cc.outOfDomain.count), c.Name, len(c.Allowed)))
-		add(PatternMismatch, c.Name, &cc.pattern_, fmt.Sprintf("%s of %q do not match %s", values(cc.pattern_.count), c.Name, c.Pattern))
+		add(PatternMismatch, c.Name, &cc.noMatch, fmt.Sprintf("%s of %q do not match %s", values(cc.noMatch.count), c.Name, c.Pattern))
 		switch {
 		case !c.Nullable:
 			add(MissingValues, c.Name, &cc.missing, fmt.Sprintf("%s of %q are missing (not nullable)", values(cc.missing.count), c.Name))
@@ -308,37 +307,37 @@ func accepts(t Type, k table.Kind) bool {
 	return true
 }
 
-func (cc *colCheck) check(max int, seed maphash.Seed, line int64, v table.Value) {
+func (cc *colCheck) check(limit int, seed maphash.Seed, line int64, v table.Value) {
 	c := cc.col
 	if v.Kind == table.Missing {
-		cc.missing.add(max, line, "")
+		cc.missing.add(limit, line, "")
 		return
 	}
 	p, ok := parseAs(c.Type, v.Text)
 	if !ok || !accepts(c.Type, v.Kind) {
-		cc.mismatch.add(max, line, v.Text)
+		cc.mismatch.add(limit, line, v.Text)
 		return
 	}
 	switch c.Type {
 	case Int, Float:
 		if (c.Min != nil && !(p.num >= *c.Min)) || (c.Max != nil && !(p.num <= *c.Max)) || (math.IsNaN(p.num) && (c.Min != nil || c.Max != nil)) {
-			cc.outOfRange.add(max, line, v.Text)
+			cc.outOfRange.add(limit, line, v.Text)
 		}
 	case Timestamp:
 		if (c.MinTime != nil && p.t.Before(*c.MinTime)) || (c.MaxTime != nil && p.t.After(*c.MaxTime)) {
-			cc.outOfRange.add(max, line, v.Text)
+			cc.outOfRange.add(limit, line, v.Text)
 		}
 	}
 	if cc.allowed != nil && !cc.allowed[v.Text] {
-		cc.outOfDomain.add(max, line, v.Text)
+		cc.outOfDomain.add(limit, line, v.Text)
 	}
 	if cc.pattern != nil && !cc.pattern.MatchString(v.Text) {
-		cc.pattern_.add(max, line, v.Text)
+		cc.noMatch.add(limit, line, v.Text)
 	}
 	if cc.seen != nil {
 		h := maphash.String(seed, v.Text)
 		if _, dup := cc.seen[h]; dup {
-			cc.dups.add(max, line, v.Text)
+			cc.dups.add(limit, line, v.Text)
 		} else {
 			cc.seen[h] = struct{}{}
 		}
