@@ -45,7 +45,8 @@
 // analysis (see Analysis). A failed analysis rolls all traffic back to
 // stable; when every step is done, the canary takes all traffic and an
 // alias moves through AliasSetter. Promote, Abort, Pause and Resume work
-// at any time, hooks run before promotion and after rollback, and every
+// at any time (Retry starts a rolled-back or aborted rollout over),
+// hooks run before promotion and after rollback, and every
 // transition is an Event with a reason, logged and given to OnEvent and
 // a MetricsSink.
 //

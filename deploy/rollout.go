@@ -227,6 +227,7 @@ const (
 	EventPromoted    = "promoted"
 	EventRolledBack  = "rolled-back"
 	EventAborted     = "aborted"
+	EventRetried     = "retried"
 )
 
 // Event reports one transition of a rollout, with the reason for it.
@@ -278,7 +279,8 @@ type RolloutOptions struct {
 	Logger *slog.Logger
 	// Authorizer, when set, is asked before every manual operation on
 	// resource "deployments" named after the model: verb "promote" for
-	// Promote, "rollback" for Abort, "update" for Pause and Resume.
+	// Promote, "rollback" for Abort, "update" for Pause and Resume,
+	// "deploy" for Retry.
 	// Default none: everything is allowed.
 	Authorizer Authorizer
 }
@@ -698,4 +700,27 @@ func (r *Rollout) Resume(ctx context.Context, reason string) error {
 		}
 		return r.commit(ctx, EventResumed, "resumed by hand: "+reason, nil)
 	})
+}
+
+// Retry starts a rolled-back or aborted rollout again from its first
+// step; call Run to carry it out. A promoted rollout cannot be retried.
+func (r *Rollout) Retry(ctx context.Context, reason string) error {
+	if a := r.opts.Authorizer; a != nil {
+		if err := a.Authorize(ctx, "deploy", "deployments", r.spec.Model); err != nil {
+			return fmt.Errorf("deploy: deploy rollout of %q: %w", r.spec.Model, err)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.load(ctx); err != nil {
+		return err
+	}
+	if r.st.Phase != RolledBack && r.st.Phase != Aborted {
+		return fmt.Errorf("%w: only a rolled-back or aborted rollout can be retried, this one is %s", ErrInvalid, r.st.Phase)
+	}
+	r.st.Phase, r.st.Weight, r.st.Step = Progressing, 0, -1
+	r.next(time.Now())
+	err := r.commit(ctx, EventRetried, "retried by hand: "+reason, nil)
+	r.wake()
+	return err
 }

@@ -701,3 +701,34 @@ func TestRolloutRefusesDamagedState(t *testing.T) {
 		})
 	}
 }
+
+func TestRolloutRetryAfterAbort(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newRig(t)
+		ro, _ := deploy.NewRollout(g.router, spec(deploy.SetWeight(40), deploy.Pause(time.Hour)), g.options())
+		if err := ro.Retry(t.Context(), "too early"); !errors.Is(err, deploy.ErrInvalid) {
+			t.Errorf("Retry of a running rollout: %v", err)
+		}
+		if err := ro.Abort(t.Context(), "wrong build"); err != nil {
+			t.Fatal(err)
+		}
+		if err := ro.Retry(t.Context(), "fixed build"); err != nil {
+			t.Fatal(err)
+		}
+		if st := ro.State(); st.Phase != deploy.Progressing || st.Step != 0 || st.Weight != 0 {
+			t.Errorf("after retry %+v", st)
+		}
+		start := time.Now()
+		st, err := ro.Run(t.Context())
+		if err != nil || st.Phase != deploy.Promoted || time.Since(start) != time.Hour {
+			t.Errorf("retried rollout: %s after %s, %v", st.Phase, time.Since(start), err)
+		}
+		if err := ro.Retry(t.Context(), "again"); !errors.Is(err, deploy.ErrInvalid) {
+			t.Errorf("Retry of a promoted rollout: %v", err)
+		}
+		want := []string{"started", "aborted", "retried", "weight", "step-done", "promoted"}
+		if diff := cmp.Diff(want, g.eventTypes()); diff != "" {
+			t.Errorf("events (-want +got):\n%s", diff)
+		}
+	})
+}
