@@ -20,7 +20,10 @@ const APIVersion = "sextant/v1"
 // "*" in apiGroups.
 const APIGroup = "sextant"
 
-const k8sRBAC = "rbac.authorization.k8s.io/v1"
+const (
+	k8sRBACGroup = "rbac.authorization.k8s.io"
+	k8sRBAC      = k8sRBACGroup + "/v1"
+)
 
 // maxErrors bounds the problems reported for one document set.
 const maxErrors = 50
@@ -382,6 +385,11 @@ func (d *decoder) k8sBinding(root *yaml.Node, head map[string]*yaml.Node, kind s
 		d.errorf(root, "%s %q needs roleRef", kind, name)
 	} else if f := d.fields(rr, "roleRef", "apiGroup", "kind", "name"); f != nil {
 		b.Origin = d.origin(rr)
+		if g := f["apiGroup"]; g != nil {
+			if ag := d.str(g, "roleRef.apiGroup"); ag != "" && ag != k8sRBACGroup {
+				d.errorf(g, "roleRef.apiGroup %q is not %s", ag, k8sRBACGroup)
+			}
+		}
 		b.Role = d.str(f["name"], "roleRef.name")
 		if b.Role == "" {
 			d.errorf(rr, "roleRef.name is required")
@@ -398,6 +406,11 @@ func (d *decoder) k8sBinding(root *yaml.Node, head map[string]*yaml.Node, kind s
 		f := d.fields(sn, "subject", "kind", "name", "namespace", "apiGroup")
 		if f == nil {
 			continue
+		}
+		if g := f["apiGroup"]; g != nil {
+			if ag := d.str(g, "subject apiGroup"); ag != "" && ag != k8sRBACGroup {
+				d.errorf(g, "subject apiGroup %q is not %s", ag, k8sRBACGroup)
+			}
 		}
 		b.Subjects = append(b.Subjects, d.subject(sn, f, d.str(f["namespace"], "subject namespace")))
 	}

@@ -107,6 +107,45 @@ roleRef:
   name: ghost
 subjects: [{kind: User, name: u}]
 `, []string{"p.yaml:5: ", `refers to missing role "ghost"`}},
+		{"foreign roleRef api group", `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: r}
+rules: [{apiGroups: [""], resources: [models], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: b}
+roleRef:
+  apiGroup: example.com
+  kind: ClusterRole
+  name: r
+subjects: [{kind: User, name: u, apiGroup: rbac.authorization.k8s.io}]
+`, []string{"p.yaml:10: ", `roleRef.apiGroup "example.com" is not rbac.authorization.k8s.io`}},
+		{"foreign subject api group", `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: r}
+rules: [{apiGroups: [""], resources: [models], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: b}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}
+subjects:
+  - kind: User
+    name: u
+    apiGroup: example.com
+`, []string{"p.yaml:13: ", `subject apiGroup "example.com" is not rbac.authorization.k8s.io`}},
+		{"cluster binding to a namespaced role", `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: r, namespace: a}
+rules: [{apiGroups: [""], resources: [models], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: b}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}
+subjects: [{kind: User, name: u}]
+`, []string{"p.yaml:9: ", `ClusterRoleBinding cannot refer to roleRef kind "Role"`}},
 		{"namespaced role from another scope", `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: {name: r, namespace: a}
