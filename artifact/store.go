@@ -505,7 +505,7 @@ func (s *Store) removeUpload(ctx context.Context, tmp string) {
 // of d, instead of returning io.EOF. Encrypted objects are also
 // authenticated segment by segment, failing with ErrDecrypt before any
 // altered byte is returned. Close the reader when done.
-func (s *Store) Open(ctx context.Context, d Digest) (io.ReadCloser, error) {
+func (s *Store) Open(ctx context.Context, d Digest) (*Reader, error) {
 	rel, err := s.blobRel(d)
 	if err != nil {
 		return nil, err
@@ -519,7 +519,7 @@ func (s *Store) Open(ctx context.Context, d Digest) (io.ReadCloser, error) {
 		br.Close()
 		return nil, err
 	}
-	return &verifier{r: src, c: br, h: sha256.New(), want: d, size: size, progress: s.progress}, nil
+	return &Reader{r: src, c: br, h: sha256.New(), want: d, size: size, progress: s.progress}, nil
 }
 
 // plaintext returns the content reader for an object being read from r,
@@ -547,8 +547,10 @@ func (s *Store) plaintext(ctx context.Context, r io.Reader, stored int64) (io.Re
 	return o, size, nil
 }
 
-// verifier hashes what it reads and checks digest and size at the end.
-type verifier struct {
+// Reader reads content from a Store and verifies it: it hashes what it
+// returns and checks digest and size when the content ends. A Reader is
+// not safe for concurrent use.
+type Reader struct {
 	r        io.Reader
 	c        io.Closer
 	h        hash.Hash
@@ -559,7 +561,11 @@ type verifier struct {
 	err      error
 }
 
-func (v *verifier) Read(p []byte) (int, error) {
+// Read reads content. At the end it returns io.EOF only if the content
+// matched its digest and size; otherwise the error matches
+// ErrDigestMismatch (or ErrSizeMismatch, or ErrDecrypt for encrypted
+// objects).
+func (v *Reader) Read(p []byte) (int, error) {
 	if v.err != nil {
 		return 0, v.err
 	}
@@ -587,7 +593,7 @@ func (v *verifier) Read(p []byte) (int, error) {
 
 // WriteTo copies the verified content to w in large reads; io.Copy uses
 // it instead of its own small buffer.
-func (v *verifier) WriteTo(w io.Writer) (int64, error) {
+func (v *Reader) WriteTo(w io.Writer) (int64, error) {
 	buf := make([]byte, pumpBufSize)
 	var total int64
 	for {
@@ -608,7 +614,11 @@ func (v *verifier) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
-func (v *verifier) Close() error { return v.c.Close() }
+// Size returns the length of the content (the plaintext when encrypted).
+func (v *Reader) Size() int64 { return v.size }
+
+// Close releases the underlying bucket reader.
+func (v *Reader) Close() error { return v.c.Close() }
 
 // Get returns the content named d, verified as Open does. It holds the
 // whole content in memory; use Open for large content.
@@ -618,7 +628,7 @@ func (s *Store) Get(ctx context.Context, d Digest) ([]byte, error) {
 		return nil, err
 	}
 	defer r.Close()
-	size := r.(*verifier).size
+	size := r.Size()
 	buf := make([]byte, 0, min(size, 1<<30)+1)
 	for {
 		if len(buf) == cap(buf) {

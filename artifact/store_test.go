@@ -172,6 +172,9 @@ func testRoundTrip(t *testing.T, s *Store, m mode) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if r.Size() != int64(n) {
+				t.Fatalf("open %d: Size() = %d", n, r.Size())
+			}
 			if err := iotest.TestReader(r, p); err != nil {
 				t.Fatalf("open %d: %v", n, err)
 			}
