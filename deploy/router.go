@@ -176,10 +176,10 @@ type Router[In, Out any] struct {
 	arms    map[string]*arm
 	closed  atomic.Bool
 	shadowN atomic.Int64
-	smu     sync.Mutex // orders wg.Add against Close
+	smu     sync.Mutex // orders wg.Add against Close; guards cancels
 	wg      sync.WaitGroup
-	stop    context.Context
-	cancel  context.CancelFunc
+	cancels map[uint64]context.CancelFunc // of running shadow calls
+	nextID  uint64
 
 	sent, dropped, serrs, agreed, disagreed atomic.Uint64
 }
@@ -212,7 +212,7 @@ func NewRouter[In, Out any](versions map[string]Predictor[In, Out], opts *Router
 		r.preds[v] = p
 		r.arms[v] = &arm{}
 	}
-	r.stop, r.cancel = context.WithCancel(context.Background())
+	r.cancels = map[uint64]context.CancelFunc{}
 	r.tab.Store(&table[In, Out]{})
 	return r, nil
 }
@@ -543,24 +543,34 @@ func (r *Router[In, Out]) mirror(s *route[In, Out], in In, primary Out, perr err
 		r.dropped.Add(1)
 		return
 	}
+	// The call gets a context of its own: the caller's may end as soon as
+	// Predict returns. Close cancels it.
+	ctx, cancel := context.WithTimeout(context.Background(), r.opts.ShadowTimeout)
 	r.smu.Lock()
 	if r.closed.Load() {
 		r.smu.Unlock()
+		cancel()
 		r.shadowN.Add(-1)
 		return
 	}
+	id := r.nextID
+	r.nextID++
+	r.cancels[id] = cancel
 	r.wg.Add(1)
 	r.smu.Unlock()
 	r.sent.Add(1)
 	go func() {
 		defer r.wg.Done()
 		defer r.shadowN.Add(-1)
-		ctx, cancel := context.WithTimeout(r.stop, r.opts.ShadowTimeout)
-		defer cancel()
 		out, err := s.p.Predict(ctx, in)
+		r.smu.Lock()
+		delete(r.cancels, id)
+		closing := r.closed.Load()
+		r.smu.Unlock()
+		cancel()
 		switch {
 		case err != nil:
-			if perr == nil && r.stop.Err() == nil { // not cancelled by Close
+			if perr == nil && !closing { // not cancelled by Close
 				r.serrs.Add(1)
 			}
 		case perr == nil && r.opts.Equal != nil:
@@ -586,8 +596,10 @@ func (r *Router[In, Out]) ShadowStats() ShadowStats {
 func (r *Router[In, Out]) Close() error {
 	r.smu.Lock()
 	r.closed.Store(true)
+	for _, cancel := range r.cancels {
+		cancel()
+	}
 	r.smu.Unlock()
-	r.cancel()
 	r.wg.Wait()
 	return nil
 }
