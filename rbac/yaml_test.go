@@ -177,6 +177,20 @@ rules:
   - get
   - watch
 `, []string{"p.yaml:9: ", `unknown verb "watch"`}},
+		{"aggregation rule", `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: r}
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {team: ml}}]
+rules: []
+`, []string{"p.yaml:5: ", "aggregationRule is not supported"}},
+		{"list inside a list", `apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: List
+    items: []
+`, []string{"p.yaml:4: ", "unsupported document"}},
 		{"non-resource urls", `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: r}
