@@ -30,11 +30,16 @@ const (
 	Error
 )
 
-var outcomeNames = [...]string{"inconclusive", "pass", "fail", "error"}
-
 func (o Outcome) String() string {
-	if o >= 0 && int(o) < len(outcomeNames) {
-		return outcomeNames[o]
+	switch o {
+	case Inconclusive:
+		return "inconclusive"
+	case Pass:
+		return "pass"
+	case Fail:
+		return "fail"
+	case Error:
+		return "error"
 	}
 	return fmt.Sprintf("outcome(%d)", int(o))
 }
@@ -44,12 +49,13 @@ func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil 
 
 // UnmarshalText decodes a name written by MarshalText.
 func (o *Outcome) UnmarshalText(b []byte) error {
-	i := slices.Index(outcomeNames[:], string(b))
-	if i < 0 {
-		return fmt.Errorf("%w: outcome %q", ErrInvalid, b)
+	for c := Inconclusive; c <= Error; c++ {
+		if c.String() == string(b) {
+			*o = c
+			return nil
+		}
 	}
-	*o = Outcome(i)
-	return nil
+	return fmt.Errorf("%w: outcome %q", ErrInvalid, b)
 }
 
 // Env is what a check measures: the canary against the stable version
