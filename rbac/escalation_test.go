@@ -3,6 +3,8 @@ package rbac
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -122,4 +124,105 @@ func TestEscalation(t *testing.T) {
 			t.Errorf("AuthorizeBinding to a missing role: %v", err)
 		}
 	})
+}
+
+// TestEscalationIsSound is the property escalation prevention exists for:
+// whenever AuthorizeRole or AuthorizeBinding lets a subject through without
+// the escalate or bind verb, every request the new role would grant (where
+// it would apply) is one the subject is already allowed. Policies, roles
+// and subjects are random; requests cover every verb and resource and the
+// names of the generator.
+func TestEscalationIsSound(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	names := append(slices.Clone(propNames), "")
+	// granted reports whether role, bound to a fresh user in scope, grants
+	// the request, by the reference evaluator.
+	granted := func(role Role, scope, verb, res, name string) bool {
+		p := &Policy{Roles: []Role{role}, Bindings: []Binding{{
+			Name: "probe", Scope: scope, Role: role.Name, RoleScope: role.Scope,
+			Subjects: []SubjectRef{{User, "probe-user"}},
+		}}}
+		ok, _ := evaluate(p, Subject{Name: "probe-user"}, verb, res, scope, name)
+		return ok
+	}
+	// sound checks that s holds everything role grants in the scopes.
+	sound := func(t *testing.T, a *Authorizer, s Subject, role Role, scopes []string, what string) {
+		t.Helper()
+		for _, scope := range scopes {
+			for _, verb := range verbNames {
+				for _, res := range resourceNames {
+					for _, name := range names {
+						if granted(role, scope, verb, res, name) && !a.Decide(s, verb, res, scope, name).Allowed {
+							t.Fatalf("%s let %+v grant %s %s %q in scope %q without holding it\npolicy %+v\nrole %+v",
+								what, s, verb, res, name, scope, a.Policy(), role)
+						}
+					}
+				}
+			}
+		}
+	}
+	roleAllowed, bindingAllowed := 0, 0
+	for range 1500 {
+		p := randomPolicy(r)
+		a, err := New(p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := Subject{Kind: pick(r, []SubjectKind{User, ServiceAccount}), Name: pick(r, []string{"u0", "u1", "sa"})}
+		if r.IntN(2) == 0 {
+			s.Groups = some(r, []string{"g0", "g1"}, 2)
+		}
+		ctx := WithSubject(context.Background(), s)
+
+		// A new role: random rules, cluster-wide or in one scope.
+		role := Role{Name: "new-role"}
+		if r.IntN(3) == 0 {
+			role.Scope = pick(r, propScopes[1:])
+		}
+		for range 1 + r.IntN(2) {
+			rule := Rule{Verbs: some(r, propVerbs, 2), Resources: some(r, propResources, 2)}
+			if r.IntN(2) == 0 {
+				rule.Names = some(r, propPatterns, 2)
+			}
+			// Half the time, a narrowing of a rule the policy holds, so
+			// that many changes are let through.
+			if src := pick(r, p.Roles); len(src.Rules) > 0 && r.IntN(2) == 0 {
+				held := pick(r, src.Rules)
+				rule = Rule{Verbs: []string{pick(r, held.Verbs)}, Resources: []string{pick(r, held.Resources)}, Names: slices.Clone(held.Names)}
+				if len(rule.Names) == 0 && r.IntN(2) == 0 {
+					rule.Names = []string{pick(r, propPatterns)}
+				}
+				if len(rule.Names) > 1 {
+					rule.Names = rule.Names[:1]
+				}
+			}
+			role.Rules = append(role.Rules, rule)
+		}
+		scopes := []string{role.Scope}
+		if role.Scope == "" {
+			scopes = propScopes // a cluster-wide role may be bound anywhere
+		}
+		if a.AuthorizeRole(ctx, role) == nil && !a.Decide(s, "escalate", "policies", role.Scope, role.Name).Allowed {
+			roleAllowed++
+			sound(t, a, s, role, scopes, "AuthorizeRole")
+		}
+
+		// A new binding of an existing role.
+		old := pick(r, p.Roles)
+		b := Binding{Name: "new-binding", Role: old.Name, RoleScope: old.Scope, Scope: old.Scope,
+			Subjects: []SubjectRef{{User, "someone-else"}}}
+		if b.Scope == "" {
+			b.Scope = pick(r, propScopes)
+		}
+		if a.AuthorizeBinding(ctx, b) == nil && !a.Decide(s, "bind", "policies", b.Scope, b.Role).Allowed {
+			bindingAllowed++
+			sound(t, a, s, old, []string{b.Scope}, "AuthorizeBinding")
+		}
+	}
+	// Refusals are easy; the property says something only about changes
+	// that were let through.
+	if roleAllowed < 50 || bindingAllowed < 50 {
+		t.Errorf("only %d roles and %d bindings let through: the generator proves little", roleAllowed, bindingAllowed)
+	}
+	t.Logf("%d roles and %d bindings let through, each checked", roleAllowed, bindingAllowed)
 }
