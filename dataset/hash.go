@@ -35,12 +35,15 @@ const (
 	SymlinkSkip
 )
 
-// Progress is reported while a tree is hashed.
+// Progress is reported while a tree is hashed or transferred.
 type Progress struct {
+	// Phase is "hash", or for a Store "upload" or "download".
+	Phase                 string
 	FilesDone, FilesTotal int
 	BytesDone, BytesTotal int64
-	// FilesCached counts the files among FilesDone whose digest came from
-	// the stat cache without reading them.
+	// FilesCached counts the files among FilesDone that needed no work:
+	// hashing, digests from the stat cache; uploading, contents the store
+	// already had; downloading, files already in place.
 	FilesCached int
 }
 
@@ -344,7 +347,7 @@ type job struct {
 // file does not start last and run alone.
 func (h *Hasher) run(ctx context.Context, jobs []job) (*Manifest, error) {
 	pr := &progress{fn: h.opts.Progress}
-	pr.state.FilesTotal = len(jobs)
+	pr.state.Phase, pr.state.FilesTotal = "hash", len(jobs)
 	order := make([]int, len(jobs))
 	for i := range jobs {
 		order[i] = i

@@ -24,8 +24,10 @@ import (
 
 // Authorizer decides whether the subject in ctx may apply verb to the
 // named resource. A nil error allows. The Store asks with resource
-// "datasets" and verbs "create" (commit), "update" (tag), "get" (read a
-// version, check out) and "list".
+// "datasets", the dataset's name and verbs "create" (commit), "update"
+// (tag), "get" (resolve, check out, status, diff) and "list"; Push and Pull
+// on their own ask "create" and "get" on "artifacts". A denial is returned
+// wrapped, so errors.Is matches the authorizer's error.
 type Authorizer interface {
 	Authorize(ctx context.Context, verb, resource, name string) error
 }
@@ -38,7 +40,10 @@ type Options struct {
 	// Cache is used when hashing local trees (commit, checkout, status).
 	// Default: nil, every file is read.
 	Cache *StatCache
-	// Progress receives hashing progress. Default: nil.
+	// Progress receives the progress of hashing (Phase "hash"), uploads
+	// ("upload", counting distinct contents; FilesCached counts those the
+	// store already had) and checkouts ("download"; FilesCached counts files
+	// kept in place). Default: nil.
 	Progress func(Progress)
 	// Authorizer, if set, is asked before every operation. Default: nil,
 	// everything is allowed.
@@ -165,11 +170,15 @@ func versionNumber(ref string) (int, bool) {
 }
 
 func (s *Store) authorize(ctx context.Context, verb, name string) error {
+	return s.authorizeOn(ctx, verb, "datasets", name)
+}
+
+func (s *Store) authorizeOn(ctx context.Context, verb, resource, name string) error {
 	if s.opts.Authorizer == nil {
 		return nil
 	}
-	if err := s.opts.Authorizer.Authorize(ctx, verb, "datasets", name); err != nil {
-		return fmt.Errorf("dataset: %s %s: %w", verb, name, err)
+	if err := s.opts.Authorizer.Authorize(ctx, verb, resource, name); err != nil {
+		return fmt.Errorf("dataset: %s %s %s: %w", verb, resource, name, err)
 	}
 	return nil
 }
@@ -178,7 +187,15 @@ func (s *Store) authorize(ctx context.Context, verb, name string) error {
 // the manifest, checking existence and uploading in parallel. A file is
 // uploaded under its known digest and the upload aborts if the bytes read
 // differ from what was hashed. It returns the manifest and what moved.
+// The Authorizer is asked for "create" on "artifacts".
 func (s *Store) Push(ctx context.Context, dir string) (*Manifest, Transfer, error) {
+	if err := s.authorizeOn(ctx, "create", "artifacts", dir); err != nil {
+		return nil, Transfer{}, err
+	}
+	return s.push(ctx, dir)
+}
+
+func (s *Store) push(ctx context.Context, dir string) (*Manifest, Transfer, error) {
 	m, err := s.hasher.HashDir(ctx, dir)
 	if err != nil {
 		return nil, Transfer{}, err
@@ -192,6 +209,11 @@ func (s *Store) Push(ctx context.Context, dir string) (*Manifest, Transfer, erro
 			uniq[e.Digest] = e
 		}
 	}
+	pr := &progress{fn: s.opts.Progress}
+	pr.state.Phase, pr.state.FilesTotal = "upload", len(uniq)
+	for _, e := range uniq {
+		pr.state.BytesTotal += e.Size
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Workers)
 	for _, e := range uniq {
@@ -203,6 +225,7 @@ func (s *Store) Push(ctx context.Context, dir string) (*Manifest, Transfer, erro
 			}
 			if ok {
 				present.Add(1)
+				pr.add(1, 1, e.Size)
 				return nil
 			}
 			f, err := os.Open(filepath.Join(dir, filepath.FromSlash(e.Path)))
@@ -215,6 +238,7 @@ func (s *Store) Push(ctx context.Context, dir string) (*Manifest, Transfer, erro
 			}
 			files.Add(1)
 			bytes.Add(e.Size)
+			pr.add(1, 0, e.Size)
 			s.opts.Logger.DebugContext(gctx, "dataset: uploaded", "path", e.Path, "digest", e.Digest)
 			return nil
 		})
@@ -287,7 +311,7 @@ func (s *Store) Commit(ctx context.Context, name, dir string, opts *CommitOption
 	if err := s.authorize(ctx, "create", name); err != nil {
 		return Version{}, err
 	}
-	m, tr, err := s.Push(ctx, dir)
+	m, tr, err := s.push(ctx, dir)
 	if err != nil {
 		return Version{}, err
 	}
@@ -425,7 +449,7 @@ func (s *Store) Checkout(ctx context.Context, name, ref, dir string, opts *Check
 	if err != nil {
 		return Version{}, Transfer{}, err
 	}
-	tr, err := s.Pull(ctx, m, dir, opts)
+	tr, err := s.pull(ctx, m, dir, opts)
 	return v, tr, err
 }
 
@@ -437,7 +461,16 @@ func (s *Store) Checkout(ctx context.Context, name, ref, dir string, opts *Check
 // fails with ErrDigestMismatch (and artifact.ErrDigestMismatch), and an
 // interrupted pull leaves each file either as it was or complete. Paths
 // are resolved inside dir with os.Root, so no entry can write outside it.
+// Options.Progress receives Phase "download" reports. The Authorizer is
+// asked for "get" on "artifacts" with the manifest's digest.
 func (s *Store) Pull(ctx context.Context, m *Manifest, dir string, opts *CheckoutOptions) (Transfer, error) {
+	if err := s.authorizeOn(ctx, "get", "artifacts", m.Digest()); err != nil {
+		return Transfer{}, err
+	}
+	return s.pull(ctx, m, dir, opts)
+}
+
+func (s *Store) pull(ctx context.Context, m *Manifest, dir string, opts *CheckoutOptions) (Transfer, error) {
 	var o CheckoutOptions
 	if opts != nil {
 		o = *opts
@@ -455,6 +488,8 @@ func (s *Store) Pull(ctx context.Context, m *Manifest, dir string, opts *Checkou
 	defer root.Close()
 	var files, present atomic.Int64
 	var bytes atomic.Int64
+	pr := &progress{fn: s.opts.Progress}
+	pr.state = Progress{Phase: "download", FilesTotal: len(m.Entries), BytesTotal: m.Size()}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Workers)
 	for _, e := range m.Entries {
@@ -468,6 +503,7 @@ func (s *Store) Pull(ctx context.Context, m *Manifest, dir string, opts *Checkou
 						}
 					}
 					present.Add(1)
+					pr.add(1, 1, e.Size)
 					return nil
 				}
 			}
@@ -476,6 +512,7 @@ func (s *Store) Pull(ctx context.Context, m *Manifest, dir string, opts *Checkou
 			}
 			files.Add(1)
 			bytes.Add(e.Size)
+			pr.add(1, 0, e.Size)
 			return nil
 		})
 	}

@@ -220,12 +220,15 @@ func TestStoreAuthorizer(t *testing.T) {
 	_, err2 := s.Versions(ctx, "d")
 	_, err3 := s.Resolve(ctx, "d", "")
 	err4 := s.Tag(ctx, "d", 1, "t")
-	for i, err := range []error{err1, err2, err3, err4} {
+	_, _, err5 := s.Push(ctx, "some/dir")
+	empty := &Manifest{}
+	_, err6 := s.Pull(ctx, empty, t.TempDir(), nil)
+	for i, err := range []error{err1, err2, err3, err4, err5, err6} {
 		if !errors.Is(err, errDenied) {
 			t.Errorf("call %d: %v, want the authorizer's error", i, err)
 		}
 	}
-	want := []string{"create datasets d", "list datasets d", "get datasets d", "update datasets d"}
+	want := []string{"create datasets d", "list datasets d", "get datasets d", "update datasets d", "create artifacts some/dir", "get artifacts " + empty.Digest()}
 	if diff := cmp.Diff(want, az.calls); diff != "" {
 		t.Errorf("authorizer calls (-want +got):\n%s", diff)
 	}
@@ -368,5 +371,32 @@ func TestCorruptLog(t *testing.T) {
 	ab2.WriteAll(ctx, "datasets/e/log/00000000000000000001.json", []byte(`{"type":"commit","v":9}`))
 	if _, err := s2.Versions(ctx, "e"); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("newer format: %v, want ErrUnsupported", err)
+	}
+}
+
+func TestStoreProgress(t *testing.T) {
+	var mu sync.Mutex
+	last := map[string]Progress{}
+	s, _ := newStore(t, "mem", nil, &Options{Progress: func(p Progress) {
+		mu.Lock()
+		last[p.Phase] = p
+		mu.Unlock()
+	}})
+	files := map[string]string{"a": "same", "b": "same", "c": "other!"}
+	if _, err := s.Commit(t.Context(), "d", makeTree(t, files), nil); err != nil {
+		t.Fatal(err)
+	}
+	dest := t.TempDir()
+	writeFile(t, filepath.Join(dest, "c"), []byte("other!"))
+	if _, _, err := s.Checkout(t.Context(), "d", "", dest, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Progress{
+		"hash":     {Phase: "hash", FilesDone: 3, FilesTotal: 3, BytesDone: 14, BytesTotal: 14},
+		"upload":   {Phase: "upload", FilesDone: 2, FilesTotal: 2, BytesDone: 10, BytesTotal: 10},
+		"download": {Phase: "download", FilesDone: 3, FilesTotal: 3, BytesDone: 14, BytesTotal: 14, FilesCached: 1},
+	}
+	if diff := cmp.Diff(want, last); diff != "" {
+		t.Errorf("last progress per phase (-want +got):\n%s", diff)
 	}
 }
