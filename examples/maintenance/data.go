@@ -128,6 +128,13 @@ func readCSV(path string) (Batch, error) {
 	if err != nil {
 		return Batch{}, err
 	}
+	return parseCSV(path, data)
+}
+
+// parseCSV parses the bytes of a file written by writeCSV; name is used in
+// errors.
+func parseCSV(path string, data []byte) (Batch, error) {
+	var err error
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	if len(lines) < 2 || lines[0] != strings.Join(Features, ",")+",failed" {
 		return Batch{}, fmt.Errorf("%s: unexpected header", path)

@@ -118,6 +118,9 @@ func (m *Model) Predict(x []float64) (float64, error) {
 	for j := range x {
 		s += m.Weights[j] * (x[j] - m.Mean[j]) / m.Std[j]
 	}
+	if math.IsNaN(s) {
+		return 0, errors.New("predict: score is not a number (non-finite reading or overflow)")
+	}
 	return sigmoid(s), nil
 }
 
@@ -245,6 +248,15 @@ func decodeModel(data []byte) (*Model, error) {
 	d := len(m.Weights)
 	if d == 0 || len(m.Mean) != d || len(m.Std) != d || len(m.Features) != d {
 		return nil, errors.New("model file: inconsistent dimensions")
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	for j := range d {
+		if !finite(m.Mean[j]) || !finite(m.Weights[j]) || !finite(m.Std[j]) || m.Std[j] <= 0 {
+			return nil, fmt.Errorf("model file: feature %d: non-finite value or non-positive scale", j)
+		}
+	}
+	if !finite(m.Bias) || !finite(m.Threshold) {
+		return nil, errors.New("model file: non-finite bias or threshold")
 	}
 	return &m, nil
 }
