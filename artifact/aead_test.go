@@ -270,3 +270,34 @@ func TestAEADRandomWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestAEADWriteErrors checks that a failing destination surfaces from Write
+// and Close and that the sealer stops writing after it.
+func TestAEADWriteErrors(t *testing.T) {
+	boom := errors.New("disk full")
+	if _, err := newSealer(&failingWriter{n: 3, err: boom}, testKey, []byte("w"), 64); !errors.Is(err, boom) {
+		t.Fatalf("header write: err = %v, want boom", err)
+	}
+	w := &failingWriter{n: aeadFixedHeader + 1 + 64 + aeadTagLen, err: boom} // header and one segment fit
+	s, err := newSealer(w, testKey, []byte("w"), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write(make([]byte, 64*4)); !errors.Is(err, boom) {
+		t.Fatalf("write: err = %v, want boom", err)
+	}
+	if _, err := s.Write([]byte("more")); !errors.Is(err, boom) {
+		t.Fatalf("write after failure: err = %v, want boom", err)
+	}
+	if err := s.Close(); !errors.Is(err, boom) {
+		t.Fatalf("close: err = %v, want boom", err)
+	}
+	s2, err := newSealer(&failingWriter{n: aeadFixedHeader + 1, err: boom}, testKey, []byte("w"), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.Write([]byte("short"))
+	if err := s2.Close(); !errors.Is(err, boom) {
+		t.Fatalf("close writing the final segment: err = %v, want boom", err)
+	}
+}
