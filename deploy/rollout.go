@@ -537,8 +537,11 @@ func (r *Rollout) advance(ctx context.Context) (time.Duration, *analysisJob, err
 	if left := due.Sub(now); left > 0 {
 		return left, nil, nil
 	}
-	if now.Sub(due) > iv { // fell behind (a restart): measure the latest window
-		due = now
+	if now.Sub(due) > iv {
+		// Fell behind (the process was down): the missed windows may hold
+		// no observations, so measure a full window from now on instead.
+		st.Analysis.Last = now
+		return iv, nil, nil
 	}
 	return 0, &analysisJob{revision: st.Revision, step: a, checks: a.Checks, env: Env{
 		Model: st.Model, Stable: st.Stable, Canary: st.Canary, From: due.Add(-iv), To: due, Source: r.opts.Source,

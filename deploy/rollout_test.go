@@ -732,3 +732,51 @@ func TestRolloutRetryAfterAbort(t *testing.T) {
 		}
 	})
 }
+
+// A process that was down for longer than an interval measures a fresh
+// window after restarting rather than an empty one from the past.
+func TestRolloutLongDowntime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newRig(t)
+		steps := []deploy.Step{deploy.SetWeight(25), deploy.Analyze(analysis())}
+		ro, _ := deploy.NewRollout(g.router, spec(steps...), g.options())
+		ctx, stop := context.WithCancel(t.Context())
+		wait := g.serve(ctx)
+		runCtx, crash := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() {
+			_, err := ro.Run(runCtx)
+			done <- err
+		}()
+		time.Sleep(90 * time.Second) // one measurement taken
+		crash()
+		stop()
+		wait()
+		<-done
+		time.Sleep(time.Hour) // down for an hour
+
+		g.reset(t)
+		g.events = nil
+		ro2, _ := deploy.NewRollout(g.router, spec(steps...), g.options())
+		ctx, stop = context.WithCancel(t.Context())
+		wait = g.serve(ctx)
+		st, err := ro2.Run(t.Context())
+		stop()
+		wait()
+		if err != nil || st.Phase != deploy.Promoted {
+			t.Errorf("after downtime: %s (%s), %v", st.Phase, st.Reason, err)
+		}
+		measured := 0
+		for _, e := range g.events {
+			if e.Type == deploy.EventMeasurement && e.Measurements != nil {
+				measured++
+				if e.Outcome != deploy.Pass {
+					t.Errorf("measurement after the restart: %s", e.Reason)
+				}
+			}
+		}
+		if measured != 2 {
+			t.Errorf("%d measurements after the restart, want the 2 still due", measured)
+		}
+	})
+}
