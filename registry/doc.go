@@ -100,15 +100,24 @@
 // # Authorization
 //
 // Options.Authorizer, when set, is asked before every operation with the
-// model's name (empty for searches across models):
+// model's name (empty for searches and listings across models), before
+// anything is read or written:
 //
-//	models           get (GetModel, History, Refresh), list (ListModels), create, update, delete
-//	models/versions  get (Get, Resolve, Load, OpenFile, Verify, RenderCard, Card, Compare),
-//	                 list (SearchVersions), create (Register), update, delete, sign
+//	models           get (GetModel, History, Refresh), list (ListModels),
+//	                 create (CreateModel; Register when it creates the model),
+//	                 update (UpdateModel, ArchiveModel), delete (DeleteModel)
+//	models/versions  get (Get, Resolve, Load, OpenFile, Verify, RenderCard, Card,
+//	                 Compare, once per model), list (SearchVersions),
+//	                 create (Register, RegisterDir), update (UpdateVersion,
+//	                 ArchiveVersion, SaveCard), delete (DeleteVersion), sign (Sign)
 //	models/aliases   get (Watch), update (SetAlias), delete (DeleteAlias), promote (Promote)
 //
-// A denial is returned wrapped, so errors.Is(err, rbac.ErrDenied) holds with
-// rbac's authorizer.
+// Permission to add versions is not permission to add models: registering
+// the first version of a model also asks "create models". A refusal is
+// returned wrapped, so errors.Is(err, rbac.ErrDenied) (or rbac.ErrNoSubject)
+// holds with rbac's authorizer, and a refused write leaves the bucket as it
+// was. rbac's rules that name resources never grant a request without a name,
+// so listing across models needs a rule without names.
 //
 // # Concurrency
 //

@@ -209,6 +209,9 @@ func (r *Registry) Register(ctx context.Context, model string, spec *VersionSpec
 	if err := r.authorize(ctx, "create", "models/versions", model); err != nil {
 		return nil, err
 	}
+	if err := r.authorizeImplicitCreate(ctx, model); err != nil {
+		return nil, err
+	}
 	files, err := r.upload(ctx, spec.Files)
 	if err != nil {
 		return nil, err
@@ -237,6 +240,27 @@ func (r *Registry) Register(ctx context.Context, model string, spec *VersionSpec
 		return nil, err
 	}
 	return st.view(number), nil
+}
+
+// authorizeImplicitCreate asks for "create models" when registering a version
+// would create the model: permission to add versions is not permission to
+// add models. A model never leaves its log, so only a cache that knows no
+// model is checked against the log before asking.
+func (r *Registry) authorizeImplicitCreate(ctx context.Context, model string) error {
+	if r.auth == nil {
+		return nil
+	}
+	st, err := r.state(ctx, model, false)
+	if err == nil && st.model == nil {
+		st, err = r.state(ctx, model, true)
+	}
+	if err != nil {
+		return err
+	}
+	if st.model != nil {
+		return nil
+	}
+	return r.authorize(ctx, "create", "models", model)
 }
 
 // uploadLimit is how many files upload at once.

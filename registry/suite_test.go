@@ -684,7 +684,7 @@ func TestAuthorizer(t *testing.T) {
 	if _, err := r.Sign(ctx, "fraud/1", key); !errors.Is(err, errDenied) {
 		t.Fatalf("Sign = %v", err)
 	}
-	want := []string{"create models/versions fraud", "get models/versions fraud", "update models/aliases fraud",
+	want := []string{"create models/versions fraud", "create models fraud", "get models/versions fraud", "update models/aliases fraud",
 		"promote models/aliases fraud", "sign models/versions fraud"}
 	if diff := cmp.Diff(want, auth.asked); diff != "" {
 		t.Fatalf("questions (-want +got):\n%s", diff)
