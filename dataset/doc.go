@@ -51,7 +51,9 @@
 // artifact.Store (so bytes shared with models or other versions are stored
 // once), and per dataset an append-only log under datasets/<name> (package
 // internal/logstore: create-only entries, so concurrent commits from any
-// number of processes get distinct consecutive numbers). Commit uploads
+// number of processes get distinct consecutive numbers; every 64 entries
+// the folded state is written as a checkpoint, so a new reader starts from
+// it rather than from the first entry). Commit uploads
 // only what the store lacks, checking existence and uploading in parallel
 // under the digests just computed; Versions lists, Resolve finds a version
 // by number ("3", "v3"), tag or "latest"; Tag moves a tag. Checkout and

@@ -400,3 +400,48 @@ func TestStoreProgress(t *testing.T) {
 		t.Errorf("last progress per phase (-want +got):\n%s", diff)
 	}
 }
+
+func TestStoreCheckpoint(t *testing.T) {
+	ctx := t.Context()
+	s, ab := newStore(t, "mem", nil, nil)
+	v := func() Version {
+		v, err := s.Commit(ctx, "d", makeTree(t, map[string]string{"f": "x"}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}()
+	for i := 2; i <= checkpointEvery+1; i++ {
+		if err := s.Tag(ctx, "d", v.Number, fmt.Sprintf("t%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp := fmt.Sprintf("datasets/d/checkpoint/%020d.json", checkpointEvery)
+	if ok, err := ab.Exists(ctx, cp); !ok || err != nil {
+		t.Fatalf("no checkpoint at %s: %v", cp, err)
+	}
+	// A fresh reader starts from the checkpoint: the entries before it are
+	// not needed any more.
+	for i := 1; i <= 10; i++ {
+		if err := ab.Delete(ctx, fmt.Sprintf("datasets/d/log/%020d.json", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh, err := New(s.Artifacts(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := fresh.Resolve(ctx, "d", "t2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != 1 || got.Manifest != v.Manifest || len(got.Tags) != checkpointEvery {
+		t.Errorf("resolved through the checkpoint: %+v", got)
+	}
+	if _, err := fresh.Commit(ctx, "d", makeTree(t, map[string]string{"f": "y"}), nil); err != nil {
+		t.Fatal(err)
+	}
+	if vs, err := fresh.Versions(ctx, "d"); err != nil || len(vs) != 2 {
+		t.Errorf("after a commit through the checkpoint: %d versions, %v", len(vs), err)
+	}
+}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/internal/logstore"
 )
 
@@ -27,6 +29,16 @@ type logRecord struct {
 	Tags     []string  `json:"tags,omitempty"`
 	Tag      string    `json:"tag,omitempty"`
 	Time     time.Time `json:"time"`
+}
+
+// checkpointEvery is how many log entries pass between checkpoints.
+const checkpointEvery = 64
+
+// checkpointJSON is the folded state written as a log checkpoint.
+type checkpointJSON struct {
+	V        int            `json:"v"`
+	Versions []logRecord    `json:"versions"`
+	Tags     map[string]int `json:"tags"`
 }
 
 // datasetState is a dataset's log folded up to seq.
@@ -112,6 +124,53 @@ func (s *Store) remember(st *datasetState) {
 	}
 }
 
+// fromCheckpoint replaces an empty st with the newest checkpoint, if any.
+func fromCheckpoint(ctx context.Context, l *logstore.Log, st *datasetState) error {
+	if st.seq != 0 {
+		return nil
+	}
+	seq, data, err := l.LatestCheckpoint(ctx)
+	if errors.Is(err, logstore.ErrNoCheckpoint) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("dataset: read checkpoint of %s: %w", st.name, err)
+	}
+	var cp checkpointJSON
+	if err := json.Unmarshal(data, &cp); err != nil {
+		return fmt.Errorf("%w: dataset %s checkpoint %d: %v", ErrCorruptLog, st.name, seq, err)
+	}
+	if cp.V != logFormat {
+		return fmt.Errorf("%w: dataset %s checkpoint %d has format %d", ErrUnsupported, st.name, seq, cp.V)
+	}
+	for i, r := range cp.Versions {
+		if r.Number != i+1 {
+			return fmt.Errorf("%w: dataset %s checkpoint %d lists version %d at %d", ErrCorruptLog, st.name, seq, r.Number, i+1)
+		}
+	}
+	st.seq, st.versions, st.tags = seq, cp.Versions, cp.Tags
+	if st.tags == nil {
+		st.tags = map[string]int{}
+	}
+	return nil
+}
+
+// checkpoint writes the folded state at st.seq when it falls on the
+// interval. Losing the race to another writer is fine: both folded the
+// same entries.
+func (s *Store) checkpoint(ctx context.Context, l *logstore.Log, st *datasetState) {
+	if st.seq%checkpointEvery != 0 {
+		return
+	}
+	data, err := json.Marshal(checkpointJSON{V: logFormat, Versions: st.versions, Tags: st.tags})
+	if err == nil {
+		err = l.WriteCheckpoint(ctx, st.seq, data)
+	}
+	if err != nil && !errors.Is(err, artifact.ErrExist) {
+		s.opts.Logger.WarnContext(ctx, "dataset: checkpoint not written", "dataset", st.name, "seq", st.seq, "err", err)
+	}
+}
+
 // load folds the log of name and fails with ErrNotFound if it is empty.
 func (s *Store) load(ctx context.Context, name string) (*datasetState, error) {
 	l, err := s.openLog(name)
@@ -119,6 +178,9 @@ func (s *Store) load(ctx context.Context, name string) (*datasetState, error) {
 		return nil, err
 	}
 	st := s.cached(name)
+	if err := fromCheckpoint(ctx, l, st); err != nil {
+		return nil, err
+	}
 	entries, err := l.Read(ctx, st.seq)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: read log of %s: %w", name, err)
@@ -143,6 +205,9 @@ func (s *Store) append(ctx context.Context, name string, build func(*datasetStat
 		return nil, err
 	}
 	st := s.cached(name)
+	if err := fromCheckpoint(ctx, l, st); err != nil {
+		return nil, err
+	}
 	after := st.seq
 	e, err := l.Append(ctx, after, func(newer []logstore.Entry) ([]byte, error) {
 		for _, e := range newer {
@@ -163,6 +228,7 @@ func (s *Store) append(ctx context.Context, name string, build func(*datasetStat
 		return nil, err
 	}
 	s.remember(st)
+	s.checkpoint(ctx, l, st)
 	s.opts.Logger.DebugContext(ctx, "dataset: log entry", "dataset", name, "seq", e.Seq)
 	return st, nil
 }
