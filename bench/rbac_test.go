@@ -4,20 +4,29 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/casbin/casbin/v2"
+
 	"github.com/sextant-ml/sextant/rbac"
 )
+
+// engines builds both engines for a case.
+func engines(tb testing.TB, c *Case) (*rbac.Authorizer, *casbin.Enforcer) {
+	tb.Helper()
+	a, err := c.Sextant()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e, err := c.Casbin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a, e
+}
 
 func TestSameAnswers(t *testing.T) {
 	for _, c := range Cases(false) {
 		t.Run(c.Name, func(t *testing.T) {
-			a, err := c.Sextant()
-			if err != nil {
-				t.Fatal(err)
-			}
-			e, err := c.Casbin()
-			if err != nil {
-				t.Fatal(err)
-			}
+			a, e := engines(t, &c)
 			if err := c.Check(a, e); err != nil {
 				t.Error(err)
 			}
@@ -35,14 +44,7 @@ func TestEnginesAgree(t *testing.T) {
 	draws := map[string]int{"five-rules": 2000, "small": 1000, "medium": 150}
 	for _, c := range Cases(false) {
 		t.Run(c.Name, func(t *testing.T) {
-			a, err := c.Sextant()
-			if err != nil {
-				t.Fatal(err)
-			}
-			e, err := c.Casbin()
-			if err != nil {
-				t.Fatal(err)
-			}
+			a, e := engines(t, &c)
 			held := map[string][]string{} // role or user -> names granted to it directly
 			for _, p := range c.P {
 				held[p[0]] = append(held[p[0]], p[1])
@@ -87,14 +89,7 @@ func TestEnginesAgree(t *testing.T) {
 
 func BenchmarkDecide(b *testing.B) {
 	for _, c := range Cases(true) {
-		a, err := c.Sextant()
-		if err != nil {
-			b.Fatal(err)
-		}
-		e, err := c.Casbin()
-		if err != nil {
-			b.Fatal(err)
-		}
+		a, e := engines(b, &c)
 		if err := c.Check(a, e); err != nil {
 			b.Fatal(err)
 		}
