@@ -45,6 +45,7 @@ var steps = []step{
 	{"drift: a shifted batch against the training profile", driftStep},
 	{"monitor: Prometheus metrics, dashboard and alert rules", monitorStep},
 	{"pipeline: a retraining job with retries, recorded", pipelineStep},
+	{"deploy: a canary rollout decided by evidence", deployStep},
 	{"rbac: who may promote", rbacStep},
 }
 
