@@ -190,7 +190,7 @@ func authenticate(r *http.Request, authns []Authenticator) (Subject, error) {
 			return Subject{}, err
 		}
 		if s.Name == "" {
-			return Subject{}, fmt.Errorf("rbac: %T returned a subject without a name", a)
+			return Subject{}, fmt.Errorf("%w: %T returned a subject without a name", ErrInvalidCredentials, a)
 		}
 		s.Kind = s.kind()
 		return s, nil
