@@ -23,6 +23,6 @@ func Example() {
 	fmt.Print(report)
 	// Output:
 	// FAIL: 3 rows, 2 anomalies
-	//   1 value of "sensor" are not among the 2 allowed (e.g. line 3 "c")
-	//   1 value of "temp" are outside [19.5, 22.5] (e.g. line 4 "85.5")
+	//   "sensor": 1 value not among the 2 allowed (e.g. line 3 "c")
+	//   "temp": 1 value outside [19.5, 22.5] (e.g. line 4 "85.5")
 }

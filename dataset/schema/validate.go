@@ -224,26 +224,26 @@ func (s *Schema) Validate(ctx context.Context, r io.Reader, opts *ValidateOption
 		c := cc.col
 		if cc.index < 0 {
 			rep.Anomalies = append(rep.Anomalies, Anomaly{Kind: MissingColumn, Column: c.Name, Count: rows,
-				Message: fmt.Sprintf("column %q is missing", c.Name)})
+				Message: fmt.Sprintf("%q: column missing", c.Name)})
 			continue
 		}
-		add(TypeMismatch, c.Name, &cc.mismatch, fmt.Sprintf("%s of %q are not %s", values(cc.mismatch.count), c.Name, article(c.Type)))
-		add(OutOfRange, c.Name, &cc.outOfRange, fmt.Sprintf("%s of %q are outside %s", values(cc.outOfRange.count), c.Name, c.rangeText()))
-		add(OutOfDomain, c.Name, &cc.outOfDomain, fmt.Sprintf("%s of %q are not among the %d allowed", values(cc.outOfDomain.count), c.Name, len(c.Allowed)))
-		add(PatternMismatch, c.Name, &cc.noMatch, fmt.Sprintf("%s of %q do not match %s", values(cc.noMatch.count), c.Name, c.Pattern))
+		add(TypeMismatch, c.Name, &cc.mismatch, fmt.Sprintf("%q: %s not %s", c.Name, values(cc.mismatch.count), article(c.Type)))
+		add(OutOfRange, c.Name, &cc.outOfRange, fmt.Sprintf("%q: %s outside %s", c.Name, values(cc.outOfRange.count), c.rangeText()))
+		add(OutOfDomain, c.Name, &cc.outOfDomain, fmt.Sprintf("%q: %s not among the %d allowed", c.Name, values(cc.outOfDomain.count), len(c.Allowed)))
+		add(PatternMismatch, c.Name, &cc.noMatch, fmt.Sprintf("%q: %s not matching %s", c.Name, values(cc.noMatch.count), c.Pattern))
 		switch {
 		case !c.Nullable:
-			add(MissingValues, c.Name, &cc.missing, fmt.Sprintf("%s of %q are missing (not nullable)", values(cc.missing.count), c.Name))
+			add(MissingValues, c.Name, &cc.missing, fmt.Sprintf("%q: %s missing (not nullable)", c.Name, values(cc.missing.count)))
 		case c.MaxMissing != nil && rows > 0 && float64(cc.missing.count)/float64(rows) > *c.MaxMissing:
-			add(MissingValues, c.Name, &cc.missing, fmt.Sprintf("%s of %q are missing, a share of %.3g above %.3g", values(cc.missing.count), c.Name, float64(cc.missing.count)/float64(rows), *c.MaxMissing))
+			add(MissingValues, c.Name, &cc.missing, fmt.Sprintf("%q: %s missing, a share of %.3g above %.3g", c.Name, values(cc.missing.count), float64(cc.missing.count)/float64(rows), *c.MaxMissing))
 		}
-		add(Duplicates, c.Name, &cc.dups, fmt.Sprintf("%s of %q repeat an earlier value (unique)", values(cc.dups.count), c.Name))
+		add(Duplicates, c.Name, &cc.dups, fmt.Sprintf("%q: %s repeating an earlier value (unique)", c.Name, values(cc.dups.count)))
 	}
 	for _, name := range newCols {
 		i := indexOf(rd.Columns(), name)
 		f := newFindings[i]
 		rep.Anomalies = append(rep.Anomalies, Anomaly{Kind: NewColumn, Column: name, Count: f.count, Examples: f.examples,
-			Message: fmt.Sprintf("column %q is not in the schema", name)})
+			Message: fmt.Sprintf("%q: column not in the schema", name)})
 	}
 	add(MalformedRows, "", &malformed, fmt.Sprintf("%d malformed rows", malformed.count))
 	rep.Passed = len(rep.Anomalies) == 0
