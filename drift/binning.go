@@ -60,14 +60,14 @@ func quantileNeighbours(n int, q float64) (lo, hi int, g float64) {
 // quantiles (see QuantileEdges) and counts both, the binning the golden
 // conventions fix for PSI, Kullback-Leibler, Jensen-Shannon, Hellinger and
 // L-infinity on numeric data. The quantiles come from a selection, not a
-// sort. Values must be finite (ErrInvalid) and both samples non-empty
-// (ErrEmpty).
+// sort. Values must be finite (ErrInvalid), both samples non-empty
+// (ErrEmpty) and bins between 2 and MaxBins (ErrInvalid).
 func Bin(reference, current []float64, bins int) (edges, refCounts, curCounts []float64, err error) {
 	if err := checkValues(reference, current); err != nil {
 		return nil, nil, nil, err
 	}
-	if bins < 2 {
-		return nil, nil, nil, fmt.Errorf("%w: %d bins, need at least 2", ErrInvalid, bins)
+	if bins < 2 || bins > MaxBins {
+		return nil, nil, nil, fmt.Errorf("%w: %d bins, need 2 to %d", ErrInvalid, bins, MaxBins)
 	}
 	n := len(reference)
 	var ks []int

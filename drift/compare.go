@@ -13,9 +13,9 @@ import (
 type ColumnOptions struct {
 	// Method is the test or distance. Default MethodAuto.
 	Method Method
-	// Threshold is the p-value below which a test flags drift, or the
-	// distance at which a distance flags drift. Default: the method's
-	// DefaultThreshold.
+	// Threshold is the p-value below which a test flags drift, in (0, 1],
+	// or the distance at which a distance flags drift, finite and
+	// positive. Default: the method's DefaultThreshold.
 	Threshold float64
 	// KSMethod selects exact or asymptotic KS p-values. Default KSAuto.
 	KSMethod KSMethod
@@ -152,6 +152,9 @@ func Compare(reference, current Data, opts *CompareOptions) (*Report, error) {
 // MethodZ for at most 2 categories and MethodChiSquare otherwise up to
 // 1000 rows, and MethodJensenShannon above.
 func (p *Profile) Compare(current Data, opts *CompareOptions) (*Report, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -254,7 +257,7 @@ func compareColumn(col *ColumnProfile, cur batch, o ColumnOptions) (ColumnResult
 		}
 		res.Chart = binChart(np.Edges, np.BinCounts, sortedHistogram(np.Edges, cur.sorted))
 		if err := scoreNumeric(&res, np, cur.sorted, method, o.KSMethod); err != nil {
-			return res, fmt.Errorf("column %q: %w", col.Name, err)
+			return res, fmt.Errorf("column %q: %w", col.Name, fromStats(err))
 		}
 	} else {
 		labels, ref, cr, unseen := categoryVectors(col.Categorical.Counts, cur.cats)
@@ -267,7 +270,7 @@ func compareColumn(col *ColumnProfile, cur batch, o ColumnOptions) (ColumnResult
 		}
 		res.Chart = shareChart(labels, ref, cr)
 		if err := scoreCategories(&res, ref, cr, method); err != nil {
-			return res, fmt.Errorf("column %q: %w", col.Name, err)
+			return res, fmt.Errorf("column %q: %w", col.Name, fromStats(err))
 		}
 	}
 	res.Method = method
@@ -275,6 +278,9 @@ func compareColumn(col *ColumnProfile, cur batch, o ColumnOptions) (ColumnResult
 	res.Threshold = o.Threshold
 	if res.Threshold == 0 {
 		res.Threshold = method.DefaultThreshold()
+	}
+	if !(res.Threshold > 0) || math.IsInf(res.Threshold, 0) || (res.IsTest && res.Threshold > 1) {
+		return res, fmt.Errorf("%w: column %q: threshold %v for %s", ErrInvalid, col.Name, res.Threshold, method)
 	}
 	if bad(res.Score) || bad(res.Statistic) {
 		return res, fmt.Errorf("%w: column %q: %s overflowed (statistic %v, score %v)", ErrInvalid, col.Name, method, res.Statistic, res.Score)

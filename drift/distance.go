@@ -28,6 +28,9 @@ func proportions(counts []float64) ([]float64, error) {
 	if total == 0 {
 		return nil, fmt.Errorf("%w: counts sum to zero", ErrEmpty)
 	}
+	if math.IsInf(total, 0) {
+		return nil, fmt.Errorf("%w: counts sum past the float64 range", ErrInvalid)
+	}
 	p := make([]float64, len(counts))
 	for i, c := range counts {
 		p[i] = c / total
@@ -153,9 +156,13 @@ func Wasserstein(x, y []float64) (float64, error) {
 		return 0, err
 	}
 	xs, ys := slices.Clone(x), slices.Clone(y)
-	slices.Sort(xs)
-	slices.Sort(ys)
-	return wassersteinCounted(stats.Counted{Values: xs}, ys), nil
+	stats.Sort(xs)
+	stats.Sort(ys)
+	w := wassersteinCounted(stats.Counted{Values: xs}, ys)
+	if math.IsInf(w, 0) || math.IsNaN(w) {
+		return 0, fmt.Errorf("%w: wasserstein distance overflowed", ErrInvalid)
+	}
+	return w, nil
 }
 
 // WassersteinNormed returns Wasserstein(ref, cur) divided by the reference's
@@ -168,6 +175,9 @@ func WassersteinNormed(ref, cur []float64) (float64, error) {
 	var m moments
 	for _, v := range ref {
 		m.add(v)
+	}
+	if bad(m.Mean) || bad(m.M2) {
+		return 0, fmt.Errorf("%w: reference standard deviation overflowed", ErrInvalid)
 	}
 	return w / math.Max(m.std(), StdFloor), nil
 }

@@ -29,8 +29,16 @@ func chiSquareGOF(ref, cur []float64) (stats.ChiSquareResult, error) {
 	}
 	var tr, tc float64
 	for i := range ref {
+		for _, c := range [2]float64{ref[i], cur[i]} {
+			if !(c >= 0) || math.IsInf(c, 0) {
+				return stats.ChiSquareResult{}, fmt.Errorf("%w: count %v at %d", ErrInvalid, c, i)
+			}
+		}
 		tr += ref[i]
 		tc += cur[i]
+	}
+	if math.IsInf(tr, 0) || math.IsInf(tc, 0) {
+		return stats.ChiSquareResult{}, fmt.Errorf("%w: counts sum past the float64 range", ErrInvalid)
 	}
 	if tr == 0 || tc == 0 {
 		return stats.ChiSquareResult{}, fmt.Errorf("%w: chi-square goodness of fit needs counts on both sides", ErrEmpty)

@@ -15,6 +15,9 @@ import (
 // ProfileVersion is the version of the persisted profile format.
 const ProfileVersion = 1
 
+// MaxBins is the most bins a numeric column may be cut into.
+const MaxBins = 1000
+
 // DefaultSampleSize is the default number of distinct values a numeric
 // column's reference sample keeps.
 const DefaultSampleSize = 20000
@@ -54,8 +57,8 @@ func (d Data) names() ([]string, error) {
 
 // FitOptions tune Fit. The zero value (or nil) gives the defaults.
 type FitOptions struct {
-	// Bins is the number of reference-quantile bins per numeric column.
-	// Default DefaultBins (10).
+	// Bins is the number of reference-quantile bins per numeric column,
+	// from 2 to MaxBins. Default DefaultBins (10).
 	Bins int
 	// SampleSize bounds the distinct values kept per numeric column for the
 	// sample-based tests (KS, Cramér-von Mises, Mann-Whitney, Wasserstein).
@@ -149,8 +152,8 @@ func Fit(data Data, opts *FitOptions) (*Profile, error) {
 	if o.Bins == 0 {
 		o.Bins = DefaultBins
 	}
-	if o.Bins < 2 {
-		return nil, fmt.Errorf("%w: %d bins, need at least 2", ErrInvalid, o.Bins)
+	if o.Bins < 2 || o.Bins > MaxBins {
+		return nil, fmt.Errorf("%w: %d bins, need 2 to %d", ErrInvalid, o.Bins, MaxBins)
 	}
 	if o.SampleSize == 0 {
 		o.SampleSize = DefaultSampleSize
@@ -246,8 +249,11 @@ func fitCategorical(name string, vals []string) (ColumnProfile, error) {
 	return c, nil
 }
 
-// checkEdges accepts finite, strictly increasing edges.
+// checkEdges accepts at most MaxBins-1 finite, strictly increasing edges.
 func checkEdges(edges []float64) error {
+	if len(edges) >= MaxBins {
+		return fmt.Errorf("%w: %d bin edges, at most %d", ErrInvalid, len(edges), MaxBins-1)
+	}
 	for i, e := range edges {
 		if math.IsNaN(e) || math.IsInf(e, 0) {
 			return fmt.Errorf("%w: bin edge %v is not finite", ErrInvalid, e)
@@ -403,6 +409,11 @@ func Merge(profiles ...*Profile) (*Profile, error) {
 	if len(profiles) == 0 {
 		return nil, fmt.Errorf("%w: nothing to merge", ErrEmpty)
 	}
+	for i, q := range profiles {
+		if err := q.check(); err != nil {
+			return nil, fmt.Errorf("merge profile %d: %w", i+1, err)
+		}
+	}
 	out, err := clone(profiles[0])
 	if err != nil {
 		return nil, err
@@ -412,7 +423,25 @@ func Merge(profiles ...*Profile) (*Profile, error) {
 			return nil, err
 		}
 	}
+	// Counts of valid profiles are non-negative, so a sum past the int64
+	// range wraps negative and fails validation here.
+	if err := out.validate(); err != nil {
+		return nil, fmt.Errorf("%w: merged profile: %v", ErrInvalid, err)
+	}
 	return out, nil
+}
+
+// check reports a nil profile (ErrInvalid) or one whose fields break the
+// invariants Fit and Parse guarantee (ErrCorrupt), such as a Profile built
+// or edited by hand.
+func (p *Profile) check() error {
+	if p == nil {
+		return fmt.Errorf("%w: nil profile", ErrInvalid)
+	}
+	if err := p.validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return nil
 }
 
 func clone(p *Profile) (*Profile, error) {
@@ -519,7 +548,7 @@ func (p *Profile) validate() error {
 	if p.Version != ProfileVersion {
 		return fmt.Errorf("version %d, want %d", p.Version, ProfileVersion)
 	}
-	if p.Bins < 2 || p.SampleSize == 0 || p.SampleSize < -1 {
+	if p.Bins < 2 || p.Bins > MaxBins || p.SampleSize == 0 || p.SampleSize < -1 {
 		return fmt.Errorf("bins %d, sample size %d", p.Bins, p.SampleSize)
 	}
 	if len(p.Columns) == 0 {
@@ -538,7 +567,7 @@ func (p *Profile) validate() error {
 			if err := c.Numeric.validate(p.SampleSize); err != nil {
 				return fmt.Errorf("column %q: %v", c.Name, err)
 			}
-			if c.Numeric.Count+c.NaN+c.Inf != c.Rows {
+			if total, ok := sumCounts(c.Numeric.Count, c.NaN, c.Inf); !ok || total != c.Rows {
 				return fmt.Errorf("column %q: rows %d do not add up", c.Name, c.Rows)
 			}
 		case c.Kind == Categorical && c.Categorical != nil && c.Numeric == nil:
@@ -551,7 +580,10 @@ func (p *Profile) validate() error {
 				if k == "" || v <= 0 {
 					return fmt.Errorf("column %q: category %q with count %d", c.Name, k, v)
 				}
-				total += v
+				var ok bool
+				if total, ok = sumCounts(total, v); !ok {
+					return fmt.Errorf("column %q: category counts overflow", c.Name)
+				}
 			}
 			if total != c.Rows {
 				return fmt.Errorf("column %q: rows %d do not add up", c.Name, c.Rows)
@@ -581,12 +613,9 @@ func (n *NumericProfile) validate(size int) error {
 	if len(n.BinCounts) != len(n.Edges)+1 {
 		return fmt.Errorf("%d bin counts for %d edges", len(n.BinCounts), len(n.Edges))
 	}
-	var binned, sampled int64
-	for _, c := range n.BinCounts {
-		if c < 0 {
-			return fmt.Errorf("negative bin count")
-		}
-		binned += c
+	binned, ok := sumCounts(n.BinCounts...)
+	if !ok {
+		return fmt.Errorf("bin counts negative or overflowing")
 	}
 	if binned != n.Count {
 		return fmt.Errorf("bin counts sum to %d, count is %d", binned, n.Count)
@@ -598,10 +627,22 @@ func (n *NumericProfile) validate(size int) error {
 		if math.IsNaN(v) || math.IsInf(v, 0) || (i > 0 && !(v > n.Values[i-1])) || n.Counts[i] <= 0 {
 			return fmt.Errorf("sample not strictly increasing finite values with positive counts at %d", i)
 		}
-		sampled += n.Counts[i]
 	}
-	if sampled > n.Count || (n.Complete && sampled != n.Count) {
+	sampled, ok := sumCounts(n.Counts...)
+	if !ok || sampled > n.Count || (n.Complete && sampled != n.Count) {
 		return fmt.Errorf("sample counts sum to %d, count is %d", sampled, n.Count)
 	}
 	return nil
+}
+
+// sumCounts adds non-negative counts; ok is false when one is negative or
+// the sum leaves the int64 range.
+func sumCounts(counts ...int64) (total int64, ok bool) {
+	for _, c := range counts {
+		if c < 0 || total > math.MaxInt64-c {
+			return 0, false
+		}
+		total += c
+	}
+	return total, true
 }

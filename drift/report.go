@@ -25,6 +25,9 @@ type HTMLOptions struct {
 // shares per bin or category. The page loads nothing: no scripts, fonts,
 // style sheets or images from elsewhere.
 func (r *Report) WriteHTML(w io.Writer, opts *HTMLOptions) error {
+	if r == nil || w == nil {
+		return fmt.Errorf("%w: nil report or writer", ErrInvalid)
+	}
 	o := HTMLOptions{Title: "Drift report", MaxBars: 30}
 	if opts != nil {
 		if opts.Title != "" {

@@ -11,6 +11,10 @@ import (
 // DefaultWindowSize is the default number of values a Stream keeps.
 const DefaultWindowSize = 1000
 
+// MaxWindowSize is the most values a Stream's window may hold (128 MiB of
+// slots).
+const MaxWindowSize = 1 << 24
+
 // maxUnseen bounds the distinct unseen categories a Stream names; further
 // ones share the label OtherUnseen.
 const maxUnseen = 64
@@ -20,8 +24,8 @@ const OtherUnseen = "(other unseen)"
 
 // StreamOptions tune NewStream. The zero value (or nil) gives the defaults.
 type StreamOptions struct {
-	// Size is the most values the window holds; it fixes the memory used.
-	// Default DefaultWindowSize.
+	// Size is the most values the window holds, at most MaxWindowSize; it
+	// fixes the memory used. Default DefaultWindowSize.
 	Size int
 	// Window, when positive, makes the window time based: Check looks only
 	// at values observed within Window before the clock's current time
@@ -71,6 +75,9 @@ type WindowResult struct {
 
 // NewStream returns a Stream for the named column of the profile.
 func NewStream(p *Profile, column string, opts *StreamOptions) (*Stream, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
 	col, err := p.Column(column)
 	if err != nil {
 		return nil, err
@@ -82,8 +89,11 @@ func NewStream(p *Profile, column string, opts *StreamOptions) (*Stream, error) 
 	if o.Size == 0 {
 		o.Size = DefaultWindowSize
 	}
-	if o.Size < 0 || o.Window < 0 {
-		return nil, fmt.Errorf("%w: window size %d, duration %v", ErrInvalid, o.Size, o.Window)
+	if o.Size < 0 || o.Size > MaxWindowSize || o.Window < 0 {
+		return nil, fmt.Errorf("%w: window size %d (at most %d), duration %v", ErrInvalid, o.Size, MaxWindowSize, o.Window)
+	}
+	if t := o.Column.Threshold; t < 0 || math.IsNaN(t) || math.IsInf(t, 0) {
+		return nil, fmt.Errorf("%w: threshold %v", ErrInvalid, t)
 	}
 	if o.Now == nil {
 		o.Now = time.Now

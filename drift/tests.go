@@ -33,21 +33,24 @@ const (
 // scipy.stats.ks_2samp(x, y, method=...). Samples must be non-empty and
 // free of NaN.
 func KS(x, y []float64, method KSMethod) (KSResult, error) {
-	return stats.KolmogorovSmirnov(x, y, method)
+	r, err := stats.KolmogorovSmirnov(x, y, method)
+	return r, fromStats(err)
 }
 
 // MannWhitney runs the two-sided Mann-Whitney U test with the normal
 // approximation, continuity and tie corrections, as
 // scipy.stats.mannwhitneyu(x, y, method="asymptotic").
 func MannWhitney(x, y []float64) (MannWhitneyResult, error) {
-	return stats.MannWhitneyU(x, y)
+	r, err := stats.MannWhitneyU(x, y)
+	return r, fromStats(err)
 }
 
 // CramerVonMises runs the two-sample Cramér-von Mises test with the
 // asymptotic p-value, as scipy.stats.cramervonmises_2samp(x, y,
 // method="asymptotic"). Each sample needs at least two values.
 func CramerVonMises(x, y []float64) (CramerVonMisesResult, error) {
-	return stats.CramerVonMises(x, y)
+	r, err := stats.CramerVonMises(x, y)
+	return r, fromStats(err)
 }
 
 // ChiSquare tests two rows of counts over the same categories with
@@ -55,7 +58,8 @@ func CramerVonMises(x, y []float64) (CramerVonMisesResult, error) {
 // scipy.stats.chi2_contingency(correction=True): categories empty on both
 // sides are left out, Yates' correction applies at one degree of freedom.
 func ChiSquare(ref, cur []float64) (ChiSquareResult, error) {
-	return stats.ChiSquareContingency(ref, cur)
+	r, err := stats.ChiSquareContingency(ref, cur)
+	return r, fromStats(err)
 }
 
 // ChiSquareGoodnessOfFit tests current counts against the reference
@@ -63,11 +67,13 @@ func ChiSquare(ref, cur []float64) (ChiSquareResult, error) {
 // the categories seen on either side; a category absent from the
 // reference makes it undefined (ErrInvalid).
 func ChiSquareGoodnessOfFit(ref, cur []float64) (ChiSquareResult, error) {
-	return chiSquareGOF(ref, cur)
+	r, err := chiSquareGOF(ref, cur)
+	return r, fromStats(err)
 }
 
 // TwoProportionZ runs the pooled two-sided z-test of success1/n1 against
 // success2/n2.
 func TwoProportionZ(success1, n1, success2, n2 int64) (z, p float64, err error) {
-	return stats.TwoProportionZ(success1, n1, success2, n2)
+	z, p, err = stats.TwoProportionZ(success1, n1, success2, n2)
+	return z, p, fromStats(err)
 }

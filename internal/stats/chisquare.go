@@ -52,6 +52,9 @@ func ChiSquareContingency(row1, row2 []float64) (ChiSquareResult, error) {
 		return ChiSquareResult{}, err
 	}
 	total := t1 + t2
+	if math.IsInf(total, 0) {
+		return ChiSquareResult{}, fmt.Errorf("%w: chi-square contingency counts sum past the float64 range", ErrInvalid)
+	}
 	k := 0
 	for i := range row1 {
 		if row1[i]+row2[i] > 0 {
@@ -125,6 +128,9 @@ func countTotal(test string, counts []float64) (float64, error) {
 	}
 	if total == 0 {
 		return 0, fmt.Errorf("%w: %s counts sum to zero", ErrEmpty, test)
+	}
+	if math.IsInf(total, 0) {
+		return 0, fmt.Errorf("%w: %s counts sum past the float64 range", ErrInvalid, test)
 	}
 	return total, nil
 }
