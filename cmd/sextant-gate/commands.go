@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/registry"
 )
 
@@ -33,11 +34,16 @@ func cmdRegister(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	revision := fs.String("revision", os.Getenv("GITHUB_SHA"), "code revision (default $GITHUB_SHA)")
 	source := fs.String("source", githubRunURL(), "where the version came from (default the GitHub Actions run URL)")
 	signKey := fs.String("sign-key", "", "PEM ECDSA P-256 private key to sign the version with")
+	dataDir := fs.String("data", "", "directory of the training data to version first; its manifest digest joins the lineage")
+	datasetName := fs.String("dataset-name", "", "dataset the -data directory is committed to (default: the model name)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {
 		return fmt.Errorf("%w: -dir is required", errUsage)
+	}
+	if *datasetName == "" {
+		*datasetName = c.model
 	}
 	spec := &registry.VersionSpec{
 		Description: *description,
@@ -65,11 +71,28 @@ func cmdRegister(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-	ctx, reg, done, err := c.open(ctx, nil)
+	sess, err := c.open(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer sess.close()
+	ctx, reg := sess.ctx, sess.reg
+	if *dataDir != "" {
+		opts := &dataset.Options{}
+		if sess.authz != nil {
+			opts.Authorizer = sess.authz
+		}
+		data, err := dataset.New(sess.store, opts)
+		if err != nil {
+			return err
+		}
+		dv, err := data.Commit(ctx, *datasetName, *dataDir, &dataset.CommitOptions{Message: "training data of " + c.model + ", run " + *runID})
+		if err != nil {
+			return err
+		}
+		spec.Lineage.Datasets = append(spec.Lineage.Datasets, dv.Manifest)
+		fmt.Fprintf(stderr, "dataset %s version %d: %d file(s), manifest %s\n", *datasetName, dv.Number, dv.Files, dv.Manifest)
+	}
 	v, err := reg.RegisterDir(ctx, c.model, *dir, spec)
 	if err != nil {
 		return err
@@ -120,11 +143,12 @@ func cmdGate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	ctx, reg, done, err := c.open(ctx, nil)
+	sess, err := c.open(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer sess.close()
+	ctx, reg := sess.ctx, sess.reg
 	candidate, label := map[string]float64(nil), ""
 	if *version > 0 {
 		v, err := reg.Get(ctx, fmt.Sprintf("%s/%d", c.model, *version))
@@ -245,11 +269,12 @@ func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		trusted = append(trusted, pub)
 	}
-	ctx, reg, done, err := c.open(ctx, trusted)
+	sess, err := c.open(ctx, trusted)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer sess.close()
+	ctx, reg := sess.ctx, sess.reg
 	ref := fmt.Sprintf("%s/%d", c.model, *version)
 	if len(trusted) > 0 {
 		keyID, err := reg.Verify(ctx, ref, trusted)

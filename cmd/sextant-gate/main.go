@@ -3,12 +3,15 @@
 // s3://, gs://, azblob://).
 //
 //	sextant-gate register -bucket URL -model NAME -dir DIR [-metrics FILE] [-params FILE]
-//	                      [-dataset DIGEST]... [-run ID] [-revision SHA] [-source URL] [-sign-key FILE]
+//	                      [-data DIR [-dataset-name NAME]] [-dataset DIGEST]...
+//	                      [-run ID] [-revision SHA] [-source URL] [-sign-key FILE]
 //	sextant-gate gate     -bucket URL -model NAME -gate FILE (-version N | -metrics FILE) [-alias production] [-summary FILE]
 //	sextant-gate promote  -bucket URL -model NAME -version N -gate FILE [-alias production] [-trusted-key FILE]
 //	sextant-gate keygen   -out PREFIX
 //
-// register uploads the files under DIR as the next version, with its metrics,
+// register first versions the training data under -data as the next version
+// of a dataset (named after the model unless -dataset-name says otherwise),
+// then uploads the files under DIR as the next version, with its metrics,
 // parameters and lineage (revision, run and source default to GitHub
 // Actions' GITHUB_SHA, GITHUB_RUN_ID and run URL), optionally signs it, and
 // prints the version number alone on standard output. gate compares a
@@ -109,49 +112,58 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.as, "as", "", "subject the operations are authorised for, KIND:NAME (User, ServiceAccount)")
 }
 
+// session is an open registry, the store under it and the subject's context.
+type session struct {
+	ctx   context.Context
+	reg   *registry.Registry
+	store *artifact.Store
+	authz *rbac.Authorizer // nil without -policy
+}
+
+func (s *session) close() { s.store.Close() }
+
 // open opens the registry, with an authorizer when a policy is given, and
-// returns the context carrying the subject.
-func (c *common) open(ctx context.Context, trusted []crypto.PublicKey) (context.Context, *registry.Registry, func(), error) {
+// a context carrying the subject.
+func (c *common) open(ctx context.Context, trusted []crypto.PublicKey) (*session, error) {
 	if c.bucket == "" || c.model == "" {
-		return nil, nil, nil, fmt.Errorf("%w: -bucket (or $SEXTANT_BUCKET) and -model are required", errUsage)
+		return nil, fmt.Errorf("%w: -bucket (or $SEXTANT_BUCKET) and -model are required", errUsage)
 	}
 	if (c.policy == "") != (c.as == "") {
-		return nil, nil, nil, fmt.Errorf("%w: -policy and -as go together", errUsage)
+		return nil, fmt.Errorf("%w: -policy and -as go together", errUsage)
 	}
+	s := &session{ctx: ctx}
 	opts := &registry.Options{TrustedKeys: trusted}
 	if c.as != "" {
 		subj, err := parseSubject(c.as)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		data, err := os.ReadFile(c.policy)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		policy, err := rbac.Parse(c.policy, data)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
-		authz, err := rbac.New(policy, nil)
-		if err != nil {
-			return nil, nil, nil, err
+		if s.authz, err = rbac.New(policy, nil); err != nil {
+			return nil, err
 		}
-		ctx = rbac.WithSubject(ctx, subj)
-		opts.Authorizer = authz
+		s.ctx = rbac.WithSubject(ctx, subj)
+		opts.Authorizer = s.authz
 		opts.Actor = func(context.Context) string { return c.as }
 	} else if actor := os.Getenv("GITHUB_ACTOR"); actor != "" {
 		opts.Actor = func(context.Context) string { return "github:" + actor }
 	}
-	store, err := artifact.Open(ctx, c.bucket, nil)
-	if err != nil {
-		return nil, nil, nil, err
+	var err error
+	if s.store, err = artifact.Open(ctx, c.bucket, nil); err != nil {
+		return nil, err
 	}
-	reg, err := registry.Open(ctx, store, opts)
-	if err != nil {
-		store.Close()
-		return nil, nil, nil, err
+	if s.reg, err = registry.Open(ctx, s.store, opts); err != nil {
+		s.store.Close()
+		return nil, err
 	}
-	return ctx, reg, func() { store.Close() }, nil
+	return s, nil
 }
 
 func parseSubject(s string) (rbac.Subject, error) {

@@ -355,9 +355,12 @@ func TestWorkflowSteps(t *testing.T) {
 		if code, out, stderr := cli(t, with("gate", trainer, "-gate", gate, "-metrics", m)...); code != exitOK {
 			t.Fatalf("gate %d: %d\n%s%s", i, code, out, stderr)
 		}
-		// register
-		code, out, stderr := cli(t, with("register", trainer, "-dir", dir, "-metrics", m, "-params", params, "-sign-key", f.key+".pem")...)
-		if code != exitOK || out != fmt.Sprintln(i+1) {
+		// register, with the training data versioned first
+		data := filepath.Join(f.dir, fmt.Sprint("data", i))
+		write(t, filepath.Join(data, "readings.csv"), fmt.Sprintf("temperature,failed\n%d,0\n", 60+i))
+		code, out, stderr := cli(t, with("register", trainer, "-dir", dir, "-metrics", m, "-params", params,
+			"-data", data, "-dataset-name", "pump-sensors", "-sign-key", f.key+".pem")...)
+		if code != exitOK || out != fmt.Sprintln(i+1) || !strings.Contains(stderr, fmt.Sprintf("dataset pump-sensors version %d", i+1)) {
 			t.Fatalf("register %d: %d %q %s", i, code, out, stderr)
 		}
 		// promote
@@ -369,7 +372,15 @@ func TestWorkflowSteps(t *testing.T) {
 	if code, _, stderr := cli(t, with("promote", trainer, "-version", "1", "-gate", gate)...); code != exitError || !strings.Contains(stderr, "denied") {
 		t.Errorf("trainer promote: %d %s", code, stderr)
 	}
-	hist, err := f.registry(t).History(context.Background(), model)
+	reg := f.registry(t)
+	v2, err := reg.Get(context.Background(), model+"/2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v2.Lineage.Datasets) != 1 || !strings.HasPrefix(v2.Lineage.Datasets[0], "sha256:") {
+		t.Errorf("version 2 lineage datasets %v, want the committed manifest", v2.Lineage.Datasets)
+	}
+	hist, err := reg.History(context.Background(), model)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@
 //	go run ./examples/maintenance                      # local bucket in a new temporary directory
 //	go run ./examples/maintenance -dir DIR             # keep everything in DIR
 //	go run ./examples/maintenance -bucket 's3://b?region=eu-west-1&prefix=sextant'
-//	go run ./examples/maintenance -train build   # CI: train only, write build/{model/,metrics.json,params.json}
+//	go run ./examples/maintenance -train build   # CI: train only, write build/{data/,model/,metrics.json,params.json}
 //
 // The story it prints:
 //

@@ -236,4 +236,7 @@ func TestTrainOnly(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "params.json")); err != nil {
 		t.Error(err)
 	}
+	if b, err := readCSV(filepath.Join(dir, "data", "readings.csv")); err != nil || len(b.X) != 3000 {
+		t.Errorf("training data: %d rows, %v", len(b.X), err)
+	}
 }

@@ -9,16 +9,20 @@ import (
 )
 
 // trainOnly is the CI form of step 1 (go run ./examples/maintenance -train
-// DIR): train on the sensor history and write DIR/model/model.json,
-// DIR/metrics.json and DIR/params.json for sextant-gate to register, gate
-// and promote.
+// DIR): train on the sensor history and write DIR/data/readings.csv (the
+// training data), DIR/model/model.json, DIR/metrics.json and DIR/params.json
+// for sextant-gate to version, register, gate and promote.
 func trainOnly(cfg Config, out io.Writer) error {
 	if err := cfg.defaults(); err != nil {
 		return err
 	}
 	dir := cfg.Dir
 	gen := newGenerator(cfg.Seed, cfg.HorizonHours)
-	tr, test := gen.batch(cfg.TrainRows, Ageing{}, 0).split(0.25)
+	history := gen.batch(cfg.TrainRows, Ageing{}, 0)
+	if err := history.writeCSV(filepath.Join(dir, "data", "readings.csv")); err != nil {
+		return err
+	}
+	tr, test := history.split(0.25)
 	m, err := train(tr, trainCfg)
 	if err != nil {
 		return err
