@@ -95,7 +95,10 @@
 //
 // Watch polls a model's log and delivers alias moves (and aliases dropped by
 // archiving or deletion) on a channel, so a serving process can follow
-// "production". The channel closes when the context ends.
+// "production". WatchOptions.After replays the changes after a given entry,
+// and WatchOptions.Alias follows one alias. The channel closes when the
+// context ends, or at an entry that cannot be decoded, once the events before
+// it are delivered.
 //
 // # Authorization
 //

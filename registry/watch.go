@@ -36,6 +36,10 @@ type WatchOptions struct {
 // Aliases dropped because their version was archived or deleted are reported
 // as deletions. The channel is closed when ctx is done; the polling goroutine
 // exits then. A poll that fails is logged and retried at the next interval.
+// At a log entry that cannot be decoded (ErrCorruptEntry, or
+// ErrUnsupportedEntry from a newer writer) the events before it are
+// delivered, a warning naming the entry goes to the Logger, and the channel
+// is closed: nothing after such an entry can be folded.
 func (r *Registry) Watch(ctx context.Context, model string, opts *WatchOptions) (<-chan AliasEvent, error) {
 	if opts == nil {
 		opts = &WatchOptions{}
@@ -86,7 +90,7 @@ func (r *Registry) Watch(ctx context.Context, model string, opts *WatchOptions) 
 					return
 				}
 				if cur == nil {
-					cur, err = r.aliasesAt(ctx, model, after)
+					cur, err = r.aliasesAt(ctx, h, after)
 					if err != nil {
 						r.log.Warn("registry: watch cannot fold the log", "model", model, "err", err)
 						return
@@ -114,32 +118,37 @@ func (r *Registry) Watch(ctx context.Context, model string, opts *WatchOptions) 
 	return ch, nil
 }
 
-// aliasesAt returns the aliases of model as of entry seq.
-func (r *Registry) aliasesAt(ctx context.Context, model string, seq uint64) (map[string]int, error) {
-	st, err := r.state(ctx, model, false)
-	if err != nil {
-		return nil, err
-	}
-	if st.seq != seq {
-		h, err := r.handle(model)
+// aliasesAt returns the aliases of the model of h as of entry seq: from the
+// cache when it is at seq, else folded from the newest checkpoint not past
+// seq (or from the start). Entries after seq are not folded, so a damaged
+// entry later in the log does not keep Watch from reporting those before it.
+func (r *Registry) aliasesAt(ctx context.Context, h *handle, seq uint64) (map[string]int, error) {
+	var st *state
+	if s := h.cur.Load(); s != nil && s.st.seq == seq {
+		st = s.st
+	} else {
+		base, err := r.loadCheckpoint(ctx, h)
 		if err != nil {
 			return nil, err
 		}
-		entries, err := h.log.Read(ctx, 0)
+		if base.seq > seq {
+			base = &state{name: h.name}
+		}
+		entries, err := h.log.Read(ctx, base.seq)
 		if err != nil {
 			return nil, err
 		}
-		s := &state{name: model}
-		if err := s.fold(entries[:min(len(entries), int(seq))]); err != nil {
+		if ahead := seq - base.seq; ahead < uint64(len(entries)) {
+			entries = entries[:ahead]
+		}
+		st = base.clone()
+		if err := st.fold(entries); err != nil {
 			return nil, err
 		}
-		st = s
 	}
 	out := make(map[string]int)
 	if st.model != nil {
-		for a, v := range st.model.Aliases {
-			out[a] = v
-		}
+		maps.Copy(out, st.model.Aliases)
 	}
 	return out, nil
 }
