@@ -29,6 +29,9 @@ func TestCompareMatchesGolden(t *testing.T) {
 					for m, w := range want {
 						c.check(string(m), compareScore(t, ref, cur, m), w)
 					}
+					// Exact and asymptotic KS on request, whatever auto picks.
+					c.check("ks asymptotic", compareScoreWith(t, ref, cur, ColumnOptions{Method: MethodKS, KSMethod: KSAsymptotic}), gc.KS.PValueAsymp)
+					c.check("ks exact", compareScoreWith(t, ref, cur, ColumnOptions{Method: MethodKS, KSMethod: KSExact}), *gc.KS.PValueExact)
 					return
 				}
 				ref, cur := fitAll(t, expandCategories(gc.Categories, gc.ReferenceCounts)), expandCategories(gc.Categories, gc.CurrentCounts)
@@ -55,13 +58,17 @@ func TestCompareMatchesGolden(t *testing.T) {
 
 func compareScore(t *testing.T, ref *Profile, cur Data, m Method) float64 {
 	t.Helper()
-	opts := &CompareOptions{Columns: map[string]ColumnOptions{"x": {Method: m}}}
-	r, err := ref.Compare(cur, opts)
+	return compareScoreWith(t, ref, cur, ColumnOptions{Method: m})
+}
+
+func compareScoreWith(t *testing.T, ref *Profile, cur Data, o ColumnOptions) float64 {
+	t.Helper()
+	r, err := ref.Compare(cur, &CompareOptions{Columns: map[string]ColumnOptions{"x": o}})
 	if err != nil {
-		t.Fatalf("%s: %v", m, err)
+		t.Fatalf("%+v: %v", o, err)
 	}
-	if r.Columns[0].Method != m {
-		t.Fatalf("method = %s, want %s", r.Columns[0].Method, m)
+	if r.Columns[0].Method != o.Method {
+		t.Fatalf("method = %s, want %s", r.Columns[0].Method, o.Method)
 	}
 	return r.Columns[0].Score
 }

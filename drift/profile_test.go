@@ -56,11 +56,16 @@ func shardedData(seed uint64, n int) (whole, a, b Data) {
 	return whole, a, b
 }
 
-// momentsApprox compares floating-point moments up to rounding; every
-// other field must match exactly.
-var momentsApprox = cmp.Options{
-	cmpopts.EquateApprox(1e-12, 1e-12),
-}
+// momentsApprox compares the floating-point moments Mean and M2 up to
+// rounding; every other field, edges and sample values included, must
+// match exactly.
+var momentsApprox = cmp.FilterPath(func(p cmp.Path) bool {
+	if len(p) == 0 {
+		return false
+	}
+	f, ok := p.Last().(cmp.StructField)
+	return ok && (f.Name() == "Mean" || f.Name() == "M2")
+}, cmpopts.EquateApprox(1e-12, 1e-12))
 
 func TestMergeEqualsProfileOfUnion(t *testing.T) {
 	tests := []struct {
@@ -114,6 +119,70 @@ func TestMergeEqualsProfileOfUnion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMergeThreeShards checks that merging is associative over three
+// shards and equals the profile of the whole, with a bounded sample.
+func TestMergeThreeShards(t *testing.T) {
+	whole, a, rest := shardedData(11, 3000)
+	// Split the last two thirds again in two.
+	split := func(d Data, lo, hi int) Data {
+		out := Data{Numeric: map[string][]float64{}, Categorical: map[string][]string{}}
+		for k, v := range d.Numeric {
+			out.Numeric[k] = v[lo:hi]
+		}
+		for k, v := range d.Categorical {
+			out.Categorical[k] = v[lo:hi]
+		}
+		return out
+	}
+	n := len(rest.Numeric["x"])
+	b, c := split(rest, 0, n/2), split(rest, n/2, n)
+	opts := &FitOptions{SampleSize: 700, Seed: 5}
+	pa, err := Fit(a, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := &FitOptions{SampleSize: 700, Seed: 5, Edges: pa.Edges()}
+	pb, pc := mustFitWith(t, b, shared), mustFitWith(t, c, shared)
+	want := mustFitWith(t, whole, shared)
+	all, err := Merge(pa, pb, pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ab, err := Merge(pa, pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := Merge(ab, pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc, err := Merge(pb, pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right, err := Merge(pa, bc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string]*Profile{"Merge(a, b, c)": all, "Merge(Merge(a, b), c)": left, "Merge(a, Merge(b, c))": right} {
+		if diff := cmp.Diff(want, got, momentsApprox); diff != "" {
+			t.Errorf("%s differs from the profile of the whole (-want +got):\n%s", name, diff)
+		}
+	}
+	if x, _ := all.Column("x"); x.Numeric.Complete || len(x.Numeric.Values) != 700 {
+		t.Errorf("sample: complete %v, %d values; want a bounded sample of 700", x.Numeric.Complete, len(x.Numeric.Values))
+	}
+}
+
+func mustFitWith(t *testing.T, d Data, o *FitOptions) *Profile {
+	t.Helper()
+	p, err := Fit(d, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func TestSelectUint64(t *testing.T) {

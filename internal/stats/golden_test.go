@@ -99,6 +99,17 @@ func TestGoldenTwoSample(t *testing.T) {
 			if !near(ks.D, c.KSStatistic) || !near(ks.P, c.KSPValue) {
 				t.Errorf("n=%d m=%d KS = %+v, want D %v P %v", len(c.X), len(c.Y), ks, c.KSStatistic, c.KSPValue)
 			}
+			// SciPy's auto is exact up to 10,000 values per sample.
+			wantMethod := methods[c.Method]
+			if wantMethod == KSAuto {
+				wantMethod = KSAsymptotic
+				if max(len(c.X), len(c.Y)) <= KSExactMaxN {
+					wantMethod = KSExact
+				}
+			}
+			if ks.Method != wantMethod {
+				t.Errorf("n=%d m=%d: %s used %v, want %v", len(c.X), len(c.Y), c.Method, ks.Method, wantMethod)
+			}
 			mw, err := MannWhitneyU(c.X, c.Y)
 			if err != nil {
 				t.Fatal(err)
