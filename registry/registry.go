@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"os/user"
 	"runtime/debug"
 	"sync"
@@ -298,9 +297,9 @@ func (s *state) fold(entries []logstore.Entry) error {
 }
 
 // write appends the record built by build from the state current at the time
-// of writing; when another writer takes the sequence number first, build runs
-// again on the newer state after a jittered backoff. It returns the state
-// including the new entry.
+// of writing. When another writer takes the sequence number first, the log
+// backs off for a jittered while, hands over the entries it missed, and build
+// runs again on the newer state. It returns the state including the new entry.
 func (r *Registry) write(ctx context.Context, name string, build func(s *state) (*record, error)) (*state, error) {
 	h, err := r.handle(name)
 	if err != nil {
@@ -322,73 +321,41 @@ func (r *Registry) write(ctx context.Context, name string, build func(s *state) 
 	}
 	work := base.clone()
 	start := time.Now()
-	for lost := 0; ; lost++ {
-		var rec *record
-		calls := 0
-		e, err := h.log.Append(ctx, work.seq, func(newer []logstore.Entry) ([]byte, error) {
-			if err := work.fold(newer); err != nil {
-				return nil, err
-			}
-			if calls++; calls > 1 {
-				return nil, errLostRace
-			}
-			if work.model == nil {
-				if err := r.ensureCatalog(ctx, name); err != nil {
-					return nil, err
-				}
-			}
-			var err error
-			if rec, err = build(work); err != nil {
-				return nil, err
-			}
-			rec.Time = r.now().UTC()
-			rec.Actor = r.actor(ctx)
-			return encodeRecord(rec)
-		})
-		if errors.Is(err, errLostRace) && lost < maxLostRaces {
-			if err := backoff(ctx, lost); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err != nil {
-			if work.seq > base.seq {
-				h.publish(work, start)
-			}
-			if errors.Is(err, errLostRace) {
-				return nil, fmt.Errorf("registry: model %q: %w", name, logstore.ErrConflict)
-			}
+	var rec *record
+	e, err := h.log.Append(ctx, work.seq, func(newer []logstore.Entry) ([]byte, error) {
+		if err := work.fold(newer); err != nil {
 			return nil, err
 		}
-		if err := work.apply(e.Seq, rec); err != nil {
+		if work.model == nil {
+			if err := r.ensureCatalog(ctx, name); err != nil {
+				return nil, err
+			}
+		}
+		var err error
+		if rec, err = build(work); err != nil {
 			return nil, err
 		}
-		h.publish(work, start)
-		if r.every > 0 && e.Seq%uint64(r.every) == 0 {
-			r.writeCheckpoint(ctx, h, work)
+		rec.Time = r.now().UTC()
+		rec.Actor = r.actor(ctx)
+		return encodeRecord(rec)
+	})
+	if err != nil {
+		if work.seq > base.seq {
+			h.publish(work, start) // what was folded stays useful
 		}
-		return work, nil
+		if errors.Is(err, logstore.ErrConflict) {
+			return nil, fmt.Errorf("registry: model %q: %w", name, err)
+		}
+		return nil, err
 	}
-}
-
-// errLostRace aborts an append whose sequence number another writer took,
-// so that write can back off before trying again.
-var errLostRace = errors.New("registry: lost the race for a log entry")
-
-// maxLostRaces bounds the attempts of one write under contention.
-const maxLostRaces = 1000
-
-// backoff sleeps a random time up to 1ms << attempt, at most 16ms.
-func backoff(ctx context.Context, attempt int) error {
-	limit := time.Millisecond << min(attempt, 4)
-	t := time.NewTimer(rand.N(limit))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+	if err := work.apply(e.Seq, rec); err != nil {
+		return nil, err
 	}
+	h.publish(work, start)
+	if r.every > 0 && e.Seq%uint64(r.every) == 0 {
+		r.writeCheckpoint(ctx, h, work)
+	}
+	return work, nil
 }
 
 // ensureCatalog records the model name in the catalog that ListModels reads.
