@@ -92,7 +92,8 @@
 // common name and organizations become user and groups) or BearerToken
 // (with a verifier you supply), puts the subject in the context, and, given
 // a Resolve function, authorizes the request. Unauthenticated requests get
-// 401, denied ones 403, with no more than the status text. Credentials that
+// 401 (with WWW-Authenticate: Bearer when BearerToken is configured),
+// denied ones 403, with no more than the status text. Credentials that
 // are present but not acceptable give an error matching
 // ErrInvalidCredentials (logged, never sent); absent ones ErrNoCredentials.
 //

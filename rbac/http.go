@@ -93,6 +93,14 @@ func (b BearerToken) Authenticate(r *http.Request) (Subject, error) {
 	return s, nil
 }
 
+// Challenge implements the optional method Middleware looks for on an
+// Authenticator: the scheme named in the WWW-Authenticate header of a 401.
+func (BearerToken) Challenge() string { return "Bearer" }
+
+// challenger is an Authenticator that names an HTTP authentication scheme
+// for 401 responses.
+type challenger interface{ Challenge() string }
+
 // Checker is what the middleware asks: *Authorizer, or any implementation
 // of the same contract.
 type Checker interface {
@@ -124,9 +132,13 @@ type MiddlewareOptions struct {
 }
 
 // Middleware authenticates each request, puts its subject in the context
-// (WithSubject; a subject without a Kind becomes a User), and, when opts.Resolve is set, asks authz. A request
-// without acceptable credentials gets 401, a denied one 403, and an
-// authorizer failure 500; the body is only the status text.
+// (WithSubject; a subject without a Kind becomes a User), and, when
+// opts.Resolve is set, asks authz. A request without acceptable credentials
+// gets 401, a denied one 403, and an authorizer failure 500; the body is
+// only the status text. A 401 carries a WWW-Authenticate header naming the
+// schemes of the authenticators that have one (an Authenticator with a
+// method Challenge() string, as BearerToken has), without any detail of
+// why the credentials were refused.
 func Middleware(authz Checker, opts *MiddlewareOptions) func(http.Handler) http.Handler {
 	if opts == nil {
 		opts = &MiddlewareOptions{}
@@ -135,10 +147,21 @@ func Middleware(authz Checker, opts *MiddlewareOptions) func(http.Handler) http.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var challenges []string
+	for _, a := range opts.Authenticators {
+		if c, ok := a.(challenger); ok && c.Challenge() != "" {
+			challenges = append(challenges, c.Challenge())
+		}
+	}
 	refuse := func(w http.ResponseWriter, r *http.Request, code int, why error) {
 		log.LogAttrs(r.Context(), slog.LevelInfo, "rbac: request refused",
 			slog.Int("status", code), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Any("error", why))
+		if code == http.StatusUnauthorized {
+			for _, c := range challenges {
+				w.Header().Add("WWW-Authenticate", c)
+			}
+		}
 		http.Error(w, http.StatusText(code), code)
 	}
 	return func(next http.Handler) http.Handler {

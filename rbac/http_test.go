@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -294,6 +295,15 @@ func TestBearerToken(t *testing.T) {
 			h.ServeHTTP(rec, req)
 			if rec.Code != tt.wantCode || rec.Body.String() != tt.wantBody {
 				t.Errorf("got %d %q, want %d %q", rec.Code, rec.Body.String(), tt.wantCode, tt.wantBody)
+			}
+			// A 401 names the scheme, and only the scheme; other answers
+			// challenge nobody.
+			var want []string
+			if tt.wantCode == http.StatusUnauthorized {
+				want = []string{"Bearer"}
+			}
+			if got := rec.Header().Values("WWW-Authenticate"); !slices.Equal(got, want) {
+				t.Errorf("WWW-Authenticate = %q, want %q", got, want)
 			}
 		})
 	}
