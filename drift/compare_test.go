@@ -120,6 +120,33 @@ func TestCompareEdgeCases(t *testing.T) {
 			t.Errorf("constant moved: %+v", c)
 		}
 	})
+	t.Run("constant column, few rows", func(t *testing.T) {
+		ref := slices.Repeat([]float64{5}, 100)
+		same, err := Compare(numeric("x", ref), numeric("x", []float64{5, 5, 5, 5}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := same.Columns[0]; c.Method != MethodZ || c.Statistic != 0 || c.Score != 1 || c.Drifted {
+			t.Errorf("constant vs itself: %+v", c)
+		}
+		moved, err := Compare(numeric("x", ref), numeric("x", []float64{6, 6, 6, 6}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Pooled z on the share of 5: 100/100 against 0/4; the value 6 is
+		// new to the reference. z = 1/sqrt(p(1-p)(1/100+1/4)) with
+		// p = 100/104, two-sided p-value 2*sf(z).
+		pool := 100.0 / 104
+		z := 1 / math.Sqrt(pool*(1-pool)*(1.0/100+1.0/4))
+		p := math.Erfc(z / math.Sqrt2)
+		c := moved.Columns[0]
+		if c.Method != MethodZ || math.Abs(c.Statistic-z) > 1e-12 || math.Abs(c.Score-p) > 1e-12*p || !c.Drifted {
+			t.Errorf("constant moved: %+v, want z %v p %v", c, z, p)
+		}
+		if !slices.Equal(c.Chart.Labels, []string{"5", "6"}) || !slices.Equal(c.Chart.Current, []float64{0, 1}) {
+			t.Errorf("chart %+v", c.Chart)
+		}
+	})
 	t.Run("unseen categories", func(t *testing.T) {
 		r, err := Compare(categorical("c", repeatStrings("a", 30, "b", 20)), categorical("c", repeatStrings("a", 10, "b", 10, "new", 5, "other", 1)), nil)
 		if err != nil {

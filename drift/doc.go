@@ -70,13 +70,24 @@
 // 0 with p = 1 and z = 0 with p = 1. Current data must have exactly the
 // profile's columns ([ErrUnknownColumn]).
 //
+// Bad input is an error, never a panic: every error wraps one of the
+// package's Err variables (test with errors.Is) and its message starts
+// with "drift:". A threshold must be finite and positive (at most 1 for a
+// p-value), bins number 2 to [MaxBins], a stream window at most
+// [MaxWindowSize] values, and counts must be finite, non-negative and sum
+// within range ([ErrInvalid]). Compare, Merge and NewStream check the
+// profiles they are given and reject a nil one ([ErrInvalid]) or one
+// that breaks the invariants Fit guarantees, such as a hand-built
+// Profile or counts that overflow ([ErrCorrupt]).
+//
 // # Profiles
 //
 // A [Profile] holds per numeric column the moments, the bin edges and
 // counts, and a sample of distinct values with their counts; per
 // categorical column the category counts. It marshals with encoding/json
 // and [Parse] (or json.Unmarshal) validates it, rejecting anything
-// inconsistent with [ErrCorrupt].
+// inconsistent with [ErrCorrupt]; it is fuzzed (FuzzParse), and whatever
+// it accepts can be compared, merged and streamed without a panic.
 //
 // Profiles merge ([Merge]) so a data set can be profiled on many machines.
 // Bins must agree across shards: fit the first shard, pass its
@@ -94,8 +105,10 @@
 // data that is a uniform random sample of about SampleSize values, so the
 // reference distribution function is off by at most about
 // sqrt(ln(2/0.01)/(2*20000)) = 0.012 with 99% probability
-// (Dvoretzky-Kiefer-Wolfowitz). Bins, PSI and the other binned distances,
-// categories and moments stay exact at any size.
+// (Dvoretzky-Kiefer-Wolfowitz), and so is a KS statistic computed against
+// it (TestBoundedSampleWithinStatedError checks the bound). Bins, PSI and
+// the other binned distances, categories and moments stay exact at any
+// size.
 //
 // # Streaming
 //

@@ -6,11 +6,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/sextant-ml/sextant/internal/stats"
 )
 
 func normalSample(rng *rand.Rand, n int, mean, sd float64) []float64 {
@@ -360,6 +363,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"version":1,"bins":10,"sample_size":5,"columns":[{"name":"x","kind":"numeric","rows":1,"numeric":{"count":1,"edges":[],"bin_counts":[1],"values":[0],"counts":[1],"complete":true}}]}`))
 	f.Add([]byte(`null`))
+	// Sample counts that wrap int64 around to the column's count.
+	f.Add([]byte(`{"version":1,"bins":10,"sample_size":5,"columns":[{"name":"x","kind":"numeric","rows":1,"numeric":{"count":1,"edges":[],"bin_counts":[1],"values":[0,1,2],"counts":[9223372036854775807,9223372036854775807,2],"complete":false}}]}`))
+	f.Add([]byte(`{"version":1,"bins":1000000000,"sample_size":-1,"columns":[{"name":"c","kind":"categorical","rows":2,"nan":1,"categorical":{"counts":{"a":1}}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := Parse(b)
 		if err != nil {
@@ -388,7 +394,19 @@ func FuzzParse(f *testing.F) {
 				cur.Categorical[c.Name] = []string{"a", "zz"}
 			}
 		}
-		_, _ = p.Compare(cur, nil)
+		if _, err := p.Compare(cur, nil); err != nil && !isDriftError(err) {
+			t.Fatalf("compare: error %v wraps no drift sentinel", err)
+		}
+		c := p.Columns[0]
+		s, err := NewStream(p, c.Name, &StreamOptions{Size: 8})
+		if err != nil {
+			t.Fatalf("stream on a parsed profile: %v", err)
+		}
+		s.ObserveBatch([]float64{0, 1, 2})
+		s.ObserveCategory("a")
+		if _, err := s.Check(); err != nil && !isDriftError(err) {
+			t.Fatalf("stream check: error %v wraps no drift sentinel", err)
+		}
 	})
 }
 
@@ -439,4 +457,70 @@ func TestFitCountsDroppedValues(t *testing.T) {
 	if _, err := p.Column("nope"); !errors.Is(err, ErrUnknownColumn) {
 		t.Errorf("Column(nope) err = %v", err)
 	}
+}
+
+// TestBoundedSampleWithinStatedError checks the error the package doc
+// states for a bounded sample: on continuous data the sample's
+// distribution function stays within the Dvoretzky-Kiefer-Wolfowitz bound
+// sqrt(ln(2/0.01)/(2k)) of the data's (99% probability for k kept values),
+// and so does every KS statistic computed against the profile.
+func TestBoundedSampleWithinStatedError(t *testing.T) {
+	const n, k = 40000, 2000
+	bound := math.Sqrt(math.Log(2/0.01) / (2 * k))
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run("seed="+strconv.FormatUint(seed, 10), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 77))
+			x := normalSample(rng, n, 0, 1)
+			p, err := Fit(Data{Numeric: map[string][]float64{"x": x}}, &FitOptions{SampleSize: k, Seed: seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			col, _ := p.Column("x")
+			np := col.Numeric
+			if np.Complete || len(np.Values) != k {
+				t.Fatalf("sample: complete %v, %d values", np.Complete, len(np.Values))
+			}
+			full := slices.Clone(x)
+			slices.Sort(full)
+			d, err := stats.KolmogorovSmirnovCounted(stats.Counted{Values: np.Values, Counts: np.Counts}, stats.Counted{Values: full}, KSAsymptotic)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.D > bound {
+				t.Errorf("sample distribution function off by %v, stated bound %v", d.D, bound)
+			}
+			// A kept value must be an unbiased pick: as many below the
+			// median as above, within the same bound.
+			below := 0
+			for _, v := range np.Values {
+				if v < full[n/2] {
+					below++
+				}
+			}
+			if math.Abs(float64(below)/k-0.5) > bound {
+				t.Errorf("%d of %d kept values lie below the median", below, k)
+			}
+			cur := normalSample(rng, 500, 0.2, 1)
+			exact, err := Compare(Data{Numeric: map[string][]float64{"x": x}}, Data{Numeric: map[string][]float64{"x": cur}}, &CompareOptions{Columns: map[string]ColumnOptions{"x": {Method: MethodKS}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			approx, err := p.Compare(Data{Numeric: map[string][]float64{"x": cur}}, &CompareOptions{Columns: map[string]ColumnOptions{"x": {Method: MethodKS}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := math.Abs(exact.Columns[0].Statistic - approx.Columns[0].Statistic); diff > bound {
+				t.Errorf("KS statistic %v against the sample, %v against the data: off by more than %v", approx.Columns[0].Statistic, exact.Columns[0].Statistic, bound)
+			}
+		})
+	}
+}
+
+func isDriftError(err error) bool {
+	for _, e := range []error{ErrEmpty, ErrInvalid, ErrNaN, ErrUnknownColumn, ErrIncompatible, ErrCorrupt, ErrMethod} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }

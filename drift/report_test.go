@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,6 +163,24 @@ func TestReportHTML(t *testing.T) {
 		for _, rc := range rects {
 			if h, err := strconv.ParseFloat(attr(rc, "height"), 64); err != nil || h < 0 || h > 180.01 {
 				t.Errorf("column %s: bar height %q", c.Column, attr(rc, "height"))
+			}
+		}
+		if len(c.Chart.Labels) > 20 || len(rects) != 2*len(c.Chart.Labels) {
+			continue // pooled: checked below
+		}
+		// Bars alternate reference, current per label; the tallest share
+		// spans the 180-pixel plot and the others scale with it.
+		peak := max(slices.Max(c.Chart.Reference), slices.Max(c.Chart.Current))
+		for j, label := range c.Chart.Labels {
+			for side, share := range []float64{c.Chart.Reference[j], c.Chart.Current[j]} {
+				rc := rects[2*j+side]
+				h, _ := strconv.ParseFloat(attr(rc, "height"), 64)
+				if want := 180 * share / peak; math.Abs(h-want) > 0.051 {
+					t.Errorf("column %s, %s side %d: bar %v px, want %.2f for share %v", c.Column, label, side, h, want, share)
+				}
+				if tip := text(rc); !strings.HasPrefix(tip, label+", ") {
+					t.Errorf("column %s: bar tooltip %q does not name %q", c.Column, tip, label)
+				}
 			}
 		}
 	}
