@@ -236,7 +236,7 @@ func quantile(xs []float64, q float64) float64 {
 type Judge struct {
 	// Alpha is the significance level. Default 0.05.
 	Alpha float64
-	// LatencyTolerance is the relative increase of the canary's mean
+	// LatencyTolerance is the relative increase of the canary's median
 	// latency over the baseline's that is acceptable. Default 0.1 (10 %).
 	LatencyTolerance float64
 	// ErrorTolerance is the absolute increase of the canary's error rate
@@ -318,7 +318,10 @@ func (j Judge) compare(canary, base Observations) Measurement {
 		return m
 	}
 	m.Value = min(m.Value, mw.P)
-	ratio := mean(canary.Latencies) / mean(base.Latencies)
+	// The effect size is the ratio of medians: one stall of the process
+	// (a GC pause, a preempted thread) moves a mean by its whole length and
+	// a median hardly at all, and the rank test above is about location.
+	ratio := median(canary.Latencies) / median(base.Latencies)
 	if mw.P < j.Alpha && mw.Z > 0 && ratio > 1+j.LatencyTolerance {
 		m.Outcome = Fail
 		reasons = append(reasons, fmt.Sprintf("latency %.3gx baseline beyond tolerance (p=%.3g)", ratio, mw.P))
@@ -329,12 +332,15 @@ func (j Judge) compare(canary, base Observations) Measurement {
 	return m
 }
 
-func mean(xs []float64) float64 {
-	var s float64
-	for _, x := range xs {
-		s += x
+// median returns the median of xs without reordering it.
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
 	}
-	return s / float64(len(xs))
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // measure runs every check and combines them: any Fail fails the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,14 +26,20 @@ func deployStep(ctx context.Context, d *demo) error {
 	}
 	defer bucket.Close()
 
-	// A version scores a request; failEvery > 0 makes every n-th call fail.
+	// A version scores a request with a few microseconds of arithmetic, so
+	// that its latency is work and not the clock's noise; failEvery > 0
+	// makes every n-th call fail.
 	version := func(failEvery int64) deploy.Predictor[float64, float64] {
 		var calls atomic.Int64
 		return deploy.PredictorFunc[float64, float64](func(_ context.Context, x float64) (float64, error) {
 			if n := calls.Add(1); failEvery > 0 && n%failEvery == 0 {
 				return 0, errors.New("feature store timeout")
 			}
-			return 1 / (1 + x*x), nil
+			score := 0.0
+			for i := range 4000 {
+				score += math.Sqrt(x + float64(i))
+			}
+			return 1 / (1 + score*score), nil
 		})
 	}
 	window := deploy.NewWindow(0)
@@ -89,8 +96,8 @@ func deployStep(ctx context.Context, d *demo) error {
 		}
 		start := time.Now()
 		// An analysis without enough traffic pauses for a human; here,
-		// nobody is watching, so give up after a few seconds.
-		runCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		// nobody is watching, so give up after ten seconds.
+		runCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		st, err := ro.Run(runCtx)
 		cancel()
 		if errors.Is(err, context.DeadlineExceeded) && ro.State().Phase == deploy.Paused {
