@@ -53,7 +53,11 @@ func TestSeriesDo(t *testing.T) {
 	}
 	_ = s.Do(context.Background(), func(context.Context) error { return nil })
 	func() {
-		defer func() { _ = recover() }()
+		defer func() {
+			if r := recover(); r != "x" {
+				t.Errorf("Do recovered %v, want the panic \"x\" re-raised", r)
+			}
+		}()
 		_ = s.Do(context.Background(), func(context.Context) error { panic("x") })
 	}()
 	s.Observe(monitor.Outcome(99), 0) // out of range: counted as an error
