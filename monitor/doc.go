@@ -101,9 +101,10 @@
 // All methods of Metrics and Series, and the functions returned by Wrap
 // and Middleware, are safe for concurrent use. The hot path does not
 // allocate and takes a lock only when a window slot turns over (once per
-// slot width) or a new class label is admitted. Windowed statistics read while slots rotate may
-// be off by the few predictions recorded during the rotation. No
-// goroutine is started.
+// slot width), a new class label is admitted, or the call is one of those
+// sampled for cost (one in Options.CostSampleEvery). Windowed statistics
+// read while slots rotate may be off by the few predictions recorded
+// during the rotation. No goroutine is started.
 //
 // # Performance
 //
