@@ -153,7 +153,7 @@ func uploads(t *testing.T, s *Store) int {
 
 func testRoundTrip(t *testing.T, s *Store, m mode) {
 	ctx := context.Background()
-	for _, n := range []int{0, 1, 1023, 1024, 1025, 5000, pumpBufSize + 7, 3*pumpBufSize + 1} {
+	for _, n := range []int{0, 1, 1023, 1024, 1025, 5000, pumpBufSize + 7, 2*pumpBufSize + 1} {
 		p := content(n, byte(n))
 		d, err := s.Put(ctx, iotest.HalfReader(bytes.NewReader(p)), &PutOptions{MediaType: "application/x-test", Annotations: map[string]string{"n": fmt.Sprint(n)}})
 		if err != nil {
@@ -573,7 +573,7 @@ func testSentinels(t *testing.T, s *Store, _ mode) {
 
 func testProgress(t *testing.T, s *Store, _ mode) {
 	ctx := context.Background()
-	p := content(3*pumpBufSize+5, 7)
+	p := content(2*pumpBufSize+5, 7)
 	var calls [][2]int64
 	d, err := s.Put(ctx, bytes.NewReader(p), &PutOptions{Size: int64(len(p)), Progress: func(done, total int64) {
 		calls = append(calls, [2]int64{done, total})
