@@ -168,6 +168,22 @@ func TestDecideAllocs(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("decisions allocate %v times, want 0", allocs)
 	}
+	// An audit function of the caller's costs no allocation either.
+	audited := 0
+	b, err := New(semantics, &Options{Audit: func(_ context.Context, e AuditEvent) {
+		if e.Decision.Allowed && e.Subject.Name == "rita" {
+			audited++
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(200, func() { _ = b.Authorize(ctx, "promote", "models/aliases", "fraud-v3") }); n != 0 {
+		t.Errorf("audited decisions allocate %v times, want 0", n)
+	}
+	if audited == 0 {
+		t.Error("the audit function saw no allowed decision")
+	}
 }
 
 func TestNewRejectsInvalidPolicies(t *testing.T) {

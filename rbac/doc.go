@@ -54,7 +54,9 @@
 // it, per role and resource a verb table, a map of literal names and the
 // few patterns. A decision looks up the subject and each of its groups
 // (plus the implicit group Authenticated) and reads the tables; it never
-// scans the policy, and neither Decide nor an allowed Authorize allocates.
+// scans the policy, and neither Decide nor an allowed Authorize allocates
+// (handing the decision to Options.Audit included; what that function does
+// is its own cost).
 // Its cost grows with the number of bindings that name the subject and its
 // groups, not with the size of the policy. Every Decision says why: the
 // binding, role and rule that allowed it, or the Reason it was denied.
