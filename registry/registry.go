@@ -134,14 +134,22 @@ func Open(ctx context.Context, store *artifact.Store, opts *Options) (*Registry,
 		}
 		r.trusted = append(r.trusted, pk)
 	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" {
-				r.revision = s.Value
-			}
+	r.revision = vcsRevision(debug.ReadBuildInfo())
+	return r, nil
+}
+
+// vcsRevision returns the vcs.revision the go command stamped into the
+// running binary, or "" when there is none (go test, -buildvcs=false).
+func vcsRevision(info *debug.BuildInfo, ok bool) string {
+	if !ok || info == nil {
+		return ""
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" {
+			return s.Value
 		}
 	}
-	return r, nil
+	return ""
 }
 
 func (r *Registry) authorize(ctx context.Context, verb, resource, name string) error {
