@@ -2,6 +2,7 @@ package stats
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -92,3 +93,31 @@ func TestCountedRejectsBadInput(t *testing.T) {
 }
 
 func nan() float64 { var z float64; return z / z }
+
+// Counted samples of trillions of rows (merged profiles) would overflow
+// the integer lattice; D is then computed in floating point and the
+// p-value is asymptotic.
+func TestKolmogorovSmirnovCountedHugeSamples(t *testing.T) {
+	// lcm(n1, n2) = 2e20 and D = 1/4: D*lcm is far past int64.
+	x := Counted{Values: []float64{0, 1}, Counts: []int64{15e11, 5e11}}
+	y := Counted{Values: []float64{0, 1}, Counts: []int64{5e7, 5e7 + 1}}
+	n1, n2 := 2e12, 1e8+1.0
+	wantD := 0.75 - 5e7/n2
+	wantP := KolmogorovSF(int64(math.RoundToEven(n1*n2/(n1+n2))), wantD)
+	for _, m := range []KSMethod{KSAuto, KSExact, KSAsymptotic} {
+		got, err := KolmogorovSmirnovCounted(x, y, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got.D-wantD) > 1e-15 || !near(got.P, wantP) || got.Method != KSAsymptotic {
+			t.Errorf("%v: got %+v, want D %v P %v asymptotic", m, got, wantD, wantP)
+		}
+	}
+	if _, err := KolmogorovSmirnovCounted(x, y, KSMethod(9)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("unknown method: err = %v", err)
+	}
+	over := Counted{Values: []float64{0, 1}, Counts: []int64{math.MaxInt64, 1}}
+	if _, err := KolmogorovSmirnovCounted(over, y, KSAuto); !errors.Is(err, ErrInvalid) {
+		t.Errorf("overflowing counts: err = %v", err)
+	}
+}

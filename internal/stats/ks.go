@@ -114,7 +114,36 @@ func KolmogorovSmirnovCounted(x, y Counted, method KSMethod) (KSResult, error) {
 func kolmogorovSmirnov(x, y Counted, method KSMethod) (KSResult, error) {
 	n1, n2 := x.N(), y.N()
 	g := gcd(n1, n2)
+	if float64(n1/g)*float64(n2) >= 1<<62 {
+		// lcm(n1, n2) would overflow the integer lattice (counted samples
+		// of billions of rows): D in floating point, and the asymptotic
+		// p-value, which SciPy too uses once lcm passes 32 bits.
+		if method != KSAuto && method != KSExact && method != KSAsymptotic {
+			return KSResult{}, fmt.Errorf("%w: unknown kolmogorov-smirnov method %v", ErrInvalid, method)
+		}
+		return ksAsymptotic(n1, n2, ksFloatStatistic(x.runs(), y.runs(), float64(n1), float64(n2))), nil
+	}
 	return ksFromLattice(n1, n2, g, ksLatticeStatistic(x.runs(), y.runs(), n1/g, n2/g), method)
+}
+
+// ksFloatStatistic returns D = max |c1/n1 - c2/n2| over the pooled sample
+// in floating point.
+func ksFloatStatistic(xs, ys *runs, n1, n2 float64) float64 {
+	var best, c1, c2 float64
+	for !xs.done() && !ys.done() {
+		v := nextValue(xs, ys)
+		c1 += float64(xs.take(v))
+		c2 += float64(ys.take(v))
+		best = max(best, math.Abs(c1/n1-c2/n2))
+	}
+	return best
+}
+
+// ksAsymptotic returns the result with SciPy's asymptotic p-value.
+func ksAsymptotic(n1, n2 int64, d float64) KSResult {
+	big, small := float64(max(n1, n2)), float64(min(n1, n2))
+	en := math.RoundToEven(big * small / (big + small))
+	return KSResult{D: d, P: clip01(KolmogorovSF(int64(en), d)), Method: KSAsymptotic}
 }
 
 // ksFromLattice turns the lattice statistic h = lcm(n1, n2) * D into the
@@ -149,9 +178,7 @@ func ksFromLattice(n1, n2, g, h int64, method KSMethod) (KSResult, error) {
 	if method != KSAsymptotic {
 		return KSResult{}, fmt.Errorf("%w: unknown kolmogorov-smirnov method %v", ErrInvalid, method)
 	}
-	big, small := float64(max(n1, n2)), float64(min(n1, n2))
-	en := math.RoundToEven(big * small / (big + small))
-	return KSResult{D: d, P: clip01(KolmogorovSF(int64(en), d)), Method: KSAsymptotic}, nil
+	return ksAsymptotic(n1, n2, d), nil
 }
 
 // ksLatticeStatistic returns lcm(n1, n2) * D as an integer: the largest

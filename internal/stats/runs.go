@@ -1,6 +1,9 @@
 package stats
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // runs walks a sorted sample given as values with optional multiplicities
 // (nil counts mean one each), one distinct value at a time.
@@ -58,8 +61,8 @@ func (c Counted) N() int64 {
 
 func (c Counted) runs() *runs { return &runs{v: c.Values, c: c.Counts} }
 
-// check validates a counted sample: aligned counts, positive counts,
-// ascending values and no NaN.
+// check validates a counted sample: aligned counts, positive counts whose
+// total fits an int64, ascending values and no NaN.
 func (c Counted) check(test string, which int) error {
 	if c.Counts != nil && len(c.Counts) != len(c.Values) {
 		return fmt.Errorf("%w: %s sample %d has %d values and %d counts", ErrInvalid, test, which, len(c.Values), len(c.Counts))
@@ -77,6 +80,13 @@ func (c Counted) check(test string, which int) error {
 		if c.Counts != nil && c.Counts[i] <= 0 {
 			return fmt.Errorf("%w: %s sample %d has count %d at index %d", ErrInvalid, test, which, c.Counts[i], i)
 		}
+	}
+	var total int64
+	for _, k := range c.Counts {
+		if total > math.MaxInt64-k {
+			return fmt.Errorf("%w: %s sample %d counts overflow", ErrInvalid, test, which)
+		}
+		total += k
 	}
 	return nil
 }
