@@ -135,6 +135,12 @@ func OpenBucket(ctx context.Context, urlstr string) (*Bucket, error) {
 		if !q.Has("metadata") {
 			q.Set("metadata", "skip")
 		}
+		// Write fileblob's temporary files beside their final names, not
+		// in os.TempDir, which may be another file system (a tmpfs /tmp)
+		// where the final rename would fail.
+		if !q.Has("no_tmp_dir") {
+			q.Set("no_tmp_dir", "true")
+		}
 	}
 	u.RawQuery = q.Encode()
 	b, err := blob.OpenBucket(ctx, u.String())

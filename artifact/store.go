@@ -11,7 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,7 +101,7 @@ const maxServerCopy = 5 << 30
 // Open opens the bucket at urlstr (see OpenBucket) and a store on it.
 // Close releases the bucket.
 func Open(ctx context.Context, urlstr string, opts *Options) (*Store, error) {
-	b, err := OpenBucket(ctx, withLocalTemp(urlstr))
+	b, err := OpenBucket(ctx, urlstr)
 	if err != nil {
 		return nil, err
 	}
@@ -113,22 +112,6 @@ func Open(ctx context.Context, urlstr string, opts *Options) (*Store, error) {
 	}
 	s.owned = true
 	return s, nil
-}
-
-// withLocalTemp asks fileblob to write its temporary files beside their
-// final names rather than in os.TempDir, which may be another file system
-// (a tmpfs /tmp) where the final rename would fail.
-func withLocalTemp(urlstr string) string {
-	u, err := url.Parse(urlstr)
-	if err != nil || u.Scheme != "file" {
-		return urlstr
-	}
-	q := u.Query()
-	if !q.Has("no_tmp_dir") {
-		q.Set("no_tmp_dir", "true")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
 }
 
 // New returns a store on b. The caller keeps ownership of b. A nil opts is
