@@ -15,8 +15,12 @@ const DefaultBins = 10
 // with linear interpolation (NumPy's default "linear" method), with
 // duplicate edges dropped. The outer edges are open: bin 0 holds everything
 // below the first edge and the last bin everything from the last edge up.
-// It returns nil for an empty sample or bins < 2.
+// It returns nil for an empty sample or bins outside 2 to MaxBins. The
+// sample must be sorted and free of NaN.
 func QuantileEdges(sorted []float64, bins int) []float64 {
+	if bins > MaxBins {
+		return nil
+	}
 	return quantileEdges(len(sorted), bins, func(i int) float64 { return sorted[i] })
 }
 
@@ -217,7 +221,8 @@ func median3(a, b, c float64) float64 {
 
 // BinIndex returns the bin of v for the given inner edges: the number of
 // edges at or below v, so a value equal to an edge falls in the bin to its
-// right.
+// right. Edges must be sorted; a NaN v falls in the last bin, so drop NaN
+// first (Bin and Compare do).
 func BinIndex(edges []float64, v float64) int {
 	lo, hi := 0, len(edges)
 	for lo < hi {
@@ -231,7 +236,8 @@ func BinIndex(edges []float64, v float64) int {
 	return lo
 }
 
-// Histogram counts values into len(edges)+1 bins (see BinIndex).
+// Histogram counts values into len(edges)+1 bins (see BinIndex). Edges
+// must be strictly increasing and values free of NaN.
 func Histogram(edges, values []float64) []float64 {
 	counts := make([]float64, len(edges)+1)
 	if len(values) < 1<<12 || len(edges) > 120 {
