@@ -156,6 +156,9 @@ func (ErrorRate) Name() string { return "error-rate" }
 
 // Measure reads the canary's requests in the window.
 func (c ErrorRate) Measure(ctx context.Context, env Env) Measurement {
+	if !(c.Max >= 0 && c.Max <= 1) {
+		return misconfigured(c.Name(), fmt.Sprintf("maximum error rate %v not in [0, 1]", c.Max))
+	}
 	o, bad := observe(ctx, env, env.Canary)
 	if bad != nil {
 		bad.Check = c.Name()
@@ -192,7 +195,10 @@ func (c LatencyQuantile) Name() string {
 // Measure reads the canary's requests in the window.
 func (c LatencyQuantile) Measure(ctx context.Context, env Env) Measurement {
 	if !(c.Quantile > 0 && c.Quantile < 1) {
-		return Measurement{Check: c.Name(), Outcome: Error, Value: nan(), Reason: fmt.Sprintf("quantile %v not in (0, 1)", c.Quantile)}
+		return misconfigured(c.Name(), fmt.Sprintf("quantile %v not in (0, 1)", c.Quantile))
+	}
+	if c.Max <= 0 {
+		return misconfigured(c.Name(), fmt.Sprintf("maximum latency %s is not positive", c.Max))
 	}
 	o, bad := observe(ctx, env, env.Canary)
 	if bad != nil {
@@ -212,6 +218,12 @@ func (c LatencyQuantile) Measure(ctx context.Context, env Env) Measurement {
 		m.Outcome, m.Reason = Pass, fmt.Sprintf("p%g latency %s within %s", c.Quantile*100, seconds(m.Value), c.Max)
 	}
 	return m
+}
+
+// misconfigured is the measurement of a check whose settings make no
+// sense: an Error, so that a mistake in the settings never passes.
+func misconfigured(check, reason string) Measurement {
+	return Measurement{Check: check, Outcome: Error, Value: nan(), Reason: "misconfigured: " + reason}
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -270,6 +282,14 @@ func (j Judge) withDefaults() Judge {
 // smaller of the two p-values.
 func (j Judge) Measure(ctx context.Context, env Env) Measurement {
 	j = j.withDefaults()
+	switch {
+	case !(j.Alpha < 1):
+		return misconfigured(j.Name(), fmt.Sprintf("significance level %v not in (0, 1)", j.Alpha))
+	case math.IsNaN(j.LatencyTolerance) || math.IsInf(j.LatencyTolerance, 0):
+		return misconfigured(j.Name(), fmt.Sprintf("latency tolerance %v", j.LatencyTolerance))
+	case !(j.ErrorTolerance < 1):
+		return misconfigured(j.Name(), fmt.Sprintf("error tolerance %v not below 1", j.ErrorTolerance))
+	}
 	m := Measurement{Check: j.Name(), Value: nan()}
 	canary, bad := observe(ctx, env, env.Canary)
 	if bad == nil {

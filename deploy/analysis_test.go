@@ -65,6 +65,14 @@ func TestChecks(t *testing.T) {
 		{"judge more errors", deploy.Judge{}, [3]int{500, 50, 10}, [3]int{1000, 10, 10}, deploy.Fail, math.NaN(), "above baseline"},
 		{"judge few canary", deploy.Judge{MinSamples: 50}, [3]int{49, 0, 10}, [3]int{1000, 0, 10}, deploy.Inconclusive, math.NaN(), "fewer than 50"},
 		{"judge no baseline", deploy.Judge{}, [3]int{100, 0, 10}, [3]int{}, deploy.Inconclusive, math.NaN(), "baseline 0"},
+		// Settings that make no sense are an Error, never a pass.
+		{"error rate NaN max", deploy.ErrorRate{Max: math.NaN()}, [3]int{100, 50, 10}, [3]int{}, deploy.Error, math.NaN(), "misconfigured"},
+		{"error rate max above 1", deploy.ErrorRate{Max: 2}, [3]int{100, 50, 10}, [3]int{}, deploy.Error, math.NaN(), "misconfigured"},
+		{"latency without max", deploy.LatencyQuantile{Quantile: 0.5}, [3]int{100, 0, 10}, [3]int{}, deploy.Error, math.NaN(), "misconfigured"},
+		{"judge alpha above 1", deploy.Judge{Alpha: 1.5}, [3]int{300, 3, 13}, [3]int{1000, 10, 10}, deploy.Error, math.NaN(), "misconfigured"},
+		{"judge NaN alpha", deploy.Judge{Alpha: math.NaN()}, [3]int{300, 3, 13}, [3]int{1000, 10, 10}, deploy.Error, math.NaN(), "misconfigured"},
+		{"judge NaN latency tolerance", deploy.Judge{LatencyTolerance: math.NaN()}, [3]int{300, 3, 13}, [3]int{1000, 10, 10}, deploy.Error, math.NaN(), "misconfigured"},
+		{"judge NaN error tolerance", deploy.Judge{ErrorTolerance: math.NaN()}, [3]int{500, 50, 10}, [3]int{1000, 10, 10}, deploy.Error, math.NaN(), "misconfigured"},
 		{"judge all errors", deploy.Judge{MinSamples: 10}, [3]int{20, 20, 10}, [3]int{20, 20, 10}, deploy.Inconclusive, math.NaN(), "latency: 0 and 0"},
 	}
 	for _, tc := range tests {

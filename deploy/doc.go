@@ -35,7 +35,7 @@
 // Interval with its checks: thresholds (ErrorRate, LatencyQuantile), a
 // Judge that compares canary with stable over the same window (a
 // two-sided Mann-Whitney U test on latency with a tolerance on the
-// relative increase of the mean, as Kayenta does, and a two-proportion
+// ratio of the medians, as Kayenta does, and a two-proportion
 // z-test on errors), PromCheck (a PromQL query, so that all replicas
 // judge alike), or any Check. Each check says Pass, Fail, Inconclusive
 // or Error; a check with no or too few samples is Inconclusive and a

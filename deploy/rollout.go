@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -317,8 +318,15 @@ func NewRollout(traffic Traffic, spec Spec, opts *RolloutOptions) (*Rollout, err
 			}
 		case stepPause:
 		case stepAnalysis:
-			if len(s.analysis.Checks) == 0 {
+			a := s.analysis
+			if len(a.Checks) == 0 {
 				return nil, fmt.Errorf("%w: step %d: analysis without checks", ErrInvalid, i)
+			}
+			if slices.Contains(a.Checks, nil) {
+				return nil, fmt.Errorf("%w: step %d: nil check", ErrInvalid, i)
+			}
+			if min(a.FailureLimit, a.ConsecutiveFailureLimit, a.ConsecutiveSuccessLimit, a.InconclusiveLimit, a.ConsecutiveErrorLimit) < 0 {
+				return nil, fmt.Errorf("%w: step %d: negative analysis limit", ErrInvalid, i)
 			}
 		default:
 			return nil, fmt.Errorf("%w: step %d is not made by SetWeight, Pause or Analyze", ErrInvalid, i)

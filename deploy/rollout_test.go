@@ -563,6 +563,9 @@ func TestNewRolloutErrors(t *testing.T) {
 		{"same versions", deploy.Spec{Model: "m", Stable: "a", Canary: "a"}},
 		{"bad weight", deploy.Spec{Model: "m", Stable: "a", Canary: "b", Steps: []deploy.Step{deploy.SetWeight(120)}}},
 		{"no checks", deploy.Spec{Model: "m", Stable: "a", Canary: "b", Steps: []deploy.Step{deploy.Analyze(deploy.Analysis{})}}},
+		{"negative failure limit", deploy.Spec{Model: "m", Stable: "a", Canary: "b", Steps: []deploy.Step{deploy.Analyze(deploy.Analysis{Checks: []deploy.Check{deploy.Judge{}}, FailureLimit: -1})}}},
+		{"negative inconclusive limit", deploy.Spec{Model: "m", Stable: "a", Canary: "b", Steps: []deploy.Step{deploy.Analyze(deploy.Analysis{Checks: []deploy.Check{deploy.Judge{}}, InconclusiveLimit: -2})}}},
+		{"nil check", deploy.Spec{Model: "m", Stable: "a", Canary: "b", Steps: []deploy.Step{deploy.Analyze(deploy.Analysis{Checks: []deploy.Check{nil}})}}},
 		{"zero step", deploy.Spec{Model: "m", Stable: "a", Canary: "b", Steps: []deploy.Step{{}}}},
 	}
 	for _, tc := range tests {

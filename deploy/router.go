@@ -348,6 +348,9 @@ func (r *Router[In, Out]) compile(cfg Config) (*table[In, Out], error) {
 	if len(cfg.Split) == 0 || total <= 0 {
 		return nil, fmt.Errorf("%w: the split has no positive weight", ErrNoRoute)
 	}
+	if math.IsInf(total, 0) {
+		return nil, fmt.Errorf("%w: the split's weights add up beyond a float64", ErrInvalid)
+	}
 	var cum float64
 	for _, tg := range cfg.Split {
 		p, ok := r.preds[tg.Version]

@@ -208,6 +208,8 @@ func TestConfigErrors(t *testing.T) {
 		{"zero weights", deploy.Config{Split: []deploy.Target{{"v1", 0}}}, deploy.ErrNoRoute},
 		{"negative weight", deploy.Config{Split: []deploy.Target{{"v1", -1}, {"v2", 2}}}, deploy.ErrInvalid},
 		{"NaN weight", deploy.Config{Split: []deploy.Target{{"v1", math.NaN()}}}, deploy.ErrInvalid},
+		{"infinite weight", deploy.Config{Split: []deploy.Target{{"v1", math.Inf(1)}}}, deploy.ErrInvalid},
+		{"weights overflowing their sum", deploy.Config{Split: []deploy.Target{{"v1", math.MaxFloat64}, {"v2", math.MaxFloat64}}}, deploy.ErrInvalid},
 		{"duplicate", deploy.Config{Split: []deploy.Target{{"v1", 1}, {"v1", 1}}}, deploy.ErrInvalid},
 		{"unknown version", deploy.Config{Split: []deploy.Target{{"v9", 1}}}, deploy.ErrUnknownVersion},
 		{"unknown rule version", deploy.Config{Split: []deploy.Target{{"v1", 1}}, Rules: []deploy.Rule{{Cohort: "c", Version: "v9"}}}, deploy.ErrUnknownVersion},
