@@ -402,6 +402,25 @@ func TestProperties(t *testing.T) {
 			t.Errorf("%s not symmetric: %v vs %v", name, ab, ba)
 		}
 	}
+	// Chi-square does not care which row is the reference; z changes sign.
+	for _, rows := range [][2][]float64{{{5, 1, 0, 4}, {1, 3, 3, 3}}, {{12, 3}, {4, 9}}, {{7, 7}, {7, 7}}} {
+		ab, err := ChiSquare(rows[0], rows[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		ba, _ := ChiSquare(rows[1], rows[0])
+		if math.Abs(ab.Statistic-ba.Statistic) > 1e-12 || math.Abs(ab.P-ba.P) > 1e-12 || ab.DoF != ba.DoF {
+			t.Errorf("chi-square %v not symmetric: %+v vs %+v", rows, ab, ba)
+		}
+	}
+	z1, p1, err := TwoProportionZ(30, 100, 45, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z2, p2, _ := TwoProportionZ(45, 120, 30, 100)
+	if z1 != -z2 || p1 != p2 || z1 >= 0 {
+		t.Errorf("z: (%v, %v) against (%v, %v)", z1, p1, z2, p2)
+	}
 }
 
 func TestDistanceErrors(t *testing.T) {

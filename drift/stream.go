@@ -135,10 +135,12 @@ func (s *Stream) Kind() Kind { return s.col.Kind }
 func (s *Stream) put(bits uint64) {
 	i := s.next.Add(1) - 1
 	slot := i & s.mask
+	// The value lands before its time stamp: a Check that reads the new
+	// stamp then reads the new value, never the old value it replaces.
+	s.slots[slot].Store(bits)
 	if s.times != nil {
 		s.times[slot].Store(s.opts.Now().UnixNano())
 	}
-	s.slots[slot].Store(bits)
 }
 
 // Observe records a value of a numeric column. NaN and ±Inf are recorded
@@ -176,10 +178,10 @@ func (s *Stream) ObserveBatch(vs []float64) {
 			v = math.NaN()
 		}
 		slot := (start + uint64(i)) & s.mask
+		s.slots[slot].Store(math.Float64bits(v))
 		if s.times != nil {
 			s.times[slot].Store(now)
 		}
-		s.slots[slot].Store(math.Float64bits(v))
 	}
 }
 
