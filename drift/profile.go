@@ -575,10 +575,15 @@ func (p *Profile) validate() error {
 			if c.Inf != 0 || len(c.Categorical.Counts) == 0 {
 				return fmt.Errorf("column %q: bad categorical counts", c.Name)
 			}
-			for _, k := range slices.Sorted(maps.Keys(c.Categorical.Counts)) {
-				v := c.Categorical.Counts[k]
+			for k, v := range c.Categorical.Counts {
 				if k == "" || v <= 0 {
-					return fmt.Errorf("column %q: category %q with count %d", c.Name, k, v)
+					// Name the first bad category in sorted order, so the
+					// message does not depend on map iteration.
+					for _, k := range slices.Sorted(maps.Keys(c.Categorical.Counts)) {
+						if v := c.Categorical.Counts[k]; k == "" || v <= 0 {
+							return fmt.Errorf("column %q: category %q with count %d", c.Name, k, v)
+						}
+					}
 				}
 				var ok bool
 				if total, ok = sumCounts(total, v); !ok {
