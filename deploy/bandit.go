@@ -49,9 +49,7 @@ func (r *Router[In, Out]) Reward(version string, reward float64) error {
 	if !(reward >= 0 && reward <= 1) {
 		return fmt.Errorf("%w: reward %v not in [0, 1]", ErrInvalid, reward)
 	}
-	r.mu.Lock()
-	a := r.arms[version]
-	r.mu.Unlock()
+	a := r.reg.Load().arms[version]
 	if a == nil {
 		return fmt.Errorf("%w: %q", ErrUnknownVersion, version)
 	}
@@ -63,9 +61,7 @@ func (r *Router[In, Out]) Reward(version string, reward float64) error {
 // Posterior returns the reward counts of version: the Beta posterior of
 // its reward rate is Beta(1+successes, 1+failures).
 func (r *Router[In, Out]) Posterior(version string) (successes, failures float64, err error) {
-	r.mu.Lock()
-	a := r.arms[version]
-	r.mu.Unlock()
+	a := r.reg.Load().arms[version]
 	if a == nil {
 		return 0, 0, fmt.Errorf("%w: %q", ErrUnknownVersion, version)
 	}

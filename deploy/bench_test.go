@@ -85,6 +85,18 @@ func BenchmarkRouterPredict(b *testing.B) {
 	}
 }
 
+// BenchmarkPredictVersion is a request that names its version (an
+// Open Inference Protocol /versions/{v} path), beside BenchmarkDirectCall.
+func BenchmarkPredictVersion(b *testing.B) {
+	r := benchRouter(b, canaryCfg)
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		r.PredictVersion(ctx, "canary", i)
+		i++
+	}
+}
+
 func BenchmarkParallel(b *testing.B) {
 	ctx := context.Background()
 	b.Run("direct", func(b *testing.B) {
@@ -135,6 +147,8 @@ func TestRouteDoesNotAllocate(t *testing.T) {
 	allocs := testing.AllocsPerRun(1000, func() {
 		r.Route(deploy.Request{Key: "user-1", Attrs: hdr})
 		r.Predict(ctx, deploy.Request{Key: "user-2"}, 1)
+		r.PredictVersion(ctx, "canary", 1)
+		r.Reward("canary", 1)
 	})
 	if allocs != 0 {
 		t.Errorf("routing allocates %v times per request", allocs)

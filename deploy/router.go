@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -150,6 +151,27 @@ type route[In, Out any] struct {
 	arm     *arm // bandit state; shared across tables
 }
 
+// registry is an immutable set of registered versions; Add replaces it
+// whole, so that requests naming a version read it without a lock.
+type registry[In, Out any] struct {
+	preds map[string]Predictor[In, Out]
+	arms  map[string]*arm
+	names []string // sorted
+}
+
+func (g *registry[In, Out]) with(version string, p Predictor[In, Out]) *registry[In, Out] {
+	n := &registry[In, Out]{preds: maps.Clone(g.preds), arms: maps.Clone(g.arms)}
+	if n.preds == nil {
+		n.preds, n.arms = map[string]Predictor[In, Out]{}, map[string]*arm{}
+	}
+	n.preds[version] = p
+	if n.arms[version] == nil {
+		n.arms[version] = &arm{}
+	}
+	n.names = slices.Sorted(maps.Keys(n.preds))
+	return n
+}
+
 // table is an immutable compiled Config.
 type table[In, Out any] struct {
 	cfg    Config
@@ -172,8 +194,7 @@ type Router[In, Out any] struct {
 	log     *slog.Logger
 	tab     atomic.Pointer[table[In, Out]]
 	mu      sync.Mutex // serialises updates and registrations
-	preds   map[string]Predictor[In, Out]
-	arms    map[string]*arm
+	reg     atomic.Pointer[registry[In, Out]]
 	closed  atomic.Bool
 	shadowN atomic.Int64
 	smu     sync.Mutex // orders wg.Add against Close; guards cancels
@@ -187,7 +208,7 @@ type Router[In, Out any] struct {
 // NewRouter returns a router over the given versions with no traffic
 // routed yet; call Update (or SetCanary, Switch) to route. opts may be nil.
 func NewRouter[In, Out any](versions map[string]Predictor[In, Out], opts *RouterOptions[Out]) (*Router[In, Out], error) {
-	r := &Router[In, Out]{preds: map[string]Predictor[In, Out]{}, arms: map[string]*arm{}}
+	r := &Router[In, Out]{}
 	if opts != nil {
 		r.opts = *opts
 	}
@@ -202,6 +223,7 @@ func NewRouter[In, Out any](versions map[string]Predictor[In, Out], opts *Router
 		r.log = slog.New(slog.DiscardHandler)
 	}
 	r.rec, _ = r.opts.Observer.(recorder)
+	reg := &registry[In, Out]{}
 	for v, p := range versions {
 		if err := validVersion(v); err != nil {
 			return nil, err
@@ -209,9 +231,9 @@ func NewRouter[In, Out any](versions map[string]Predictor[In, Out], opts *Router
 		if p == nil {
 			return nil, fmt.Errorf("%w: nil predictor for version %q", ErrInvalid, v)
 		}
-		r.preds[v] = p
-		r.arms[v] = &arm{}
+		reg = reg.with(v, p)
 	}
+	r.reg.Store(reg)
 	r.cancels = map[uint64]context.CancelFunc{}
 	r.tab.Store(&table[In, Out]{})
 	return r, nil
@@ -235,10 +257,7 @@ func (r *Router[In, Out]) Add(version string, p Predictor[In, Out]) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.preds[version] = p
-	if r.arms[version] == nil {
-		r.arms[version] = &arm{}
-	}
+	r.reg.Store(r.reg.Load().with(version, p))
 	cur := r.tab.Load()
 	if len(cur.cfg.Split) == 0 {
 		return nil // nothing routed yet
@@ -253,14 +272,13 @@ func (r *Router[In, Out]) Add(version string, p Predictor[In, Out]) error {
 
 // Versions lists the registered versions, sorted.
 func (r *Router[In, Out]) Versions() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	vs := make([]string, 0, len(r.preds))
-	for v := range r.preds {
-		vs = append(vs, v)
-	}
-	slices.Sort(vs)
-	return vs
+	return slices.Clone(r.reg.Load().names)
+}
+
+// has reports whether version is registered, without a lock.
+func (r *Router[In, Out]) has(version string) bool {
+	_, ok := r.reg.Load().preds[version]
+	return ok
 }
 
 // Config returns a copy of the routing table in force.
@@ -333,6 +351,7 @@ func (r *Router[In, Out]) modify(f func(*Config)) error {
 // compile builds an immutable table; r.mu must be held.
 func (r *Router[In, Out]) compile(cfg Config) (*table[In, Out], error) {
 	t := &table[In, Out]{cfg: cfg, salt: hashString(fnvOffset, cfg.Salt)}
+	reg := r.reg.Load()
 	var total float64
 	seen := map[string]bool{}
 	for _, tg := range cfg.Split {
@@ -353,12 +372,12 @@ func (r *Router[In, Out]) compile(cfg Config) (*table[In, Out], error) {
 	}
 	var cum float64
 	for _, tg := range cfg.Split {
-		p, ok := r.preds[tg.Version]
+		p, ok := reg.preds[tg.Version]
 		if !ok {
 			return nil, fmt.Errorf("%w: %q", ErrUnknownVersion, tg.Version)
 		}
 		cum += tg.Weight
-		t.routes = append(t.routes, route[In, Out]{version: tg.Version, p: p, arm: r.arms[tg.Version]})
+		t.routes = append(t.routes, route[In, Out]{version: tg.Version, p: p, arm: reg.arms[tg.Version]})
 		t.upper = append(t.upper, uint32(math.Round(cum/total*Buckets)))
 	}
 	t.upper[len(t.upper)-1] = Buckets
@@ -366,19 +385,19 @@ func (r *Router[In, Out]) compile(cfg Config) (*table[In, Out], error) {
 		if rl.Header == "" && rl.Cohort == "" {
 			return nil, fmt.Errorf("%w: rule for %q matches nothing: set Header or Cohort", ErrInvalid, rl.Version)
 		}
-		p, ok := r.preds[rl.Version]
+		p, ok := reg.preds[rl.Version]
 		if !ok {
 			return nil, fmt.Errorf("%w: rule version %q", ErrUnknownVersion, rl.Version)
 		}
 		t.rules = append(t.rules, rl)
 		t.ruleRoutes = append(t.ruleRoutes, len(t.routes))
-		t.routes = append(t.routes, route[In, Out]{version: rl.Version, p: p, arm: r.arms[rl.Version]})
+		t.routes = append(t.routes, route[In, Out]{version: rl.Version, p: p, arm: reg.arms[rl.Version]})
 	}
 	if s := cfg.Shadow; s != nil {
 		if !(s.Fraction > 0 && s.Fraction <= 1) {
 			return nil, fmt.Errorf("%w: shadow fraction %v not in (0, 1]", ErrInvalid, s.Fraction)
 		}
-		p, ok := r.preds[s.Version]
+		p, ok := reg.preds[s.Version]
 		if !ok {
 			return nil, fmt.Errorf("%w: shadow version %q", ErrUnknownVersion, s.Version)
 		}
@@ -508,9 +527,7 @@ func (r *Router[In, Out]) PredictVersion(ctx context.Context, version string, in
 	if r.closed.Load() {
 		return zero, ErrClosed
 	}
-	r.mu.Lock()
-	p := r.preds[version]
-	r.mu.Unlock()
+	p := r.reg.Load().preds[version]
 	if p == nil {
 		return zero, fmt.Errorf("%w: %q", ErrUnknownVersion, version)
 	}

@@ -449,6 +449,10 @@ func TestConcurrentRequestsAndUpdates(t *testing.T) {
 					return
 				}
 				r.Reward(served, 1)
+				if out, err := r.PredictVersion(context.Background(), "stable", i); err != nil || out != "stable" {
+					t.Errorf("PredictVersion(stable) = %q, %v", out, err)
+					return
+				}
 				n.Add(1)
 			}
 		})
@@ -459,6 +463,8 @@ func TestConcurrentRequestsAndUpdates(t *testing.T) {
 			if w%50 == 0 {
 				r.Update(deploy.Config{Split: []deploy.Target{{"stable", 1}, {"canary", 1}}, Shadow: &deploy.Shadow{Version: "shadow", Fraction: 0.5}})
 				r.Add("canary", newFake("canary"))
+				r.Add(fmt.Sprint("extra-", w), newFake("extra"))
+				_ = r.Versions()
 			}
 		}
 		close(stop)
