@@ -62,6 +62,18 @@ func (d Digest) Hex() string {
 	return string(d[len(digestPrefix):])
 }
 
+// ResourceName returns the name under which d is authorized:
+// "sha256/<hex>", or "" when d is not valid. Authorization names are
+// segments of letters, digits, '.', '_' and '-' joined by '/', which the
+// ':' of the digest string is not; this form keeps the algorithm and lets
+// a rule name "sha256/**" or one digest.
+func (d Digest) ResourceName() string {
+	if d.Validate() != nil {
+		return ""
+	}
+	return "sha256/" + string(d[len(digestPrefix):])
+}
+
 // String returns d as written.
 func (d Digest) String() string { return string(d) }
 

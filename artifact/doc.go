@@ -72,6 +72,18 @@
 // it is older than RefreshAge, so re-used content is covered too (see
 // Store.GC for the one case that is not).
 //
+// # Authorization
+//
+// With Options.Authorizer set (an *rbac.Authorizer, or anything with its
+// Authorize method), every call first asks about resource "artifacts":
+// "get" for Open, Get, Verify, Stat and Exists, "create" for Put and
+// PutKnown, "delete" for Delete and GC, "list" for Walk. The name is the
+// digest's ResourceName, "sha256/<hex>", or empty for Put (whose digest is
+// not known before it reads), Walk and GC. The subject travels in the
+// context (rbac.WithSubject). A refused call reads and writes nothing and
+// returns the authorizer's error wrapped, so errors.Is(err, rbac.ErrDenied)
+// and errors.Is(err, rbac.ErrNoSubject) hold.
+//
 // # Errors
 //
 // Errors match, with errors.Is: ErrNotFound (no such content),

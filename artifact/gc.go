@@ -74,6 +74,9 @@ func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions)
 	if live == nil {
 		return GCStats{}, errors.New("artifact: gc needs a live set")
 	}
+	if err := s.authorize(ctx, "delete", ""); err != nil {
+		return GCStats{}, err
+	}
 	cutoff := o.Now().Add(-o.Grace)
 	var st GCStats
 	var doomed []Info

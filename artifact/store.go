@@ -45,6 +45,24 @@ type Options struct {
 	// Logger receives debug records about uploads, deduplication and
 	// garbage collection. Default: nothing is logged.
 	Logger *slog.Logger
+	// Authorizer, when set, is asked before every operation, on resource
+	// "artifacts" with the digest's ResourceName ("sha256/<hex>") as name,
+	// since authorization names may not hold the ':' of the digest
+	// string: "get" for Open, Get,
+	// Verify, Stat and Exists; "create" for PutKnown; "delete" for Delete.
+	// Put asks "create" with an empty name, as its digest is not known
+	// before the content is read; Walk asks "list" and GC "delete", both
+	// with an empty name. A refusal is returned wrapped (errors.Is holds
+	// for the authorizer's own errors) and nothing is read or written.
+	// The subject travels in the context (see package rbac). Default:
+	// nil, no checks.
+	Authorizer Authorizer
+}
+
+// Authorizer decides whether the subject carried by ctx may apply verb to
+// the named resource; nil means allowed. *rbac.Authorizer implements it.
+type Authorizer interface {
+	Authorize(ctx context.Context, verb, resource, name string) error
 }
 
 // PutOptions describe content given to Put. A nil *PutOptions is the zero
@@ -89,6 +107,7 @@ type Store struct {
 	// refreshAge is the age beyond which content found already stored is
 	// rewritten or touched, so that GC's grace period covers it again.
 	refreshAge time.Duration
+	authz      Authorizer
 }
 
 // RefreshAge is how old stored content must be for Put (and PutKnown on
@@ -142,7 +161,22 @@ func New(b *Bucket, opts *Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{b: b, root: root, keeper: o.Keeper, seg: seg, progress: o.Progress, log: log, copyLimit: maxServerCopy, refreshAge: RefreshAge}, nil
+	return &Store{b: b, root: root, keeper: o.Keeper, seg: seg, progress: o.Progress, log: log, copyLimit: maxServerCopy, refreshAge: RefreshAge, authz: o.Authorizer}, nil
+}
+
+// authorize asks the store's Authorizer, if any, whether verb may be
+// applied to the artifact name.
+func (s *Store) authorize(ctx context.Context, verb, name string) error {
+	if s.authz == nil {
+		return nil
+	}
+	if err := s.authz.Authorize(ctx, verb, "artifacts", name); err != nil {
+		if name == "" {
+			return fmt.Errorf("artifact: %s artifacts: %w", verb, err)
+		}
+		return fmt.Errorf("artifact: %s artifacts %s: %w", verb, name, err)
+	}
+	return nil
 }
 
 // Bucket returns the bucket the store lives on.
@@ -192,6 +226,9 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 	if r == nil {
 		return Descriptor{}, errors.New("artifact: put: nil reader")
 	}
+	if err := s.authorize(ctx, "create", ""); err != nil {
+		return Descriptor{}, err
+	}
 	var o PutOptions
 	if opts != nil {
 		o = *opts
@@ -231,6 +268,9 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 // modification time is renewed if older than RefreshAge (see GC).
 func (s *Store) PutKnown(ctx context.Context, want Descriptor, r io.Reader) (Descriptor, error) {
 	if err := want.Validate(); err != nil {
+		return Descriptor{}, err
+	}
+	if err := s.authorize(ctx, "create", want.Digest.ResourceName()); err != nil {
 		return Descriptor{}, err
 	}
 	final, _ := s.blobRel(want.Digest)
@@ -493,6 +533,9 @@ func (s *Store) Open(ctx context.Context, d Digest) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.authorize(ctx, "get", d.ResourceName()); err != nil {
+		return nil, err
+	}
 	br, err := s.b.NewReader(ctx, rel)
 	if err != nil {
 		return nil, err
@@ -647,6 +690,9 @@ func (s *Store) Exists(ctx context.Context, d Digest) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if err := s.authorize(ctx, "get", d.ResourceName()); err != nil {
+		return false, err
+	}
 	return s.b.Exists(ctx, rel)
 }
 
@@ -655,6 +701,9 @@ func (s *Store) Exists(ctx context.Context, d Digest) (bool, error) {
 func (s *Store) Stat(ctx context.Context, d Digest) (Info, error) {
 	rel, err := s.blobRel(d)
 	if err != nil {
+		return Info{}, err
+	}
+	if err := s.authorize(ctx, "get", d.ResourceName()); err != nil {
 		return Info{}, err
 	}
 	a, err := s.b.Attributes(ctx, rel)
@@ -695,6 +744,9 @@ func (s *Store) Delete(ctx context.Context, d Digest) error {
 	if err != nil {
 		return err
 	}
+	if err := s.authorize(ctx, "delete", d.ResourceName()); err != nil {
+		return err
+	}
 	return s.b.Delete(ctx, rel)
 }
 
@@ -702,6 +754,9 @@ func (s *Store) Delete(ctx context.Context, d Digest) error {
 // store's directory whose names are not digests are skipped. An error from
 // fn stops the walk and is returned.
 func (s *Store) Walk(ctx context.Context, fn func(Info) error) error {
+	if err := s.authorize(ctx, "list", ""); err != nil {
+		return err
+	}
 	return s.walk(ctx, func(info Info, rel string) error {
 		if s.keeper != nil {
 			size, err := s.encryptedSize(ctx, rel, info.StoredSize)
