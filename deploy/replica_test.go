@@ -3,12 +3,12 @@ package deploy_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
@@ -18,118 +18,139 @@ import (
 	"github.com/sextant-ml/sextant/deploy"
 )
 
+// handlerTransport serves the requests of an HTTP client with a handler
+// in the same process, without a socket, so that the real Prometheus API
+// client can run inside a testing/synctest bubble.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	return rec.Result(), nil
+}
+
 // Two replicas of a service: the leader runs the rollout, judging by a
 // Prometheus query (so that any replica would judge alike), and writes
 // its state to a file:// bucket; the follower applies what it reads.
+// Time is synctest's, so the windows are real minutes that cost nothing.
 func TestReplicasFollowThePrometheusDecision(t *testing.T) {
 	tests := []struct {
 		name       string
 		errorRate  string
 		wantPhase  deploy.Phase
 		wantWeight float64
+		wantTime   time.Duration // from start to the decision
 	}{
-		{"healthy canary promoted everywhere", "0.001", deploy.Promoted, 100},
-		{"failing canary rolled back everywhere", "0.3", deploy.RolledBack, 0},
-		{"no data pauses", "NaN", deploy.Paused, 30},
+		// Two steps of two one-minute measurements each.
+		{"healthy canary promoted everywhere", "0.001", deploy.Promoted, 100, 4 * time.Minute},
+		{"failing canary rolled back everywhere", "0.3", deploy.RolledBack, 0, time.Minute},
+		{"no data pauses", "NaN", deploy.Paused, 30, 2 * time.Minute},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var queries atomic.Int64
-			var lastQuery atomic.Value
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				r.ParseForm()
-				queries.Add(1)
-				lastQuery.Store(r.Form.Get("query"))
-				w.Header().Set("Content-Type", "application/json")
-				fmt.Fprint(w, vector(tc.errorRate))
-			}))
-			defer srv.Close()
-			client, err := api.NewClient(api.Config{Address: srv.URL})
-			if err != nil {
-				t.Fatal(err)
-			}
-			check, err := deploy.NewPromCheck("error-rate", promv1.NewAPI(client),
-				`sum(rate(sextant_predictions_total{model="{{.Model}}",version="{{.Canary}}",outcome="error"}[{{.Window}}]))`,
-				func(v float64) bool { return v < 0.01 })
-			if err != nil {
-				t.Fatal(err)
-			}
-			bucket, err := fileblob.OpenBucket(t.TempDir(), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer bucket.Close()
-			store, _ := deploy.NewBlobStore(bucket, "rollouts/churn.json")
-
-			leader, _ := newRouter(t, nil, "stable", "canary")
-			follower, _ := newRouter(t, nil, "stable", "canary")
-			a := deploy.Analysis{Interval: 10 * time.Millisecond, Count: 2, Checks: []deploy.Check{check}}
-			ro, err := deploy.NewRollout(leader, spec(deploy.SetWeight(30), deploy.Analyze(a), deploy.SetWeight(60), deploy.Analyze(a)),
-				&deploy.RolloutOptions{Store: store})
-			if err != nil {
-				t.Fatal(err)
-			}
-
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			var mu sync.Mutex
-			var seen []deploy.State
-			followed := make(chan error, 1)
-			go func() {
-				followed <- deploy.Follow(ctx, store, follower, 2*time.Millisecond, func(st deploy.State) {
+			synctest.Test(t, func(t *testing.T) {
+				var mu sync.Mutex
+				var queries []string
+				prom := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					r.ParseForm()
 					mu.Lock()
-					defer mu.Unlock()
-					seen = append(seen, st)
-				})
-			}()
-
-			var st deploy.State
-			if tc.wantPhase == deploy.Paused {
-				for ro.State().Phase != deploy.Paused && ctx.Err() == nil {
-					runCtx, stop := context.WithTimeout(ctx, 200*time.Millisecond)
-					st, _ = ro.Run(runCtx)
-					stop()
-				}
-				// Let the follower catch up, then stop it.
-				for {
-					mu.Lock()
-					n := len(seen)
-					caught := n > 0 && seen[n-1].Revision == st.Revision
+					queries = append(queries, r.Form.Get("query")+" @"+r.Form.Get("time"))
 					mu.Unlock()
-					if caught || ctx.Err() != nil {
-						break
-					}
-					time.Sleep(time.Millisecond)
-				}
-				cancel()
-				<-followed
-			} else {
-				st, err = ro.Run(ctx)
+					w.Header().Set("Content-Type", "application/json")
+					fmt.Fprint(w, vector(tc.errorRate))
+				})
+				client, err := api.NewClient(api.Config{Address: "http://prometheus.test", RoundTripper: handlerTransport{prom}})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := <-followed; err != nil {
-					t.Fatalf("Follow: %v", err)
+				check, err := deploy.NewPromCheck("error-rate", promv1.NewAPI(client),
+					`sum(rate(sextant_predictions_total{model="{{.Model}}",version="{{.Canary}}",outcome="error"}[{{.Window}}]))`,
+					func(v float64) bool { return v < 0.01 })
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if st.Phase != tc.wantPhase {
-				t.Fatalf("leader ended %s (%s), want %s", st.Phase, st.Reason, tc.wantPhase)
-			}
-			mu.Lock()
-			last := seen[len(seen)-1]
-			mu.Unlock()
-			if last.Phase != tc.wantPhase || last.Weight != tc.wantWeight || last.Revision != st.Revision {
-				t.Errorf("follower last saw %s at %g%% (revision %d), leader %s (revision %d)", last.Phase, last.Weight, last.Revision, st.Phase, st.Revision)
-			}
-			if got, want := canaryShare(t, follower), canaryShare(t, leader); got != want {
-				t.Errorf("follower routes %v to the canary, leader %v", got, want)
-			}
-			if q := lastQuery.Load().(string); !strings.Contains(q, `version="canary"`) || !strings.Contains(q, "[10ms]") {
-				t.Errorf("query sent: %s", q)
-			}
-			if queries.Load() == 0 {
-				t.Error("Prometheus was never asked")
-			}
+				bucket, err := fileblob.OpenBucket(t.TempDir(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer bucket.Close()
+				store, _ := deploy.NewBlobStore(bucket, "rollouts/churn.json")
+
+				leader, _ := newRouter(t, nil, "stable", "canary")
+				follower, _ := newRouter(t, nil, "stable", "canary")
+				a := deploy.Analysis{Interval: time.Minute, Count: 2, Checks: []deploy.Check{check}}
+				ro, err := deploy.NewRollout(leader, spec(deploy.SetWeight(30), deploy.Analyze(a), deploy.SetWeight(60), deploy.Analyze(a)),
+					&deploy.RolloutOptions{Store: store})
+				if err != nil {
+					t.Fatal(err)
+				}
+
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				var seen []deploy.State
+				followed := make(chan error, 1)
+				go func() {
+					followed <- deploy.Follow(ctx, store, follower, 5*time.Second, func(st deploy.State) {
+						mu.Lock()
+						defer mu.Unlock()
+						seen = append(seen, st)
+					})
+				}()
+
+				start := time.Now()
+				var st deploy.State
+				if tc.wantPhase == deploy.Paused {
+					ran := make(chan struct{})
+					go func() {
+						defer close(ran)
+						ro.Run(ctx)
+					}()
+					time.Sleep(10 * time.Minute) // nobody resumes
+					synctest.Wait()
+					st = ro.State()
+					if d := st.Updated.Sub(start); d != tc.wantTime {
+						t.Errorf("paused after %s, want %s", d, tc.wantTime)
+					}
+					cancel()
+					<-ran
+					<-followed
+				} else {
+					st, err = ro.Run(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d := time.Since(start); d != tc.wantTime {
+						t.Errorf("decided after %s, want %s", d, tc.wantTime)
+					}
+					if err := <-followed; err != nil {
+						t.Fatalf("Follow: %v", err)
+					}
+				}
+				if st.Phase != tc.wantPhase {
+					t.Fatalf("leader ended %s (%s), want %s", st.Phase, st.Reason, tc.wantPhase)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				last := seen[len(seen)-1]
+				if last.Phase != tc.wantPhase || last.Weight != tc.wantWeight || last.Revision != st.Revision {
+					t.Errorf("follower last saw %s at %g%% (revision %d), leader %s (revision %d)", last.Phase, last.Weight, last.Revision, st.Phase, st.Revision)
+				}
+				if got, want := canaryShare(t, follower), canaryShare(t, leader); got != want || math.Abs(got-tc.wantWeight/100) > 0.03 {
+					t.Errorf("follower routes %v to the canary, leader %v, want %v", got, want, tc.wantWeight/100)
+				}
+				// Every measurement asked once, for the minute that had just
+				// ended, at its end.
+				wantQuery := fmt.Sprintf(`sum(rate(sextant_predictions_total{model="churn",version="canary",outcome="error"}[1m])) @%d`, start.Add(time.Minute).Unix())
+				if len(queries) == 0 || queries[0] != wantQuery {
+					t.Errorf("first query %q, want %q", queries, wantQuery)
+				}
+				if want := int(tc.wantTime / time.Minute); len(queries) != want {
+					t.Errorf("%d queries, want %d: %q", len(queries), want, queries)
+				}
+			})
 		})
 	}
 }
