@@ -152,7 +152,7 @@ func (r *Registry) RenderCard(ctx context.Context, ref string, opts *CardOptions
 // artifact store and records it beside the version (Version.Card). It returns
 // the card's digest.
 func (r *Registry) SaveCard(ctx context.Context, ref string, opts *CardOptions) (artifact.Digest, error) {
-	st, n, err := r.lookup(ctx, ref, "update")
+	st, n, err := r.lookupLatest(ctx, ref, "update")
 	if err != nil {
 		return "", err
 	}

@@ -210,7 +210,8 @@ func (t MetricThreshold) evaluate(name string, candidate, baseline map[string]fl
 }
 
 // Promote points alias at the version ref names if its metrics pass gate
-// against the version the alias points at now. The check and the move are
+// against the version the alias points at now. Like UpdateVersion, it
+// resolves ref against the log, not the cache. The check and the move are
 // one log entry: if the alias moves concurrently, the gate is evaluated again
 // against the new holder before anything is written. A rejection is a
 // *GateError. A nil or empty gate promotes unconditionally.
@@ -228,11 +229,12 @@ func (r *Registry) Promote(ctx context.Context, ref, alias string, gate Gate) (*
 	if err := r.authorize(ctx, "promote", "models/aliases", p.Model); err != nil {
 		return nil, err
 	}
-	st, n, err := r.resolveIn(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	st, err = r.write(ctx, p.Model, func(s *state) (*record, error) {
+	var n int
+	st, err := r.write(ctx, p.Model, func(s *state) (*record, error) {
+		var err error
+		if n, err = s.resolveOnce(p, n); err != nil {
+			return nil, err
+		}
 		rec, err := s.aliasRecord(alias, n)
 		if err != nil {
 			return nil, err

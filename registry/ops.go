@@ -423,6 +423,29 @@ func (r *Registry) lookup(ctx context.Context, ref, verb string) (*state, int, e
 	return r.resolveIn(ctx, p)
 }
 
+// lookupLatest authorizes verb on models/versions and resolves ref against
+// the log itself when it names an alias, for operations that read a version
+// before writing about it (Sign, SaveCard): a cache up to MaxStaleness old
+// could name the alias's previous holder.
+func (r *Registry) lookupLatest(ctx context.Context, ref, verb string) (*state, int, error) {
+	p, err := ParseRef(ref)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := r.authorize(ctx, verb, "models/versions", p.Model); err != nil {
+		return nil, 0, err
+	}
+	st, err := r.state(ctx, p.Model, p.Alias != "")
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := st.resolve(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	return st, n, nil
+}
+
 // resolveIn resolves a parsed reference against the cached state.
 func (r *Registry) resolveIn(ctx context.Context, p Ref) (*state, int, error) {
 	st, err := r.state(ctx, p.Model, false)
@@ -448,8 +471,9 @@ type VersionUpdate struct {
 }
 
 // UpdateVersion changes the version ref names. A reference through an alias
-// is resolved once, before writing: the update lands on that version even if
-// the alias moves meanwhile.
+// is resolved against the log (not the cache) when the write is first tried,
+// and only then: the update lands on that version even if the alias moves
+// while the write retries. ArchiveVersion and DeleteVersion resolve the same way.
 func (r *Registry) UpdateVersion(ctx context.Context, ref string, upd *VersionUpdate) (*Version, error) {
 	if upd == nil {
 		upd = &VersionUpdate{}
@@ -472,12 +496,16 @@ func (r *Registry) UpdateVersion(ctx context.Context, ref string, upd *VersionUp
 
 // changeVersion resolves ref and appends the record mk builds for it.
 func (r *Registry) changeVersion(ctx context.Context, ref, verb string, mk func(n int) *record) (*Version, error) {
-	st, n, err := r.lookup(ctx, ref, verb)
+	p, err := ParseRef(ref)
 	if err != nil {
 		return nil, err
 	}
-	st, err = r.write(ctx, st.name, func(s *state) (*record, error) {
-		if _, err := s.resolve(Ref{Model: s.name, Version: n}); err != nil {
+	if err := r.authorize(ctx, verb, "models/versions", p.Model); err != nil {
+		return nil, err
+	}
+	var n int
+	st, err := r.write(ctx, p.Model, func(s *state) (*record, error) {
+		if n, err = s.resolveOnce(p, n); err != nil {
 			return nil, err
 		}
 		return mk(n), nil
@@ -486,6 +514,18 @@ func (r *Registry) changeVersion(ctx context.Context, ref, verb string, mk func(
 		return nil, err
 	}
 	return st.view(n), nil
+}
+
+// resolveOnce resolves p in s, the state a write is about to extend, when n
+// is 0; on a retry after a lost race (n set) it checks that version n is
+// still there instead, so that a reference through an alias names the
+// version the alias held when the write was first tried, never one read
+// from an older cache.
+func (s *state) resolveOnce(p Ref, n int) (int, error) {
+	if n == 0 {
+		return s.resolve(p)
+	}
+	return s.resolve(Ref{Model: s.name, Version: n})
 }
 
 // ArchiveVersion archives (true) or restores (false) a version. Archiving

@@ -334,14 +334,16 @@ func (r *Registry) write(ctx context.Context, name string, build func(s *state) 
 		if err := work.fold(newer); err != nil {
 			return nil, err
 		}
+		var err error
+		if rec, err = build(work); err != nil {
+			return nil, err
+		}
+		// The first entry of a model: list it in the catalog first, only
+		// once the change is known to be valid.
 		if work.model == nil {
 			if err := r.ensureCatalog(ctx, name); err != nil {
 				return nil, err
 			}
-		}
-		var err error
-		if rec, err = build(work); err != nil {
-			return nil, err
 		}
 		rec.Time = r.now().UTC()
 		rec.Actor = r.actor(ctx)

@@ -200,7 +200,7 @@ func decodeB64(s string) ([]byte, error) {
 // stores the DSSE envelope in the artifact store and records it in the log.
 // A version can carry several signatures.
 func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (*Signature, error) {
-	st, n, err := r.lookup(ctx, ref, "sign")
+	st, n, err := r.lookupLatest(ctx, ref, "sign")
 	if err != nil {
 		return nil, err
 	}
