@@ -163,14 +163,17 @@ func (f *Fixture) AppendRaw(t testing.TB, model string, data []byte) uint64 {
 }
 
 // CorruptNext appends a truncated entry to model's log; reads of the model
-// then fail with registry.ErrCorruptEntry naming that entry.
+// then fail with registry.ErrCorruptEntry naming that entry, in a registry
+// that reads the log afresh (a new one, one whose cache of the model is
+// older than its MaxStaleness, or after Refresh).
 func (f *Fixture) CorruptNext(t testing.TB, model string) uint64 {
 	t.Helper()
 	return f.AppendRaw(t, model, []byte(`{"format":1,"type":"alias.set","ti`))
 }
 
 // FutureNext appends an entry of a type this version does not know, as a
-// newer writer would; reads then fail with registry.ErrUnsupportedEntry.
+// newer writer would; reads then fail with registry.ErrUnsupportedEntry, in
+// a registry that reads the log afresh, as with CorruptNext.
 func (f *Fixture) FutureNext(t testing.TB, model string) uint64 {
 	t.Helper()
 	return f.AppendRaw(t, model, []byte(`{"format":1,"type":"model.future","time":"2030-01-01T00:00:00Z"}`))
