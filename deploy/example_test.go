@@ -60,7 +60,9 @@ func ExampleRollout() {
 		Model: "churn", Stable: "v1", Canary: "v2",
 		Steps: []deploy.Step{
 			deploy.SetWeight(50),
-			deploy.Analyze(deploy.Analysis{Interval: 50 * time.Millisecond, Count: 2,
+			// Five chances to see ten requests in 50 ms: one window with
+			// enough traffic fails the canary, however slow the machine.
+			deploy.Analyze(deploy.Analysis{Interval: 50 * time.Millisecond, Count: 5,
 				Checks: []deploy.Check{deploy.ErrorRate{Max: 0.05, MinSamples: 10}}}),
 		},
 	}, &deploy.RolloutOptions{
@@ -74,7 +76,9 @@ func ExampleRollout() {
 
 	// Synthetic traffic while the rollout runs.
 	ctx, stop := context.WithCancel(context.Background())
+	traffic := make(chan struct{})
 	go func() {
+		defer close(traffic)
 		for i := 0; ctx.Err() == nil; i++ {
 			r.Predict(ctx, deploy.Request{Key: fmt.Sprint(i)}, i)
 		}
@@ -85,6 +89,7 @@ func ExampleRollout() {
 	defer cancel()
 	st, err := ro.Run(runCtx)
 	stop()
+	<-traffic
 	fmt.Println(st.Phase, err, strings.Contains(st.Reason, "error-rate fail"))
 	// Output:
 	// started 0
