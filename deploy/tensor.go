@@ -289,7 +289,11 @@ func (t *Tensor) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	if err := flatten(dec, add, 0); err != nil {
+	lay := layout{shape: j.Shape}
+	if err := lay.flatten(dec, add, 0); err != nil {
+		return fmt.Errorf("%w: tensor %q: data: %v", ErrBadRequest, t.Name, err)
+	}
+	if err := lay.check(); err != nil {
 		return fmt.Errorf("%w: tensor %q: data: %v", ErrBadRequest, t.Name, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -301,9 +305,26 @@ func (t *Tensor) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// layout follows the nesting of a tensor's data while it is flattened.
+// Data is either flat (one array of scalars, in row-major order) or
+// nested exactly as the shape says: one level per dimension, each array
+// as long as its dimension.
+type layout struct {
+	shape  []int64
+	nested bool  // an array held an array
+	err    error // the first array that disagrees with the shape
+}
+
+func (l *layout) check() error {
+	if l.nested {
+		return l.err
+	}
+	return nil
+}
+
 // flatten reads one JSON value (an array, possibly nested, or a single
 // scalar inside an array) and passes every scalar to add in order.
-func flatten(dec *json.Decoder, add func(any) error, depth int) error {
+func (l *layout) flatten(dec *json.Decoder, add func(any) error, depth int) error {
 	if depth > 32 {
 		return errors.New("arrays nested too deeply")
 	}
@@ -315,10 +336,17 @@ func flatten(dec *json.Decoder, add func(any) error, depth int) error {
 		if d != '[' {
 			return fmt.Errorf("unexpected %v", d)
 		}
-		for dec.More() {
-			if err := flatten(dec, add, depth+1); err != nil {
+		if depth > 0 {
+			l.nested = true
+		}
+		var n int64
+		for ; dec.More(); n++ {
+			if err := l.flatten(dec, add, depth+1); err != nil {
 				return err
 			}
+		}
+		if l.err == nil && (depth >= len(l.shape) || l.shape[depth] != n) {
+			l.err = fmt.Errorf("nested data does not have shape %v (an array of %d values at depth %d)", l.shape, n, depth+1)
 		}
 		_, err := dec.Token() // ']'
 		return err
@@ -328,6 +356,9 @@ func flatten(dec *json.Decoder, add func(any) error, depth int) error {
 	}
 	if tok == nil {
 		return errors.New("null is not a value")
+	}
+	if l.err == nil && depth != len(l.shape) {
+		l.err = fmt.Errorf("nested data does not have shape %v (a value at depth %d)", l.shape, depth)
 	}
 	return add(tok)
 }
