@@ -142,7 +142,9 @@ func Compare(reference, current Data, opts *CompareOptions) (*Report, error) {
 // Compare tests current data against the profile, column by column, and
 // decides dataset drift by the options' rule. The current data must have
 // exactly the profile's columns with the same kinds (ErrUnknownColumn) and
-// at least one usable value per column (ErrEmpty).
+// at least one usable value per column (ErrEmpty). A nil profile
+// (ErrInvalid) or one that breaks Fit's invariants (ErrCorrupt) is
+// rejected before anything is compared.
 //
 // With MethodAuto, a column's method is chosen as Evidently does, from the
 // reference's row count and the number of distinct values in reference and

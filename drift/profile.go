@@ -404,7 +404,9 @@ func (p *Profile) Column(name string) (*ColumnProfile, error) {
 // equals Fit on the concatenated shards with the same options and edges.
 // Moments agree up to floating-point rounding. The profiles must share
 // version, bins, sample size, seed, columns, kinds and bin edges
-// (ErrIncompatible otherwise). The inputs are not modified.
+// (ErrIncompatible otherwise). A nil profile, one that breaks Fit's
+// invariants (ErrCorrupt) or counts whose sum overflows int64
+// (ErrInvalid) are rejected. The inputs are not modified.
 func Merge(profiles ...*Profile) (*Profile, error) {
 	if len(profiles) == 0 {
 		return nil, fmt.Errorf("%w: nothing to merge", ErrEmpty)
