@@ -2,6 +2,7 @@ package drifttest
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"sync"
 	"testing"
@@ -113,5 +114,47 @@ func TestCorruptProfilesAreRejected(t *testing.T) {
 		if _, err := drift.Parse(b); !errors.Is(err, drift.ErrCorrupt) {
 			t.Errorf("%s: err = %v, want drift.ErrCorrupt", name, err)
 		}
+	}
+}
+
+// recorder stands in for a test so that the assertions' failures can be
+// observed.
+type recorder struct {
+	testing.TB
+	failures []string
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.failures = append(r.failures, fmt.Sprintf(format, args...))
+}
+
+func TestAssertionsFail(t *testing.T) {
+	x := Normal(3, 600, 0, 1)
+	p := Profile(t, drift.Data{Numeric: map[string][]float64{"x": x, "y": x}}, nil)
+	r, err := p.Compare(drift.Data{Numeric: map[string][]float64{"x": Shifted(x[:300], 2), "y": x[:300]}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		assert func(tb testing.TB)
+		fails  int
+	}{
+		{"drifted as expected", func(tb testing.TB) { AssertDrift(tb, r, "x") }, 0},
+		{"quiet as expected", func(tb testing.TB) { AssertNoDrift(tb, r, "y") }, 0},
+		{"drift expected, none", func(tb testing.TB) { AssertDrift(tb, r, "x", "y") }, 1},
+		{"quiet expected, drifted", func(tb testing.TB) { AssertNoDrift(tb, r, "x") }, 1},
+		{"unknown column", func(tb testing.TB) { AssertNoDrift(tb, r, "z") }, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			tc.assert(rec)
+			if len(rec.failures) != tc.fails {
+				t.Errorf("%d failures %q, want %d", len(rec.failures), rec.failures, tc.fails)
+			}
+		})
 	}
 }
