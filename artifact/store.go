@@ -108,6 +108,8 @@ type Store struct {
 	// rewritten or touched, so that GC's grace period covers it again.
 	refreshAge time.Duration
 	authz      Authorizer
+	// bufs recycles transfer buffers between calls.
+	bufs bufPool
 }
 
 // RefreshAge is how old stored content must be for Put (and PutKnown on
@@ -338,7 +340,7 @@ func (s *Store) upload(ctx context.Context, rel string, r io.Reader, want *Descr
 	if progress != nil {
 		report = func(done int64) { progress(done, total) }
 	}
-	n, d, err := pump(ctx, dst, r, limit, report)
+	n, d, err := pump(ctx, dst, r, limit, report, &s.bufs)
 	if err != nil {
 		return abort(fmt.Errorf("artifact: upload %s: %w", rel, err))
 	}
@@ -545,7 +547,7 @@ func (s *Store) Open(ctx context.Context, d Digest) (*Reader, error) {
 		br.Close()
 		return nil, err
 	}
-	return &Reader{r: src, c: br, h: sha256.New(), want: d, size: size, progress: s.progress}, nil
+	return &Reader{r: src, c: br, h: sha256.New(), want: d, size: size, progress: s.progress, bufs: &s.bufs}, nil
 }
 
 // plaintext returns the content reader for an object being read from r,
@@ -584,6 +586,7 @@ type Reader struct {
 	size     int64
 	n        int64
 	progress func(done, total int64)
+	bufs     *bufPool
 	err      error
 }
 
@@ -620,7 +623,12 @@ func (v *Reader) Read(p []byte) (int, error) {
 // WriteTo copies the verified content to w in large reads; io.Copy uses
 // it instead of its own small buffer.
 func (v *Reader) WriteTo(w io.Writer) (int64, error) {
-	buf := make([]byte, pumpBufSize)
+	bp := v.bufs.get()
+	defer v.bufs.put(bp)
+	buf := *bp
+	if v.size < int64(len(buf)) {
+		buf = buf[:v.size+1] // room to see the end, or content beyond the size
+	}
 	var total int64
 	for {
 		n, err := v.Read(buf)
