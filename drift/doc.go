@@ -106,9 +106,11 @@
 // reference distribution function is off by at most about
 // sqrt(ln(2/0.01)/(2*20000)) = 0.012 with 99% probability
 // (Dvoretzky-Kiefer-Wolfowitz), and so is a KS statistic computed against
-// it (TestBoundedSampleWithinStatedError checks the bound). Bins, PSI and
-// the other binned distances, categories and moments stay exact at any
-// size.
+// it (TestBoundedSampleWithinStatedError checks the bound). Their
+// p-values take the sample as the reference, so the reference size they
+// use is the sample's total count, not the column's, which makes them
+// somewhat conservative. Bins, PSI and the other binned distances,
+// categories and moments stay exact at any size.
 //
 // # Streaming
 //
