@@ -308,34 +308,49 @@ func TestObserverSeesServedPredictions(t *testing.T) {
 }
 
 func TestShadow(t *testing.T) {
-	t.Run("slow or failing candidate does not delay the caller", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			r, fakes := newRouter(t, &deploy.RouterOptions[string]{MaxShadowInFlight: 1000}, "prod", "cand")
-			fakes["cand"].SetLatency(time.Hour, 0).SetErrorRate(1)
-			if err := r.Update(deploy.Config{Split: []deploy.Target{{"prod", 1}}, Shadow: &deploy.Shadow{Version: "cand", Fraction: 1}}); err != nil {
-				t.Fatal(err)
-			}
-			start := time.Now()
-			for i := range 100 {
-				out, served, err := r.Predict(t.Context(), deploy.Request{}, i)
-				if out != "prod" || served != "prod" || err != nil {
-					t.Fatalf("caller got %q from %q, %v", out, served, err)
+	// The caller's latency is the primary's 10 ms, to the nanosecond of
+	// synctest's clock, whatever the candidate does.
+	for _, tc := range []struct {
+		name       string
+		latency    time.Duration
+		errorRate  float64
+		wantErrors uint64
+		wantDiffer uint64
+	}{
+		{"slow candidate", 5 * time.Second, 0, 0, 100},
+		// Beyond ShadowTimeout (default 10s) a shadow call is cut off and
+		// counts as an error.
+		{"candidate slower than the shadow timeout", time.Hour, 0, 100, 0},
+		{"failing candidate", 0, 1, 100, 0},
+		{"slow and failing candidate", time.Hour, 1, 100, 0},
+	} {
+		t.Run(tc.name+" does not delay the caller", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r, fakes := newRouter(t, &deploy.RouterOptions[string]{MaxShadowInFlight: 1000, Equal: func(a, b string) bool { return a == b }}, "prod", "cand")
+				fakes["prod"].SetLatency(10*time.Millisecond, 0)
+				fakes["cand"].SetLatency(tc.latency, 0).SetErrorRate(tc.errorRate)
+				if err := r.Update(deploy.Config{Split: []deploy.Target{{"prod", 1}}, Shadow: &deploy.Shadow{Version: "cand", Fraction: 1}}); err != nil {
+					t.Fatal(err)
 				}
-			}
-			if d := time.Since(start); d != 0 {
-				t.Errorf("caller waited %s with a shadow that takes an hour", d)
-			}
-			synctest.Wait()
-			if st := r.ShadowStats(); st.Sent != 100 || st.Errors != 0 {
-				t.Errorf("before the shadow answers: %+v", st)
-			}
-			time.Sleep(time.Hour)
-			synctest.Wait()
-			if st := r.ShadowStats(); st.Sent != 100 || st.Errors != 100 || st.Dropped != 0 {
-				t.Errorf("after: %+v, want 100 sent, 100 errors", st)
-			}
+				for i := range 100 {
+					start := time.Now()
+					out, served, err := r.Predict(t.Context(), deploy.Request{}, i)
+					if out != "prod" || served != "prod" || err != nil {
+						t.Fatalf("caller got %q from %q, %v", out, served, err)
+					}
+					if d := time.Since(start); d != 10*time.Millisecond {
+						t.Fatalf("caller waited %s, the primary alone takes 10ms", d)
+					}
+				}
+				time.Sleep(2 * time.Hour)
+				synctest.Wait()
+				want := deploy.ShadowStats{Sent: 100, Errors: tc.wantErrors, Disagreed: tc.wantDiffer}
+				if diff := cmp.Diff(want, r.ShadowStats()); diff != "" {
+					t.Errorf("shadow stats (-want +got):\n%s", diff)
+				}
+			})
 		})
-	})
+	}
 	t.Run("overload drops shadow work", func(t *testing.T) {
 		r, fakes := newRouter(t, &deploy.RouterOptions[string]{MaxShadowInFlight: 3}, "prod", "cand")
 		fakes["cand"].Hold()
