@@ -110,6 +110,9 @@ var cardFuncs = template.FuncMap{
 // RenderCard renders the card of v (a version of m) with tmpl, or
 // DefaultCardTemplate when tmpl is empty. Errors match ErrInvalidArgument.
 func RenderCard(m *Model, v *Version, tmpl string) ([]byte, error) {
+	if m == nil || v == nil {
+		return nil, fmt.Errorf("%w: card of a nil model or version", ErrInvalidArgument)
+	}
 	if tmpl == "" {
 		tmpl = DefaultCardTemplate
 	}

@@ -63,8 +63,15 @@ func (r *Registry) Compare(ctx context.Context, a, b string) (*Comparison, error
 	return CompareVersions(va, vb), nil
 }
 
-// CompareVersions is Compare on versions already at hand.
+// CompareVersions is Compare on versions already at hand. A nil version
+// compares as one with nothing in it.
 func CompareVersions(a, b *Version) *Comparison {
+	if a == nil {
+		a = &Version{}
+	}
+	if b == nil {
+		b = &Version{}
+	}
 	c := &Comparison{From: a, To: b}
 	diffMaps(a.Params, b.Params, func(k string, kind ChangeKind, x, y string) {
 		c.Params = append(c.Params, ParamChange{Key: k, Kind: kind, From: x, To: y})

@@ -73,6 +73,9 @@ func PAE(payloadType string, payload []byte) []byte {
 
 // KeyID names a public key: the hex SHA-256 of its PKIX DER encoding.
 func KeyID(pub *ecdsa.PublicKey) (string, error) {
+	if pub == nil {
+		return "", fmt.Errorf("%w: nil public key", ErrInvalidArgument)
+	}
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrInvalidArgument, err)
@@ -102,6 +105,9 @@ func statement(files []File) ([]byte, error) {
 // SignManifest returns a DSSE envelope over the in-toto statement of files,
 // signed by signer, whose public key must be ECDSA P-256.
 func SignManifest(files []File, signer crypto.Signer) (*Envelope, error) {
+	if signer == nil {
+		return nil, fmt.Errorf("%w: nil signer", ErrInvalidArgument)
+	}
 	pub, err := ecdsaKey(signer.Public())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
@@ -125,7 +131,7 @@ func SignManifest(files []File, signer crypto.Signer) (*Envelope, error) {
 
 // VerifyManifest checks that env carries a valid signature by one of keys
 // and that its statement lists exactly files (same paths, same SHA-256). It
-// returns the key id that verified. Errors match ErrSignature.
+// returns the key id that verified; nil keys are skipped. Errors match ErrSignature.
 func VerifyManifest(env *Envelope, files []File, keys []*ecdsa.PublicKey) (string, error) {
 	if env == nil || env.PayloadType != PayloadType {
 		return "", fmt.Errorf("%w: not an in-toto DSSE envelope", ErrSignature)
@@ -142,7 +148,7 @@ func VerifyManifest(env *Envelope, files []File, keys []*ecdsa.PublicKey) (strin
 			continue
 		}
 		for _, k := range keys {
-			if ecdsa.VerifyASN1(k, sum[:], sig) {
+			if k != nil && k.Curve != nil && ecdsa.VerifyASN1(k, sum[:], sig) {
 				keyID, _ = KeyID(k)
 				break
 			}
