@@ -81,6 +81,12 @@ type Hasher struct {
 
 const progressChunk = 16 << 20
 
+// mapMin is the size from which a file is hashed through a memory map
+// rather than read (where the platform allows): hashing straight from the
+// page cache saves copying every byte into a buffer, about a tenth of the
+// work on large files.
+const mapMin = 8 << 20
+
 // NewHasher returns a Hasher with opts (nil for the defaults).
 func NewHasher(opts *HashOptions) (*Hasher, error) {
 	var o HashOptions

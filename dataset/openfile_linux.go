@@ -58,11 +58,6 @@ func (f *rawFile) Close() error {
 	return nil
 }
 
-// mapMin is the size from which a file is hashed through a memory map
-// rather than read: hashing straight from the page cache saves copying
-// every byte into a buffer, about a tenth of the work on large files.
-const mapMin = 8 << 20
-
 // mapFile maps the first size bytes of r read-only when r is a file opened
 // by openFile and size is worth it. unmap releases the mapping; ok is false
 // when the caller should read instead.
