@@ -289,6 +289,25 @@ func TestRBACQuestions(t *testing.T) {
 			t.Errorf("%s changed the bucket: %v, want %v", op.name, changed, op.write)
 		}
 	}
+	// Names that cannot be a model's are refused before anyone is asked.
+	before := len(f.rec.Calls())
+	for name, err := range map[string]error{
+		"GetModel":    func() error { _, err := f.reg.GetModel(adminCtx, "../x"); return err }(),
+		"History":     func() error { _, err := f.reg.History(adminCtx, "a/b"); return err }(),
+		"Watch":       func() error { _, err := f.reg.Watch(adminCtx, "a b", nil); return err }(),
+		"DeleteModel": f.reg.DeleteModel(adminCtx, ".x"),
+		"SearchVersions": func() error {
+			_, err := f.reg.SearchVersions(adminCtx, &registry.SearchOptions{Model: "a@b"})
+			return err
+		}(),
+	} {
+		if !errors.Is(err, registry.ErrInvalidName) {
+			t.Errorf("%s with an invalid name = %v, want ErrInvalidName", name, err)
+		}
+	}
+	if calls := f.rec.Calls()[before:]; len(calls) != 0 {
+		t.Errorf("invalid names reached the authorizer: %v", calls)
+	}
 	// The last operations took effect: the admin's writes went through.
 	if _, err := f.reg.GetModel(adminCtx, "churn"); !errors.Is(err, registry.ErrDeleted) {
 		t.Fatalf("churn after DeleteModel: %v", err)

@@ -156,6 +156,12 @@ func (r *Registry) authorize(ctx context.Context, verb, resource, name string) e
 	if r.auth == nil {
 		return nil
 	}
+	if name != "" {
+		// Never ask about a name that could not be a model's.
+		if err := ValidateModelName(name); err != nil {
+			return err
+		}
+	}
 	if err := r.auth.Authorize(ctx, verb, resource, name); err != nil {
 		return fmt.Errorf("registry: %s %s %q: %w", verb, resource, name, err)
 	}

@@ -130,6 +130,11 @@ func (r *Registry) SearchVersions(ctx context.Context, opts *SearchOptions) (*Ve
 		return nil, err
 	}
 	f, size, query, tok := q.filter, q.size, q.hash, q.after
+	if opts.Model != "" {
+		if err := ValidateModelName(opts.Model); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.authorize(ctx, "list", "models/versions", opts.Model); err != nil {
 		return nil, err
 	}
@@ -138,8 +143,6 @@ func (r *Registry) SearchVersions(ctx context.Context, opts *SearchOptions) (*Ve
 		if names, err = r.modelNames(ctx); err != nil {
 			return nil, err
 		}
-	} else if err := ValidateModelName(opts.Model); err != nil {
-		return nil, err
 	}
 	page := &VersionPage{}
 	for _, name := range names {
