@@ -580,62 +580,68 @@ func TestNewRolloutErrors(t *testing.T) {
 	}
 }
 
-// Manual operations, state reads and traffic race with a running rollout.
+// Manual operations, state reads and traffic race with a running
+// rollout. The goroutines run in parallel for the race detector; time is
+// synctest's, so how far the rollout gets does not depend on the machine.
 func TestRolloutConcurrentOperations(t *testing.T) {
-	g := newRig(t)
-	g.stable.SetLatency(0, 0)
-	g.canary.SetLatency(0, 0)
-	a := deploy.Analysis{Interval: 2 * time.Millisecond, Count: 3, InconclusiveLimit: 3,
-		Checks: []deploy.Check{deploy.ErrorRate{Max: 0.5}}}
-	var steps []deploy.Step
-	for w := 10; w <= 90; w += 10 {
-		steps = append(steps, deploy.SetWeight(float64(w)), deploy.Analyze(a), deploy.Pause(time.Millisecond))
-	}
-	ro, err := deploy.NewRollout(g.router, spec(steps...), g.options())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	wait := g.serve(ctx)
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				ro.Pause(ctx, "look")
-				_ = ro.State()
-				ro.Resume(ctx, "go on")
-				time.Sleep(100 * time.Microsecond)
-			}
-		})
-	}
-	done := make(chan deploy.State)
-	go func() {
-		st, err := ro.Run(context.Background())
+	synctest.Test(t, func(t *testing.T) {
+		g := newRig(t)
+		g.stable.SetLatency(0, 0)
+		g.canary.SetLatency(0, 0)
+		a := deploy.Analysis{Interval: 20 * time.Millisecond, Count: 3, InconclusiveLimit: 3,
+			Checks: []deploy.Check{deploy.ErrorRate{Max: 0.5}}}
+		var steps []deploy.Step
+		for w := 10; w <= 90; w += 10 {
+			steps = append(steps, deploy.SetWeight(float64(w)), deploy.Analyze(a), deploy.Pause(time.Millisecond))
+		}
+		ro, err := deploy.NewRollout(g.router, spec(steps...), g.options())
 		if err != nil {
-			t.Error(err)
+			t.Fatal(err)
 		}
-		done <- st
-	}()
-	time.Sleep(50 * time.Millisecond)
-	ro.Abort(context.Background(), "enough")
-	st := <-done
-	stop()
-	wg.Wait()
-	wait()
-	if !st.Phase.Final() {
-		t.Fatalf("phase %s after abort", st.Phase)
-	}
-	saved, err := g.store.Load(context.Background())
-	if err != nil || saved.Revision != st.Revision || saved.Phase != st.Phase {
-		t.Errorf("saved %s revision %d, in memory %s revision %d (%v)", saved.Phase, saved.Revision, st.Phase, st.Revision, err)
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for i := 1; i < len(g.events); i++ {
-		if g.events[i].Time.Before(g.events[i-1].Time) {
-			t.Fatalf("events out of order at %d", i)
+		ctx, stop := context.WithCancel(t.Context())
+		wait := g.serve(ctx)
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				for ctx.Err() == nil {
+					ro.Pause(ctx, "look")
+					_ = ro.State()
+					ro.Resume(ctx, "go on")
+					time.Sleep(3 * time.Millisecond)
+				}
+			})
 		}
-	}
+		done := make(chan deploy.State)
+		go func() {
+			st, err := ro.Run(t.Context())
+			if err != nil {
+				t.Error(err)
+			}
+			done <- st
+		}()
+		time.Sleep(200 * time.Millisecond)
+		if err := ro.Abort(t.Context(), "enough"); err != nil {
+			t.Errorf("Abort of a rollout that cannot have finished: %v", err)
+		}
+		st := <-done
+		stop()
+		wg.Wait()
+		wait()
+		if st.Phase != deploy.Aborted || canaryShare(t, g.router) != 0 {
+			t.Fatalf("phase %s, canary share %v after abort", st.Phase, canaryShare(t, g.router))
+		}
+		saved, err := g.store.Load(t.Context())
+		if err != nil || saved.Revision != st.Revision || saved.Phase != st.Phase {
+			t.Errorf("saved %s revision %d, in memory %s revision %d (%v)", saved.Phase, saved.Revision, st.Phase, st.Revision, err)
+		}
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		for i := 1; i < len(g.events); i++ {
+			if g.events[i].Time.Before(g.events[i-1].Time) || g.events[i].Type == deploy.EventPromoted {
+				t.Fatalf("event %d: %+v after %+v", i, g.events[i], g.events[i-1])
+			}
+		}
+	})
 }
 
 var errDenied = errors.New("rbac: denied")
