@@ -108,6 +108,19 @@ type Bucket struct {
 	owned    bool
 }
 
+// optionalDriver returns the gocloud driver package for a URL scheme this
+// package does not import itself, so that OpenBucket can name the import a
+// URL needs.
+func optionalDriver(scheme string) (string, bool) {
+	switch scheme {
+	case "gs":
+		return "gocloud.dev/blob/gcsblob", true
+	case "azblob":
+		return "gocloud.dev/blob/azureblob", true
+	}
+	return "", false
+}
+
 // OpenBucket opens the bucket at urlstr: mem://, file:///abs/path (the
 // directory is created if missing), s3://bucket?region=..., or any scheme
 // whose gocloud driver the program imports (gs:// with gocloud.dev/blob/gcsblob,
@@ -143,6 +156,9 @@ func OpenBucket(ctx context.Context, urlstr string) (*Bucket, error) {
 		}
 	}
 	u.RawQuery = q.Encode()
+	if drv, ok := optionalDriver(u.Scheme); ok && !blob.DefaultURLMux().ValidBucketScheme(u.Scheme) {
+		return nil, fmt.Errorf("artifact: open bucket: no driver for %s:// in this program; add import _ %q", u.Scheme, drv)
+	}
 	b, err := blob.OpenBucket(ctx, u.String())
 	if err != nil {
 		return nil, fmt.Errorf("artifact: open bucket: %w", err)

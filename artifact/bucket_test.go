@@ -128,6 +128,19 @@ func TestBucketCreateOnly(t *testing.T) {
 
 func TestOpenBucketErrors(t *testing.T) {
 	ctx := context.Background()
+	// Drivers this package leaves to the program: the error names the
+	// import that is missing.
+	for u, drv := range map[string]string{"gs://models?prefix=team": "gocloud.dev/blob/gcsblob", "azblob://models": "gocloud.dev/blob/azureblob"} {
+		b, err := artifact.OpenBucket(ctx, u)
+		if err == nil {
+			b.Close()
+			t.Errorf("OpenBucket(%q) succeeded without its driver", u)
+			continue
+		}
+		if !strings.Contains(err.Error(), drv) || !strings.HasPrefix(err.Error(), "artifact: ") {
+			t.Errorf("OpenBucket(%q) = %q, want an artifact error naming %s", u, err, drv)
+		}
+	}
 	for _, u := range []string{"file://relative/path", "nosuchscheme://x", "mem://?prefix=../x"} {
 		if b, err := artifact.OpenBucket(ctx, u); err == nil {
 			b.Close()

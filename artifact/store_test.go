@@ -74,6 +74,7 @@ func runSuite(t *testing.T, newStore func(t *testing.T) *Store, m mode) {
 		{"Progress", testProgress},
 		{"WalkAndLayout", testWalkAndLayout},
 		{"StreamedCommit", testStreamedCommit},
+		{"InvisibleUntilCommitted", testInvisibleUntilCommitted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t), m) })
@@ -742,6 +743,66 @@ func TestOpenFileKeepsTempFilesLocal(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// probeReader serves r and, once it has handed out after bytes, calls
+// probe once, while the upload is in flight.
+type probeReader struct {
+	r     io.Reader
+	after int
+	probe func()
+}
+
+func (p *probeReader) Read(b []byte) (int, error) {
+	if p.after <= 0 && p.probe != nil {
+		p.probe()
+		p.probe = nil
+	}
+	if p.after > 0 {
+		b = b[:min(len(b), p.after)]
+	}
+	n, err := p.r.Read(b)
+	p.after -= n
+	return n, err
+}
+
+// testInvisibleUntilCommitted checks that while Put and PutKnown are still
+// reading (a buffer of content already written to the bucket), nothing is
+// visible under the final name, and that it is there once they return.
+func testInvisibleUntilCommitted(t *testing.T, s *Store, _ mode) {
+	ctx := context.Background()
+	for i, known := range []bool{false, true} {
+		p := content(3*pumpBufSize+11, byte(60+i))
+		d := Descriptor{Digest: FromBytes(p), Size: int64(len(p))}
+		probed := false
+		r := &probeReader{r: bytes.NewReader(p), after: 2*pumpBufSize + 1, probe: func() {
+			probed = true
+			if ok, err := s.Exists(ctx, d.Digest); ok || err != nil {
+				t.Errorf("known=%v: final name visible mid-upload: %v, %v", known, ok, err)
+			}
+			if ds := digests(t, s); len(ds) != 0 {
+				t.Errorf("known=%v: walk lists %v mid-upload", known, ds)
+			}
+		}}
+		var err error
+		if known {
+			_, err = s.PutKnown(ctx, d, r)
+		} else {
+			_, err = s.Put(ctx, r, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !probed {
+			t.Fatalf("known=%v: probe never ran", known)
+		}
+		if err := s.Verify(ctx, d.Digest); err != nil {
+			t.Fatalf("known=%v: after upload: %v", known, err)
+		}
+		if err := s.Delete(ctx, d.Digest); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
