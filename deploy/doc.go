@@ -69,7 +69,8 @@
 //
 // deploy imports neither the registry nor the metrics package; it
 // declares what it needs, and adapters satisfy it: AliasSetter (move an
-// alias on promotion), MetricsSink (rollout weights and phase),
+// alias on promotion; NumberedAliases adapts *registry.Registry, whose
+// versions are numbers), MetricsSink (rollout weights and phase),
 // Observer (every served prediction), Source (observations for checks),
 // Store (rollout state), Traffic (what a rollout steers) and Authorizer
 // (manual operations).

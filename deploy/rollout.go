@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,28 @@ type Traffic interface {
 // with strconv.Atoi).
 type AliasSetter interface {
 	SetAlias(ctx context.Context, model, alias, version string) error
+}
+
+// NumberedAliasSetter moves an alias to a version known by its number;
+// *registry.Registry satisfies it.
+type NumberedAliasSetter interface {
+	SetAlias(ctx context.Context, model, alias string, version int) error
+}
+
+// NumberedAliases adapts a registry whose versions are numbers to
+// AliasSetter: the router's version names are those numbers in decimal
+// ("3"). A name that is not one is refused with ErrInvalid and the alias
+// does not move.
+func NumberedAliases(s NumberedAliasSetter) AliasSetter { return numbered{s} }
+
+type numbered struct{ s NumberedAliasSetter }
+
+func (n numbered) SetAlias(ctx context.Context, model, alias, version string) error {
+	v, err := strconv.Atoi(version)
+	if err != nil || v < 1 || strconv.Itoa(v) != version {
+		return fmt.Errorf("%w: version %q of model %q is not a registry version number", ErrInvalid, version, model)
+	}
+	return n.s.SetAlias(ctx, model, alias, v)
 }
 
 // MetricsSink receives a rollout's traffic weights (percent, 0 to 100)
