@@ -25,7 +25,7 @@ func (r *Registry) checkTrusted(ctx context.Context, v *Version) error {
 // the manifest. With Options.TrustedKeys set, the version must carry a valid
 // signature by a trusted key.
 func (r *Registry) OpenFile(ctx context.Context, ref, name string) (io.ReadCloser, error) {
-	st, n, err := r.lookup(ctx, ref, "get")
+	st, n, err := r.lookup(ctx, ref, "get", false)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (r *Registry) OpenFile(ctx context.Context, ref, name string) (io.ReadClose
 // nothing can be written outside dir. With Options.TrustedKeys set, the
 // version must carry a valid signature by a trusted key, checked first.
 func (r *Registry) Load(ctx context.Context, ref, dir string) (*Version, error) {
-	st, n, err := r.lookup(ctx, ref, "get")
+	st, n, err := r.lookup(ctx, ref, "get", false)
 	if err != nil {
 		return nil, err
 	}

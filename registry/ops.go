@@ -404,15 +404,19 @@ func (r *Registry) Resolve(ctx context.Context, ref string) (int, error) {
 
 // Get returns the version ref names.
 func (r *Registry) Get(ctx context.Context, ref string) (*Version, error) {
-	st, n, err := r.lookup(ctx, ref, "get")
+	st, n, err := r.lookup(ctx, ref, "get", false)
 	if err != nil {
 		return nil, err
 	}
 	return st.view(n), nil
 }
 
-// lookup authorizes verb on models/versions and resolves ref.
-func (r *Registry) lookup(ctx context.Context, ref, verb string) (*state, int, error) {
+// lookup authorizes verb on models/versions and resolves ref against the
+// cached state. With latest set, a reference through an alias is resolved
+// against the log itself, for operations that read a version before writing
+// about it (Sign, SaveCard): a cache up to MaxStaleness old could name the
+// alias's previous holder.
+func (r *Registry) lookup(ctx context.Context, ref, verb string, latest bool) (*state, int, error) {
 	p, err := ParseRef(ref)
 	if err != nil {
 		return nil, 0, err
@@ -420,35 +424,7 @@ func (r *Registry) lookup(ctx context.Context, ref, verb string) (*state, int, e
 	if err := r.authorize(ctx, verb, "models/versions", p.Model); err != nil {
 		return nil, 0, err
 	}
-	return r.resolveIn(ctx, p)
-}
-
-// lookupLatest authorizes verb on models/versions and resolves ref against
-// the log itself when it names an alias, for operations that read a version
-// before writing about it (Sign, SaveCard): a cache up to MaxStaleness old
-// could name the alias's previous holder.
-func (r *Registry) lookupLatest(ctx context.Context, ref, verb string) (*state, int, error) {
-	p, err := ParseRef(ref)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := r.authorize(ctx, verb, "models/versions", p.Model); err != nil {
-		return nil, 0, err
-	}
-	st, err := r.state(ctx, p.Model, p.Alias != "")
-	if err != nil {
-		return nil, 0, err
-	}
-	n, err := st.resolve(p)
-	if err != nil {
-		return nil, 0, err
-	}
-	return st, n, nil
-}
-
-// resolveIn resolves a parsed reference against the cached state.
-func (r *Registry) resolveIn(ctx context.Context, p Ref) (*state, int, error) {
-	st, err := r.state(ctx, p.Model, false)
+	st, err := r.state(ctx, p.Model, latest && p.Alias != "")
 	if err != nil {
 		return nil, 0, err
 	}

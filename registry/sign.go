@@ -206,7 +206,7 @@ func decodeB64(s string) ([]byte, error) {
 // stores the DSSE envelope in the artifact store and records it in the log.
 // A version can carry several signatures.
 func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (*Signature, error) {
-	st, n, err := r.lookupLatest(ctx, ref, "sign")
+	st, n, err := r.lookup(ctx, ref, "sign", true)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +264,7 @@ func (r *Registry) Verify(ctx context.Context, ref string, keys []crypto.PublicK
 		}
 		pks = append(pks, pk)
 	}
-	st, n, err := r.lookup(ctx, ref, "get")
+	st, n, err := r.lookup(ctx, ref, "get", false)
 	if err != nil {
 		return "", err
 	}
