@@ -22,13 +22,14 @@ func TestStalenessAndRefresh(t *testing.T) {
 	writer := newRegistry(t, b, nil)
 	reader := newRegistry(t, b, &registry.Options{MaxStaleness: time.Hour})
 	always := newRegistry(t, b, &registry.Options{MaxStaleness: -1})
+	brief := newRegistry(t, b, &registry.Options{MaxStaleness: 20 * time.Millisecond})
 	for range 2 {
 		must[*registry.Version](t)(writer.Register(ctx, "m", nil))
 	}
 	if err := writer.SetAlias(ctx, "m", "production", 1); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range []*registry.Registry{reader, always} {
+	for _, r := range []*registry.Registry{reader, always, brief} {
 		if n := must[int](t)(r.Resolve(ctx, "m@production")); n != 1 {
 			t.Fatalf("first read: %d", n)
 		}
@@ -41,6 +42,10 @@ func TestStalenessAndRefresh(t *testing.T) {
 	}
 	if n := must[int](t)(always.Resolve(ctx, "m@production")); n != 2 {
 		t.Fatalf("negative MaxStaleness served a stale cache: %d", n)
+	}
+	time.Sleep(30 * time.Millisecond) // brief's cache is now older than its MaxStaleness
+	if n := must[int](t)(brief.Resolve(ctx, "m@production")); n != 2 {
+		t.Fatalf("a cache older than MaxStaleness was served: %d", n)
 	}
 	if err := reader.Refresh(ctx, "m"); err != nil {
 		t.Fatal(err)
