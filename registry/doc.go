@@ -129,8 +129,10 @@
 // number of processes may share a bucket. Reads are served from an in-memory
 // cache of each model's folded state, refreshed incrementally from the log
 // when older than Options.MaxStaleness (default 1s; Refresh forces it);
-// writes through a Registry update its cache at once. Watch starts one
-// goroutine, which stops when its context ends.
+// writes through a Registry update its cache at once; writes that name a
+// version through an alias resolve it against the log, never a stale cache.
+// Watch starts one goroutine, which stops when its context ends (or at an
+// entry it cannot decode), closing its channel.
 //
 // # Performance
 //
