@@ -14,6 +14,7 @@ import (
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset/internal/atomicfile"
 	"github.com/sextant-ml/sextant/dataset/internal/testbucket"
+	"github.com/sextant-ml/sextant/dataset/internal/testtree"
 )
 
 // newStore returns a Store on a fresh bucket of kind, and the artifact
@@ -39,28 +40,13 @@ func newStore(t testing.TB, kind string, aopts *artifact.Options, opts *Options)
 
 func readTree(t testing.TB, dir string) map[string]string {
 	t.Helper()
-	got := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		data, err := os.ReadFile(p)
-		got[filepath.ToSlash(rel)] = string(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return got
+	return testtree.Read(t, dir)
 }
 
 func makeTree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for name, content := range files {
-		writeFile(t, filepath.Join(dir, filepath.FromSlash(name)), []byte(content))
-	}
+	testtree.Write(t, dir, files)
 	return dir
 }
 

@@ -7,12 +7,11 @@ package datasettest
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sextant-ml/sextant/dataset"
+	"github.com/sextant-ml/sextant/dataset/internal/testtree"
 )
 
 // New returns a Store on a fresh, empty mem:// bucket, closed when the test
@@ -32,16 +31,15 @@ func New(t testing.TB, opts *dataset.Options) *dataset.Store {
 func WriteTree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatalf("datasettest: %v", err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatalf("datasettest: %v", err)
-		}
-	}
+	testtree.Write(t, dir, files)
 	return dir
+}
+
+// ReadTree returns every regular file under dir as a map of slash-separated
+// paths to contents, to compare a checkout with what was committed.
+func ReadTree(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	return testtree.Read(t, dir)
 }
 
 // Commit commits files as the next version of dataset name in s.

@@ -3,10 +3,9 @@ package datasettest_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/dataset/datasettest"
 )
@@ -15,21 +14,21 @@ import (
 // and make sure corruption in the store is caught.
 func TestCheckoutOfACommittedVersion(t *testing.T) {
 	ctx := context.Background()
-	s, v := datasettest.NewCommitted(t, "sensors", map[string]string{
+	files := map[string]string{
 		"readings.csv": "id,temp\n1,20.5\n",
 		"meta/README":  "November",
-	})
+	}
+	s, v := datasettest.NewCommitted(t, "sensors", files)
 	dir := t.TempDir()
 	if _, _, err := s.Checkout(ctx, "sensors", "latest", dir, nil); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "readings.csv"))
-	if err != nil || string(data) != "id,temp\n1,20.5\n" {
-		t.Fatalf("readings.csv = %q, %v", data, err)
+	if diff := cmp.Diff(files, datasettest.ReadTree(t, dir)); diff != "" {
+		t.Fatalf("checkout (-committed +checked out):\n%s", diff)
 	}
 
 	datasettest.Corrupt(t, s, v, "readings.csv")
-	_, _, err = s.Checkout(ctx, "sensors", "1", t.TempDir(), nil)
+	_, _, err := s.Checkout(ctx, "sensors", "1", t.TempDir(), nil)
 	if !errors.Is(err, dataset.ErrDigestMismatch) {
 		t.Fatalf("checkout of corrupted data: %v, want dataset.ErrDigestMismatch", err)
 	}

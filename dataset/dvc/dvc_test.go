@@ -15,6 +15,7 @@ import (
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/dataset/internal/atomicfile"
 	"github.com/sextant-ml/sextant/dataset/internal/testbucket"
+	"github.com/sextant-ml/sextant/dataset/internal/testtree"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/memblob"
 )
@@ -48,15 +49,7 @@ func md5hex(s string) string {
 
 func writeTree(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testtree.Write(t, dir, files)
 }
 
 func TestHashListingMatchesPython(t *testing.T) {
@@ -294,20 +287,7 @@ func TestPushPullRoundTrip(t *testing.T) {
 
 func checkTree(t *testing.T, dir string, want map[string]string) {
 	t.Helper()
-	got := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		data, err := os.ReadFile(p)
-		got[filepath.ToSlash(rel)] = string(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, testtree.Read(t, dir)); diff != "" {
 		t.Errorf("tree %s (-want +got):\n%s", dir, diff)
 	}
 }
