@@ -202,10 +202,19 @@ func TestRolloutDecisions(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				g := newRig(t)
 				tc.setup(g)
+				var hooks []string
+				opts := g.options()
+				opts.BeforePromote = func(_ context.Context, st deploy.State) error {
+					hooks = append(hooks, fmt.Sprintf("before promotion at %g%%", st.Weight))
+					return nil
+				}
+				opts.AfterRollback = func(_ context.Context, st deploy.State) {
+					hooks = append(hooks, fmt.Sprintf("after %s at %g%%", st.Phase, st.Weight))
+				}
 				ro, err := deploy.NewRollout(g.router, spec(
 					deploy.SetWeight(20), deploy.Analyze(analysis()),
 					deploy.SetWeight(50), deploy.Analyze(analysis()),
-				), g.options())
+				), opts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -222,6 +231,13 @@ func TestRolloutDecisions(t *testing.T) {
 				}
 				if diff := cmp.Diff(tc.wantAliases, g.aliases.moves); diff != "" {
 					t.Errorf("alias moves (-want +got):\n%s", diff)
+				}
+				wantHooks := []string{"after rolled-back at 0%"}
+				if tc.wantPhase == deploy.Promoted {
+					wantHooks = []string{"before promotion at 50%"}
+				}
+				if diff := cmp.Diff(wantHooks, hooks); diff != "" {
+					t.Errorf("hooks (-want +got):\n%s", diff)
 				}
 				if got := canaryShare(t, g.router); got != tc.wantShare {
 					t.Errorf("canary share after the rollout %v, want %v", got, tc.wantShare)
