@@ -2,6 +2,10 @@ package registrytest
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"errors"
 	"sync"
 	"testing"
@@ -66,6 +70,10 @@ func RunConformance(t *testing.T, newAuthorizer func(t *testing.T) (a registry.A
 	t.Run("GuardsTheRegistry", func(t *testing.T) {
 		a, allowed, denied := newAuthorizer(t)
 		r := NewFixture(t, nil, &registry.Options{Authorizer: a}).Registry
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := r.Register(allowed, "fraud", nil); err != nil {
 			t.Fatalf("allowed Register: %v", err)
 		}
@@ -85,6 +93,21 @@ func RunConformance(t *testing.T, newAuthorizer func(t *testing.T) (a registry.A
 			"SearchVersions": func() error { _, err := r.SearchVersions(denied, nil); return err },
 			"ListModels":     func() error { _, err := r.ListModels(denied, nil); return err },
 			"History":        func() error { _, err := r.History(denied, "fraud"); return err },
+			"CreateModel":    func() error { _, err := r.CreateModel(denied, "churn", nil); return err },
+			"UpdateModel":    func() error { _, err := r.UpdateModel(denied, "fraud", nil); return err },
+			"GetModel":       func() error { _, err := r.GetModel(denied, "fraud"); return err },
+			"ArchiveModel":   func() error { return r.ArchiveModel(denied, "fraud", true) },
+			"Refresh":        func() error { return r.Refresh(denied, "fraud") },
+			"UpdateVersion":  func() error { _, err := r.UpdateVersion(denied, "fraud/1", nil); return err },
+			"Load":           func() error { _, err := r.Load(denied, "fraud/1", t.TempDir()); return err },
+			"OpenFile":       func() error { _, err := r.OpenFile(denied, "fraud/1", "model.bin"); return err },
+			"Compare":        func() error { _, err := r.Compare(denied, "fraud/1", "fraud/1"); return err },
+			"RenderCard":     func() error { _, err := r.RenderCard(denied, "fraud/1", nil); return err },
+			"SaveCard":       func() error { _, err := r.SaveCard(denied, "fraud/1", nil); return err },
+			"Card":           func() error { _, err := r.Card(denied, "fraud/1"); return err },
+			"Sign":           func() error { _, err := r.Sign(denied, "fraud/1", key); return err },
+			"Verify":         func() error { _, err := r.Verify(denied, "fraud/1", []crypto.PublicKey{key.Public()}); return err },
+			"Watch":          func() error { _, err := r.Watch(denied, "fraud", nil); return err },
 		}
 		for name, op := range ops {
 			err := op()
