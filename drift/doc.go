@@ -126,9 +126,10 @@
 // [Report] marshals to JSON with a fixed field order and sorted columns.
 // [Report.WriteHTML] writes one page with a summary table and an inline SVG
 // chart of reference and current shares per column; it loads no scripts,
-// fonts or style sheets. The tests parse the page and also render it in
-// headless Chromium (Debian package chromium, which they need) to check
-// that the bars are painted.
+// fonts or style sheets. The tests parse the page, and the test in
+// drift/internal/reportrender renders it in headless Chromium (Debian
+// package chromium, which that test needs) to check that the bars are
+// painted.
 //
 // # Concurrency
 //

@@ -1,14 +1,20 @@
-package drift
+package reportrender
 
 import (
 	"bytes"
 	"context"
+	"image"
+	"image/draw"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/sextant-ml/sextant/drift"
 )
 
 // TestReportRendersInChromium opens the HTML report in headless Chromium
@@ -16,7 +22,6 @@ import (
 // colours of the charts were painted: the page renders on its own, with
 // no network.
 func TestReportRendersInChromium(t *testing.T) {
-	t.Parallel() // mostly waiting for the browser
 	bin := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -29,17 +34,41 @@ func TestReportRendersInChromium(t *testing.T) {
 	}
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
-	r := sampleReport(t)
+	rng := rand.New(rand.NewPCG(8, 9))
+	normal := func(n int, mean float64) []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = mean + 2*rng.NormFloat64()
+		}
+		return x
+	}
+	sites := func(n int, names ...string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = names[rng.IntN(len(names))]
+		}
+		return out
+	}
+	r, err := drift.Compare(
+		drift.Data{Numeric: map[string][]float64{"temperature": normal(500, 20)}, Categorical: map[string][]string{"site": sites(300, "north", "south", "east")}},
+		drift.Data{Numeric: map[string][]float64{"temperature": normal(200, 23)}, Categorical: map[string][]string{"site": sites(150, "north", "west")}},
+		nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each chart is 180 pixels tall at its largest share, and its bars
+	// are 12 pixels wide: the area each colour should cover follows.
+	area := map[string]float64{}
+	for _, c := range r.Columns {
+		peak := max(slices.Max(c.Chart.Reference), slices.Max(c.Chart.Current))
+		for i := range c.Chart.Labels {
+			area["ref"] += 12 * 180 * c.Chart.Reference[i] / peak
+			area["cur"] += 12 * 180 * c.Chart.Current[i] / peak
+		}
+	}
 	var buf bytes.Buffer
 	if err := r.WriteHTML(&buf, nil); err != nil {
 		t.Fatal(err)
-	}
-	// The bar area the charts should paint, in CSS pixels, per class.
-	area := map[string]float64{}
-	for _, c := range r.Columns {
-		for _, bar := range buildSVG(c, 30).Bars {
-			area[bar.Class] += bar.W * bar.H
-		}
 	}
 	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -48,7 +77,8 @@ func TestReportRendersInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1400,4000", "--screenshot="+shot, "file://"+page)
+		"--no-first-run", "--disable-extensions", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1200,2000", "--screenshot="+shot, "file://"+page)
 	cmd.Env = append(os.Environ(), "HOME="+dir)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium: %v\n%s", err, out)
@@ -67,12 +97,12 @@ func TestReportRendersInChromium(t *testing.T) {
 	want := map[[3]uint32]string{{0x6b, 0x72, 0x80}: "ref", {0x25, 0x63, 0xeb}: "cur"}
 	painted := map[string]int{}
 	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if name, ok := want[[3]uint32{r >> 8, g >> 8, bl >> 8}]; ok {
-				painted[name]++
-			}
+	rgba := image.NewRGBA(b)
+	draw.Draw(rgba, b, img, b.Min, draw.Src)
+	for i := 0; i+3 < len(rgba.Pix); i += 4 {
+		px := [3]uint32{uint32(rgba.Pix[i]), uint32(rgba.Pix[i+1]), uint32(rgba.Pix[i+2])}
+		if name, ok := want[px]; ok {
+			painted[name]++
 		}
 	}
 	legends := float64(len(r.Columns) * 14 * 14)
