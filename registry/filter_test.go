@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -102,17 +103,30 @@ func TestFilterModel(t *testing.T) {
 
 func TestParseFilterErrors(t *testing.T) {
 	for _, s := range []string{
+		strings.Repeat("not ", maxFilterDepth+1) + "status = 'x'",
+		"name = '" + strings.Repeat("a", maxFilterLen) + "'",
 		"metrics.auc >", "metrics.auc > 'x'", "tags.team = risk", "bogus = 'x'", "tags. = 'x'", "metrics.auc like '%'",
 		"version = '3'", "archived > true", "archived = maybe", "created > 5", "created > 'yesterday'",
 		"(status = 'ready'", "status = 'ready')", "status = 'ready' and", "status 'ready'", "status ! 'x'",
 		"status = 'unterminated", "status = 'x' # comment", "metrics.auc > 1e999", "and", "not",
 		"(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((status = 'x')))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))",
 	} {
-		t.Run(s, func(t *testing.T) {
+		t.Run(s[:min(len(s), 40)], func(t *testing.T) {
 			if _, err := ParseFilter(s); !errors.Is(err, ErrInvalidFilter) {
 				t.Fatalf("ParseFilter(%q) = %v, want ErrInvalidFilter", s, err)
 			}
 		})
+	}
+}
+
+// TestParseFilterLimits: filters at the length and nesting limits parse.
+func TestParseFilterLimits(t *testing.T) {
+	long := "name = '" + strings.Repeat("a", maxFilterLen-len("name = ''")) + "'"
+	deep := strings.Repeat("not ", maxFilterDepth) + "status = 'x'"
+	for _, s := range []string{long, deep} {
+		if _, err := ParseFilter(s); err != nil {
+			t.Errorf("ParseFilter of %d bytes: %v", len(s), err)
+		}
 	}
 }
 
