@@ -77,7 +77,10 @@ type Rule struct {
 }
 
 // Shadow mirrors a share of requests to a version whose answers are
-// compared, counted and dropped: they never reach the caller.
+// compared, counted and dropped: they never reach the caller. The shadow
+// receives the caller's input value itself, after the primary answered
+// and while the caller goes on; when In is a pointer or holds slices or
+// maps, neither the shadow version nor the caller may modify it.
 type Shadow struct {
 	Version string
 	// Fraction of requests mirrored, in (0, 1].
