@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing/fstest"
+	"time"
 
 	"github.com/sextant-ml/sextant/dataset"
 )
@@ -77,4 +78,43 @@ func ExampleDiff() {
 	c := dataset.Diff(from, to)
 	fmt.Println(c.Added, c.Modified, c.Deleted)
 	// Output: [c] [a] [b]
+}
+
+func ExampleStatCache() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "statcache-example")
+	defer os.RemoveAll(dir)
+	data := filepath.Join(dir, "data")
+	os.MkdirAll(data, 0o755)
+	for _, name := range []string{"a.bin", "b.bin"} {
+		p := filepath.Join(data, name)
+		os.WriteFile(p, []byte(name), 0o644)
+		// Files written in the last two seconds are not remembered (their
+		// timestamp could still hide a change); these were written earlier.
+		old := time.Now().Add(-time.Hour)
+		os.Chtimes(p, old, old)
+	}
+
+	// Real code would use OpenStatCache(ctx, nil): the default location
+	// under the user's cache directory.
+	cache, err := dataset.OpenStatCache(ctx, &dataset.StatCacheOptions{Path: filepath.Join(dir, "statcache")})
+	if err != nil {
+		panic(err)
+	}
+	var last dataset.Progress
+	h, _ := dataset.NewHasher(&dataset.HashOptions{Cache: cache, Progress: func(p dataset.Progress) { last = p }})
+	h.HashDir(ctx, data)
+	fmt.Println("first pass read", last.FilesDone-last.FilesCached, "files")
+	if err := cache.Save(ctx); err != nil {
+		panic(err)
+	}
+
+	// Another run, another process: the saved cache answers.
+	cache, _ = dataset.OpenStatCache(ctx, &dataset.StatCacheOptions{Path: filepath.Join(dir, "statcache")})
+	h, _ = dataset.NewHasher(&dataset.HashOptions{Cache: cache, Progress: func(p dataset.Progress) { last = p }})
+	h.HashDir(ctx, data)
+	fmt.Println("second pass read", last.FilesDone-last.FilesCached, "files")
+	// Output:
+	// first pass read 2 files
+	// second pass read 0 files
 }
