@@ -57,8 +57,8 @@ func TestRolloutIsVisibleToMonitor(t *testing.T) {
 		return got
 	}
 	want := map[string]float64{
-		monitor.MetricRolloutWeight + " model=churn version=v1": 1,
-		monitor.MetricRolloutWeight + " model=churn version=v2": 0,
+		monitor.MetricRolloutWeight + " model=churn version=v1":  1,
+		monitor.MetricRolloutWeight + " model=churn version=v2":  0,
 		monitor.MetricRolloutPhase + " model=churn phase=paused": 1,
 	}
 	if diff := cmp.Diff(want, gauges()); diff != "" {
@@ -68,8 +68,8 @@ func TestRolloutIsVisibleToMonitor(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = map[string]float64{
-		monitor.MetricRolloutWeight + " model=churn version=v1": 0,
-		monitor.MetricRolloutWeight + " model=churn version=v2": 1,
+		monitor.MetricRolloutWeight + " model=churn version=v1":    0,
+		monitor.MetricRolloutWeight + " model=churn version=v2":    1,
 		monitor.MetricRolloutPhase + " model=churn phase=promoted": 1,
 	}
 	if diff := cmp.Diff(want, gauges()); diff != "" {
