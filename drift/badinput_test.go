@@ -84,6 +84,16 @@ func TestBadInputIsAnError(t *testing.T) {
 		{"cramer-von mises one value", func() error { _, err := CramerVonMises([]float64{1}, []float64{1, 2}); return err }, ErrEmpty},
 		{"z more successes than trials", func() error { _, _, err := TwoProportionZ(5, 4, 1, 2); return err }, ErrInvalid},
 		{"z negative trials", func() error { _, _, err := TwoProportionZ(0, -4, 1, 2); return err }, ErrEmpty},
+		{"compare cramer-von mises on one value", func() error {
+			_, err := good.Compare(Data{Numeric: map[string][]float64{"x": {1}}}, &CompareOptions{Columns: map[string]ColumnOptions{"x": {Method: MethodCramerVonMises}}})
+			return err
+		}, ErrEmpty},
+		{"compare numeric method on categories", func() error {
+			_, err := Compare(Data{Categorical: map[string][]string{"c": {"a", "b"}}}, Data{Categorical: map[string][]string{"c": {"a"}}},
+				&CompareOptions{Columns: map[string]ColumnOptions{"c": {Method: MethodKS}}})
+			return err
+		}, ErrMethod},
+		{"fit bad edges", func() error { _, err := Fit(cur, &FitOptions{Edges: map[string][]float64{"x": {2, 1}}}); return err }, ErrInvalid},
 		{"html nil report", func() error { var r *Report; return r.WriteHTML(io.Discard, nil) }, ErrInvalid},
 	}
 	for _, tc := range tests {
@@ -92,7 +102,7 @@ func TestBadInputIsAnError(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
-			if msg := err.Error(); !strings.Contains(msg, "drift: ") || strings.Contains(msg, "stats:") {
+			if msg := err.Error(); !strings.HasPrefix(msg, "drift: ") || strings.Count(msg, "drift:") != 1 || strings.Contains(msg, "stats:") {
 				t.Errorf("message %q does not speak as package drift", msg)
 			}
 		})

@@ -255,11 +255,11 @@ func compareColumn(col *ColumnProfile, cur batch, o ColumnOptions) (ColumnResult
 			method = autoNumeric(col.Rows, distinct)
 		}
 		if err := method.check(Numeric); err != nil {
-			return res, fmt.Errorf("column %q: %w", col.Name, err)
+			return res, within(err, "column %q", col.Name)
 		}
 		res.Chart = binChart(np.Edges, np.BinCounts, sortedHistogram(np.Edges, cur.sorted))
 		if err := scoreNumeric(&res, np, cur.sorted, method, o.KSMethod); err != nil {
-			return res, fmt.Errorf("column %q: %w", col.Name, fromStats(err))
+			return res, within(fromStats(err), "column %q", col.Name)
 		}
 	} else {
 		labels, ref, cr, unseen := categoryVectors(col.Categorical.Counts, cur.cats)
@@ -268,11 +268,11 @@ func compareColumn(col *ColumnProfile, cur batch, o ColumnOptions) (ColumnResult
 			method = autoCategorical(col.Rows, len(labels))
 		}
 		if err := method.check(Categorical); err != nil {
-			return res, fmt.Errorf("column %q: %w", col.Name, err)
+			return res, within(err, "column %q", col.Name)
 		}
 		res.Chart = shareChart(labels, ref, cr)
 		if err := scoreCategories(&res, ref, cr, method); err != nil {
-			return res, fmt.Errorf("column %q: %w", col.Name, fromStats(err))
+			return res, within(fromStats(err), "column %q", col.Name)
 		}
 	}
 	res.Method = method

@@ -49,3 +49,21 @@ func fromStats(err error) error {
 	}
 	return err
 }
+
+// contextError adds where an error happened while keeping the message's
+// single drift prefix in front: "drift: column \"x\": invalid argument: ...".
+type contextError struct {
+	msg string
+	err error
+}
+
+func (e *contextError) Error() string { return e.msg }
+func (e *contextError) Unwrap() error { return e.err }
+
+// within wraps err with a context such as a column name.
+func within(err error, format string, args ...any) error {
+	return &contextError{
+		msg: "drift: " + fmt.Sprintf(format, args...) + ": " + strings.TrimPrefix(err.Error(), "drift: "),
+		err: err,
+	}
+}

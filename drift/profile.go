@@ -214,7 +214,7 @@ func fitNumeric(name string, vals []float64, o *FitOptions) (ColumnProfile, erro
 	edges, fixed := o.Edges[name]
 	if fixed {
 		if err := checkEdges(edges); err != nil {
-			return c, fmt.Errorf("column %q: %w", name, err)
+			return c, within(err, "column %q", name)
 		}
 		edges = slices.Clone(edges)
 	} else {
@@ -413,7 +413,7 @@ func Merge(profiles ...*Profile) (*Profile, error) {
 	}
 	for i, q := range profiles {
 		if err := q.check(); err != nil {
-			return nil, fmt.Errorf("merge profile %d: %w", i+1, err)
+			return nil, within(err, "merge profile %d", i+1)
 		}
 	}
 	out, err := clone(profiles[0])
@@ -477,7 +477,7 @@ func (p *Profile) mergeFrom(q *Profile) error {
 			continue
 		}
 		if err := a.Numeric.merge(b.Numeric, p.SampleSize, p.Seed); err != nil {
-			return fmt.Errorf("column %q: %w", a.Name, err)
+			return within(err, "column %q", a.Name)
 		}
 	}
 	return nil
