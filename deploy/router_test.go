@@ -38,9 +38,12 @@ func newRouter(t *testing.T, opts *deploy.RouterOptions[string], versions ...str
 }
 
 // splitTolerance is the largest accepted gap between the observed share
-// and the weight over 100,000 requests: about seven standard deviations
-// of a binomial share at p = 0.5 (0.0016), plus the bucket rounding.
-const splitTolerance = 0.01
+// of n requests and a weight p: five standard deviations of a binomial
+// share (a chance of about one in 1.7 million to fail a fair split), plus
+// one bucket of rounding. At 1% that is 0.17 points, at 50% 0.80 points.
+func splitTolerance(p float64, n int) float64 {
+	return 5*math.Sqrt(p*(1-p)/float64(n)) + 1.0/deploy.Buckets
+}
 
 func TestSplitAccuracy(t *testing.T) {
 	r, _ := newRouter(t, nil, "stable", "canary")
@@ -69,9 +72,9 @@ func TestSplitAccuracy(t *testing.T) {
 						canary++
 					}
 				}
-				got := float64(canary) / n
-				if math.Abs(got-pct/100) > splitTolerance {
-					t.Errorf("canary share %.4f, want %.4f ± %.2f", got, pct/100, splitTolerance)
+				got, tol := float64(canary)/n, splitTolerance(pct/100, n)
+				if math.Abs(got-pct/100) > tol {
+					t.Errorf("canary share %.4f, want %.4f ± %.4f", got, pct/100, tol)
 				}
 			})
 		}
