@@ -481,6 +481,7 @@ func (r *Registry) changeVersion(ctx context.Context, ref, verb string, mk func(
 	}
 	var n int
 	st, err := r.write(ctx, p.Model, func(s *state) (*record, error) {
+		var err error
 		if n, err = s.resolveOnce(p, n); err != nil {
 			return nil, err
 		}
