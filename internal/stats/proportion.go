@@ -20,7 +20,7 @@ func TwoProportionZ(success1, n1, success2, n2 int64) (z, p float64, err error) 
 		return 0, 0, fmt.Errorf("%w: two-proportion z successes %d/%d and %d/%d out of range", ErrInvalid, success1, n1, success2, n2)
 	}
 	f1, f2 := float64(n1), float64(n2)
-	pooled := float64(success1+success2) / (f1 + f2)
+	pooled := (float64(success1) + float64(success2)) / (f1 + f2) // no int64 overflow
 	se := math.Sqrt(pooled * (1 - pooled) * (1/f1 + 1/f2))
 	if se == 0 {
 		return 0, 1, nil

@@ -127,6 +127,20 @@ func TestTwoProportionZMatchesSciPy(t *testing.T) {
 	}
 }
 
+// Success counts near the int64 limit must not overflow their sum: all of
+// one side against almost none of the other is an enormous z.
+func TestTwoProportionZHugeCounts(t *testing.T) {
+	const n = math.MaxInt64
+	z, p, err := TwoProportionZ(n, n, 1, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pooled = 1/2, so z = 1/sqrt(1/4 * 2/n) = sqrt(2n).
+	if want := math.Sqrt(2 * float64(n)); math.Abs(z-want) > 1e-6*want || p != 0 {
+		t.Errorf("z = %v, p = %v; want z %v, p 0", z, p, want)
+	}
+}
+
 func TestTwoProportionZErrors(t *testing.T) {
 	tests := []struct {
 		name           string
