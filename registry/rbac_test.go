@@ -22,8 +22,8 @@ import (
 
 // rbacPolicy grants an administrator everything, lets the trainer service
 // account read, register, sign and describe models but not move or delete
-// aliases nor delete anything, and lets the release group read and promote
-// the fraud model only.
+// aliases nor delete anything, lets the release group read and promote the
+// fraud model only, and lets the ci service account add versions only.
 const rbacPolicy = `
 apiVersion: sextant/v1
 kind: Role
@@ -43,6 +43,17 @@ metadata: {name: release}
 rules:
   - {resources: [models, models/versions, models/aliases], verbs: [get, list]}
   - {resources: [models/aliases], verbs: [promote], names: [fraud]}
+---
+apiVersion: sextant/v1
+kind: Role
+metadata: {name: versioner}
+rules: [{resources: [models/versions], verbs: [get, create]}]
+---
+apiVersion: sextant/v1
+kind: RoleBinding
+metadata: {name: ci}
+role: versioner
+subjects: [{kind: ServiceAccount, name: ci}]
 ---
 apiVersion: sextant/v1
 kind: RoleBinding
@@ -400,8 +411,23 @@ func TestRBACTrainerRegistersReleasePromotes(t *testing.T) {
 	if n := must[int](t)(f.reg.Resolve(trainerCtx, "fraud@production")); n != 3 {
 		t.Fatalf("production = %d, want 3", n)
 	}
+	// Adding versions is not adding models: the ci account, which may only
+	// create versions, adds one to fraud but cannot start a model.
+	ciCtx := rbac.WithSubject(context.Background(), rbac.Subject{Kind: rbac.ServiceAccount, Name: "ci"})
+	if v := must[*registry.Version](t)(f.reg.Register(ciCtx, "fraud", nil)); v.Number != 4 {
+		t.Fatalf("ci registered version %d, want 4", v.Number)
+	}
+	objects := f.objects(t)
+	_, err = f.reg.Register(ciCtx, "brand-new", &registry.VersionSpec{Files: files("model.bin", "new weights")})
+	var denied *rbac.DeniedError
+	if !errors.As(err, &denied) || denied.Verb != "create" || denied.Resource != "models" || denied.Name != "brand-new" {
+		t.Fatalf("ci Register of a new model = %v, want create models refused", err)
+	}
+	if diff := cmp.Diff(objects, f.objects(t)); diff != "" {
+		t.Fatalf("the refused registration wrote to the bucket (-before +after):\n%s", diff)
+	}
 	hist := must[[]registry.Event](t)(f.reg.History(adminCtx, "fraud"))
-	last := hist[len(hist)-1]
+	last := hist[len(hist)-2]
 	if got := fmt.Sprintf("%s %s %d->%d", last.Type, last.Alias, last.Previous, last.Version); got != "alias.set production 1->3" {
 		t.Fatalf("last event %q", got)
 	}
