@@ -181,6 +181,20 @@ func TestStreamConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), 3))
+			if w%2 == 1 {
+				// Half the writers send batches of 16 through ObserveBatch.
+				batch := make([]float64, 16)
+				for i := 0; i < per; i += len(batch) {
+					for j := range batch {
+						batch[j] = rng.NormFloat64()
+					}
+					num.ObserveBatch(batch)
+					for j := range batch {
+						cat.ObserveCategory([]string{"a", "b", "c", "zz" + string(rune('a'+w))}[(i+j)%4])
+					}
+				}
+				return
+			}
 			for i := range per {
 				num.Observe(rng.NormFloat64())
 				cat.ObserveCategory([]string{"a", "b", "c", "zz" + string(rune('a'+w))}[i%4])
