@@ -250,3 +250,31 @@ func TestCheckNames(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// The judge's effect size is the ratio of medians: a canary whose typical
+// request is as fast as the baseline's passes even when a few stalls (a
+// GC pause, a preempted thread) in its window would push the ratio of
+// means far beyond the tolerance.
+func TestJudgeIgnoresStallsInTheMean(t *testing.T) {
+	w := deploy.NewWindow(0)
+	var canarySum, stableSum float64
+	for i := range 3000 {
+		at := t0.Add(time.Duration(i) * time.Millisecond)
+		s := time.Duration(10+i%10) * time.Millisecond
+		c := s + 300*time.Microsecond // 2% slower at the median: significant, within tolerance
+		if i%100 == 0 {
+			c = time.Second // 30 stalls
+		}
+		w.Record("s", at, s, nil)
+		w.Record("c", at, c, nil)
+		stableSum += s.Seconds()
+		canarySum += c.Seconds()
+	}
+	if ratio := canarySum / stableSum; ratio < 1.5 {
+		t.Fatalf("the stalls make the means differ by only %.2fx; the test needs a mean ratio beyond the tolerance", ratio)
+	}
+	m := deploy.Judge{}.Measure(context.Background(), env(w))
+	if m.Outcome != deploy.Pass || !strings.Contains(m.Reason, "x baseline ok") || !(m.Value < 0.05) {
+		t.Errorf("got %s %q (p=%g), want a significant difference that passes on the median", m.Outcome, m.Reason, m.Value)
+	}
+}
