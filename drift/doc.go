@@ -70,15 +70,17 @@
 // 0 with p = 1 and z = 0 with p = 1. Current data must have exactly the
 // profile's columns ([ErrUnknownColumn]).
 //
-// Bad input is an error, never a panic: every error wraps one of the
-// package's Err variables (test with errors.Is) and its message starts
-// with "drift:". A threshold must be finite and positive (at most 1 for a
-// p-value), bins number 2 to [MaxBins], a stream window at most
-// [MaxWindowSize] values, and counts must be finite, non-negative and sum
-// within range ([ErrInvalid]). Compare, Merge and NewStream check the
-// profiles they are given and reject a nil one ([ErrInvalid]) or one
-// that breaks the invariants Fit guarantees, such as a hand-built
-// Profile or counts that overflow ([ErrCorrupt]).
+// Bad input is an error, never a panic: every error about the input wraps
+// one of the package's Err variables (test with errors.Is; WriteHTML also
+// passes on the writer's errors) and its message starts with "drift:". A
+// threshold must be finite and positive (at most 1 for a p-value), bins
+// number 2 to [MaxBins], a stream window at most [MaxWindowSize] values,
+// and counts must be finite, non-negative and sum within range
+// ([ErrInvalid], also for a merge whose summed counts would overflow).
+// Compare, Merge and NewStream check the profiles they are given and
+// reject a nil one ([ErrInvalid]) or one that breaks the invariants Fit
+// guarantees, such as a hand-built Profile or counts that overflow
+// ([ErrCorrupt]).
 //
 // # Profiles
 //
