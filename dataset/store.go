@@ -26,8 +26,10 @@ import (
 // named resource. A nil error allows. The Store asks with resource
 // "datasets", the dataset's name and verbs "create" (commit), "update"
 // (tag), "get" (resolve, check out, status, diff) and "list"; Push and Pull
-// on their own ask "create" and "get" on "artifacts". A denial is returned
-// wrapped, so errors.Is matches the authorizer's error.
+// on their own ask "create" and "get" on "artifacts", naming the manifest
+// as artifact.Digest.ResourceName does ("sha256/<hex>"). Every question is
+// asked before anything is written. A denial is returned wrapped, so
+// errors.Is matches the authorizer's error.
 type Authorizer interface {
 	Authorize(ctx context.Context, verb, resource, name string) error
 }
@@ -187,19 +189,21 @@ func (s *Store) authorizeOn(ctx context.Context, verb, resource, name string) er
 // the manifest, checking existence and uploading in parallel. A file is
 // uploaded under its known digest and the upload aborts if the bytes read
 // differ from what was hashed. It returns the manifest and what moved.
-// The Authorizer is asked for "create" on "artifacts".
+// The Authorizer is asked for "create" on "artifacts" with the name of
+// the manifest ("sha256/<hex>") once dir is hashed, before any upload.
 func (s *Store) Push(ctx context.Context, dir string) (*Manifest, Transfer, error) {
-	if err := s.authorizeOn(ctx, "create", "artifacts", dir); err != nil {
-		return nil, Transfer{}, err
-	}
-	return s.push(ctx, dir)
-}
-
-func (s *Store) push(ctx context.Context, dir string) (*Manifest, Transfer, error) {
 	m, err := s.hasher.HashDir(ctx, dir)
 	if err != nil {
 		return nil, Transfer{}, err
 	}
+	if err := s.authorizeOn(ctx, "create", "artifacts", artifact.Digest(m.Digest()).ResourceName()); err != nil {
+		return nil, Transfer{}, err
+	}
+	return s.push(ctx, dir, m)
+}
+
+// push uploads the files of m, the manifest of dir, and then m.
+func (s *Store) push(ctx context.Context, dir string, m *Manifest) (*Manifest, Transfer, error) {
 	var tr Transfer
 	var files, present atomic.Int64
 	var bytes atomic.Int64
@@ -311,7 +315,11 @@ func (s *Store) Commit(ctx context.Context, name, dir string, opts *CommitOption
 	if err := s.authorize(ctx, "create", name); err != nil {
 		return Version{}, err
 	}
-	m, tr, err := s.push(ctx, dir)
+	m, err := s.hasher.HashDir(ctx, dir)
+	if err != nil {
+		return Version{}, err
+	}
+	m, tr, err := s.push(ctx, dir, m)
 	if err != nil {
 		return Version{}, err
 	}
@@ -462,9 +470,13 @@ func (s *Store) Checkout(ctx context.Context, name, ref, dir string, opts *Check
 // interrupted pull leaves each file either as it was or complete. Paths
 // are resolved inside dir with os.Root, so no entry can write outside it.
 // Options.Progress receives Phase "download" reports. The Authorizer is
-// asked for "get" on "artifacts" with the manifest's digest.
+// asked for "get" on "artifacts" with the name of the manifest
+// ("sha256/<hex>").
 func (s *Store) Pull(ctx context.Context, m *Manifest, dir string, opts *CheckoutOptions) (Transfer, error) {
-	if err := s.authorizeOn(ctx, "get", "artifacts", m.Digest()); err != nil {
+	if m == nil {
+		return Transfer{}, fmt.Errorf("%w: nil manifest", ErrInvalidManifest)
+	}
+	if err := s.authorizeOn(ctx, "get", "artifacts", artifact.Digest(m.Digest()).ResourceName()); err != nil {
 		return Transfer{}, err
 	}
 	return s.pull(ctx, m, dir, opts)

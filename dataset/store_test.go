@@ -206,7 +206,12 @@ func TestStoreAuthorizer(t *testing.T) {
 	_, err2 := s.Versions(ctx, "d")
 	_, err3 := s.Resolve(ctx, "d", "")
 	err4 := s.Tag(ctx, "d", 1, "t")
-	_, _, err5 := s.Push(ctx, "some/dir")
+	pushed := makeTree(t, map[string]string{"f": "x"})
+	_, _, err5 := s.Push(ctx, pushed)
+	pm, err := newHasher(t, nil).HashDir(ctx, pushed)
+	if err != nil {
+		t.Fatal(err)
+	}
 	empty := &Manifest{}
 	_, err6 := s.Pull(ctx, empty, t.TempDir(), nil)
 	for i, err := range []error{err1, err2, err3, err4, err5, err6} {
@@ -214,7 +219,7 @@ func TestStoreAuthorizer(t *testing.T) {
 			t.Errorf("call %d: %v, want the authorizer's error", i, err)
 		}
 	}
-	want := []string{"create datasets d", "list datasets d", "get datasets d", "update datasets d", "create artifacts some/dir", "get artifacts " + empty.Digest()}
+	want := []string{"create datasets d", "list datasets d", "get datasets d", "update datasets d", "create artifacts " + artifact.Digest(pm.Digest()).ResourceName(), "get artifacts " + artifact.Digest(empty.Digest()).ResourceName()}
 	if diff := cmp.Diff(want, az.calls); diff != "" {
 		t.Errorf("authorizer calls (-want +got):\n%s", diff)
 	}
