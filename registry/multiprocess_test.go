@@ -27,33 +27,28 @@ const (
 )
 
 // TestMultiProcess runs 4 processes (this test binary, re-executed) of 8
-// goroutines each, all registering a version of one model and then moving
-// its production alias to that version, on one file:// bucket and on one S3
-// server.
+// goroutines for each of two buckets, one file:// bucket and one bucket on
+// an S3 server: every goroutine registers a version of one model and then
+// moves its production alias to that version. Each process races on both
+// buckets at once, so that 4 process starts serve both races.
 func TestMultiProcess(t *testing.T) {
 	t.Parallel()
-	t.Run("file", func(t *testing.T) {
-		t.Parallel()
-		url := "file://" + filepath.ToSlash(t.TempDir())
-		raceProcesses(t, url, nil, openBucket(t, url))
-	})
-	t.Run("s3", func(t *testing.T) {
-		t.Parallel()
-		srv := s3test.Start(t)
-		b, err := artifact.NewBucket(srv.Bucket(t, "race"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env := []string{"AWS_ACCESS_KEY_ID=" + s3test.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3test.SecretKey,
-			"AWS_REGION=" + s3test.Region, "AWS_PROFILE="}
-		raceProcesses(t, srv.URL("race"), env, b)
-	})
+	fileURL := "file://" + filepath.ToSlash(t.TempDir())
+	srv := s3test.Start(t)
+	s3Bucket, err := artifact.NewBucket(srv.Bucket(t, "race"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"AWS_ACCESS_KEY_ID=" + s3test.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3test.SecretKey,
+		"AWS_REGION=" + s3test.Region, "AWS_PROFILE="}
+	outs := runProcesses(t, []string{fileURL, srv.URL("race")}, env)
+	t.Run("file", func(t *testing.T) { checkRace(t, outs, "0", openBucket(t, fileURL)) })
+	t.Run("s3", func(t *testing.T) { checkRace(t, outs, "1", s3Bucket) })
 }
 
-// raceProcesses starts the processes on the bucket at url (b is the same
-// bucket, opened here for checking) with env added to their environment.
-func raceProcesses(t *testing.T, url string, env []string, b *artifact.Bucket) {
-	ctx := context.Background()
+// runProcesses starts the racing processes on the buckets at urls with env
+// added to their environment, and returns what each printed.
+func runProcesses(t *testing.T, urls, env []string) []string {
 	outs := make([]bytes.Buffer, processes)
 	var wg sync.WaitGroup
 	errs := make([]error, processes)
@@ -62,7 +57,7 @@ func raceProcesses(t *testing.T, url string, env []string, b *artifact.Bucket) {
 		go func() {
 			defer wg.Done()
 			cmd := exec.Command(os.Args[0], "-test.run=^TestMultiProcessChild$", "-test.count=1")
-			cmd.Env = append(os.Environ(), childURLEnv+"="+url, childIDEnv+"="+strconv.Itoa(i))
+			cmd.Env = append(os.Environ(), childURLEnv+"="+strings.Join(urls, "\n"), childIDEnv+"="+strconv.Itoa(i))
 			cmd.Env = append(cmd.Env, env...)
 			cmd.Stdout = &outs[i]
 			cmd.Stderr = &outs[i]
@@ -70,18 +65,30 @@ func raceProcesses(t *testing.T, url string, env []string, b *artifact.Bucket) {
 		}()
 	}
 	wg.Wait()
-	registered := map[int]string{} // version -> writer
-	var aliased []int
+	out := make([]string, processes)
 	for i := range processes {
 		if errs[i] != nil {
 			t.Fatalf("process %d: %v\n%s", i, errs[i], outs[i].String())
 		}
-		sc := bufio.NewScanner(&outs[i])
+		out[i] = outs[i].String()
+	}
+	return out
+}
+
+// checkRace checks the race on bucket b (the bucket numbered bucketID in the
+// processes' output, opened here for checking).
+func checkRace(t *testing.T, outs []string, bucketID string, b *artifact.Bucket) {
+	ctx := context.Background()
+	registered := map[int]string{} // version -> writer
+	var aliased []int
+	for i := range processes {
+		sc := bufio.NewScanner(strings.NewReader(outs[i]))
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
-			if len(f) != 3 || (f[0] != "REG" && f[0] != "ALIAS") {
+			if len(f) != 4 || (f[0] != "REG" && f[0] != "ALIAS") || f[1] != bucketID {
 				continue
 			}
+			f = append(f[:1], f[2:]...)
 			n, _ := strconv.Atoi(f[2])
 			if f[0] == "REG" {
 				if prev, dup := registered[n]; dup {
@@ -145,47 +152,49 @@ func raceProcesses(t *testing.T, url string, env []string, b *artifact.Bucket) {
 // TestMultiProcessChild is the body of one racing process; it does nothing
 // unless started by TestMultiProcess.
 func TestMultiProcessChild(t *testing.T) {
-	url := os.Getenv(childURLEnv)
-	if url == "" {
+	if os.Getenv(childURLEnv) == "" {
 		return
 	}
+	urls := strings.Split(os.Getenv(childURLEnv), "\n") // one line per bucket
 	id := os.Getenv(childIDEnv)
 	ctx := context.Background()
-	store, err := artifact.Open(ctx, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	r, err := registry.Open(ctx, store, &registry.Options{Actor: func(context.Context) string { return "proc-" + id }})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for g := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			writer := fmt.Sprintf("%s-%d", id, g)
-			v, err := r.Register(ctx, "race", &registry.VersionSpec{
-				Tags:  map[string]string{"writer": writer},
-				Files: []registry.Upload{{Path: "model.bin", Body: strings.NewReader("weights of " + writer)}},
-			})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			mu.Lock()
-			fmt.Printf("REG %s %d\n", writer, v.Number)
-			mu.Unlock()
-			if err := r.SetAlias(ctx, "race", "production", v.Number); err != nil {
-				t.Error(err)
-				return
-			}
-			mu.Lock()
-			fmt.Printf("ALIAS %s %d\n", writer, v.Number)
-			mu.Unlock()
-		}()
+	for bucketID, url := range urls {
+		store, err := artifact.Open(ctx, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		r, err := registry.Open(ctx, store, &registry.Options{Actor: func(context.Context) string { return "proc-" + id }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for g := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				writer := fmt.Sprintf("%s-%d", id, g)
+				v, err := r.Register(ctx, "race", &registry.VersionSpec{
+					Tags:  map[string]string{"writer": writer},
+					Files: []registry.Upload{{Path: "model.bin", Body: strings.NewReader("weights of " + writer)}},
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				fmt.Printf("REG %d %s %d\n", bucketID, writer, v.Number)
+				mu.Unlock()
+				if err := r.SetAlias(ctx, "race", "production", v.Number); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				fmt.Printf("ALIAS %d %s %d\n", bucketID, writer, v.Number)
+				mu.Unlock()
+			}()
+		}
 	}
 	wg.Wait()
 }
