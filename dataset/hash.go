@@ -186,9 +186,9 @@ func (h *Hasher) HashDir(ctx context.Context, root string) (*Manifest, error) {
 		if p == abs {
 			return nil
 		}
-		relOS, err := filepath.Rel(abs, p)
-		if err != nil {
-			return err
+		relOS := p[len(abs)+1:] // WalkDir joins abs and the names below it
+		if abs == string(filepath.Separator) {
+			relOS = p[1:]
 		}
 		rel := filepath.ToSlash(relOS)
 		if err := ValidatePath(rel); err != nil {
@@ -236,22 +236,7 @@ func (h *Hasher) HashDir(ctx context.Context, root string) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: hash %s: %w", root, err)
 	}
-	err = h.parallel(ctx, len(jobs), func(i int) error {
-		j := &jobs[i]
-		if j.fi != nil {
-			return nil
-		}
-		fi, err := os.Lstat(j.abs)
-		if err != nil {
-			return fmt.Errorf("dataset: hash %s: %w", j.rel, err)
-		}
-		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("%w: %s is no longer a regular file", ErrChanged, j.rel)
-		}
-		j.fi = fi
-		return nil
-	})
-	if err != nil {
+	if err := h.statFiles(ctx, jobs); err != nil {
 		return nil, err
 	}
 	return h.run(ctx, jobs)
@@ -354,10 +339,28 @@ type job struct {
 func (h *Hasher) run(ctx context.Context, jobs []job) (*Manifest, error) {
 	pr := &progress{fn: h.opts.Progress}
 	pr.state.Phase, pr.state.FilesTotal = "hash", len(jobs)
-	order := make([]int, len(jobs))
+	entries := make([]Entry, len(jobs))
+	// Files the stat cache knows are done here, without the workers: on an
+	// unchanged tree this loop is all the work after the status reads.
+	order := make([]int, 0, len(jobs))
+	var hits int
+	var hitBytes int64
+	alg := h.opts.Algorithm
 	for i := range jobs {
-		order[i] = i
-		pr.state.BytesTotal += jobs[i].fi.Size()
+		j := &jobs[i]
+		pr.state.BytesTotal += j.fi.Size()
+		if c := h.opts.Cache; c != nil && j.abs != "" {
+			if sum, ok := c.lookup(alg, j.abs, j.fi); ok {
+				entries[i] = Entry{Path: j.rel, Size: j.fi.Size(), Mode: j.fi.Mode().Perm(), Digest: FormatDigest(alg, sum)}
+				hits++
+				hitBytes += j.fi.Size()
+				continue
+			}
+		}
+		order = append(order, i)
+	}
+	if hits > 0 {
+		pr.add(hits, hits, hitBytes)
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
 		sa, sb := jobs[a].fi.Size(), jobs[b].fi.Size()
@@ -369,7 +372,6 @@ func (h *Hasher) run(ctx context.Context, jobs []job) (*Manifest, error) {
 		}
 		return 0
 	})
-	entries := make([]Entry, len(jobs))
 	err := h.parallel(ctx, len(order), func(k int) error {
 		i := order[k]
 		e, err := h.hashJob(ctx, jobs[i], pr)

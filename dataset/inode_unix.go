@@ -9,6 +9,9 @@ import (
 
 // inodeOf returns the inode number behind fi, or 0 when unknown.
 func inodeOf(fi fs.FileInfo) uint64 {
+	if s, ok := fi.Sys().(interface{ inode() uint64 }); ok {
+		return s.inode()
+	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		return uint64(st.Ino)
 	}
