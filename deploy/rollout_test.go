@@ -594,6 +594,18 @@ func TestNewRolloutErrors(t *testing.T) {
 	if _, err := deploy.NewRollout(nil, spec(), nil); !errors.Is(err, deploy.ErrInvalid) {
 		t.Errorf("nil traffic: %v", err)
 	}
+	// A version the router does not know stops the rollout before any
+	// traffic moves.
+	ro, err := deploy.NewRollout(r, deploy.Spec{Model: "m", Stable: "a", Canary: "zzz", Steps: []deploy.Step{deploy.SetWeight(50)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ro.Run(context.Background()); !errors.Is(err, deploy.ErrUnknownVersion) {
+		t.Errorf("Run with an unknown canary: %v, want ErrUnknownVersion", err)
+	}
+	if err := ro.Promote(context.Background(), "now"); !errors.Is(err, deploy.ErrUnknownVersion) {
+		t.Errorf("Promote of an unknown canary: %v, want ErrUnknownVersion", err)
+	}
 }
 
 // Manual operations, state reads and traffic race with a running
