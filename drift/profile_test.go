@@ -465,7 +465,7 @@ func TestFitCountsDroppedValues(t *testing.T) {
 // sqrt(ln(2/0.01)/(2k)) of the data's (99% probability for k kept values),
 // and so does every KS statistic computed against the profile.
 func TestBoundedSampleWithinStatedError(t *testing.T) {
-	const n, k = 40000, 2000
+	const n, k = 20000, 1000
 	bound := math.Sqrt(math.Log(2/0.01) / (2 * k))
 	for _, seed := range []uint64{1, 2, 3} {
 		t.Run("seed="+strconv.FormatUint(seed, 10), func(t *testing.T) {
