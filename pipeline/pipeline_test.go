@@ -492,3 +492,29 @@ func TestEmptyPipelineSucceeds(t *testing.T) {
 		t.Fatalf("err %v, status %s", err, rec.Status)
 	}
 }
+
+func TestCancelCutsBackoffShort(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(10*time.Second, cancel)
+		calls := 0
+		task := Task{Name: "flaky", Retry: &Retry{Attempts: 3, Backoff: time.Hour},
+			Run: func(context.Context, *TaskRun) error { calls++; return errFlaky }}
+		start := time.Now()
+		rec, err := mustNew(t, []Task{task}, nil).Run(ctx, nil)
+		if !errors.Is(err, context.Canceled) || errors.Is(err, ErrFailed) {
+			t.Fatalf("Run error %v, want context.Canceled only", err)
+		}
+		// The hour's wait after the first failure ends with the context.
+		if got := time.Since(start); got != 10*time.Second {
+			t.Errorf("run ended after %v, want 10s", got)
+		}
+		tr, _ := rec.Task("flaky")
+		if calls != 1 || tr.Attempts != 1 || tr.Status != Canceled || rec.Status != Canceled {
+			t.Errorf("%d calls, task %+v, run %s: want one attempt, then canceled", calls, tr, rec.Status)
+		}
+		if !strings.Contains(tr.Error, "flaky") {
+			t.Errorf("task error %q: want the failed attempt's error kept", tr.Error)
+		}
+	})
+}

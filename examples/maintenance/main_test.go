@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -95,6 +96,22 @@ func checkStory(t *testing.T, res Result, out string) {
 		if !strings.Contains(out, want) {
 			t.Errorf("the story lacks %q:\n%s", want, out)
 		}
+	}
+	// The registry's history, as step 5 prints it: the trainer registered
+	// and signed versions 1 and 2, and only the release account moved the
+	// production alias, to 1 and then to 2 (never to the broken 3).
+	for _, want := range []string{
+		`signature\.add +by ServiceAccount:trainer version 1\n`,
+		`alias\.set +by ServiceAccount:release version 1 alias production \(was unset\)\n`,
+		`signature\.add +by ServiceAccount:trainer version 2\n`,
+		`alias\.set +by ServiceAccount:release version 2 alias production \(was 1\)\n`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("the registry history lacks %s:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "alias.set "); n != 2 {
+		t.Errorf("the production alias moved %d times, want 2 (to version 1, then 2)", n)
 	}
 }
 

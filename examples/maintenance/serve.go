@@ -57,11 +57,15 @@ func (f *fleet) load(n int) error {
 	return f.router.Add(version, deploy.PredictorFunc[[]float64, float64](predict))
 }
 
+// fleetSize is the number of pumps; reading i of a batch comes from pump
+// i mod fleetSize.
+const fleetSize = 500
+
 // serve sends every reading of b through the router, keyed by pump so
 // routing is sticky, and returns the number of failed predictions.
 func (f *fleet) serve(ctx context.Context, b Batch) (failed int) {
 	for i, x := range b.X {
-		req := deploy.Request{Key: fmt.Sprintf("pump-%04d", i%500)}
+		req := deploy.Request{Key: fmt.Sprintf("pump-%04d", i%fleetSize)}
 		if _, _, err := f.router.Predict(ctx, req, x); err != nil {
 			failed++
 		}
@@ -70,15 +74,18 @@ func (f *fleet) serve(ctx context.Context, b Batch) (failed int) {
 }
 
 // traffic keeps production readings flowing through the router until stop is
-// called, as the pumps would during a rollout.
+// called, as the pumps would during a rollout: a reading from every pump of
+// the fleet, then a pause of 5ms. Whole-fleet batches keep each
+// analysis window well above the checks' minimum sample even on a loaded
+// machine, where the pause often lasts far longer than asked.
 func (f *fleet) traffic(ctx context.Context, seed uint64, age Ageing) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		gen := newGenerator(seed, f.e.cfg.HorizonHours)
 		for ctx.Err() == nil {
-			f.serve(ctx, gen.batch(50, age, 1))
-			time.Sleep(time.Millisecond) // at most about 50 readings a millisecond
+			f.serve(ctx, gen.batch(fleetSize, age, 1))
+			time.Sleep(5 * time.Millisecond)
 		}
 	})
 	return func() { cancel(); wg.Wait() }
