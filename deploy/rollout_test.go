@@ -511,7 +511,7 @@ func TestRolloutManual(t *testing.T) {
 func TestRolloutResumesAfterRestart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := newRig(t)
-		steps := []deploy.Step{deploy.SetWeight(25), deploy.Analyze(analysis()), deploy.SetWeight(50), deploy.Pause(time.Hour)}
+		steps := []deploy.Step{deploy.SetWeight(25), deploy.Analyze(analysis()), deploy.SetWeight(50), deploy.Pause(time.Minute)}
 		ro, _ := deploy.NewRollout(g.router, spec(steps...), g.options())
 		ctx, stop := context.WithCancel(t.Context())
 		wait := g.serve(ctx)

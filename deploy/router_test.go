@@ -481,7 +481,7 @@ func TestConcurrentRequestsAndUpdates(t *testing.T) {
 			if w%50 == 0 {
 				r.Update(deploy.Config{Split: []deploy.Target{{"stable", 1}, {"canary", 1}}, Shadow: &deploy.Shadow{Version: "shadow", Fraction: 0.5}})
 				r.Add("canary", newFake("canary"))
-				r.Add(fmt.Sprint("extra-", w), newFake("extra"))
+				r.Add(fmt.Sprint("extra-", w%8), newFake("extra"))
 				_ = r.Versions()
 			}
 		}
