@@ -6,8 +6,10 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"sync"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // failingWriter accepts n bytes, then fails.
@@ -111,4 +113,81 @@ func TestSmallPutAllocatesLittle(t *testing.T) {
 	if per > limit {
 		t.Errorf("a 1 KiB Put and read allocated %d bytes each, want at most %d", per, limit)
 	}
+}
+
+// lateWriter is slow and records whether it is still called after
+// returned is set.
+type lateWriter struct {
+	mu       sync.Mutex
+	returned bool
+	late     int
+	fail     bool
+}
+
+func (w *lateWriter) Write(p []byte) (int, error) {
+	time.Sleep(2 * time.Millisecond)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.returned {
+		w.late++
+	}
+	if w.fail {
+		return 0, errors.New("write failed")
+	}
+	return len(p), nil
+}
+
+// TestPumpWriterEndsBeforeReturn checks the documented ownership of pump's
+// writing goroutine: whether pump succeeds, its reader fails, its writer
+// fails or its context ends, the goroutine has stopped writing before
+// pump returns.
+func TestPumpWriterEndsBeforeReturn(t *testing.T) {
+	t.Parallel()
+	p := content(pumpBuffers*pumpBufSize*2, 4)
+	tests := []struct {
+		name   string
+		src    func(cancel func()) io.Reader
+		fail   bool
+		cancel bool
+	}{
+		{"success", func(func()) io.Reader { return bytes.NewReader(p) }, false, false},
+		{"reader fails", func(func()) io.Reader {
+			return io.MultiReader(bytes.NewReader(p[:3*pumpBufSize]), iotest.ErrReader(errors.New("read failed")))
+		}, false, false},
+		{"writer fails", func(func()) io.Reader { return bytes.NewReader(p) }, true, false},
+		{"cancelled", func(cancel func()) io.Reader {
+			return io.MultiReader(bytes.NewReader(p[:3*pumpBufSize]), &cancelReader{cancel: cancel, r: bytes.NewReader(p)})
+		}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			w := &lateWriter{fail: tt.fail}
+			_, _, err := pump(ctx, w, tt.src(cancel), -1, nil, &bufPool{})
+			w.mu.Lock()
+			w.returned = true
+			w.mu.Unlock()
+			if (err == nil) != (tt.name == "success") {
+				t.Fatalf("pump: %v", err)
+			}
+			time.Sleep(20 * time.Millisecond)
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if w.late != 0 {
+				t.Fatalf("%d writes after pump returned", w.late)
+			}
+		})
+	}
+}
+
+// cancelReader cancels its context on the first read, then reads r.
+type cancelReader struct {
+	cancel func()
+	r      io.Reader
+}
+
+func (c *cancelReader) Read(p []byte) (int, error) {
+	c.cancel()
+	return c.r.Read(p)
 }
