@@ -140,22 +140,23 @@
 //
 //	GOFLAGS=-mod=mod go test -run '^$' -bench . -benchmem ./registry/
 //
-// on the 2-core development machine (shared, load average about 19), in one
-// run, after the log began probing its tail in batches growing from 2 to 32
-// entries with a jittered backoff after a lost race:
+// on the 2-core development machine (shared, load average about 20), in one
+// run, with the log probing its tail in batches growing from 2 to 32 entries
+// and backing off with jitter after a lost race:
 //
-//	BenchmarkRegister/metadata        0.58 ms/op   (mem://, no files; the log growing to 9,300 versions)
-//	BenchmarkRegister/file            6.2 ms/op    (one small file; the artifact Put dominates)
-//	BenchmarkResolveAlias             319 ns/op    0 allocs/op  (bar: under 1 µs)
-//	BenchmarkOpenCold10k/checkpoint   0.19 s/op    (bar: under 1 s)
-//	BenchmarkOpenCold10k/log          1.73 s/op    (no checkpoint: 9.3x the checkpointed open)
+//	BenchmarkRegister/metadata        0.56 ms/op   (mem://, no files; the log growing to 8,200 versions)
+//	BenchmarkRegister/file            1.06 ms/op   (one small file through the artifact store; 83 KB/op)
+//	BenchmarkResolveAlias             449 ns/op    0 allocs/op  (bar: under 1 µs)
+//	BenchmarkOpenCold10k/checkpoint   0.38 s/op    (bar: under 1 s)
+//	BenchmarkOpenCold10k/log          2.26 s/op    (no checkpoint: 5.9x the checkpointed open)
 //
 // Opening cold means a new Registry on a file:// bucket holding one model of
 // 10,000 versions, then resolving "big@latest". Before the batched probe
-// (16 entries at a time) the same command gave 0.50 s and 3.63 s: reading a
-// long log without a checkpoint got about twice as fast. Another run of the
-// same code paths on this machine gave 0.32 s and 1.56 s (4.9x), and 829 ns
-// for the cached resolve: single runs here vary by up to 2.5x, so compare
+// (16 entries at a time) the same command gave 0.50 s and 3.63 s (7.2x).
+// Registering a file cost 4.3 to 6.2 ms and 1.07 MB/op until the artifact
+// store began recycling its transfer buffers. Single runs on this machine vary
+// by up to 2.5x (other runs of the same code paths gave 0.19 s and 1.73 s,
+// 0.32 s and 1.56 s, and 319 to 829 ns for the cached resolve), so compare
 // the ratios within one run, not runs with each other.
 //
 // # Testing
