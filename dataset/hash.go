@@ -59,8 +59,8 @@ type HashOptions struct {
 	// Cache remembers digests of unchanged files across runs. Default: nil,
 	// every file is read. Open one with OpenStatCache and Save it when done.
 	Cache *StatCache
-	// Progress, if set, is called after each file and every 16 MiB of a
-	// large file. Calls are serialized; the last call of a HashDir or
+	// Progress, if set, is called after each file read, every 16 MiB of a
+	// large file, and once for all the files served by the stat cache. Calls are serialized; the last call of a HashDir or
 	// HashFS reports FilesDone == FilesTotal. Default: nil.
 	Progress func(Progress)
 	// Symlinks says what to do with symbolic links. Default: SymlinkReject.

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -43,7 +43,7 @@ func (h *Hasher) statFiles(ctx context.Context, jobs []job) error {
 		if jobs[i].fi != nil {
 			continue
 		}
-		if n := len(runs); n > 0 && runs[n-1].end == i && filepath.Dir(jobs[i-1].abs) == filepath.Dir(jobs[i].abs) {
+		if n := len(runs); n > 0 && runs[n-1].end == i && dirOf(jobs[i-1].abs) == dirOf(jobs[i].abs) {
 			runs[n-1].end++
 			continue
 		}
@@ -52,7 +52,7 @@ func (h *Hasher) statFiles(ctx context.Context, jobs []job) error {
 	infos := make([]statInfo, len(jobs))
 	return h.parallel(ctx, len(runs), func(k int) error {
 		r := runs[k]
-		dir := filepath.Dir(jobs[r.start].abs)
+		dir := dirOf(jobs[r.start].abs)
 		dfd, err := openDir(dir)
 		if err != nil {
 			return fmt.Errorf("dataset: hash %s: %w", jobs[r.start].rel, err)
@@ -61,7 +61,7 @@ func (h *Hasher) statFiles(ctx context.Context, jobs []job) error {
 		var st unix.Stat_t
 		for i := r.start; i < r.end; i++ {
 			j := &jobs[i]
-			name := j.abs[len(dir)+1:]
+			name := j.abs[strings.LastIndexByte(j.abs, '/')+1:]
 			if err := fstatat(dfd, name, &st); err != nil {
 				return fmt.Errorf("dataset: hash %s: %w", j.rel, &fs.PathError{Op: "lstat", Path: j.abs, Err: err})
 			}
@@ -73,6 +73,16 @@ func (h *Hasher) statFiles(ctx context.Context, jobs []job) error {
 		}
 		return nil
 	})
+}
+
+// dirOf returns the directory part of an absolute, clean path, without
+// the copy filepath.Dir may make.
+func dirOf(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
 }
 
 func openDir(dir string) (int, error) {
