@@ -518,3 +518,51 @@ func TestCancelCutsBackoffShort(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentRunsShareNothing runs one pipeline several times at once:
+// each run sees its own parameters and upstream outputs, never another's.
+func TestConcurrentRunsShareNothing(t *testing.T) {
+	tasks := []Task{
+		{Name: "a", Run: func(ctx context.Context, tr *TaskRun) error {
+			tr.Set("v", tr.Param("n"))
+			return sleepTask(time.Millisecond)(ctx, tr)
+		}},
+		{Name: "b", Deps: []string{"a"}, Run: func(_ context.Context, tr *TaskRun) error {
+			v, _ := tr.Input("a", "v")
+			tr.Set("v", v+"/"+tr.RunID())
+			return nil
+		}},
+	}
+	p := mustNew(t, tasks, &Options{Concurrency: 2})
+	const runs = 8
+	recs := make([]*Record, runs)
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Go(func() {
+			rec, err := p.Run(t.Context(), map[string]string{"n": fmt.Sprint(i)})
+			if err != nil {
+				t.Error(err)
+			}
+			recs[i] = rec
+		})
+	}
+	wg.Wait()
+	ids := map[string]bool{}
+	for i, rec := range recs {
+		if rec == nil {
+			continue
+		}
+		ids[rec.ID] = true
+		if got, want := mustOutputOf(rec, "b", "v"), fmt.Sprintf("%d/%s", i, rec.ID); got != want {
+			t.Errorf("run %d: b's output %q, want %q", i, got, want)
+		}
+	}
+	if len(ids) != runs {
+		t.Errorf("%d distinct run ids for %d runs", len(ids), runs)
+	}
+}
+
+func mustOutputOf(rec *Record, task, key string) string {
+	v, _ := rec.Output(task, key)
+	return v
+}
