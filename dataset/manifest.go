@@ -155,9 +155,16 @@ func (c *Changes) Clean() bool {
 
 // Diff compares from with to: a path only in to is added, only in from is
 // deleted, in both with a different digest, size or mode is modified.
-// Digests of different algorithms never compare equal.
+// Digests of different algorithms never compare equal. A nil manifest is
+// an empty one.
 func Diff(from, to *Manifest) Changes {
 	var c Changes
+	if from == nil {
+		from = &Manifest{}
+	}
+	if to == nil {
+		to = &Manifest{}
+	}
 	a, b := from.Entries, to.Entries
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {

@@ -118,11 +118,24 @@ func TestDiff(t *testing.T) {
 	if diff := cmp.Diff(want, Diff(from, to)); diff != "" {
 		t.Errorf("Diff (-want +got):\n%s", diff)
 	}
-	if c := Diff(from, from); !c.Clean() || len(c.Unchanged) != 4 {
-		t.Errorf("Diff of a manifest with itself: %+v", c)
-	}
-	if c := Diff(&Manifest{}, from); len(c.Added) != 4 || c.Clean() {
-		t.Errorf("Diff from empty: %+v", c)
+	all := []string{"a", "b", "c", "d"}
+	for _, tc := range []struct {
+		name     string
+		from, to *Manifest
+		want     Changes
+	}{
+		{"itself", from, from, Changes{Unchanged: all}},
+		{"from empty", &Manifest{}, from, Changes{Added: all}},
+		{"to empty", from, &Manifest{}, Changes{Deleted: all}},
+		{"from nil", nil, from, Changes{Added: all}},
+		{"to nil", from, nil, Changes{Deleted: all}},
+		{"both nil", nil, nil, Changes{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, Diff(tc.from, tc.to)); diff != "" {
+				t.Errorf("Diff (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
