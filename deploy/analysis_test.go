@@ -168,6 +168,8 @@ func TestPromCheck(t *testing.T) {
 		"matrix":  `{"status":"success","data":{"resultType":"matrix","result":[]}}`,
 		"invalid": `{"status":"error","errorType":"bad_data","error":"parse error at char 3"}`,
 		"warn":    `{"status":"success","warnings":["partial response"],"data":{"resultType":"vector","result":[{"metric":{},"value":[1767323100,"0.01"]}]}}`,
+		"idle":    vector("0"),
+		"busy":    vector("500"),
 	})
 	below := func(v float64) bool { return v <= 0.05 }
 	tests := []struct {
@@ -199,13 +201,54 @@ func TestPromCheck(t *testing.T) {
 			}
 		})
 	}
+	// A rate of errors is 0, a pass, in a window without traffic: the
+	// samples query tells that apart from good traffic.
+	samples := []struct {
+		query, samples string
+		want           deploy.Outcome
+		wantReason     string
+	}{
+		{"good", `idle{version="{{.Canary}}"}`, deploy.Inconclusive, "0 samples in the window, fewer than 100"},
+		{"idle", "idle", deploy.Inconclusive, "fewer than 100"},
+		{"good", "busy", deploy.Pass, "value 0.01 passes"},
+		{"bad", "busy", deploy.Fail, "value 0.2 fails"},
+		{"bad", "empty", deploy.Inconclusive, "0 samples"},
+		{"bad", "nan", deploy.Inconclusive, "0 samples"},
+		{"good", "invalid", deploy.Error, "samples query failed"},
+		{"good", "many", deploy.Error, "2 series"},
+	}
+	for _, tc := range samples {
+		t.Run(tc.query+" with samples "+tc.samples, func(t *testing.T) {
+			c, err := deploy.NewPromCheck("rate", papi, tc.query, below)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.RequireSamples(tc.samples, 100); err != nil {
+				t.Fatal(err)
+			}
+			m := c.Measure(context.Background(), e)
+			if m.Outcome != tc.want || !strings.Contains(m.Reason, tc.wantReason) || m.Check != "rate" {
+				t.Errorf("got %s %q (%s), want %s containing %q", m.Outcome, m.Reason, m.Check, tc.want, tc.wantReason)
+			}
+		})
+	}
+	c, _ := deploy.NewPromCheck("x", papi, "good", below)
+	for _, min := range []float64{0, -1, math.NaN(), math.Inf(1)} {
+		if err := c.RequireSamples("busy", min); !errors.Is(err, deploy.ErrInvalid) {
+			t.Errorf("RequireSamples(%v): %v, want ErrInvalid", min, err)
+		}
+	}
+	if err := c.RequireSamples("{{.Nope", 1); !errors.Is(err, deploy.ErrInvalid) {
+		t.Errorf("RequireSamples with a bad template: %v, want ErrInvalid", err)
+	}
+
 	if want := fmt.Sprintf(`good{version="v2"}[5m] @%d`, e.To.Unix()); (*seen)[0] != want {
 		t.Errorf("first query sent %q, want %q", (*seen)[0], want)
 	}
 	if _, err := deploy.NewPromCheck("x", papi, "{{.Nope", below); !errors.Is(err, deploy.ErrInvalid) {
 		t.Errorf("bad template: %v", err)
 	}
-	c, _ := deploy.NewPromCheck("x", papi, "{{.Nope}}", below)
+	c, _ = deploy.NewPromCheck("x", papi, "{{.Nope}}", below)
 	if m := c.Measure(context.Background(), e); m.Outcome != deploy.Error {
 		t.Errorf("unknown template field: %s %s", m.Outcome, m.Reason)
 	}

@@ -37,7 +37,8 @@
 // two-sided Mann-Whitney U test on latency with a tolerance on the
 // ratio of the medians, as Kayenta does, and a two-proportion
 // z-test on errors), PromCheck (a PromQL query, so that all replicas
-// judge alike), or any Check. Each check says Pass, Fail, Inconclusive
+// judge alike; with RequireSamples a window without traffic is
+// Inconclusive, not a rate of 0 that passes), or any Check. Each check says Pass, Fail, Inconclusive
 // or Error; a check with no or too few samples is Inconclusive and a
 // measurement passes only when every check passes, so an analysis with
 // no traffic never passes: it pauses the rollout for a human. Failure

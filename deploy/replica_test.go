@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -40,14 +41,16 @@ func TestReplicasFollowThePrometheusDecision(t *testing.T) {
 	tests := []struct {
 		name       string
 		errorRate  string
+		samples    string // requests of the canary in a window
 		wantPhase  deploy.Phase
 		wantWeight float64
 		wantTime   time.Duration // from start to the decision
 	}{
 		// Two steps of two one-minute measurements each.
-		{"healthy canary promoted everywhere", "0.001", deploy.Promoted, 100, 4 * time.Minute},
-		{"failing canary rolled back everywhere", "0.3", deploy.RolledBack, 0, time.Minute},
-		{"no data pauses", "NaN", deploy.Paused, 30, 2 * time.Minute},
+		{"healthy canary promoted everywhere", "0.001", "600", deploy.Promoted, 100, 4 * time.Minute},
+		{"failing canary rolled back everywhere", "0.3", "600", deploy.RolledBack, 0, time.Minute},
+		// A rate of errors is 0 without traffic, which alone would pass.
+		{"no traffic pauses", "0", "0", deploy.Paused, 30, 2 * time.Minute},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,10 +59,15 @@ func TestReplicasFollowThePrometheusDecision(t *testing.T) {
 				var queries []string
 				prom := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					r.ParseForm()
-					mu.Lock()
-					queries = append(queries, r.Form.Get("query")+" @"+r.Form.Get("time"))
-					mu.Unlock()
 					w.Header().Set("Content-Type", "application/json")
+					q := r.Form.Get("query")
+					if strings.HasPrefix(q, "sum(increase(") {
+						fmt.Fprint(w, vector(tc.samples))
+						return
+					}
+					mu.Lock()
+					queries = append(queries, q+" @"+r.Form.Get("time"))
+					mu.Unlock()
 					fmt.Fprint(w, vector(tc.errorRate))
 				})
 				client, err := api.NewClient(api.Config{Address: "http://prometheus.test", RoundTripper: handlerTransport{prom}})
@@ -70,6 +78,9 @@ func TestReplicasFollowThePrometheusDecision(t *testing.T) {
 					`sum(rate(sextant_predictions_total{model="{{.Model}}",version="{{.Canary}}",outcome="error"}[{{.Window}}]))`,
 					func(v float64) bool { return v < 0.01 })
 				if err != nil {
+					t.Fatal(err)
+				}
+				if err := check.RequireSamples(`sum(increase(sextant_predictions_total{model="{{.Model}}",version="{{.Canary}}"}[{{.Window}}]))`, 100); err != nil {
 					t.Fatal(err)
 				}
 				bucket, err := fileblob.OpenBucket(t.TempDir(), nil)
@@ -141,8 +152,14 @@ func TestReplicasFollowThePrometheusDecision(t *testing.T) {
 				if got, want := canaryShare(t, follower), canaryShare(t, leader); got != want || math.Abs(got-tc.wantWeight/100) > 0.03 {
 					t.Errorf("follower routes %v to the canary, leader %v, want %v", got, want, tc.wantWeight/100)
 				}
-				// Every measurement asked once, for the minute that had just
-				// ended, at its end.
+				// Every measurement with enough samples asked once, for the
+				// minute that had just ended, at its end.
+				if tc.samples == "0" {
+					if len(queries) != 0 {
+						t.Errorf("asked %q without samples", queries)
+					}
+					return
+				}
 				wantQuery := fmt.Sprintf(`sum(rate(sextant_predictions_total{model="churn",version="canary",outcome="error"}[1m])) @%d`, start.Add(time.Minute).Unix())
 				if len(queries) == 0 || queries[0] != wantQuery {
 					t.Errorf("first query %q, want %q", queries, wantQuery)
