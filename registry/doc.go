@@ -121,7 +121,8 @@
 // returned wrapped, so errors.Is(err, rbac.ErrDenied) (or rbac.ErrNoSubject)
 // holds with rbac's authorizer, and a refused write leaves the bucket as it
 // was. rbac's rules that name resources never grant a request without a name,
-// so listing across models needs a rule without names.
+// so listing across models needs a rule without names. A name that cannot be
+// a model's fails with ErrInvalidName before the authorizer is asked.
 //
 // # Concurrency
 //
