@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -299,5 +300,41 @@ func TestAEADWriteErrors(t *testing.T) {
 	s2.Write([]byte("short"))
 	if err := s2.Close(); !errors.Is(err, boom) {
 		t.Fatalf("close writing the final segment: err = %v, want boom", err)
+	}
+}
+
+// TestEncryptedOverhead checks the package doc's figures: 16 bytes per
+// segment, plus a header of about 90 bytes with a local Keeper.
+func TestEncryptedOverhead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := New(openBucketURL(t, "mem://"), &Options{Keeper: testKeeper(t, 5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 1, DefaultSegmentSize, 3*DefaultSegmentSize + 5} {
+		p := content(n, 5)
+		d := mustPut(t, s, p)
+		info, err := s.Stat(ctx, d.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := s.b.Blob().ReadAll(ctx, rawKey(t, s, d.Digest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdr, err := readHeader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A full last segment is the final one; only empty content has
+		// an empty segment.
+		segments := max(1, (n+DefaultSegmentSize-1)/DefaultSegmentSize)
+		if len(hdr.raw) < 80 || len(hdr.raw) > 100 {
+			t.Errorf("n=%d: header of %d bytes, the doc says about 90", n, len(hdr.raw))
+		}
+		if got, want := info.StoredSize-int64(n)-int64(len(hdr.raw)), int64(16*segments); got != want {
+			t.Errorf("n=%d: %d bytes besides the header, want 16 per segment = %d", n, got, want)
+		}
 	}
 }
