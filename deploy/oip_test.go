@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -57,7 +58,7 @@ func newOIP(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	if err := r.Update(deploy.Config{Split: []deploy.Target{{"blue", 100}}, Rules: []deploy.Rule{{Header: "X-Canary", Value: "yes", Version: "green"}}}); err != nil {
+	if err := r.Update(deploy.Config{Split: []deploy.Target{{"blue", 100}}, Rules: []deploy.Rule{{Header: "X-Canary", Value: "yes", Version: "green"}, {Cohort: "beta", Version: "green"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.AddRouter(deploy.ModelMetadata{Name: "routed", Platform: "go"}, r); err != nil {
@@ -168,6 +169,8 @@ func TestOIPEndpoints(t *testing.T) {
 		{"infer", "POST", "/v2/models/strict/infer", body, nil, 200, "model_name", "strict"},
 		{"routed default", "POST", "/v2/models/routed/infer", body, nil, 200, "model_version", "blue"},
 		{"routed by header", "POST", "/v2/models/routed/infer", body, map[string]string{"X-Canary": "yes"}, 200, "model_version", "green"},
+		{"routed by cohort", "POST", "/v2/models/routed/infer", body, map[string]string{deploy.CohortHeader: "beta"}, 200, "model_version", "green"},
+		{"routed by another cohort", "POST", "/v2/models/routed/infer", body, map[string]string{deploy.CohortHeader: "ga"}, 200, "model_version", "blue"},
 		{"routed by path", "POST", "/v2/models/routed/versions/green/infer", body, nil, 200, "model_version", "green"},
 		{"malformed JSON", "POST", "/v2/models/echo/infer", `{"inputs":[`, nil, 400, "", ""},
 		{"no inputs", "POST", "/v2/models/echo/infer", `{"inputs":[]}`, nil, 400, "error", "deploy: bad inference request: no inputs"},
@@ -180,6 +183,8 @@ func TestOIPEndpoints(t *testing.T) {
 		{"nested data mixing levels", "POST", "/v2/models/echo/infer", `{"inputs":[{"name":"x","datatype":"INT32","shape":[2,1],"data":[[1],2]}]}`, nil, 400, "error", `deploy: bad inference request: tensor "x": data: nested data does not have shape [2 1] (a value at depth 1)`},
 		{"nested data as the shape says", "POST", "/v2/models/echo/infer", `{"inputs":[{"name":"x","datatype":"INT32","shape":[2,0],"data":[[],[]]}]}`, nil, 200, "model_name", "echo"},
 		{"int out of range", "POST", "/v2/models/echo/infer", `{"inputs":[{"name":"x","datatype":"UINT8","shape":[1],"data":[256]}]}`, nil, 400, "error", `deploy: bad inference request: tensor "x": data: 256 is not a UINT8`},
+		{"FP16 out of range", "POST", "/v2/models/echo/infer", `{"inputs":[{"name":"x","datatype":"FP16","shape":[1],"data":[70000]}]}`, nil, 400, "error", `deploy: bad inference request: tensor "x": data: 70000 is not an FP16`},
+		{"FP32 out of range", "POST", "/v2/models/echo/infer", `{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1e39]}]}`, nil, 400, "error", `deploy: bad inference request: tensor "x": data: 1e39 is not an FP32`},
 		{"fraction as int", "POST", "/v2/models/echo/infer", `{"inputs":[{"name":"x","datatype":"INT32","shape":[1],"data":[1.5]}]}`, nil, 400, "error", `deploy: bad inference request: tensor "x": data: 1.5 is not an INT32`},
 		{"unknown datatype", "POST", "/v2/models/echo/infer", `{"inputs":[{"name":"x","datatype":"COMPLEX","shape":[1],"data":[1]}]}`, nil, 400, "error", `deploy: bad inference request: tensor "x": unknown datatype "COMPLEX"`},
 		{"wrong method", "DELETE", "/v2/models/echo/infer", "", nil, 405, "error", "deploy: DELETE /v2/models/echo/infer: method not allowed, use POST"},
@@ -356,4 +361,37 @@ func TestOIPRouteKeyIsSticky(t *testing.T) {
 	if seen["a"] == 0 || seen["b"] == 0 {
 		t.Errorf("40 keys at 50%% all went one way: %v", seen)
 	}
+}
+
+// Models are added and removed while requests are served.
+func TestOIPConcurrentServeAndChange(t *testing.T) {
+	h := deploy.NewHandler(nil)
+	if err := h.Add(deploy.ModelMetadata{Name: "stay"}, echo{"stay"}); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"inputs":[{"name":"x","datatype":"INT32","shape":[1],"data":[1]}]}`
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				name := "stay"
+				if i%2 == 1 {
+					name = "come-and-go"
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest("POST", "/v2/models/"+name+"/infer", strings.NewReader(body)))
+				if name == "stay" && rec.Code != 200 || rec.Code != 200 && rec.Code != 404 {
+					t.Errorf("goroutine %d: %s: status %d: %s", g, name, rec.Code, rec.Body)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 200 {
+			h.Add(deploy.ModelMetadata{Name: "come-and-go"}, echo{"x"})
+			h.Remove("come-and-go")
+		}
+	})
+	wg.Wait()
 }
