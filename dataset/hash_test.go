@@ -484,3 +484,49 @@ func FuzzDecodeStatCache(f *testing.F) {
 		}
 	})
 }
+
+// TestStatCacheSaveUnchanged checks that re-hashing an unchanged tree
+// leaves the cache clean, so Save does not rewrite the file.
+func TestStatCacheSaveUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	tree := filepath.Join(dir, "tree")
+	for _, name := range []string{"a", "b/c", "b/d"} {
+		p := filepath.Join(tree, filepath.FromSlash(name))
+		writeFile(t, p, []byte(name))
+		past(t, p, time.Hour)
+	}
+	path := filepath.Join(dir, "cache")
+	c, err := NewStatCache(&StatCacheOptions{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHasher(t, &HashOptions{Cache: c})
+	if _, err := h.HashDir(t.Context(), tree); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last Progress
+	h = newHasher(t, &HashOptions{Cache: c, Progress: func(p Progress) { last = p }})
+	if _, err := h.HashDir(t.Context(), tree); err != nil {
+		t.Fatal(err)
+	}
+	if want := (Progress{Phase: "hash", FilesDone: 3, FilesTotal: 3, FilesCached: 3, BytesDone: 7, BytesTotal: 7}); last != want {
+		t.Fatalf("re-hash progress %+v, want %+v", last, want)
+	}
+	if err := c.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("Save rewrote the cache after an unchanged re-hash")
+	}
+}
