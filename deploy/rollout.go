@@ -392,11 +392,13 @@ func (r *Rollout) load(ctx context.Context) error {
 			if err := st.valid(len(r.spec.Steps)); err != nil {
 				return err
 			}
-			r.st = st
-			r.loaded = true
+			// Restored only once the traffic is where the state says, so
+			// that a failed attempt is made again by the next call.
 			if err := r.traffic.SetCanary(st.Stable, st.Canary, st.Weight); err != nil {
 				return err
 			}
+			r.st = st
+			r.loaded = true
 			r.emit(EventRestored, fmt.Sprintf("restored at step %d (revision %d)", st.Step, st.Revision), nil)
 			return nil
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/blob/memblob"
 
 	"github.com/sextant-ml/sextant/deploy"
 )
@@ -816,4 +817,34 @@ func TestRolloutLongDowntime(t *testing.T) {
 			t.Errorf("%d measurements after the restart, want the 2 still due", measured)
 		}
 	})
+}
+
+// A restarted process whose router lacks the canary at first restores the
+// saved split once the canary is there, instead of going on without it.
+func TestRolloutRestoreRetriesTheSplit(t *testing.T) {
+	ctx := context.Background()
+	bucket := memblob.OpenBucket(nil)
+	defer bucket.Close()
+	store, _ := deploy.NewBlobStore(bucket, "churn.json")
+	saved := deploy.State{Model: "churn", Stable: "stable", Canary: "canary", Phase: deploy.Paused, Step: 1, Weight: 25, ResumeAdvances: true, Revision: 3}
+	if err := store.Save(ctx, saved); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := newRouter(t, nil, "stable")
+	ro, err := deploy.NewRollout(r, spec(deploy.SetWeight(25), deploy.Pause(0)), &deploy.RolloutOptions{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.Pause(ctx, "look"); !errors.Is(err, deploy.ErrUnknownVersion) {
+		t.Fatalf("Pause with the canary missing: %v, want ErrUnknownVersion", err)
+	}
+	if err := r.Add("canary", newFake("canary")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.Pause(ctx, "look"); err != nil {
+		t.Fatal(err)
+	}
+	if st, share := ro.State(), canaryShare(t, r); st.Revision != 3 || st.Step != 1 || share < 0.2 || share > 0.3 {
+		t.Errorf("restored revision %d at step %d, canary share %v; want revision 3, step 1, about 0.25", st.Revision, st.Step, share)
+	}
 }
