@@ -110,6 +110,14 @@ func checkStory(t *testing.T, res Result, out string) {
 			t.Errorf("the registry history lacks %s:\n%s", want, out)
 		}
 	}
+	// The canary of version 2 went through 5%, 25% and 100%, each step
+	// analysed for errors and latency, before promotion.
+	canary := regexp.MustCompile(`(?s)rollout 1 -> 2 .*?canary at +5%\n(    measurement pass: error-rate [^\n]* pass, latency-p99 [^\n]* pass\n)+` +
+		`  canary at +25%\n(    measurement pass: [^\n]*\n)+  canary at 100%\n(    measurement pass: [^\n]*\n)+` +
+		`  registry: pump-failure@production -> version 2`)
+	if !canary.MatchString(out) {
+		t.Errorf("the story lacks the 5%%, 25%%, 100%% canary of version 2 with passing analyses:\n%s", out)
+	}
 	if n := strings.Count(out, "alias.set "); n != 2 {
 		t.Errorf("the production alias moved %d times, want 2 (to version 1, then 2)", n)
 	}
