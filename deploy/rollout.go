@@ -403,11 +403,11 @@ func (r *Rollout) load(ctx context.Context) error {
 			return nil
 		}
 	}
-	r.st = State{Model: r.spec.Model, Stable: r.spec.Stable, Canary: r.spec.Canary, Phase: Progressing, StepStarted: now}
-	r.loaded = true
 	if err := r.traffic.SetCanary(r.spec.Stable, r.spec.Canary, 0); err != nil {
 		return err
 	}
+	r.st = State{Model: r.spec.Model, Stable: r.spec.Stable, Canary: r.spec.Canary, Phase: Progressing, StepStarted: now}
+	r.loaded = true
 	return r.commit(ctx, EventStarted, fmt.Sprintf("rolling %s out over %s in %d steps", r.spec.Canary, r.spec.Stable, len(r.spec.Steps)), nil)
 }
 

@@ -848,3 +848,30 @@ func TestRolloutRestoreRetriesTheSplit(t *testing.T) {
 		t.Errorf("restored revision %d at step %d, canary share %v; want revision 3, step 1, about 0.25", st.Revision, st.Step, share)
 	}
 }
+
+// A rollout that could not start (its canary unknown to the router) starts
+// cleanly once the canary is there: all traffic on stable, a started event.
+func TestRolloutStartRetriesTheSplit(t *testing.T) {
+	ctx := context.Background()
+	r, _ := newRouter(t, nil, "stable")
+	var events []string
+	ro, err := deploy.NewRollout(r, spec(deploy.Pause(0)), &deploy.RolloutOptions{OnEvent: func(e deploy.Event) { events = append(events, e.Type) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.Pause(ctx, "look"); !errors.Is(err, deploy.ErrUnknownVersion) {
+		t.Fatalf("Pause with the canary missing: %v, want ErrUnknownVersion", err)
+	}
+	if err := r.Add("canary", newFake("canary")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.Pause(ctx, "look"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := r.Route(deploy.Request{Key: "k"}); err != nil || v != "stable" {
+		t.Errorf("Route = %q, %v; want stable", v, err)
+	}
+	if diff := cmp.Diff([]string{deploy.EventStarted, deploy.EventPaused}, events); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
