@@ -566,3 +566,35 @@ func mustOutputOf(rec *Record, task, key string) string {
 	v, _ := rec.Output(task, key)
 	return v
 }
+
+// TestBackoffKeepsSlot checks the documented rule that a task waiting out a
+// backoff holds its slot: with one slot, an independent task starts only
+// after the retried one has finished.
+func TestBackoffKeepsSlot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		base := time.Now()
+		var bStart time.Duration
+		tasks := []Task{
+			{Name: "a", Run: failFirst(1), Retry: &Retry{Attempts: 2, Backoff: 10 * time.Second}},
+			{Name: "b", Run: func(context.Context, *TaskRun) error { bStart = time.Since(base); return nil }},
+		}
+		rec, err := mustNew(t, tasks, &Options{Concurrency: 1}).Run(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, _ := rec.Task("a"); a.Attempts != 2 || bStart != 10*time.Second {
+			t.Errorf("a took %d attempts; b started at %v, want after a's 10s backoff", a.Attempts, bStart)
+		}
+	})
+}
+
+// failFirst fails the first n calls.
+func failFirst(n int) Func {
+	calls := 0
+	return func(context.Context, *TaskRun) error {
+		if calls++; calls <= n {
+			return errFlaky
+		}
+		return nil
+	}
+}
