@@ -218,10 +218,13 @@ func (e *env) rollout(ctx context.Context, f *fleet, stable, canary int, age Age
 		},
 		Interval: e.cfg.AnalysisInterval,
 		// Two passes in a row move on; windows with too little traffic to
-		// judge are tolerated, up to three of six.
+		// judge are tolerated, up to three of six, and so is one failed
+		// window (a single stalled request in a thin window can push its
+		// p99 over the limit); a second failure rolls back.
 		Count:                   6,
 		ConsecutiveSuccessLimit: 2,
 		InconclusiveLimit:       3,
+		FailureLimit:            1,
 	}
 	stateKey, err := e.store.Bucket().Key(fmt.Sprintf("deployments/%s/rollout-%d-%d.json", modelName, stable, canary))
 	if err != nil {
