@@ -3,19 +3,27 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// ErrSchedulerStarted is returned by a second call of Scheduler.Run.
-var ErrSchedulerStarted = errors.New("pipeline: scheduler already running")
+// Errors returned by Scheduler.Run.
+var (
+	// ErrSchedulerStarted is returned by a second call of Scheduler.Run.
+	ErrSchedulerStarted = errors.New("pipeline: scheduler already running")
+	// ErrInvalidSchedule is returned by Scheduler.Run for a scheduler
+	// without a pipeline or with a negative interval.
+	ErrInvalidSchedule = errors.New("pipeline: invalid schedule")
+)
 
 // SchedulerOptions configures a Scheduler. The zero value, or nil, is valid.
 type SchedulerOptions struct {
 	// Interval between scheduled runs, the first one Interval after Run
-	// starts. Default (0): no schedule, runs only on events.
+	// starts; negative is an error. Default (0): no schedule, runs only on
+	// events.
 	Interval time.Duration
 	// Events, when set, is read while Run runs: each value received is
 	// handled as Fire(value); a closed channel is no longer read. It suits a
@@ -103,8 +111,16 @@ type runResult struct {
 }
 
 // Run starts runs until ctx ends, then waits for the run in progress (which
-// sees ctx cancelled) and returns ctx's error. It may be called once.
+// sees ctx cancelled) and returns ctx's error. It may be called once. A
+// scheduler without a pipeline or with a negative interval returns an error
+// matching ErrInvalidSchedule at once.
 func (s *Scheduler) Run(ctx context.Context) error {
+	switch {
+	case s.p == nil:
+		return fmt.Errorf("%w: no pipeline", ErrInvalidSchedule)
+	case s.opts.Interval < 0:
+		return fmt.Errorf("%w: negative interval %v", ErrInvalidSchedule, s.opts.Interval)
+	}
 	if !s.started.CompareAndSwap(false, true) {
 		return ErrSchedulerStarted
 	}

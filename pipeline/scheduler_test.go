@@ -161,3 +161,17 @@ func TestSchedulerEventChannel(t *testing.T) {
 		}
 	})
 }
+
+func TestSchedulerRejectsBadOptions(t *testing.T) {
+	p := mustNew(t, []Task{{Name: "t", Run: noop}}, nil)
+	for name, s := range map[string]*Scheduler{
+		"no pipeline":       NewScheduler(nil, nil),
+		"negative interval": NewScheduler(p, &SchedulerOptions{Interval: -time.Second}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := s.Run(t.Context()); !errors.Is(err, ErrInvalidSchedule) {
+				t.Errorf("Run: %v, want ErrInvalidSchedule", err)
+			}
+		})
+	}
+}
