@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/rbac"
 	"gocloud.dev/secrets/localsecrets"
 )
 
@@ -166,4 +167,53 @@ func ExampleStore_GC() {
 	// Output:
 	// 0 1
 	// 1 1
+}
+
+// A store with an Authorizer asks it before every call; here an rbac
+// policy lets the group "ml" read artifacts but not delete them.
+func ExampleOptions_authorizer() {
+	ctx := context.Background()
+	policy, err := rbac.Parse("policy.yaml", []byte(`
+apiVersion: sextant/v1
+kind: Role
+metadata: {name: artifact-reader}
+rules: [{resources: [artifacts], verbs: [get, list]}]
+---
+apiVersion: sextant/v1
+kind: RoleBinding
+metadata: {name: ml-reads}
+role: artifact-reader
+subjects: [{kind: Group, name: ml}]
+`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	authz, err := rbac.New(policy, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	admin, err := artifact.Open(ctx, "mem://", nil) // no checks
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer admin.Close()
+	d, err := admin.Put(ctx, strings.NewReader("weights"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	s, err := artifact.New(admin.Bucket(), &artifact.Options{Authorizer: authz})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ana := rbac.WithSubject(ctx, rbac.Subject{Name: "ana", Groups: []string{"ml"}})
+	b, err := s.Get(ana, d.Digest)
+	fmt.Printf("get: %q, %v\n", b, err)
+	err = s.Delete(ana, d.Digest)
+	fmt.Println("delete denied:", errors.Is(err, rbac.ErrDenied))
+	_, err = s.Get(ctx, d.Digest)
+	fmt.Println("no subject:", errors.Is(err, rbac.ErrNoSubject))
+	// Output:
+	// get: "weights", <nil>
+	// delete denied: true
+	// no subject: true
 }
