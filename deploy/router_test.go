@@ -544,3 +544,49 @@ func TestFollowArguments(t *testing.T) {
 		t.Errorf("Follow without a store: %v", err)
 	}
 }
+
+// flakyStore fails every read until healed, then reads the state set.
+type flakyStore struct {
+	mu     sync.Mutex
+	st     deploy.State
+	healed bool
+	reads  int
+}
+
+func (s *flakyStore) Load(context.Context) (deploy.State, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads++
+	if !s.healed {
+		return deploy.State{}, errors.New("bucket unavailable")
+	}
+	return s.st, nil
+}
+
+func (s *flakyStore) Save(_ context.Context, st deploy.State) error { return nil }
+
+func TestFollowRetriesAFailingStore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r, _ := newRouter(t, nil, "a", "b")
+		if err := r.Switch("a"); err != nil {
+			t.Fatal(err)
+		}
+		store := &flakyStore{st: deploy.State{Model: "m", Stable: "a", Canary: "b", Phase: deploy.Promoted, Weight: 100, Revision: 9}}
+		done := make(chan error)
+		go func() { done <- deploy.Follow(t.Context(), store, r, time.Second, nil) }()
+		time.Sleep(10*time.Second - time.Nanosecond)
+		synctest.Wait()
+		if v, _ := r.Route(deploy.Request{}); v != "a" || store.reads != 10 {
+			t.Fatalf("while the store fails: routed to %q after %d reads, want a after 10", v, store.reads)
+		}
+		store.mu.Lock()
+		store.healed = true
+		store.mu.Unlock()
+		if err := <-done; err != nil {
+			t.Fatalf("Follow: %v", err)
+		}
+		if v, _ := r.Route(deploy.Request{}); v != "b" {
+			t.Errorf("after the store healed: routed to %q, want b", v)
+		}
+	})
+}

@@ -69,8 +69,10 @@ func (s *BlobStore) Save(ctx context.Context, st State) error {
 // Follow makes a replica follow a rollout that another replica drives:
 // every interval it reads the state from store and, when the revision
 // changed, applies the traffic split to traffic and calls onChange (which
-// may be nil). It returns when ctx is done (with ctx's error) or when the
-// rollout reached a final phase (with nil).
+// may be nil). A failed read is tried again at the next interval, the
+// replica keeping its last split meanwhile. It returns when ctx is done
+// (with ctx's error), when the rollout reached a final phase (with nil),
+// or when traffic refuses the split read (with that error).
 func Follow(ctx context.Context, store Store, traffic Traffic, interval time.Duration, onChange func(State)) error {
 	if store == nil || traffic == nil || interval <= 0 {
 		return fmt.Errorf("%w: follow needs a store, a traffic splitter and a positive interval", ErrInvalid)
