@@ -42,7 +42,9 @@ func newRetrainPipeline(e *env, job *retrainJob) (*pipeline.Pipeline, error) {
 		{Name: "snapshot", Run: job.snapshot, Retry: retry, Timeout: time.Minute},
 		{Name: "train", Deps: []string{"snapshot"}, Run: job.train, Timeout: time.Minute},
 		{Name: "evaluate", Deps: []string{"train"}, Run: job.evaluate, Retry: retry, Timeout: time.Minute},
-		{Name: "register", Deps: []string{"evaluate"}, Run: job.register, Retry: retry, Timeout: time.Minute},
+		// Not retried: an attempt that registered the version and then
+		// failed to sign it would register a second version on retry.
+		{Name: "register", Deps: []string{"evaluate"}, Run: job.register, Timeout: time.Minute},
 		{Name: "gate", Deps: []string{"register"}, Run: job.gate},
 	}, &pipeline.Options{Bucket: e.store.Bucket(), Logger: e.cfg.Logger})
 }
