@@ -123,8 +123,15 @@ func TestStoreRealAuthorizer(t *testing.T) {
 	if _, tr, err := s.Checkout(rob, "sensors", "latest", out, nil); err != nil || tr.Files != 2 {
 		t.Fatalf("checkout as rob: %v, %v", tr, err)
 	}
-	if ch, err := s.Status(rob, "sensors", "1", out); err != nil || len(ch.Unchanged) != 2 {
-		t.Fatalf("status as rob: %+v, %v", ch, err)
+	if diff := cmp.Diff(readTree(t, src), readTree(t, out)); diff != "" {
+		t.Fatalf("checkout as rob (-want +got):\n%s", diff)
+	}
+	ch, err := s.Status(rob, "sensors", "1", out)
+	if err != nil {
+		t.Fatalf("status as rob: %v", err)
+	}
+	if diff := cmp.Diff(Changes{Unchanged: []string{"a.csv", "b/c.csv"}}, ch); diff != "" {
+		t.Fatalf("status as rob (-want +got):\n%s", diff)
 	}
 	if _, err := s.Diff(rob, "sensors", "1", "gold"); err != nil {
 		t.Fatalf("diff as rob: %v", err)
