@@ -162,7 +162,7 @@ type sealer struct {
 	prefix [aeadPrefixLen]byte
 	aad    []byte
 	seg    int
-	buf    []byte // pending plaintext, cap seg+tag so sealing is in place
+	buf    []byte // pending plaintext, cap at least len+tag so sealing is in place
 	ctr    uint32
 	err    error
 	closed bool
@@ -191,7 +191,7 @@ func newSealerPrefix(w io.Writer, key, wrapped []byte, segSize int, prefix [aead
 	if _, err := w.Write(hdr); err != nil {
 		return nil, err
 	}
-	return &sealer{w: w, gcm: gcm, prefix: prefix, aad: hdr, seg: segSize, buf: make([]byte, 0, segSize+aeadTagLen)}, nil
+	return &sealer{w: w, gcm: gcm, prefix: prefix, aad: hdr, seg: segSize, buf: make([]byte, 0, min(segSize, 512)+aeadTagLen)}, nil
 }
 
 func (s *sealer) Write(p []byte) (int, error) {
@@ -208,7 +208,14 @@ func (s *sealer) Write(p []byte) (int, error) {
 			s.flush(false)
 			continue
 		}
-		k := copy(s.buf[len(s.buf):s.seg], p)
+		if want := min(s.seg, len(s.buf)+len(p)); cap(s.buf) < want+aeadTagLen {
+			// Grow towards a whole segment only as content arrives, so
+			// small objects do not allocate one.
+			nb := make([]byte, len(s.buf), min(s.seg, max(2*(cap(s.buf)-aeadTagLen), want))+aeadTagLen)
+			copy(nb, s.buf)
+			s.buf = nb
+		}
+		k := copy(s.buf[len(s.buf):min(s.seg, cap(s.buf)-aeadTagLen)], p)
 		s.buf = s.buf[:len(s.buf)+k]
 		p = p[k:]
 		n += k

@@ -282,4 +282,17 @@ func BenchmarkSmallPut(b *testing.B) {
 			}
 		}
 	})
+	enc, err := New(s.Bucket(), &Options{Prefix: "enc", Keeper: testKeeper(b, 4)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("put-encrypted", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			r.Reset(p)
+			if _, err := enc.Put(ctx, r, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

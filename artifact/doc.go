@@ -146,4 +146,23 @@
 // the page cache) a verified read cannot come near it, and the ratio to the
 // raw read plus SHA-256 is the fair one. On object storage over a network
 // the transfer, not the hash, dominates.
+//
+// Small content: BenchmarkSmallPut puts and reads back 1 KiB on mem://
+// beside a raw gocloud write of the same bytes. Transfer buffers are taken
+// from a pool owned by the Store, only as many as the content needs, and
+// the encrypter's segment buffer grows with the content, so a small Put no
+// longer allocates the 1 MiB of buffers a large one uses (or a 64 KiB
+// segment when encrypted).
+//
+//	go test -run '^$' -bench SmallPut -benchmem ./artifact/
+//
+//	                     time/op    bytes/op   allocs/op
+//	raw write             20 µs      3360        38
+//	Put                   47 µs      7368       108   (before: 0.8 to 4.5 ms, 1056087 B, 113)
+//	Put, encrypted        61 µs     12053       135
+//	Get (verified)        18 µs      3232        33
+//
+// Put costs two to three raw writes: it writes a temporary object, checks
+// for the final name, commits by a server-side copy and removes the
+// temporary object.
 package artifact
