@@ -40,7 +40,8 @@ func TestStory(t *testing.T) {
 	for name, bucketURL := range backends {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			cfg := Config{Dir: dir, BucketURL: bucketURL(t), Seed: 7, TrainRows: 4000, BatchRows: 300}
+			url := bucketURL(t)
+			cfg := Config{Dir: dir, BucketURL: url, Seed: 7, TrainRows: 4000, BatchRows: 300}
 			var out bytes.Buffer
 			res, err := run(context.Background(), cfg, &out)
 			if err != nil {
@@ -48,9 +49,10 @@ func TestStory(t *testing.T) {
 			}
 			checkStory(t, res, out.String())
 			checkFiles(t, dir, res)
-			if bucketURL(t) == "" {
-				checkRunRecord(t, "file://"+filepath.ToSlash(filepath.Join(dir, "bucket")), res)
+			if url == "" {
+				url = "file://" + filepath.ToSlash(filepath.Join(dir, "bucket"))
 			}
+			checkRunRecord(t, url, res)
 		})
 	}
 }
