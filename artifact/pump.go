@@ -12,7 +12,44 @@ import (
 const (
 	pumpBuffers = 4
 	pumpBufSize = 256 << 10
+	// maxEmptyReads is how many reads in a row may return neither bytes
+	// nor an error before pump gives up with io.ErrNoProgress, the bound
+	// bufio uses. io.ReadFull calls such a source for ever.
+	maxEmptyReads = 100
 )
+
+// errReadCount reports a source whose Read returned a byte count below
+// zero or beyond the buffer it was given.
+var errReadCount = errors.New("artifact: source returned an invalid byte count")
+
+// fill reads from src into b until b is full, src returns an error, or ctx
+// ends, and returns the bytes read. Unlike io.ReadFull it checks ctx
+// before every read, so cancellation is seen within one Read call rather
+// than one buffer, and it returns io.ErrNoProgress instead of spinning on
+// a source that keeps returning (0, nil). A source's io.EOF is returned
+// as is, whether or not bytes were read before it.
+func fill(ctx context.Context, src io.Reader, b []byte) (int, error) {
+	n, empty := 0, 0
+	for n < len(b) {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		m, err := src.Read(b[n:])
+		if m < 0 || m > len(b)-n {
+			return n, errReadCount
+		}
+		n += m
+		if err != nil {
+			return n, err
+		}
+		if m > 0 {
+			empty = 0
+		} else if empty++; empty >= maxEmptyReads {
+			return n, io.ErrNoProgress
+		}
+	}
+	return n, nil
+}
 
 // bufPool recycles pump buffers between calls, so that a Put of a few
 // bytes does not allocate (and the garbage collector does not clear)
@@ -113,7 +150,7 @@ func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report
 			free <- bp
 			return finish(nil)
 		}
-		m, err := io.ReadFull(src, b)
+		m, err := fill(ctx, src, b)
 		if m > 0 {
 			h.Write(b[:m])
 			n += int64(m)
@@ -126,12 +163,15 @@ func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report
 			free <- bp
 		}
 		switch {
-		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		case err == nil:
+		case errors.Is(err, io.EOF):
 			if err := ctx.Err(); err != nil {
 				return finish(err)
 			}
 			return finish(nil)
-		case err != nil:
+		case err == ctx.Err():
+			return finish(err)
+		default:
 			return finish(fmt.Errorf("read content: %w", err))
 		}
 	}

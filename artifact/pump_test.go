@@ -12,6 +12,45 @@ import (
 	"time"
 )
 
+// testWait bounds every wait in this file: a pump that spins or blocks
+// fails its test after this long, with every goroutine's stack, instead
+// of hanging until go test's own timeout ends the whole binary.
+const testWait = 20 * time.Second
+
+// within runs fn on a goroutine of its own and fails t if fn has not
+// returned after testWait. fn must not call t.Fatal or t.FailNow.
+func within(t *testing.T, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	timer := time.NewTimer(testWait)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Fatalf("%s did not return within %v; goroutines:\n%s", what, testWait, buf)
+	}
+}
+
+// boundedPump is pump under within.
+func boundedPump(t *testing.T, ctx context.Context, dst io.Writer, src io.Reader, limit int64) (n int64, d Digest, err error) {
+	t.Helper()
+	within(t, "pump", func() { n, d, err = pump(ctx, dst, src, limit, nil, &bufPool{}) })
+	return n, d, err
+}
+
+// countReader returns count bytes and no error from every Read, whatever
+// it is asked for: with 0 it never makes progress, and with a count below
+// zero or beyond the buffer it breaks the io.Reader contract.
+type countReader struct{ count int }
+
+func (r countReader) Read(p []byte) (int, error) { return r.count, nil }
+
 // failingWriter accepts n bytes, then fails.
 type failingWriter struct {
 	n   int
@@ -47,11 +86,15 @@ func TestPump(t *testing.T) {
 		{"limit on a buffer boundary", bytes.NewReader(p), func() io.Writer { return new(bytes.Buffer) }, 2 * pumpBufSize, 2 * pumpBufSize, nil},
 		{"write fails", bytes.NewReader(p), func() io.Writer { return &failingWriter{n: pumpBufSize + 5, err: boom} }, -1, -1, boom},
 		{"read fails", iotest.ErrReader(boom), func() io.Writer { return new(bytes.Buffer) }, -1, -1, boom},
+		// io.ReadFull would call these sources for ever.
+		{"no progress", countReader{0}, func() io.Writer { return new(bytes.Buffer) }, -1, -1, io.ErrNoProgress},
+		{"negative count", countReader{-1}, func() io.Writer { return new(bytes.Buffer) }, -1, -1, errReadCount},
+		{"count beyond the buffer", countReader{pumpBufSize + 1}, func() io.Writer { return new(bytes.Buffer) }, -1, -1, errReadCount},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dst := tt.dst()
-			n, d, err := pump(ctx, dst, tt.src, tt.limit, nil, &bufPool{})
+			n, d, err := boundedPump(t, ctx, dst, tt.src, tt.limit)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -68,8 +111,39 @@ func TestPump(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, _, err := pump(ctx, io.Discard, bytes.NewReader(p), -1, nil, &bufPool{}); !errors.Is(err, context.Canceled) {
+	if _, _, err := boundedPump(t, ctx, io.Discard, bytes.NewReader(p), -1); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: err = %v", err)
+	}
+}
+
+// trickleReader returns at most 1 KiB per Read and cancels its context
+// on the first one.
+type trickleReader struct {
+	cancel func()
+	r      io.Reader
+	reads  int
+}
+
+func (c *trickleReader) Read(p []byte) (int, error) {
+	c.reads++
+	c.cancel()
+	return c.r.Read(p[:min(len(p), 1<<10)])
+}
+
+// TestPumpSeesCancelBetweenReads checks that pump notices cancellation
+// after the Read during which it happened, not once a whole buffer (256
+// reads of this source) has been filled.
+func TestPumpSeesCancelBetweenReads(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := &trickleReader{cancel: cancel, r: bytes.NewReader(content(2*pumpBufSize, 5))}
+	_, _, err := boundedPump(t, ctx, io.Discard, src, -1)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want %v", err, context.Canceled)
+	}
+	if src.reads != 1 {
+		t.Fatalf("pump read %d times, want 1: it went on reading after the context ended", src.reads)
 	}
 }
 
@@ -92,22 +166,28 @@ func TestSmallPutAllocatesLittle(t *testing.T) {
 		t.Fatal(err)
 	}
 	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range puts {
-		if _, err := s.Put(ctx, bytes.NewReader(p), nil); err != nil {
-			t.Fatal(err)
+	within(t, "puts and reads", func() {
+		runtime.ReadMemStats(&before)
+		for range puts {
+			if _, err = s.Put(ctx, bytes.NewReader(p), nil); err != nil {
+				return
+			}
+			var sink bytes.Buffer
+			var r *Reader
+			if r, err = s.Open(ctx, FromBytes(p)); err != nil {
+				return
+			}
+			_, err = io.Copy(&sink, r) // through Reader.WriteTo
+			r.Close()
+			if err != nil {
+				return
+			}
 		}
-		var sink bytes.Buffer
-		r, err := s.Open(ctx, FromBytes(p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.Copy(&sink, r); err != nil { // through Reader.WriteTo
-			t.Fatal(err)
-		}
-		r.Close()
+		runtime.ReadMemStats(&after)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	runtime.ReadMemStats(&after)
 	per := (after.TotalAlloc - before.TotalAlloc) / puts
 	t.Logf("%d bytes allocated per 1 KiB Put and read", per)
 	if per > limit {
@@ -164,7 +244,7 @@ func TestPumpWriterEndsBeforeReturn(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			w := &lateWriter{fail: tt.fail}
-			_, _, err := pump(ctx, w, tt.src(cancel), -1, nil, &bufPool{})
+			_, _, err := boundedPump(t, ctx, w, tt.src(cancel), -1)
 			w.mu.Lock()
 			w.returned = true
 			w.mu.Unlock()
