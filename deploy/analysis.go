@@ -341,7 +341,7 @@ func (j Judge) compare(canary, base Observations) Measurement {
 	// The effect size is the ratio of medians: one stall of the process
 	// (a GC pause, a preempted thread) moves a mean by its whole length and
 	// a median hardly at all, and the rank test above is about location.
-	ratio := median(canary.Latencies) / median(base.Latencies)
+	ratio := quantile(canary.Latencies, 0.5) / quantile(base.Latencies, 0.5)
 	if mw.P < j.Alpha && mw.Z > 0 && ratio > 1+j.LatencyTolerance {
 		m.Outcome = Fail
 		reasons = append(reasons, fmt.Sprintf("latency %.3gx baseline beyond tolerance (p=%.3g)", ratio, mw.P))
@@ -350,17 +350,6 @@ func (j Judge) compare(canary, base Observations) Measurement {
 	}
 	m.Reason = strings.Join(reasons, "; ")
 	return m
-}
-
-// median returns the median of xs without reordering it.
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // measure runs every check and combines them: any Fail fails the
