@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/sextant-ml/sextant/internal/stats"
 )
 
 // DefaultBins is the number of bins numeric columns are cut into.
@@ -103,7 +105,7 @@ func orderStatistics(x []float64, ks []int) map[int]float64 {
 	const shift = 48
 	counts := make([]int32, 1<<16)
 	for _, v := range x {
-		counts[sortKey(v)>>shift]++
+		counts[stats.SortKey(v)>>shift]++
 	}
 	// Find each wanted rank's bucket and the rank's offset within it.
 	type target struct{ k, bucket, offset int }
@@ -142,7 +144,7 @@ func orderStatistics(x []float64, ks []int) map[int]float64 {
 		slot[bucket] = int32(g + 1)
 	}
 	for _, v := range x {
-		if g := slot[sortKey(v)>>shift]; g != 0 {
+		if g := slot[stats.SortKey(v)>>shift]; g != 0 {
 			gathered[g-1] = append(gathered[g-1], v)
 		}
 	}
@@ -153,15 +155,6 @@ func orderStatistics(x []float64, ks []int) map[int]float64 {
 		out[t.k] = gathered[wanted[t.bucket]][t.offset]
 	}
 	return out
-}
-
-// sortKey maps a float64 to a uint64 whose unsigned order is the float's.
-func sortKey(v float64) uint64 {
-	b := math.Float64bits(v)
-	if b>>63 == 0 {
-		return b | 1<<63
-	}
-	return ^b
 }
 
 // selectKth permutes a so that a[k-off] is the (k)-th smallest value of a
@@ -252,7 +245,7 @@ func Histogram(edges, values []float64) []float64 {
 	table := binTable(edges)
 	n := make([]int64, len(counts))
 	for _, v := range values {
-		if b := table[sortKey(v)>>48]; b >= 0 {
+		if b := table[stats.SortKey(v)>>48]; b >= 0 {
 			n[b]++
 		} else {
 			n[BinIndex(edges, v)]++
@@ -269,8 +262,8 @@ func Histogram(edges, values []float64) []float64 {
 func binTable(edges []float64) []int8 {
 	table := make([]int8, 1<<16)
 	for b := range table {
-		lo := fromSortKey(uint64(b) << 48)
-		hi := fromSortKey(uint64(b)<<48 | (1<<48 - 1))
+		lo := stats.FromSortKey(uint64(b) << 48)
+		hi := stats.FromSortKey(uint64(b)<<48 | (1<<48 - 1))
 		if lo != lo || hi != hi {
 			table[b] = -1
 			continue
@@ -282,11 +275,4 @@ func binTable(edges []float64) []int8 {
 		}
 	}
 	return table
-}
-
-func fromSortKey(k uint64) float64 {
-	if k>>63 == 1 {
-		return math.Float64frombits(k &^ (1 << 63))
-	}
-	return math.Float64frombits(^k)
 }

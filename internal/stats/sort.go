@@ -19,11 +19,11 @@ func Sort(x []float64) {
 		return
 	}
 	for i, k := range sortKeys(x, false) {
-		x[i] = fromSortKey(k)
+		x[i] = FromSortKey(k)
 	}
 }
 
-// sortKeys returns the order-preserving keys of x (see sortKey), sorted by
+// sortKeys returns the order-preserving keys of x (see SortKey), sorted by
 // an LSD radix sort. With mergeZeros, -0 gets +0's key, so that equal keys
 // are exactly equal values.
 func sortKeys(x []float64, mergeZeros bool) []uint64 {
@@ -34,7 +34,7 @@ func sortKeys(x []float64, mergeZeros bool) []uint64 {
 		if mergeZeros {
 			v += 0 // -0 + 0 is +0
 		}
-		k := sortKey(v)
+		k := SortKey(v)
 		keys[i] = k
 		for p := range 8 {
 			counts[p][(k>>(8*p))&0xff]++
@@ -75,9 +75,9 @@ func sortedKeyPair(x, y []float64) (kx, ky []uint64) {
 	return kx, ky
 }
 
-// sortKey maps a float64 to a uint64 whose unsigned order is the float's
+// SortKey maps a float64 to a uint64 whose unsigned order is the float's
 // order: flip the sign bit of positives and every bit of negatives.
-func sortKey(v float64) uint64 {
+func SortKey(v float64) uint64 {
 	b := math.Float64bits(v)
 	if b>>63 == 0 {
 		return b | 1<<63
@@ -85,7 +85,8 @@ func sortKey(v float64) uint64 {
 	return ^b
 }
 
-func fromSortKey(k uint64) float64 {
+// FromSortKey inverts SortKey.
+func FromSortKey(k uint64) float64 {
 	if k>>63 == 1 {
 		return math.Float64frombits(k &^ (1 << 63))
 	}
