@@ -24,4 +24,13 @@
 //
 // The chi-square tail uses gonum's regularized incomplete gamma function
 // (gonum.org/v1/gonum/mathext), a port of the Cephes routine SciPy calls.
+//
+// # Performance
+//
+// [Sort] beside slices.Sort on the same 1,000,000 normal values, in one run
+// on a shared 2-core machine:
+//
+//	cd internal/stats && GOFLAGS=-mod=mod go test -run '^$' -bench 'Sort1M' .
+//
+//	radix 80.7 ms, slices.Sort 226 ms: 2.8x faster
 package stats

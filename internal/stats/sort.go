@@ -9,8 +9,8 @@ import (
 const radixMin = 2048
 
 // Sort sorts x in ascending order. Large slices are sorted by an LSD radix
-// sort on the bits of the values (several times faster than a comparison
-// sort on millions of values); small ones by slices.Sort. x must not hold
+// sort on the bits of the values (about 2.8x faster than slices.Sort on a
+// million values; see the package doc); small ones by slices.Sort. x must not hold
 // NaN. -0 sorts before +0; they compare equal, so callers that walk equal
 // values together are unaffected.
 func Sort(x []float64) {
