@@ -819,6 +819,22 @@ func TestRolloutLongDowntime(t *testing.T) {
 	})
 }
 
+// pauseBeforeAndAfterCanary pauses ro while r lacks the canary, which
+// must fail with ErrUnknownVersion, then adds the canary and pauses again,
+// which must succeed.
+func pauseBeforeAndAfterCanary(ctx context.Context, t *testing.T, r *deploy.Router[int, string], ro *deploy.Rollout) {
+	t.Helper()
+	if err := ro.Pause(ctx, "look"); !errors.Is(err, deploy.ErrUnknownVersion) {
+		t.Fatalf("Pause with the canary missing: %v, want ErrUnknownVersion", err)
+	}
+	if err := r.Add("canary", newFake("canary")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.Pause(ctx, "look"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A restarted process whose router lacks the canary at first restores the
 // saved split once the canary is there, instead of going on without it.
 func TestRolloutRestoreRetriesTheSplit(t *testing.T) {
@@ -835,15 +851,7 @@ func TestRolloutRestoreRetriesTheSplit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ro.Pause(ctx, "look"); !errors.Is(err, deploy.ErrUnknownVersion) {
-		t.Fatalf("Pause with the canary missing: %v, want ErrUnknownVersion", err)
-	}
-	if err := r.Add("canary", newFake("canary")); err != nil {
-		t.Fatal(err)
-	}
-	if err := ro.Pause(ctx, "look"); err != nil {
-		t.Fatal(err)
-	}
+	pauseBeforeAndAfterCanary(ctx, t, r, ro)
 	if st, share := ro.State(), canaryShare(t, r); st.Revision != 3 || st.Step != 1 || share < 0.2 || share > 0.3 {
 		t.Errorf("restored revision %d at step %d, canary share %v; want revision 3, step 1, about 0.25", st.Revision, st.Step, share)
 	}
@@ -859,15 +867,7 @@ func TestRolloutStartRetriesTheSplit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ro.Pause(ctx, "look"); !errors.Is(err, deploy.ErrUnknownVersion) {
-		t.Fatalf("Pause with the canary missing: %v, want ErrUnknownVersion", err)
-	}
-	if err := r.Add("canary", newFake("canary")); err != nil {
-		t.Fatal(err)
-	}
-	if err := ro.Pause(ctx, "look"); err != nil {
-		t.Fatal(err)
-	}
+	pauseBeforeAndAfterCanary(ctx, t, r, ro)
 	if v, err := r.Route(deploy.Request{Key: "k"}); err != nil || v != "stable" {
 		t.Errorf("Route = %q, %v; want stable", v, err)
 	}
