@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/dataset/internal/testtree"
 )
@@ -74,8 +75,11 @@ func Corrupt(t testing.TB, s *dataset.Store, v dataset.Version, path string) {
 	if !ok {
 		t.Fatalf("datasettest: version %d of %s has no file %q", v.Number, v.Dataset, path)
 	}
-	hex := strings.TrimPrefix(e.Digest, "sha256:")
-	key := "cas/sha256/" + hex[:2] + "/" + hex[2:]
+	d, err := artifact.ParseDigest(e.Digest)
+	if err != nil {
+		t.Fatalf("datasettest: file %q of version %d: %v", path, v.Number, err)
+	}
+	key := "cas/sha256/" + d.Hex()[:2] + "/" + d.Hex()[2:]
 	if err := s.Artifacts().Bucket().WriteAll(ctx, key, []byte("corrupted by datasettest")); err != nil {
 		t.Fatalf("datasettest: corrupt %s: %v", key, err)
 	}
