@@ -139,18 +139,26 @@ func (c *checker) must(field string, err error) {
 }
 
 func TestGoldenSciPy(t *testing.T) {
-	// drift_scipy.json is the shared golden file; drift_scipy_more.json was
-	// written by the same generator: /usr/bin/python3 testdata/gen_drift_golden.py 1000 18 testdata/drift_scipy_more.json
+	eachGoldenCase(t, func(t *testing.T, c *checker, gc goldenCase) {
+		if gc.Kind == "numeric" {
+			checkNumericGolden(c, gc)
+		} else {
+			checkCategoricalGolden(c, gc)
+		}
+	})
+}
+
+// eachGoldenCase runs check on every case of both golden files, each in its
+// own subtest, and fails a case that checked nothing. drift_scipy.json is
+// the shared golden file; drift_scipy_more.json was written by the same
+// generator: /usr/bin/python3 testdata/gen_drift_golden.py 1000 18 testdata/drift_scipy_more.json
+func eachGoldenCase(t *testing.T, check func(t *testing.T, c *checker, gc goldenCase)) {
 	for _, file := range []string{"testdata/drift_scipy.json", "testdata/drift_scipy_more.json"} {
 		g := loadGolden(t, file)
 		for _, gc := range g.Cases {
 			t.Run(file[9:]+"/"+gc.Kind+"/seed="+itoa(gc.Seed), func(t *testing.T) {
 				c := &checker{t: t}
-				if gc.Kind == "numeric" {
-					checkNumericGolden(c, gc)
-				} else {
-					checkCategoricalGolden(c, gc)
-				}
+				check(t, c, gc)
 				if c.seen == 0 {
 					t.Fatal("no field checked")
 				}
