@@ -18,10 +18,10 @@ func driftStep(ctx context.Context, d *demo) error {
 		return err
 	}
 	rng := rand.New(rand.NewPCG(2026, 11))
-	sensors := func(n int, tempShift float64, sites []float64) drift.Data {
+	sensors := func(n int, tempShift float64) drift.Data {
 		temp, vib := make([]float64, n), make([]float64, n)
 		site := make([]string, n)
-		names := []string{"north", "south", "east"}
+		names, sites := []string{"north", "south", "east"}, []float64{0.5, 0.3, 0.2} // the same mix in both batches
 		for i := range n {
 			temp[i] = 21 + tempShift + 1.5*rng.NormFloat64()
 			vib[i] = math.Exp(0.4 * rng.NormFloat64())
@@ -39,8 +39,8 @@ func driftStep(ctx context.Context, d *demo) error {
 			Categorical: map[string][]string{"site": site},
 		}
 	}
-	training := sensors(5000, 0, []float64{0.5, 0.3, 0.2})
-	production := sensors(800, 1.2, []float64{0.5, 0.3, 0.2})
+	training := sensors(5000, 0)
+	production := sensors(800, 1.2)
 
 	profile, err := drift.Fit(training, nil)
 	if err != nil {
