@@ -65,10 +65,12 @@ func Infer(ctx context.Context, r io.Reader, opts *InferOptions) (*Schema, error
 			return nil, fmt.Errorf("schema: infer: %w", err)
 		}
 		rows++
-		cols := rd.Columns()
-		for len(states) < len(cols) {
-			states = append(states, &inferState{name: cols[len(states)], canInt: true, canFloat: true, canBool: true, canTime: true,
-				min: math.Inf(1), max: math.Inf(-1), distinct: map[string]bool{}, missing: rows - 1})
+		if len(states) < rd.NumColumns() {
+			cols := rd.Columns()
+			for len(states) < len(cols) {
+				states = append(states, &inferState{name: cols[len(states)], canInt: true, canFloat: true, canBool: true, canTime: true,
+					min: math.Inf(1), max: math.Inf(-1), distinct: map[string]bool{}, missing: rows - 1})
+			}
 		}
 		for i, st := range states {
 			var v table.Value

@@ -189,7 +189,8 @@ func (s *Schema) Validate(ctx context.Context, r io.Reader, opts *ValidateOption
 			return nil, fmt.Errorf("schema: validate: %w", err)
 		}
 		rows++
-		if cols := rd.Columns(); len(cols) > known {
+		if rd.NumColumns() > known {
+			cols := rd.Columns()
 			for i := known; i < len(cols); i++ {
 				if cc, ok := byName[cols[i]]; ok {
 					cc.index = i

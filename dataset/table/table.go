@@ -166,6 +166,11 @@ func (r *Reader) addColumn(name string) int {
 // JSON keys in order of first appearance.
 func (r *Reader) Columns() []string { return slices.Clone(r.columns) }
 
+// NumColumns returns how many columns are known so far. Unlike Columns it
+// copies nothing, so a caller may ask after every row and fetch the names
+// only when the count has grown.
+func (r *Reader) NumColumns() int { return len(r.columns) }
+
 // Next returns the next row, io.EOF at the end. An error matching
 // ErrMalformedRow concerns that row only and the next call goes on; any
 // other error is final.

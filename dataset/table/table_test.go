@@ -25,6 +25,9 @@ func readAll(t *testing.T, in string, opts *Options) ([]string, []readResult, er
 	var out []readResult
 	for {
 		row, err := rd.Next()
+		if n, cols := rd.NumColumns(), rd.Columns(); n != len(cols) {
+			t.Fatalf("NumColumns() = %d after line %d, Columns() has %d", n, row.Line, len(cols))
+		}
 		if errors.Is(err, io.EOF) {
 			return rd.Columns(), out, nil
 		}
