@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sextant-ml/sextant/internal/stats"
@@ -64,6 +65,9 @@ type Env struct {
 	Model, Stable, Canary string
 	From, To              time.Time
 	// Source gives in-process observations; nil when the rollout has none.
+	// The checks of one measurement share its reads: each version's
+	// observations are read once and the same slices handed to every
+	// check, so checks must not modify them.
 	Source Source
 }
 
@@ -356,6 +360,9 @@ func (j Judge) compare(canary, base Observations) Measurement {
 // measurement, else any Error errs, else any Inconclusive makes it
 // inconclusive; it passes only when every check passes.
 func measure(ctx context.Context, checks []Check, env Env) (Outcome, []Measurement) {
+	if env.Source != nil {
+		env.Source = &readOnce{src: env.Source, got: map[readKey]Observations{}}
+	}
 	ms := make([]Measurement, len(checks))
 	worst := Pass
 	for i, c := range checks {
@@ -374,6 +381,35 @@ func measure(ctx context.Context, checks []Check, env Env) (Outcome, []Measureme
 		worst = Inconclusive
 	}
 	return worst, ms
+}
+
+// readOnce is a Source that reads each version's observations once: the
+// checks of one measurement all ask for the same window, and scanning a
+// Window holds its locks against the requests being recorded. Failed
+// reads are not kept, so a later check tries again.
+type readOnce struct {
+	src Source
+	mu  sync.Mutex
+	got map[readKey]Observations
+}
+
+type readKey struct {
+	version  string
+	from, to int64 // unix nanoseconds
+}
+
+func (r *readOnce) Observations(ctx context.Context, version string, from, to time.Time) (Observations, error) {
+	k := readKey{version, from.UnixNano(), to.UnixNano()}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if o, ok := r.got[k]; ok {
+		return o, nil
+	}
+	o, err := r.src.Observations(ctx, version, from, to)
+	if err == nil {
+		r.got[k] = o
+	}
+	return o, err
 }
 
 // severity orders outcomes for combining; an unknown outcome counts as

@@ -297,6 +297,52 @@ func TestRolloutNoTrafficIsInconclusive(t *testing.T) {
 	})
 }
 
+// readCounter is a Source that counts the reads of each version and window.
+type readCounter struct {
+	src   deploy.Source
+	mu    sync.Mutex
+	reads map[string]int
+}
+
+func (c *readCounter) Observations(ctx context.Context, version string, from, to time.Time) (deploy.Observations, error) {
+	c.mu.Lock()
+	c.reads[fmt.Sprintf("%s %s-%s", version, from.Format(time.TimeOnly), to.Format(time.TimeOnly))]++
+	c.mu.Unlock()
+	return c.src.Observations(ctx, version, from, to)
+}
+
+// Three checks, two of them on the canary alone and the judge on both
+// versions, read each version's window once per measurement.
+func TestRolloutReadsEachWindowOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newRig(t)
+		src := &readCounter{src: g.window, reads: map[string]int{}}
+		opts := g.options()
+		opts.Source = src
+		ro, err := deploy.NewRollout(g.router, spec(deploy.SetWeight(10), deploy.Analyze(analysis())), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		wait := g.serve(ctx)
+		go ro.Run(ctx)
+		time.Sleep(150 * time.Second)
+		synctest.Wait()
+		cancel()
+		wait()
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		if len(src.reads) != 4 {
+			t.Errorf("read %d version windows, want 4 (canary and stable, two measurements): %v", len(src.reads), src.reads)
+		}
+		for k, n := range src.reads {
+			if n != 1 {
+				t.Errorf("%s read %d times in one measurement, want once", k, n)
+			}
+		}
+	})
+}
+
 // flaky fails (or errs) on the listed measurement numbers (1-based)
 // and passes otherwise.
 func flaky(outcome deploy.Outcome, at ...int) deploy.Check {
