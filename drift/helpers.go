@@ -1,7 +1,6 @@
 package drift
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/sextant-ml/sextant/internal/stats"
@@ -20,28 +19,18 @@ func sortedFinite(x []float64) []float64 {
 }
 
 // chiSquareGOF tests current counts against the reference proportions
-// scaled to the current total, over categories seen on either side. A
-// category seen only in the current data has expectation zero and makes the
-// test undefined (ErrInvalid).
+// scaled to the current total, over categories seen on either side. Counts
+// are checked as the distances check them (see pair). A category seen only
+// in the current data has expectation zero and makes the test undefined
+// (ErrInvalid).
 func chiSquareGOF(ref, cur []float64) (stats.ChiSquareResult, error) {
-	if len(ref) != len(cur) {
-		return stats.ChiSquareResult{}, fmt.Errorf("%w: %d reference and %d current categories", ErrInvalid, len(ref), len(cur))
+	p, _, err := pair(ref, cur)
+	if err != nil {
+		return stats.ChiSquareResult{}, err
 	}
-	var tr, tc float64
-	for i := range ref {
-		for _, c := range [2]float64{ref[i], cur[i]} {
-			if !(c >= 0) || math.IsInf(c, 0) {
-				return stats.ChiSquareResult{}, fmt.Errorf("%w: count %v at %d", ErrInvalid, c, i)
-			}
-		}
-		tr += ref[i]
-		tc += cur[i]
-	}
-	if math.IsInf(tr, 0) || math.IsInf(tc, 0) {
-		return stats.ChiSquareResult{}, fmt.Errorf("%w: counts sum past the float64 range", ErrInvalid)
-	}
-	if tr == 0 || tc == 0 {
-		return stats.ChiSquareResult{}, fmt.Errorf("%w: chi-square goodness of fit needs counts on both sides", ErrEmpty)
+	tc := 0.0
+	for _, c := range cur {
+		tc += c
 	}
 	var obs, exp []float64
 	for i := range ref {
@@ -49,7 +38,7 @@ func chiSquareGOF(ref, cur []float64) (stats.ChiSquareResult, error) {
 			continue
 		}
 		obs = append(obs, cur[i])
-		exp = append(exp, ref[i]/tr*tc)
+		exp = append(exp, p[i]*tc)
 	}
 	return stats.ChiSquareGoodnessOfFit(obs, exp)
 }
