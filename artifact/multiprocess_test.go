@@ -6,48 +6,39 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"strconv"
 	"testing"
+
+	"github.com/sextant-ml/sextant/internal/proctest"
 )
 
-// childEnv makes the test binary act as one writer of
-// TestPutManyProcesses: it names the bucket directory.
-const childEnv = "SEXTANT_ARTIFACT_PUT_CHILD"
+// putDirEnv names the bucket directory to the writers of
+// TestPutManyProcesses.
+const putDirEnv = "SEXTANT_ARTIFACT_PUT_DIR"
+
+func TestMain(m *testing.M) {
+	if i, ok := proctest.Child("put"); ok {
+		proctest.Exit(putAsChild(os.Getenv(putDirEnv), i%2 == 1, putContent()))
+	}
+	os.Exit(m.Run())
+}
+
+// putContent is what every writer of TestPutManyProcesses stores.
+func putContent() []byte { return content(3*pumpBufSize+123, 77) }
 
 // TestPutManyProcesses runs several processes that store the same content
 // in one file:// bucket at the same time, half with Put and half with
 // PutKnown. Every process must succeed with the same descriptor and one
 // intact object must result.
 func TestPutManyProcesses(t *testing.T) {
-	p := content(3*pumpBufSize+123, 77)
-	if dir := os.Getenv(childEnv); dir != "" {
-		putAsChild(t, dir, p)
-		return
-	}
+	p := putContent()
 	dir := t.TempDir()
-	const procs = 4
-	cmds := make([]*exec.Cmd, procs)
-	outs := make([]*bytes.Buffer, procs)
-	for i := range procs {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestPutManyProcesses$", "-test.count=1")
-		cmd.Env = append(os.Environ(), childEnv+"="+dir, "SEXTANT_ARTIFACT_PUT_KNOWN="+strconv.Itoa(i%2))
-		outs[i] = new(bytes.Buffer)
-		cmd.Stdout, cmd.Stderr = outs[i], outs[i]
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds[i] = cmd
-	}
+	outs := proctest.Run(t, "put", 4, map[string]string{putDirEnv: dir})
 	want := Descriptor{Digest: FromBytes(p), Size: int64(len(p))}
-	for i, cmd := range cmds {
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("process %d: %v\n%s", i, err, outs[i])
-		}
+	for i, out := range outs {
 		var got Descriptor
-		line := bytes.SplitN(outs[i].Bytes(), []byte("\n"), 2)[0]
+		line, _, _ := bytes.Cut([]byte(out), []byte("\n"))
 		if err := json.Unmarshal(line, &got); err != nil {
-			t.Fatalf("process %d printed %q: %v", i, outs[i], err)
+			t.Fatalf("process %d printed %q: %v", i, out, err)
 		}
 		if got.Digest != want.Digest || got.Size != want.Size {
 			t.Fatalf("process %d stored %+v, want %+v", i, got, want)
@@ -69,26 +60,28 @@ func TestPutManyProcesses(t *testing.T) {
 	}
 }
 
-// putAsChild stores p in the bucket at dir and prints the descriptor.
-func putAsChild(t *testing.T, dir string, p []byte) {
+// putAsChild stores p in the bucket at dir, with PutKnown when known is set
+// and with Put otherwise, and prints the descriptor.
+func putAsChild(dir string, known bool, p []byte) error {
 	ctx := context.Background()
 	s, err := Open(ctx, "file://"+dir, nil)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer s.Close()
 	var d Descriptor
-	if os.Getenv("SEXTANT_ARTIFACT_PUT_KNOWN") == "1" {
+	if known {
 		d, err = s.PutKnown(ctx, Descriptor{Digest: FromBytes(p), Size: int64(len(p))}, bytes.NewReader(p))
 	} else {
 		d, err = s.Put(ctx, bytes.NewReader(p), nil)
 	}
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	out, err := json.Marshal(d)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	fmt.Println(string(out))
+	return nil
 }

@@ -1,37 +1,47 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sextant-ml/sextant/internal/proctest"
 )
 
-const helperEnv = "SEXTANT_DATASET_COMMIT_HELPER"
+// Environment of the committing processes of TestCommitFromProcesses: the
+// bucket directory, and one source tree per process joined by "|".
+const (
+	commitBucketEnv  = "SEXTANT_DATASET_COMMIT_BUCKET"
+	commitSourcesEnv = "SEXTANT_DATASET_COMMIT_SOURCES"
+)
+
+func TestMain(m *testing.M) {
+	if i, ok := proctest.Child("commit"); ok {
+		srcs := strings.Split(os.Getenv(commitSourcesEnv), "|")
+		if i >= len(srcs) {
+			proctest.Exit(fmt.Errorf("no source tree for process %d", i))
+		}
+		proctest.Exit(commitAsChild(os.Getenv(commitBucketEnv), srcs[i]))
+	}
+	os.Exit(m.Run())
+}
 
 // TestCommitFromProcesses commits to one file:// bucket from several real
 // processes at once: every commit must get its own version number.
 func TestCommitFromProcesses(t *testing.T) {
 	bucket := t.TempDir()
 	const n = 4
-	cmds := make([]*exec.Cmd, n)
+	srcs := make([]string, n)
 	for i := range n {
-		src := makeTree(t, map[string]string{"who": fmt.Sprint("process ", i)})
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCommitHelperProcess$")
-		cmd.Env = append(os.Environ(), helperEnv+"="+bucket+"|"+src)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds[i] = cmd
+		srcs[i] = makeTree(t, map[string]string{"who": fmt.Sprint("process ", i)})
 	}
-	for _, cmd := range cmds {
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("helper process: %v", err)
-		}
-	}
+	proctest.Run(t, "commit", n, map[string]string{
+		commitBucketEnv:  bucket,
+		commitSourcesEnv: strings.Join(srcs, "|"),
+	})
 	s, err := Open(t.Context(), "file://"+filepath.ToSlash(bucket), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -53,20 +63,15 @@ func TestCommitFromProcesses(t *testing.T) {
 	}
 }
 
-// TestCommitHelperProcess is the body of one process of
-// TestCommitFromProcesses; run directly it has nothing to do.
-func TestCommitHelperProcess(t *testing.T) {
-	arg := os.Getenv(helperEnv)
-	if arg == "" {
-		return
-	}
-	bucket, src, _ := strings.Cut(arg, "|")
-	s, err := Open(t.Context(), "file://"+filepath.ToSlash(bucket), nil)
+// commitAsChild commits the tree at src as dataset "shared" to the bucket
+// at directory bucket.
+func commitAsChild(bucket, src string) error {
+	ctx := context.Background()
+	s, err := Open(ctx, "file://"+filepath.ToSlash(bucket), nil)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer s.Close()
-	if _, err := s.Commit(t.Context(), "shared", src, nil); err != nil {
-		t.Fatal(err)
-	}
+	_, err = s.Commit(ctx, "shared", src, nil)
+	return err
 }

@@ -2,11 +2,10 @@ package registry_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -15,16 +14,23 @@ import (
 	"testing"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/internal/proctest"
 	"github.com/sextant-ml/sextant/internal/s3test"
 	"github.com/sextant-ml/sextant/registry"
 )
 
 const (
-	childURLEnv = "SEXTANT_REGISTRY_RACE_URL"
-	childIDEnv  = "SEXTANT_REGISTRY_RACE_ID"
+	childURLEnv = "SEXTANT_REGISTRY_RACE_URL" // one bucket URL a line
 	processes   = 4
 	goroutines  = 8
 )
+
+func TestMain(m *testing.M) {
+	if id, ok := proctest.Child("race"); ok {
+		proctest.Exit(raceAsChild(strings.Split(os.Getenv(childURLEnv), "\n"), id))
+	}
+	os.Exit(m.Run())
+}
 
 // TestMultiProcess runs 4 processes (this test binary, re-executed) of 8
 // goroutines for each of two buckets, one file:// bucket and one bucket on
@@ -39,40 +45,12 @@ func TestMultiProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"AWS_ACCESS_KEY_ID=" + s3test.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3test.SecretKey,
-		"AWS_REGION=" + s3test.Region, "AWS_PROFILE="}
-	outs := runProcesses(t, []string{fileURL, srv.URL("race")}, env)
+	env := map[string]string{"AWS_ACCESS_KEY_ID": s3test.AccessKey, "AWS_SECRET_ACCESS_KEY": s3test.SecretKey,
+		"AWS_REGION": s3test.Region, "AWS_PROFILE": "",
+		childURLEnv: strings.Join([]string{fileURL, srv.URL("race")}, "\n")}
+	outs := proctest.Run(t, "race", processes, env)
 	t.Run("file", func(t *testing.T) { checkRace(t, outs, "0", openBucket(t, fileURL)) })
 	t.Run("s3", func(t *testing.T) { checkRace(t, outs, "1", s3Bucket) })
-}
-
-// runProcesses starts the racing processes on the buckets at urls with env
-// added to their environment, and returns what each printed.
-func runProcesses(t *testing.T, urls, env []string) []string {
-	outs := make([]bytes.Buffer, processes)
-	var wg sync.WaitGroup
-	errs := make([]error, processes)
-	for i := range processes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestMultiProcessChild$", "-test.count=1")
-			cmd.Env = append(os.Environ(), childURLEnv+"="+strings.Join(urls, "\n"), childIDEnv+"="+strconv.Itoa(i))
-			cmd.Env = append(cmd.Env, env...)
-			cmd.Stdout = &outs[i]
-			cmd.Stderr = &outs[i]
-			errs[i] = cmd.Run()
-		}()
-	}
-	wg.Wait()
-	out := make([]string, processes)
-	for i := range processes {
-		if errs[i] != nil {
-			t.Fatalf("process %d: %v\n%s", i, errs[i], outs[i].String())
-		}
-		out[i] = outs[i].String()
-	}
-	return out
 }
 
 // checkRace checks the race on bucket b (the bucket numbered bucketID in the
@@ -149,52 +127,52 @@ func checkRace(t *testing.T, outs []string, bucketID string, b *artifact.Bucket)
 	}
 }
 
-// TestMultiProcessChild is the body of one racing process; it does nothing
-// unless started by TestMultiProcess.
-func TestMultiProcessChild(t *testing.T) {
-	if os.Getenv(childURLEnv) == "" {
-		return
-	}
-	urls := strings.Split(os.Getenv(childURLEnv), "\n") // one line per bucket
-	id := os.Getenv(childIDEnv)
+// raceAsChild is the body of one racing process of TestMultiProcess, number
+// id, on the buckets at urls: it prints each registration and alias move.
+func raceAsChild(urls []string, id int) error {
 	ctx := context.Background()
 	var mu sync.Mutex
+	var errs []error
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
 	var wg sync.WaitGroup
 	for bucketID, url := range urls {
 		store, err := artifact.Open(ctx, url, nil)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		defer store.Close()
-		r, err := registry.Open(ctx, store, &registry.Options{Actor: func(context.Context) string { return "proc-" + id }})
+		r, err := registry.Open(ctx, store, &registry.Options{Actor: func(context.Context) string { return "proc-" + strconv.Itoa(id) }})
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		for g := range goroutines {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				writer := fmt.Sprintf("%s-%d", id, g)
+			wg.Go(func() {
+				writer := fmt.Sprintf("%d-%d", id, g)
 				v, err := r.Register(ctx, "race", &registry.VersionSpec{
 					Tags:  map[string]string{"writer": writer},
 					Files: []registry.Upload{{Path: "model.bin", Body: strings.NewReader("weights of " + writer)}},
 				})
 				if err != nil {
-					t.Error(err)
+					fail(err)
 					return
 				}
 				mu.Lock()
 				fmt.Printf("REG %d %s %d\n", bucketID, writer, v.Number)
 				mu.Unlock()
 				if err := r.SetAlias(ctx, "race", "production", v.Number); err != nil {
-					t.Error(err)
+					fail(err)
 					return
 				}
 				mu.Lock()
 				fmt.Printf("ALIAS %d %s %d\n", bucketID, writer, v.Number)
 				mu.Unlock()
-			}()
+			})
 		}
 	}
 	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/internal/logstore"
+	"github.com/sextant-ml/sextant/internal/proctest"
 	"github.com/sextant-ml/sextant/internal/s3test"
 	"gocloud.dev/blob/memblob"
 )
@@ -207,25 +207,18 @@ func TestOpenRejectsBadDir(t *testing.T) {
 
 // The multi-process test re-executes the test binary: each child appends
 // its share to the log named by the environment and exits.
-const (
-	envChildURL = "SEXTANT_LOGSTORE_CHILD_URL"
-	envChildID  = "SEXTANT_LOGSTORE_CHILD_ID"
-)
+const envChildURL = "SEXTANT_LOGSTORE_CHILD_URL"
 
 const procs, goroutinesPerProc, appendsPerGoroutine = 4, 8, 2
 
 func TestMain(m *testing.M) {
-	if url := os.Getenv(envChildURL); url != "" {
-		if err := child(url, os.Getenv(envChildID)); err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
+	if id, ok := proctest.Child("append"); ok {
+		proctest.Exit(child(os.Getenv(envChildURL), id))
 	}
 	os.Exit(m.Run())
 }
 
-func child(url, id string) error {
+func child(url string, id int) error {
 	ctx := context.Background()
 	b, err := artifact.OpenBucket(ctx, url)
 	if err != nil {
@@ -241,7 +234,7 @@ func child(url, id string) error {
 	for g := range goroutinesPerProc {
 		wg.Go(func() {
 			for i := range appendsPerGoroutine {
-				if _, err := appendData(ctx, l, fmt.Sprintf("p%s-g%d-%d", id, g, i)); err != nil {
+				if _, err := appendData(ctx, l, fmt.Sprintf("p%d-g%d-%d", id, g, i)); err != nil {
 					errs <- err
 				}
 			}
@@ -260,23 +253,7 @@ func TestMultiProcessAppend(t *testing.T) {
 	urls["s3"] = srv.URL("multi")
 	for name, url := range urls {
 		t.Run(name, func(t *testing.T) {
-			var wg sync.WaitGroup
-			outs := make([]string, procs)
-			errs := make([]error, procs)
-			for p := range procs {
-				wg.Go(func() {
-					cmd := exec.Command(os.Args[0], "-test.run=^$")
-					cmd.Env = append(os.Environ(), envChildURL+"="+url, envChildID+"="+strconv.Itoa(p))
-					out, err := cmd.CombinedOutput()
-					outs[p], errs[p] = string(out), err
-				})
-			}
-			wg.Wait()
-			for p := range procs {
-				if errs[p] != nil {
-					t.Fatalf("process %d: %v\n%s", p, errs[p], outs[p])
-				}
-			}
+			proctest.Run(t, "append", procs, map[string]string{envChildURL: url})
 			b, err := artifact.OpenBucket(context.Background(), url)
 			if err != nil {
 				t.Fatal(err)
