@@ -38,14 +38,9 @@ func (r *Registry) openBlob(ctx context.Context, d artifact.Digest) (io.ReadClos
 }
 
 func (r *Registry) getBlob(ctx context.Context, d artifact.Digest) ([]byte, error) {
-	rc, err := r.openBlob(ctx, d)
+	b, err := r.store.Get(ctx, d)
 	if err != nil {
-		return nil, err
-	}
-	defer closeQuietly(rc)
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, fmt.Errorf("registry: read %s: %w", d, err)
+		return nil, fmt.Errorf("registry: store: %w", err)
 	}
 	return b, nil
 }
