@@ -78,6 +78,21 @@ rules:
     verbs: [get]
 `
 
+// k8sClusterRole and k8sRoleInA are Kubernetes roles named r, the
+// second in namespace a, each four lines long, for bindings to follow.
+const (
+	k8sClusterRole = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: r}
+rules: [{apiGroups: [""], resources: [models], verbs: [get]}]
+`
+	k8sRoleInA = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: r, namespace: a}
+rules: [{apiGroups: [""], resources: [models], verbs: [get]}]
+`
+)
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -107,11 +122,7 @@ roleRef:
   name: ghost
 subjects: [{kind: User, name: u}]
 `, []string{"p.yaml:5: ", `refers to missing role "ghost"`}},
-		{"foreign roleRef api group", `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: r}
-rules: [{apiGroups: [""], resources: [models], verbs: [get]}]
----
+		{"foreign roleRef api group", k8sClusterRole + `---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata: {name: b}
@@ -121,11 +132,7 @@ roleRef:
   name: r
 subjects: [{kind: User, name: u, apiGroup: rbac.authorization.k8s.io}]
 `, []string{"p.yaml:10: ", `roleRef.apiGroup "example.com" is not rbac.authorization.k8s.io`}},
-		{"foreign subject api group", `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: r}
-rules: [{apiGroups: [""], resources: [models], verbs: [get]}]
----
+		{"foreign subject api group", k8sClusterRole + `---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata: {name: b}
@@ -135,22 +142,14 @@ subjects:
     name: u
     apiGroup: example.com
 `, []string{"p.yaml:13: ", `subject apiGroup "example.com" is not rbac.authorization.k8s.io`}},
-		{"cluster binding to a namespaced role", `apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: r, namespace: a}
-rules: [{apiGroups: [""], resources: [models], verbs: [get]}]
----
+		{"cluster binding to a namespaced role", k8sRoleInA + `---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata: {name: b}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}
 subjects: [{kind: User, name: u}]
 `, []string{"p.yaml:9: ", `ClusterRoleBinding cannot refer to roleRef kind "Role"`}},
-		{"namespaced role from another scope", `apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: r, namespace: a}
-rules: [{apiGroups: [""], resources: [models], verbs: [get]}]
----
+		{"namespaced role from another scope", k8sRoleInA + `---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata: {name: b, namespace: b}
