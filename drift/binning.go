@@ -34,10 +34,9 @@ func quantileEdges(n, bins int, at func(int) float64) []float64 {
 	if n == 0 || bins < 2 {
 		return nil
 	}
-	step := 1 / float64(bins)
 	edges := make([]float64, 0, bins-1)
 	for i := 1; i < bins; i++ {
-		lo, hi, g := quantileNeighbours(n, float64(i)*step)
+		lo, hi, g := quantileNeighbours(n, edgeQuantile(i, bins))
 		a, b := at(lo), at(hi)
 		d := b - a
 		e := a + float64(d*g)
@@ -49,6 +48,13 @@ func quantileEdges(n, bins int, at func(int) float64) []float64 {
 		}
 	}
 	return edges
+}
+
+// edgeQuantile returns the quantile of the i-th inner edge of bins bins,
+// computed as numpy.linspace(0, 1, bins+1) computes it: i times 1/bins,
+// which is not always the same float64 as i/bins.
+func edgeQuantile(i, bins int) float64 {
+	return float64(i) * (1 / float64(bins))
 }
 
 // quantileNeighbours returns the order statistics around quantile q of n
@@ -78,7 +84,7 @@ func Bin(reference, current []float64, bins int) (edges, refCounts, curCounts []
 	n := len(reference)
 	var ks []int
 	for i := 1; i < bins; i++ {
-		lo, hi, _ := quantileNeighbours(n, float64(i)/float64(bins))
+		lo, hi, _ := quantileNeighbours(n, edgeQuantile(i, bins))
 		ks = append(ks, lo, hi)
 	}
 	slices.Sort(ks)

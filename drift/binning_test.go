@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestSelectKthMatchesSort(t *testing.T) {
@@ -115,5 +118,30 @@ func TestBinConventions(t *testing.T) {
 	}
 	if QuantileEdges(nil, 10) != nil || QuantileEdges([]float64{1}, 1) != nil {
 		t.Error("QuantileEdges of nothing")
+	}
+}
+
+// TestBinEdgesMatchQuantileEdges checks that Bin, which selects order
+// statistics instead of sorting, cuts at the same edges as QuantileEdges on
+// the sorted sample, for bin counts whose quantiles i/bins round differently
+// from i*(1/bins) (6 bins of 19 values is one).
+func TestBinEdgesMatchQuantileEdges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 19))
+	for _, bins := range []int{2, 3, 6, 7, 10, 12, 49} {
+		for n := 1; n <= 80; n++ {
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = 1 + rng.Float64()
+			}
+			sorted := slices.Clone(x)
+			slices.Sort(sorted)
+			edges, _, _, err := Bin(x, x, bins)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(QuantileEdges(sorted, bins), edges, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%d bins of %d values: edges (-QuantileEdges +Bin):\n%s", bins, n, diff)
+			}
+		}
 	}
 }
