@@ -45,9 +45,8 @@ func TestMultiProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"AWS_ACCESS_KEY_ID": s3test.AccessKey, "AWS_SECRET_ACCESS_KEY": s3test.SecretKey,
-		"AWS_REGION": s3test.Region, "AWS_PROFILE": "",
-		childURLEnv: strings.Join([]string{fileURL, srv.URL("race")}, "\n")}
+	env := s3test.Env()
+	env[childURLEnv] = strings.Join([]string{fileURL, srv.URL("race")}, "\n")
 	outs := proctest.Run(t, "race", processes, env)
 	t.Run("file", func(t *testing.T) { checkRace(t, outs, "0", openBucket(t, fileURL)) })
 	t.Run("s3", func(t *testing.T) { checkRace(t, outs, "1", s3Bucket) })

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -90,11 +89,22 @@ func (s *Server) URL(name string) string {
 	return fmt.Sprintf("s3://%s?%s", name, q.Encode())
 }
 
-// SetEnv sets the AWS credential variables the URL form needs, for the
-// duration of t (child processes inherit them).
+// Env returns the AWS credential variables the URL form needs, with
+// AWS_PROFILE empty so that no shared profile is read: for the environment
+// of a child process.
+func Env() map[string]string {
+	return map[string]string{
+		"AWS_ACCESS_KEY_ID":     AccessKey,
+		"AWS_SECRET_ACCESS_KEY": SecretKey,
+		"AWS_REGION":            Region,
+		"AWS_PROFILE":           "",
+	}
+}
+
+// SetEnv sets the variables of Env for the duration of t (child processes
+// inherit them).
 func SetEnv(t testing.TB) {
-	t.Setenv("AWS_ACCESS_KEY_ID", AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", SecretKey)
-	t.Setenv("AWS_REGION", Region)
-	os.Unsetenv("AWS_PROFILE")
+	for k, v := range Env() {
+		t.Setenv(k, v)
+	}
 }
