@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -166,8 +167,9 @@ func orderStatistics(x []float64, ks []int) map[int]float64 {
 // selectKth permutes a so that a[k-off] is the (k)-th smallest value of a
 // for every k in ks (ascending, offsets into the original slice), as
 // numpy.partition does: a three-way quickselect that recurses only into
-// parts holding a wanted index, and sorts small or badly split parts.
-func selectKth(a []float64, ks []int, off int) {
+// parts holding a wanted index, and sorts small or badly split parts. Bin
+// selects float64 values with it, Fit's sample the k-th smallest hash.
+func selectKth[T cmp.Ordered](a []T, ks []int, off int) {
 	for depth := 0; len(ks) > 0; depth++ {
 		if len(a) <= 32 || depth > 64 {
 			slices.Sort(a)
@@ -205,7 +207,7 @@ func selectKth(a []float64, ks []int, off int) {
 	}
 }
 
-func median3(a, b, c float64) float64 {
+func median3[T cmp.Ordered](a, b, c T) T {
 	if a > b {
 		a, b = b, a
 	}

@@ -319,7 +319,8 @@ func keepSmallestHashes(vals []float64, counts []int64, k int, seed uint64) ([]f
 		hashes[i] = valueHash(v, seed)
 	}
 	work := slices.Clone(hashes)
-	cut := selectUint64(work, k-1)
+	selectKth(work, []int{k - 1}, 0)
+	cut := work[k-1]
 	below := 0
 	for _, h := range hashes {
 		if h < cut {
@@ -337,45 +338,6 @@ func keepSmallestHashes(vals []float64, counts []int64, k int, seed uint64) ([]f
 		}
 	}
 	return outV, outC
-}
-
-// selectUint64 returns the k-th smallest element of a (0-based),
-// reordering a: Hoare-partition quickselect on a median of three, falling
-// back to a sort on small or stubborn ranges.
-func selectUint64(a []uint64, k int) uint64 {
-	lo, hi := 0, len(a)-1
-	for depth := 0; hi-lo > 16; depth++ {
-		if depth > 64 {
-			break
-		}
-		m := lo + (hi-lo)/2
-		x, y, z := a[lo], a[m], a[hi]
-		pivot := max(min(x, y), min(max(x, y), z))
-		i, j := lo, hi
-		for i <= j {
-			for a[i] < pivot {
-				i++
-			}
-			for a[j] > pivot {
-				j--
-			}
-			if i <= j {
-				a[i], a[j] = a[j], a[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return a[k]
-		}
-	}
-	slices.Sort(a[lo : hi+1])
-	return a[k]
 }
 
 // Edges returns the inner bin edges of every numeric column, to fit other

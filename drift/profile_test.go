@@ -188,7 +188,9 @@ func mustFitWith(t *testing.T, d Data, o *FitOptions) *Profile {
 	return p
 }
 
-func TestSelectUint64(t *testing.T) {
+// TestSelectKthUint64 checks selectKth on the hashes Fit's sample selects
+// from, with and without ties.
+func TestSelectKthUint64(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	for trial := range 300 {
 		n := 1 + rng.IntN(2000)
@@ -203,7 +205,8 @@ func TestSelectUint64(t *testing.T) {
 		sorted := slices.Clone(a)
 		slices.Sort(sorted)
 		k := rng.IntN(n)
-		if got := selectUint64(a, k); got != sorted[k] {
+		selectKth(a, []int{k}, 0)
+		if got := a[k]; got != sorted[k] {
 			t.Fatalf("trial %d: select(%d) = %d, want %d", trial, k, got, sorted[k])
 		}
 	}
