@@ -140,11 +140,11 @@
 // runs: Put store/raw 0.45 to 0.87 on mem:// (memblob copies its buffer as
 // it grows, and Put writes in 256 KiB pieces where the raw copy writes
 // once) and 0.67 to 3.1 on file://; Get store/raw+sha256 0.49 to 0.97 on
-// mem:// and 0.52 to 1.12 on file://. Reads are bound by SHA-256 (about
-// 1 GB/s on one core here), which any verifying store must compute: where
-// the raw read is a memory copy into io.Discard (mem://, or file:// from
-// the page cache) a verified read cannot come near it, and the ratio to the
-// raw read plus SHA-256 is the fair one. On object storage over a network
+// mem:// and 0.52 to 1.12 on file://. Reads are bound by SHA-256, which
+// any verifying store must compute: where the raw read is a memory copy
+// into io.Discard (mem://, or file:// from the page cache) a verified read
+// cannot come near it, and the ratio to the raw read plus SHA-256 is the
+// fair one. On object storage over a network
 // the transfer, not the hash, dominates.
 //
 // Small content: BenchmarkSmallPut puts and reads back 1 KiB on mem://
