@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -262,8 +263,9 @@ func (s *Store) putManifest(ctx context.Context, m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	d := artifact.Descriptor{Digest: artifact.Digest(m.Digest()), Size: int64(len(data))}
-	if _, err := s.blobs.PutKnown(ctx, d, strings.NewReader(string(data))); err != nil {
+	// The digest of the encoding just made is m.Digest(), without encoding twice.
+	d := artifact.Descriptor{Digest: artifact.FromBytes(data), Size: int64(len(data))}
+	if _, err := s.blobs.PutKnown(ctx, d, bytes.NewReader(data)); err != nil {
 		return fmt.Errorf("dataset: store manifest: %w", err)
 	}
 	return nil
