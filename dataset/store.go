@@ -200,11 +200,16 @@ func (s *Store) Push(ctx context.Context, dir string) (*Manifest, Transfer, erro
 	if err := s.authorizeOn(ctx, "create", "artifacts", artifact.Digest(m.Digest()).ResourceName()); err != nil {
 		return nil, Transfer{}, err
 	}
-	return s.push(ctx, dir, m)
+	tr, _, err := s.push(ctx, dir, m)
+	if err != nil {
+		return nil, Transfer{}, err
+	}
+	return m, tr, nil
 }
 
-// push uploads the files of m, the manifest of dir, and then m.
-func (s *Store) push(ctx context.Context, dir string, m *Manifest) (*Manifest, Transfer, error) {
+// push uploads the files of m, the manifest of dir, and then m, whose
+// digest it returns.
+func (s *Store) push(ctx context.Context, dir string, m *Manifest) (Transfer, string, error) {
 	var tr Transfer
 	var files, present atomic.Int64
 	var bytes atomic.Int64
@@ -249,26 +254,28 @@ func (s *Store) push(ctx context.Context, dir string, m *Manifest) (*Manifest, T
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, Transfer{}, err
+		return Transfer{}, "", err
 	}
 	tr.Files, tr.Present, tr.Bytes = int(files.Load()), int(present.Load()), bytes.Load()
-	if err := s.putManifest(ctx, m); err != nil {
-		return nil, Transfer{}, err
+	digest, err := s.putManifest(ctx, m)
+	if err != nil {
+		return Transfer{}, "", err
 	}
-	return m, tr, nil
+	return tr, digest, nil
 }
 
-func (s *Store) putManifest(ctx context.Context, m *Manifest) error {
+// putManifest stores m and returns its digest.
+func (s *Store) putManifest(ctx context.Context, m *Manifest) (string, error) {
 	data, err := m.MarshalJSON()
 	if err != nil {
-		return err
+		return "", err
 	}
 	// The digest of the encoding just made is m.Digest(), without encoding twice.
 	d := artifact.Descriptor{Digest: artifact.FromBytes(data), Size: int64(len(data))}
 	if _, err := s.blobs.PutKnown(ctx, d, bytes.NewReader(data)); err != nil {
-		return fmt.Errorf("dataset: store manifest: %w", err)
+		return "", fmt.Errorf("dataset: store manifest: %w", err)
 	}
-	return nil
+	return d.Digest.String(), nil
 }
 
 // Manifest fetches and verifies the manifest with digest d.
@@ -321,12 +328,12 @@ func (s *Store) Commit(ctx context.Context, name, dir string, opts *CommitOption
 	if err != nil {
 		return Version{}, err
 	}
-	m, tr, err := s.push(ctx, dir, m)
+	tr, digest, err := s.push(ctx, dir, m)
 	if err != nil {
 		return Version{}, err
 	}
 	s.opts.Logger.DebugContext(ctx, "dataset: pushed", "dataset", name, "uploaded", tr.Files, "present", tr.Present, "bytes", tr.Bytes)
-	rec := logRecord{Type: "commit", V: logFormat, Manifest: m.Digest(), Files: len(m.Entries), Bytes: m.Size(),
+	rec := logRecord{Type: "commit", V: logFormat, Manifest: digest, Files: len(m.Entries), Bytes: m.Size(),
 		Message: o.Message, Tags: o.Tags, Time: time.Now().UTC()}
 	st, err := s.append(ctx, name, func(st *datasetState) (logRecord, error) {
 		r := rec
