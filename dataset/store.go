@@ -212,7 +212,7 @@ func (s *Store) Push(ctx context.Context, dir string) (*Manifest, Transfer, erro
 func (s *Store) push(ctx context.Context, dir string, m *Manifest) (Transfer, string, error) {
 	var tr Transfer
 	var files, present atomic.Int64
-	var bytes atomic.Int64
+	var moved atomic.Int64
 	uniq := map[string]Entry{}
 	for _, e := range m.Entries {
 		if _, ok := uniq[e.Digest]; !ok {
@@ -247,7 +247,7 @@ func (s *Store) push(ctx context.Context, dir string, m *Manifest) (Transfer, st
 				return fmt.Errorf("dataset: push %s: %w", e.Path, err)
 			}
 			files.Add(1)
-			bytes.Add(e.Size)
+			moved.Add(e.Size)
 			pr.add(1, 0, e.Size)
 			s.opts.Logger.DebugContext(gctx, "dataset: uploaded", "path", e.Path, "digest", e.Digest)
 			return nil
@@ -256,7 +256,7 @@ func (s *Store) push(ctx context.Context, dir string, m *Manifest) (Transfer, st
 	if err := g.Wait(); err != nil {
 		return Transfer{}, "", err
 	}
-	tr.Files, tr.Present, tr.Bytes = int(files.Load()), int(present.Load()), bytes.Load()
+	tr.Files, tr.Present, tr.Bytes = int(files.Load()), int(present.Load()), moved.Load()
 	digest, err := s.putManifest(ctx, m)
 	if err != nil {
 		return Transfer{}, "", err
@@ -508,7 +508,7 @@ func (s *Store) pull(ctx context.Context, m *Manifest, dir string, opts *Checkou
 	}
 	defer root.Close()
 	var files, present atomic.Int64
-	var bytes atomic.Int64
+	var moved atomic.Int64
 	pr := &progress{fn: s.opts.Progress}
 	pr.state = Progress{Phase: "download", FilesTotal: len(m.Entries), BytesTotal: m.Size()}
 	g, gctx := errgroup.WithContext(ctx)
@@ -532,7 +532,7 @@ func (s *Store) pull(ctx context.Context, m *Manifest, dir string, opts *Checkou
 				return err
 			}
 			files.Add(1)
-			bytes.Add(e.Size)
+			moved.Add(e.Size)
 			pr.add(1, 0, e.Size)
 			return nil
 		})
@@ -545,7 +545,7 @@ func (s *Store) pull(ctx context.Context, m *Manifest, dir string, opts *Checkou
 			return Transfer{}, err
 		}
 	}
-	return Transfer{Files: int(files.Load()), Present: int(present.Load()), Bytes: bytes.Load()}, nil
+	return Transfer{Files: int(files.Load()), Present: int(present.Load()), Bytes: moved.Load()}, nil
 }
 
 func (e Entry) perm() fs.FileMode {
