@@ -18,7 +18,9 @@ var (
 	// ErrInvalidCredentials is matched by the errors of ClientCert and
 	// BearerToken when credentials are present but not acceptable: an
 	// unverified certificate, one without a common name, an empty token, a
-	// token the verifier refused, or no verifier at all.
+	// token the verifier refused, no verifier at all, or a subject mapped
+	// or verified without a name or of a kind other than User and
+	// ServiceAccount (that one also matches ErrInvalidSubject).
 	ErrInvalidCredentials = errors.New("rbac: invalid credentials")
 )
 
@@ -55,7 +57,7 @@ func (c ClientCert) Authenticate(r *http.Request) (Subject, error) {
 		if err != nil {
 			return Subject{}, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
 		}
-		return s, nil
+		return principal(s, "client certificate mapping")
 	}
 	if leaf.Subject.CommonName == "" {
 		return Subject{}, fmt.Errorf("%w: client certificate without a common name", ErrInvalidCredentials)
@@ -90,6 +92,21 @@ func (b BearerToken) Authenticate(r *http.Request) (Subject, error) {
 	if err != nil {
 		return Subject{}, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
 	}
+	return principal(s, "bearer token verifier")
+}
+
+// principal refuses a subject that authentication must not produce: one
+// without a name, or of kind Group or unknown (a token claiming to be a
+// group would otherwise hold that group's grants). A subject without a
+// Kind becomes a User.
+func principal(s Subject, from string) (Subject, error) {
+	if s.Name == "" {
+		return Subject{}, fmt.Errorf("%w: %s returned a subject without a name", ErrInvalidCredentials, from)
+	}
+	if err := s.Validate(); err != nil {
+		return Subject{}, fmt.Errorf("%w: %s: %w", ErrInvalidCredentials, from, err)
+	}
+	s.Kind = s.kind()
 	return s, nil
 }
 
@@ -132,7 +149,8 @@ type MiddlewareOptions struct {
 }
 
 // Middleware authenticates each request, puts its subject in the context
-// (WithSubject; a subject without a Kind becomes a User), and, when
+// (WithSubject; a subject without a Kind becomes a User; one of kind Group
+// or unknown is refused with 401, see ErrInvalidSubject), and, when
 // opts.Resolve is set, asks authz. A request without acceptable credentials
 // gets 401, a denied one 403, and an authorizer failure 500; the body is
 // only the status text. A 401 carries a WWW-Authenticate header naming the
@@ -187,7 +205,7 @@ func Middleware(authz Checker, opts *MiddlewareOptions) func(http.Handler) http.
 				}
 				switch err := authz.Authorize(ctx, req.Verb, req.Resource, req.Name); {
 				case err == nil:
-				case errors.Is(err, ErrNoSubject):
+				case errors.Is(err, ErrNoSubject), errors.Is(err, ErrInvalidSubject):
 					refuse(w, r, http.StatusUnauthorized, err)
 					return
 				case errors.Is(err, ErrDenied):
@@ -212,11 +230,7 @@ func authenticate(r *http.Request, authns []Authenticator) (Subject, error) {
 		if err != nil {
 			return Subject{}, err
 		}
-		if s.Name == "" {
-			return Subject{}, fmt.Errorf("%w: %T returned a subject without a name", ErrInvalidCredentials, a)
-		}
-		s.Kind = s.kind()
-		return s, nil
+		return principal(s, fmt.Sprintf("%T", a))
 	}
 	return Subject{}, ErrNoCredentials
 }

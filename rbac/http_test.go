@@ -350,6 +350,26 @@ func TestMiddlewareScopeAndAuthenticateOnly(t *testing.T) {
 	if rec.Code != http.StatusInternalServerError {
 		t.Errorf("Resolve without an authorizer: %d, want 500", rec.Code)
 	}
+	// An authenticator that claims the subject is a group does not get
+	// that group's grants: 401, as for any unacceptable credentials.
+	asGroup := []rbac.Authenticator{authenticatorFunc(func(*http.Request) (rbac.Subject, error) {
+		return rbac.Subject{Kind: rbac.Group, Name: "rita"}, nil
+	})}
+	groupGrant := &rbac.Policy{Roles: p.Roles, Bindings: []rbac.Binding{{Name: "b", Role: "p", Subjects: []rbac.SubjectRef{{Kind: rbac.Group, Name: "rita"}}}}}
+	ga, err := rbac.New(groupGrant, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, h := range map[string]http.Handler{
+		"authorize":         rbac.Middleware(ga, &rbac.MiddlewareOptions{Authenticators: asGroup, Resolve: promoteRoute})(whoami()),
+		"authenticate only": rbac.Middleware(nil, &rbac.MiddlewareOptions{Authenticators: asGroup})(whoami()),
+	} {
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/models/m/promote", nil))
+		if rec.Code != http.StatusUnauthorized {
+			t.Errorf("group as principal (%s): %d %q, want 401", name, rec.Code, rec.Body.String())
+		}
+	}
 	// No authenticators: nobody gets in.
 	h = rbac.Middleware(a, nil)(whoami())
 	rec = httptest.NewRecorder()
@@ -358,6 +378,10 @@ func TestMiddlewareScopeAndAuthenticateOnly(t *testing.T) {
 		t.Errorf("no authenticators: %d, want 401", rec.Code)
 	}
 }
+
+type authenticatorFunc func(r *http.Request) (rbac.Subject, error)
+
+func (f authenticatorFunc) Authenticate(r *http.Request) (rbac.Subject, error) { return f(r) }
 
 type checkerFunc func(ctx context.Context, verb, resource, name string) error
 
@@ -401,6 +425,11 @@ func TestAuthenticatorErrors(t *testing.T) {
 		return rbac.Subject{}, errUnknown
 	}
 	refuseAll := func(*x509.Certificate) (rbac.Subject, error) { return rbac.Subject{}, errUnknown }
+	asGroup := func(*x509.Certificate) (rbac.Subject, error) { return rbac.Subject{Kind: rbac.Group, Name: "release"}, nil }
+	verifyAsGroup := func(context.Context, string) (rbac.Subject, error) {
+		return rbac.Subject{Kind: rbac.Group, Name: "release"}, nil
+	}
+	verifyNameless := func(context.Context, string) (rbac.Subject, error) { return rbac.Subject{Kind: rbac.User}, nil }
 	tests := []struct {
 		name  string
 		authn rbac.Authenticator
@@ -418,6 +447,9 @@ func TestAuthenticatorErrors(t *testing.T) {
 		{"no verifier", rbac.BearerToken{}, tokenReq("Bearer good"), rbac.ErrInvalidCredentials},
 		{"refused token", rbac.BearerToken{Verify: verify}, tokenReq("Bearer bad"), errUnknown},
 		{"accepted token", rbac.BearerToken{Verify: verify}, tokenReq("Bearer good"), nil},
+		{"certificate mapped to a group", rbac.ClientCert{Subject: asGroup}, certReq("rita", true), rbac.ErrInvalidSubject},
+		{"token verified as a group", rbac.BearerToken{Verify: verifyAsGroup}, tokenReq("Bearer good"), rbac.ErrInvalidSubject},
+		{"token verified without a name", rbac.BearerToken{Verify: verifyNameless}, tokenReq("Bearer good"), rbac.ErrInvalidCredentials},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
