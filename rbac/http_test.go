@@ -425,7 +425,9 @@ func TestAuthenticatorErrors(t *testing.T) {
 		return rbac.Subject{}, errUnknown
 	}
 	refuseAll := func(*x509.Certificate) (rbac.Subject, error) { return rbac.Subject{}, errUnknown }
-	asGroup := func(*x509.Certificate) (rbac.Subject, error) { return rbac.Subject{Kind: rbac.Group, Name: "release"}, nil }
+	asGroup := func(*x509.Certificate) (rbac.Subject, error) {
+		return rbac.Subject{Kind: rbac.Group, Name: "release"}, nil
+	}
 	verifyAsGroup := func(context.Context, string) (rbac.Subject, error) {
 		return rbac.Subject{Kind: rbac.Group, Name: "release"}, nil
 	}
