@@ -17,7 +17,8 @@ var (
 	ErrNoCredentials = errors.New("rbac: no credentials")
 	// ErrInvalidCredentials is matched by the errors of ClientCert and
 	// BearerToken when credentials are present but not acceptable: an
-	// unverified certificate, one without a common name, an empty token, a
+	// unverified certificate, one without a common name, more than one
+	// Authorization header, an empty token, a
 	// token the verifier refused, no verifier at all, or a subject mapped
 	// or verified without a name or of a kind other than User and
 	// ServiceAccount (that one also matches ErrInvalidSubject).
@@ -67,7 +68,9 @@ func (c ClientCert) Authenticate(r *http.Request) (Subject, error) {
 
 // BearerToken authenticates by an "Authorization: Bearer <token>" header,
 // checked by a verifier the user supplies (an OIDC library, a token
-// table).
+// table). A request with more than one Authorization header, whatever
+// their schemes, is refused with ErrInvalidCredentials (a 401 from
+// Middleware), never read by its first or last header.
 type BearerToken struct {
 	// Verify returns the subject a token stands for, or an error when the
 	// token is not acceptable. Required.
@@ -76,7 +79,16 @@ type BearerToken struct {
 
 // Authenticate implements Authenticator.
 func (b BearerToken) Authenticate(r *http.Request) (Subject, error) {
-	h := r.Header.Get("Authorization")
+	hs := r.Header.Values("Authorization")
+	if len(hs) > 1 {
+		// Which one counts would depend on who reads the request (a
+		// proxy may check one, we another): refuse them all.
+		return Subject{}, fmt.Errorf("%w: %d Authorization headers; send exactly one", ErrInvalidCredentials, len(hs))
+	}
+	var h string
+	if len(hs) == 1 {
+		h = hs[0]
+	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
 		return Subject{}, ErrNoCredentials
