@@ -1,8 +1,13 @@
 package rbac
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -250,6 +255,10 @@ func TestParseEmptyAndScalarAliases(t *testing.T) {
 	}
 }
 
+// FuzzParse parses random documents and, for those that parse, compares
+// the compiled authorizer's answers with evaluate's, a plain loop over
+// every binding and rule, on requests built from the policy's own
+// subjects, scopes and names and a few strangers.
 func FuzzParse(f *testing.F) {
 	for _, path := range []string{"testdata/policy.yaml", "testdata/k8s.yaml"} {
 		data, err := os.ReadFile(path)
@@ -261,6 +270,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(ownRole))
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: List}]\n"))
+	f.Add([]byte(k8sClusterRole + "---\n" + k8sRB + "  - {kind: ServiceAccount, name: ci}\n  - {kind: Group, name: ml}\n"))
+	f.Add([]byte(k8sRoleInA + "---\n" + k8sRB + "  - {kind: ServiceAccount, name: ci, namespace: b}\n  - {kind: User, name: \"a:ci\"}\n"))
+	f.Add([]byte(k8sRole(`apiGroups: ["*"], resources: ["*"], verbs: [get, promote], resourceNames: [m]`) + "---\n" + k8sCRB + "  - {kind: Group, name: system:authenticated}\n"))
+	f.Add([]byte(strings.Replace(ownRole, "verbs: [get]", "verbs: [\"*\"]\n    names: [\"m*\", \"a/**\", \"?\"]", 1) +
+		"---\napiVersion: sextant/v1\nkind: RoleBinding\nmetadata: {name: b}\nscope: s\nrole: r\nsubjects: [{kind: ServiceAccount, name: \"n:sa\"}, {kind: Group, name: g}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Parse("f.yaml", data)
 		if err != nil {
@@ -269,17 +283,69 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		// What parses must compile, and decide without trouble.
+		// What parses must compile, and decide as the plain reading does.
 		a, err := New(p, nil)
 		if err != nil {
 			t.Fatalf("parsed policy does not compile: %v", err)
 		}
-		for _, b := range p.Bindings {
-			for _, s := range b.Subjects {
-				a.Decide(Subject{Kind: s.Kind, Name: s.Name}, "get", "models", b.Scope, "x")
+		subjects, scopes, names := requestPools(p)
+		seed := sha256.Sum256(data)
+		r := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:16])))
+		verbs := append(Verbs(), "watch", "*")
+		resources := append(Resources(), "pods", "*")
+		for range 300 {
+			s, verb, res, scope, name := pick(r, subjects), pick(r, verbs), pick(r, resources), pick(r, scopes), pick(r, names)
+			got := a.Decide(s, verb, res, scope, name)
+			want, grantors := evaluate(p, s, verb, res, scope, name)
+			if got.Allowed != want {
+				t.Fatalf("subject %+v %s %s scope %q name %q: compiled %v, plain reading allowed=%v\npolicy %+v", s, verb, res, scope, name, got, want, p)
+			}
+			if g := fmt.Sprintf("%s/%s/%d", got.Binding, got.Role, got.Rule); got.Allowed && !slices.Contains(grantors, g) {
+				t.Fatalf("subject %+v %s %s scope %q name %q: reason %s is not among the grants %v", s, verb, res, scope, name, g, grantors)
 			}
 		}
 	})
+}
+
+// requestPools returns the subjects, scopes and names requests are built
+// from: those of p, variants one step away (a service account without its
+// namespace, a user of its name, a group claimed as the subject, a name
+// one character or segment longer) and strangers.
+func requestPools(p *Policy) (subjects []Subject, scopes, names []string) {
+	subjects = []Subject{{Name: "stranger"}, {Kind: ServiceAccount, Name: "stranger"}, {}}
+	scopes = []string{"", "elsewhere"}
+	names = []string{"", "m", "a/b", "x"}
+	for _, b := range p.Bindings {
+		scopes = append(scopes, b.Scope)
+		for _, sr := range b.Subjects {
+			switch sr.Kind {
+			case Group:
+				subjects = append(subjects, Subject{Name: "member", Groups: []string{"other", sr.Name}}, Subject{Kind: Group, Name: sr.Name})
+			default:
+				subjects = append(subjects, Subject{Kind: sr.Kind, Name: sr.Name})
+				if sr.Kind == ServiceAccount {
+					subjects = append(subjects, Subject{Kind: User, Name: sr.Name})
+				} else {
+					subjects = append(subjects, Subject{Kind: ServiceAccount, Name: sr.Name})
+				}
+				if _, n, ok := strings.Cut(sr.Name, ":"); ok {
+					subjects = append(subjects, Subject{Kind: sr.Kind, Name: n})
+				}
+			}
+		}
+	}
+	for _, role := range p.Roles {
+		scopes = append(scopes, role.Scope)
+		for _, rule := range role.Rules {
+			for _, n := range rule.Names {
+				names = append(names, n, n+"x", n+"/x")
+				if len(n) > 1 {
+					names = append(names, n[:len(n)-1])
+				}
+			}
+		}
+	}
+	return subjects, scopes, names
 }
 
 // k8sCRB and k8sRB start a Kubernetes ClusterRoleBinding, and a
