@@ -106,7 +106,9 @@ func (a *Authorizer) state() *state {
 // Authorize answers for the subject and scope carried by ctx (see
 // WithSubject, WithScope). It returns nil when the request is allowed, an
 // error matching ErrNoSubject when ctx has no subject, and a *DeniedError
-// (matching ErrDenied) otherwise. Every decision goes to the audit sink.
+// (matching ErrDenied) otherwise; the *DeniedError for a subject whose
+// kind is Group or unknown also matches ErrInvalidSubject. Every decision
+// goes to the audit sink.
 func (a *Authorizer) Authorize(ctx context.Context, verb, resource, name string) error {
 	s, _ := SubjectFrom(ctx)
 	scope := ScopeFrom(ctx)
@@ -145,8 +147,11 @@ func (e *DeniedError) Error() string {
 	return msg + ": " + e.Decision.Reason.String()
 }
 
-// Is makes errors.Is(err, ErrDenied) hold.
-func (e *DeniedError) Is(target error) bool { return target == ErrDenied }
+// Is makes errors.Is(err, ErrDenied) hold, and errors.Is(err,
+// ErrInvalidSubject) too when the subject was refused for its kind.
+func (e *DeniedError) Is(target error) bool {
+	return target == ErrDenied || target == ErrInvalidSubject && e.Decision.Reason == ReasonInvalidSubject
+}
 
 // Policy returns a copy of the policy in force.
 func (a *Authorizer) Policy() *Policy { return clonePolicy(&a.state().idx.policy) }

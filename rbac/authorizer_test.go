@@ -80,6 +80,12 @@ func TestDecideSemantics(t *testing.T) {
 		{"namespaced role in its scope", Subject{Name: "pat"}, "deploy", "deployments", "payments", "scorer", Decision{true, ReasonAllowed, "pay-deploy", "ns-deployer", 0}},
 		{"namespaced role elsewhere", Subject{Name: "pat"}, "deploy", "deployments", "other", "scorer", denied(ReasonNoMatch)},
 		{"no subject", Subject{}, "get", "models", "", "x", denied(ReasonNoSubject)},
+		{"a principal claiming a group's kind gets nothing", Subject{Kind: Group, Name: "release"}, "promote", "models/aliases", "fraud", "fraud-v2", denied(ReasonInvalidSubject)},
+		{"a principal claiming a group's kind, cluster-wide", Subject{Kind: Group, Name: "ml"}, "get", "models", "", "x", denied(ReasonInvalidSubject)},
+		{"a principal claiming the authenticated group", Subject{Kind: Group, Name: Authenticated}, "get", "datasets", "", "d", denied(ReasonInvalidSubject)},
+		{"group kind refused even with its groups", Subject{Kind: Group, Name: "x", Groups: []string{"ml"}}, "get", "models", "", "x", denied(ReasonInvalidSubject)},
+		{"unknown kind", Subject{Kind: "Robot", Name: "root"}, "get", "models", "", "x", denied(ReasonInvalidSubject)},
+		{"kinds are case-sensitive", Subject{Kind: "user", Name: "root"}, "get", "models", "", "x", denied(ReasonInvalidSubject)},
 		{"unknown verb", Subject{Name: "root"}, "watch", "models", "", "x", denied(ReasonUnknownVerb)},
 		{"verbs are case-sensitive", Subject{Name: "root"}, "GET", "models", "", "x", denied(ReasonUnknownVerb)},
 		{"unknown resource", Subject{Name: "root"}, "get", "pods", "", "x", denied(ReasonUnknownResource)},
@@ -145,11 +151,56 @@ func TestAuthorize(t *testing.T) {
 	if len(events) != 4 {
 		t.Fatalf("audit saw %d events, want 4", len(events))
 	}
+	// A subject claiming to be the group "release" is refused, and says
+	// why: groups come only from Subject.Groups.
+	err = a.Authorize(WithScope(WithSubject(ctx, Subject{Kind: Group, Name: "release"}), "fraud"), "promote", "models/aliases", "fraud-v2")
+	if !errors.Is(err, ErrInvalidSubject) || !errors.Is(err, ErrDenied) || errors.Is(err, ErrNoSubject) || !errors.As(err, &de) {
+		t.Fatalf("group as principal: %v, want a *DeniedError matching ErrInvalidSubject and ErrDenied", err)
+	}
+	if want := `rbac: denied: Group "release" may not promote models/aliases "fraud-v2" in scope "fraud": subject is not a user or service account`; err.Error() != want {
+		t.Errorf("message %q, want %q", err.Error(), want)
+	}
+	if err := a.Authorize(WithScope(fran, "churn"), "delete", "models", "m"); errors.Is(err, ErrInvalidSubject) {
+		t.Errorf("an ordinary denial matches ErrInvalidSubject: %v", err)
+	}
+	events = events[:4]
 	if e := events[2]; !e.Decision.Allowed || e.Subject.Name != "fran" || e.Scope != "fraud" || e.Verb != "delete" || e.Name != "m" {
 		t.Errorf("audit event %+v", e)
 	}
 	if events[3].Decision.Allowed {
 		t.Errorf("denial audited as allowed")
+	}
+}
+
+func TestSubjectValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		s    Subject
+		want error // nil: valid
+	}{
+		{"user", Subject{Kind: User, Name: "u"}, nil},
+		{"kind defaults to user", Subject{Name: "u"}, nil},
+		{"service account", Subject{Kind: ServiceAccount, Name: "ns:sa"}, nil},
+		{"no name", Subject{Kind: User}, ErrNoSubject},
+		{"group", Subject{Kind: Group, Name: "admins"}, ErrInvalidSubject},
+		{"unknown kind", Subject{Kind: "Robot", Name: "r"}, ErrInvalidSubject},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.s.Validate()
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Validate = %v, want nil", err)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Validate = %v, want an error matching %v", err, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "rbac: ") {
+				t.Errorf("message %q lacks the package prefix", err)
+			}
+		})
 	}
 }
 
@@ -251,6 +302,9 @@ func evaluate(p *Policy, s Subject, verb, resource, scope, name string) (allowed
 	if kind == "" {
 		kind = User
 	}
+	if kind != User && kind != ServiceAccount {
+		return false, nil // a group never makes a request
+	}
 	for _, b := range p.Bindings {
 		if b.Scope != "" && b.Scope != scope {
 			continue
@@ -351,7 +405,7 @@ func TestCompiledMatchesReference(t *testing.T) {
 			t.Fatalf("policy %d does not compile: %v\n%+v", i, err, p)
 		}
 		for range 20 {
-			s := Subject{Kind: pick(r, []SubjectKind{"", User, ServiceAccount}), Name: pick(r, []string{"u0", "u1", "sa", ""})}
+			s := Subject{Kind: pick(r, []SubjectKind{"", User, ServiceAccount, Group}), Name: pick(r, []string{"u0", "u1", "sa", "g0", ""})}
 			if r.IntN(2) == 0 {
 				s.Groups = some(r, []string{"g0", "g1", "g2"}, 2)
 			}

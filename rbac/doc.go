@@ -18,7 +18,7 @@
 //	  - resources: [models/aliases]                - apiGroups: [""]    # "", "*" or "sextant"
 //	    verbs: [promote, rollback]                   resources: [models/aliases]
 //	    names: ["fraud-*"]                           verbs: [promote, rollback]
-//	---                                              resourceNames: ["fraud-*"]
+//	---                                              resourceNames: [fraud]  # exact
 //	apiVersion: sextant/v1                       ---
 //	kind: RoleBinding                            apiVersion: rbac.authorization.k8s.io/v1
 //	metadata: {name: release}                    kind: RoleBinding      # or ClusterRoleBinding
@@ -34,6 +34,30 @@
 // unsupported feature (aggregationRule, nonResourceURLs) is an error that
 // names the file and line; every problem found is reported, each matching
 // ErrInvalidPolicy.
+//
+// Kubernetes documents mean what they mean to Kubernetes (its API
+// validation and its authorizer), or are refused:
+//
+//   - A rule must list apiGroups: one without any is an error, never
+//     "every group".
+//   - resourceNames are exact names, compared for equality: '*' is a
+//     wildcard only in verbs, resources and apiGroups, so a resourceName
+//     holding '*' or '?' (which no valid name does) is an error, and so
+//     is a rule with resourceNames over more than one resource. Patterns
+//     belong in the names of this package's own Role.
+//   - A ServiceAccount subject has no apiGroup and a DNS-1123 subdomain
+//     name (lower-case letters, digits, '-', '.'). In a ClusterRoleBinding
+//     it must give its namespace; in a RoleBinding it defaults to the
+//     binding's namespace, not to "no namespace".
+//   - A User or Group subject has apiGroup rbac.authorization.k8s.io,
+//     the default when it is empty.
+//
+// A service account is named "namespace:name" (or "name", outside any
+// namespace, in this package's own kinds and in Go values). Neither part
+// may be empty or hold ':' (Validate refuses it), so no two distinct
+// (namespace, name) pairs share a name: a service account "b" of namespace
+// "c:a" cannot pass for "a:b" of namespace "c". User and group names may
+// hold ':'; a subject's kind keeps them apart from service accounts.
 //
 // Resources: models, models/versions, models/aliases, datasets, artifacts,
 // deployments, policies, or "*". Verbs: get, list, create, update, delete,
@@ -60,6 +84,13 @@
 // Its cost grows with the number of bindings that name the subject and its
 // groups, not with the size of the policy. Every Decision says why: the
 // binding, role and rule that allowed it, or the Reason it was denied.
+//
+// A request is made by a User or a ServiceAccount. A subject of kind Group
+// (or any other kind) is refused with ReasonInvalidSubject, and Authorize,
+// AuthorizeRole, AuthorizeBinding, the authenticators and Middleware all
+// refuse it with an error matching ErrInvalidSubject: otherwise a token
+// verified as "Group admins" would hold what the admins group holds.
+// Group membership comes only from Subject.Groups (and Authenticated).
 //
 // Authorize(ctx, verb, resource, name) is the method other packages accept
 // through their own one-method interface: the subject travels in the
@@ -98,6 +129,11 @@
 // denied ones 403, with no more than the status text. Credentials that
 // are present but not acceptable give an error matching
 // ErrInvalidCredentials (logged, never sent); absent ones ErrNoCredentials.
+// BearerToken refuses a request carrying more than one Authorization
+// header (401; the logged reason gives the count) rather than choosing one,
+// since a proxy in front may have checked another. An authenticator that
+// returns a subject of kind Group, or without a name, gets the request a
+// 401 too.
 //
 // # Concurrency
 //

@@ -42,9 +42,9 @@ func (e *EscalationError) Is(target error) bool {
 // a pattern is covered by the same pattern, by an unrestricted rule, or by
 // a wider pattern of the same shape.
 func (a *Authorizer) AuthorizeRole(ctx context.Context, r Role) error {
-	s, ok := SubjectFrom(ctx)
-	if !ok || s.Name == "" {
-		return ErrNoSubject
+	s, _ := SubjectFrom(ctx)
+	if err := s.Validate(); err != nil {
+		return err
 	}
 	if errs := r.validate(); len(errs) > 0 {
 		return errs[0]
@@ -61,9 +61,9 @@ func (a *Authorizer) AuthorizeRole(ctx context.Context, r Role) error {
 // grants (looked up in the policy in force), or hold the verb bind on the
 // resource policies named b.Role there.
 func (a *Authorizer) AuthorizeBinding(ctx context.Context, b Binding) error {
-	s, ok := SubjectFrom(ctx)
-	if !ok || s.Name == "" {
-		return ErrNoSubject
+	s, _ := SubjectFrom(ctx)
+	if err := s.Validate(); err != nil {
+		return err
 	}
 	if errs := b.validate(); len(errs) > 0 {
 		return errs[0]

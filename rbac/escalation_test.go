@@ -116,6 +116,17 @@ func TestEscalation(t *testing.T) {
 			t.Errorf("AuthorizeBinding: %v", err)
 		}
 	})
+	t.Run("a group is not a principal", func(t *testing.T) {
+		// The group "lab" holds delete on datasets in lab; a subject
+		// claiming to be that group must not pass as holding it.
+		lab := WithSubject(context.Background(), Subject{Kind: Group, Name: "lab"})
+		if err := a.AuthorizeRole(lab, role("r", "lab", rule("delete", "datasets"))); !errors.Is(err, ErrInvalidSubject) {
+			t.Errorf("AuthorizeRole as a group: %v, want ErrInvalidSubject", err)
+		}
+		if err := a.AuthorizeBinding(lab, Binding{Name: "x", Scope: "lab", Role: "local", Subjects: []SubjectRef{{User, "eve"}}}); !errors.Is(err, ErrInvalidSubject) {
+			t.Errorf("AuthorizeBinding as a group: %v, want ErrInvalidSubject", err)
+		}
+	})
 	t.Run("invalid changes", func(t *testing.T) {
 		if err := a.AuthorizeRole(as("ed"), role("r", "", rule("peek", "models"))); !errors.Is(err, ErrInvalidPolicy) {
 			t.Errorf("AuthorizeRole with an unknown verb: %v", err)

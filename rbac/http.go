@@ -17,8 +17,11 @@ var (
 	ErrNoCredentials = errors.New("rbac: no credentials")
 	// ErrInvalidCredentials is matched by the errors of ClientCert and
 	// BearerToken when credentials are present but not acceptable: an
-	// unverified certificate, one without a common name, an empty token, a
-	// token the verifier refused, or no verifier at all.
+	// unverified certificate, one without a common name, more than one
+	// Authorization header, an empty token, a
+	// token the verifier refused, no verifier at all, or a subject mapped
+	// or verified without a name or of a kind other than User and
+	// ServiceAccount (that one also matches ErrInvalidSubject).
 	ErrInvalidCredentials = errors.New("rbac: invalid credentials")
 )
 
@@ -55,7 +58,7 @@ func (c ClientCert) Authenticate(r *http.Request) (Subject, error) {
 		if err != nil {
 			return Subject{}, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
 		}
-		return s, nil
+		return principal(s, "client certificate mapping")
 	}
 	if leaf.Subject.CommonName == "" {
 		return Subject{}, fmt.Errorf("%w: client certificate without a common name", ErrInvalidCredentials)
@@ -65,7 +68,9 @@ func (c ClientCert) Authenticate(r *http.Request) (Subject, error) {
 
 // BearerToken authenticates by an "Authorization: Bearer <token>" header,
 // checked by a verifier the user supplies (an OIDC library, a token
-// table).
+// table). A request with more than one Authorization header, whatever
+// their schemes, is refused with ErrInvalidCredentials (a 401 from
+// Middleware), never read by its first or last header.
 type BearerToken struct {
 	// Verify returns the subject a token stands for, or an error when the
 	// token is not acceptable. Required.
@@ -74,7 +79,16 @@ type BearerToken struct {
 
 // Authenticate implements Authenticator.
 func (b BearerToken) Authenticate(r *http.Request) (Subject, error) {
-	h := r.Header.Get("Authorization")
+	hs := r.Header.Values("Authorization")
+	if len(hs) > 1 {
+		// Which one counts would depend on who reads the request (a
+		// proxy may check one, we another): refuse them all.
+		return Subject{}, fmt.Errorf("%w: %d Authorization headers; send exactly one", ErrInvalidCredentials, len(hs))
+	}
+	var h string
+	if len(hs) == 1 {
+		h = hs[0]
+	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
 		return Subject{}, ErrNoCredentials
@@ -90,6 +104,21 @@ func (b BearerToken) Authenticate(r *http.Request) (Subject, error) {
 	if err != nil {
 		return Subject{}, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
 	}
+	return principal(s, "bearer token verifier")
+}
+
+// principal refuses a subject that authentication must not produce: one
+// without a name, or of kind Group or unknown (a token claiming to be a
+// group would otherwise hold that group's grants). A subject without a
+// Kind becomes a User.
+func principal(s Subject, from string) (Subject, error) {
+	if s.Name == "" {
+		return Subject{}, fmt.Errorf("%w: %s returned a subject without a name", ErrInvalidCredentials, from)
+	}
+	if err := s.Validate(); err != nil {
+		return Subject{}, fmt.Errorf("%w: %s: %w", ErrInvalidCredentials, from, err)
+	}
+	s.Kind = s.kind()
 	return s, nil
 }
 
@@ -132,7 +161,8 @@ type MiddlewareOptions struct {
 }
 
 // Middleware authenticates each request, puts its subject in the context
-// (WithSubject; a subject without a Kind becomes a User), and, when
+// (WithSubject; a subject without a Kind becomes a User; one of kind Group
+// or unknown is refused with 401, see ErrInvalidSubject), and, when
 // opts.Resolve is set, asks authz. A request without acceptable credentials
 // gets 401, a denied one 403, and an authorizer failure 500; the body is
 // only the status text. A 401 carries a WWW-Authenticate header naming the
@@ -187,7 +217,7 @@ func Middleware(authz Checker, opts *MiddlewareOptions) func(http.Handler) http.
 				}
 				switch err := authz.Authorize(ctx, req.Verb, req.Resource, req.Name); {
 				case err == nil:
-				case errors.Is(err, ErrNoSubject):
+				case errors.Is(err, ErrNoSubject), errors.Is(err, ErrInvalidSubject):
 					refuse(w, r, http.StatusUnauthorized, err)
 					return
 				case errors.Is(err, ErrDenied):
@@ -212,11 +242,7 @@ func authenticate(r *http.Request, authns []Authenticator) (Subject, error) {
 		if err != nil {
 			return Subject{}, err
 		}
-		if s.Name == "" {
-			return Subject{}, fmt.Errorf("%w: %T returned a subject without a name", ErrInvalidCredentials, a)
-		}
-		s.Kind = s.kind()
-		return s, nil
+		return principal(s, fmt.Sprintf("%T", a))
 	}
 	return Subject{}, ErrNoCredentials
 }

@@ -1,6 +1,7 @@
 package rbac_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -266,16 +268,23 @@ func TestBearerToken(t *testing.T) {
 		path     string
 		wantCode int
 		wantBody string
+		extra    []string // further Authorization headers
+		wantLog  string   // in the refusal logged, when set
 	}{
-		{"valid token, allowed", nil, "Bearer t-rita", "/models/m/promote", 200, "User rita [release]"},
-		{"scheme is case-insensitive", nil, "bearer t-rita", "/models/m/promote", 200, "User rita [release]"},
-		{"valid token, denied", nil, "Bearer t-dan", "/models/m/promote", 403, "Forbidden\n"},
-		{"unknown token", nil, "Bearer nope", "/models/m/promote", 401, "Unauthorized\n"},
-		{"empty token", nil, "Bearer ", "/models/m/promote", 401, "Unauthorized\n"},
-		{"no header", nil, "", "/models/m/promote", 401, "Unauthorized\n"},
-		{"other scheme", nil, "Basic dTpw", "/models/m/promote", 401, "Unauthorized\n"},
-		{"invalid name", nil, "Bearer t-rita", "/models/a..b%2F../promote", 403, "Forbidden\n"},
-		{"authorizer failure leaks nothing", failing, "Bearer t-rita", "/models/m/promote", 500, "Internal Server Error\n"},
+		{"valid token, allowed", nil, "Bearer t-rita", "/models/m/promote", 200, "User rita [release]", nil, ""},
+		{"scheme is case-insensitive", nil, "bearer t-rita", "/models/m/promote", 200, "User rita [release]", nil, ""},
+		{"valid token, denied", nil, "Bearer t-dan", "/models/m/promote", 403, "Forbidden\n", nil, ""},
+		{"unknown token", nil, "Bearer nope", "/models/m/promote", 401, "Unauthorized\n", nil, ""},
+		{"empty token", nil, "Bearer ", "/models/m/promote", 401, "Unauthorized\n", nil, ""},
+		{"no header", nil, "", "/models/m/promote", 401, "Unauthorized\n", nil, ""},
+		{"other scheme", nil, "Basic dTpw", "/models/m/promote", 401, "Unauthorized\n", nil, ""},
+		{"invalid name", nil, "Bearer t-rita", "/models/a..b%2F../promote", 403, "Forbidden\n", nil, ""},
+		{"authorizer failure leaks nothing", failing, "Bearer t-rita", "/models/m/promote", 500, "Internal Server Error\n", nil, ""},
+		{"two tokens: neither counts", nil, "Bearer t-rita", "/models/m/promote", 401, "Unauthorized\n", []string{"Bearer t-dan"}, "2 Authorization headers"},
+		{"two tokens, the first denied", nil, "Bearer t-dan", "/models/m/promote", 401, "Unauthorized\n", []string{"Bearer t-rita"}, "2 Authorization headers"},
+		{"the same token twice", nil, "Bearer t-rita", "/models/m/promote", 401, "Unauthorized\n", []string{"Bearer t-rita"}, "2 Authorization headers"},
+		{"another scheme beside a token", nil, "Basic dTpw", "/models/m/promote", 401, "Unauthorized\n", []string{"Bearer t-rita"}, "2 Authorization headers"},
+		{"three headers", nil, "Bearer t-rita", "/models/m/promote", 401, "Unauthorized\n", []string{"Bearer t-rita", "Bearer t-rita"}, "3 Authorization headers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,18 +292,26 @@ func TestBearerToken(t *testing.T) {
 			if authz == nil {
 				authz = newAuthorizer(t)
 			}
+			var logBuf bytes.Buffer
 			h := rbac.Middleware(authz, &rbac.MiddlewareOptions{
 				Authenticators: []rbac.Authenticator{rbac.ClientCert{}, rbac.BearerToken{Verify: verify}},
 				Resolve:        promoteRoute,
+				Logger:         slog.New(slog.NewTextHandler(&logBuf, nil)),
 			})(whoami())
 			req := httptest.NewRequest(http.MethodPost, tt.path, nil)
 			if tt.header != "" {
 				req.Header.Set("Authorization", tt.header)
 			}
+			for _, h := range tt.extra {
+				req.Header.Add("Authorization", h)
+			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			if rec.Code != tt.wantCode || rec.Body.String() != tt.wantBody {
 				t.Errorf("got %d %q, want %d %q", rec.Code, rec.Body.String(), tt.wantCode, tt.wantBody)
+			}
+			if tt.wantLog != "" && !strings.Contains(logBuf.String(), tt.wantLog) {
+				t.Errorf("log %q does not say %q", logBuf.String(), tt.wantLog)
 			}
 			// A 401 names the scheme, and only the scheme; other answers
 			// challenge nobody.
@@ -350,6 +367,26 @@ func TestMiddlewareScopeAndAuthenticateOnly(t *testing.T) {
 	if rec.Code != http.StatusInternalServerError {
 		t.Errorf("Resolve without an authorizer: %d, want 500", rec.Code)
 	}
+	// An authenticator that claims the subject is a group does not get
+	// that group's grants: 401, as for any unacceptable credentials.
+	asGroup := []rbac.Authenticator{authenticatorFunc(func(*http.Request) (rbac.Subject, error) {
+		return rbac.Subject{Kind: rbac.Group, Name: "rita"}, nil
+	})}
+	groupGrant := &rbac.Policy{Roles: p.Roles, Bindings: []rbac.Binding{{Name: "b", Role: "p", Subjects: []rbac.SubjectRef{{Kind: rbac.Group, Name: "rita"}}}}}
+	ga, err := rbac.New(groupGrant, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, h := range map[string]http.Handler{
+		"authorize":         rbac.Middleware(ga, &rbac.MiddlewareOptions{Authenticators: asGroup, Resolve: promoteRoute})(whoami()),
+		"authenticate only": rbac.Middleware(nil, &rbac.MiddlewareOptions{Authenticators: asGroup})(whoami()),
+	} {
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/models/m/promote", nil))
+		if rec.Code != http.StatusUnauthorized {
+			t.Errorf("group as principal (%s): %d %q, want 401", name, rec.Code, rec.Body.String())
+		}
+	}
 	// No authenticators: nobody gets in.
 	h = rbac.Middleware(a, nil)(whoami())
 	rec = httptest.NewRecorder()
@@ -358,6 +395,10 @@ func TestMiddlewareScopeAndAuthenticateOnly(t *testing.T) {
 		t.Errorf("no authenticators: %d, want 401", rec.Code)
 	}
 }
+
+type authenticatorFunc func(r *http.Request) (rbac.Subject, error)
+
+func (f authenticatorFunc) Authenticate(r *http.Request) (rbac.Subject, error) { return f(r) }
 
 type checkerFunc func(ctx context.Context, verb, resource, name string) error
 
@@ -386,10 +427,12 @@ func TestAuthenticatorErrors(t *testing.T) {
 		}
 		return r
 	}
-	tokenReq := func(h string) *http.Request {
+	tokenReq := func(hs ...string) *http.Request {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
-		if h != "" {
-			r.Header.Set("Authorization", h)
+		for _, h := range hs {
+			if h != "" {
+				r.Header.Add("Authorization", h)
+			}
 		}
 		return r
 	}
@@ -401,6 +444,13 @@ func TestAuthenticatorErrors(t *testing.T) {
 		return rbac.Subject{}, errUnknown
 	}
 	refuseAll := func(*x509.Certificate) (rbac.Subject, error) { return rbac.Subject{}, errUnknown }
+	asGroup := func(*x509.Certificate) (rbac.Subject, error) {
+		return rbac.Subject{Kind: rbac.Group, Name: "release"}, nil
+	}
+	verifyAsGroup := func(context.Context, string) (rbac.Subject, error) {
+		return rbac.Subject{Kind: rbac.Group, Name: "release"}, nil
+	}
+	verifyNameless := func(context.Context, string) (rbac.Subject, error) { return rbac.Subject{Kind: rbac.User}, nil }
 	tests := []struct {
 		name  string
 		authn rbac.Authenticator
@@ -418,6 +468,12 @@ func TestAuthenticatorErrors(t *testing.T) {
 		{"no verifier", rbac.BearerToken{}, tokenReq("Bearer good"), rbac.ErrInvalidCredentials},
 		{"refused token", rbac.BearerToken{Verify: verify}, tokenReq("Bearer bad"), errUnknown},
 		{"accepted token", rbac.BearerToken{Verify: verify}, tokenReq("Bearer good"), nil},
+		{"two Authorization headers", rbac.BearerToken{Verify: verify}, tokenReq("Bearer good", "Bearer bad"), rbac.ErrInvalidCredentials},
+		{"two Authorization headers, both good", rbac.BearerToken{Verify: verify}, tokenReq("Bearer good", "Bearer good"), rbac.ErrInvalidCredentials},
+		{"two Authorization headers of another scheme", rbac.BearerToken{Verify: verify}, tokenReq("Basic dTpw", "Basic dTpw"), rbac.ErrInvalidCredentials},
+		{"certificate mapped to a group", rbac.ClientCert{Subject: asGroup}, certReq("rita", true), rbac.ErrInvalidSubject},
+		{"token verified as a group", rbac.BearerToken{Verify: verifyAsGroup}, tokenReq("Bearer good"), rbac.ErrInvalidSubject},
+		{"token verified without a name", rbac.BearerToken{Verify: verifyNameless}, tokenReq("Bearer good"), rbac.ErrInvalidCredentials},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,9 @@ const (
 	ReasonUnknownResource
 	// ReasonInvalidName: the resource name is not a valid name.
 	ReasonInvalidName
+	// ReasonInvalidSubject: the subject's kind is Group or unknown; only
+	// a User or a ServiceAccount makes requests.
+	ReasonInvalidSubject
 )
 
 var reasonText = [...]string{
@@ -32,6 +35,7 @@ var reasonText = [...]string{
 	ReasonUnknownVerb:     "unknown verb",
 	ReasonUnknownResource: "unknown resource",
 	ReasonInvalidName:     "invalid resource name",
+	ReasonInvalidSubject:  "subject is not a user or service account",
 }
 
 func (r Reason) String() string {
@@ -230,6 +234,11 @@ func (cr *compiledRole) allows(v, r int, name string) int16 {
 func (idx *index) decide(s *Subject, verb, resource, scope, name string) Decision {
 	if s == nil || s.Name == "" {
 		return denied(ReasonNoSubject)
+	}
+	if !principalKind(s.Kind) {
+		// A subject claiming to be a group must not get the group's
+		// grants: membership comes from s.Groups alone.
+		return denied(ReasonInvalidSubject)
 	}
 	v := verbIndex(verb)
 	if v < 0 {

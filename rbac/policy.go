@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Policy is a set of roles and the bindings that grant them. The zero value
@@ -61,7 +62,22 @@ type Binding struct {
 // SubjectRef names a subject in a binding.
 type SubjectRef struct {
 	Kind SubjectKind
+	// Name is a user or group name, or for a ServiceAccount either "name"
+	// (a service account outside any namespace) or "namespace:name"; in
+	// a service account's name neither part may be empty or hold ':', so
+	// that no two (namespace, name) pairs share a Name. Kubernetes
+	// subjects are read into this form.
 	Name string
+}
+
+// validServiceAccountRef reports whether name is "name" or
+// "namespace:name" with neither part empty nor holding ':'.
+func validServiceAccountRef(name string) bool {
+	ns, n, found := strings.Cut(name, ":")
+	if !found {
+		return name != ""
+	}
+	return ns != "" && n != "" && !strings.Contains(n, ":")
 }
 
 // PolicyError is one problem found in a policy. It matches
@@ -191,6 +207,9 @@ func (b *Binding) validate() []error {
 		}
 		if s.Name == "" {
 			errs = append(errs, policyErr(b.Origin, "binding %q: subject without a name", b.Name))
+		}
+		if s.Kind == ServiceAccount && s.Name != "" && !validServiceAccountRef(s.Name) {
+			errs = append(errs, policyErr(b.Origin, "binding %q: service account %q: want \"name\" or \"namespace:name\", each part non-empty and without ':'", b.Name, s.Name))
 		}
 	}
 	return errs

@@ -3,6 +3,7 @@ package rbac
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Errors returned by the package. Check them with errors.Is.
@@ -15,6 +16,15 @@ var (
 	// subject without a name. It does not match ErrDenied: an HTTP server
 	// answers 401 for it and 403 for ErrDenied.
 	ErrNoSubject = errors.New("rbac: no subject")
+	// ErrInvalidSubject is matched when the subject making a request is not
+	// a User or a ServiceAccount: a Group (or an unknown kind) never makes
+	// a request, and a subject's groups come only from Subject.Groups.
+	// Authorize refuses such a subject with a *DeniedError, which also
+	// matches ErrDenied; Subject.Validate, AuthorizeRole and
+	// AuthorizeBinding with an error matching ErrInvalidSubject alone; the
+	// authenticators of this package and Middleware with one that also
+	// matches ErrInvalidCredentials (a 401).
+	ErrInvalidSubject = errors.New("rbac: invalid subject")
 	// ErrInvalidPolicy is matched by every error about a policy: strict YAML
 	// decoding, unknown verbs or resources, malformed names, bindings to
 	// missing roles.
@@ -41,14 +51,34 @@ const Authenticated = "system:authenticated"
 
 // Subject is who makes a request. A subject without a Name is no subject.
 type Subject struct {
-	// Kind is User (the default when empty), ServiceAccount or Group.
+	// Kind is User (the default when empty) or ServiceAccount. A subject of
+	// kind Group, or of any other kind, is refused with ErrInvalidSubject:
+	// a group is something a subject belongs to (Groups), never who asks.
 	Kind SubjectKind
 	// Name identifies the subject within its kind: a user name, a service
-	// account name. Kubernetes ServiceAccount subjects with a namespace are
-	// named "namespace:name".
+	// account name. A service account of a Kubernetes namespace is named
+	// "namespace:name"; see SubjectRef for the exact form.
 	Name string
 	// Groups the subject belongs to; bindings to any of them apply.
 	Groups []string
+}
+
+// Validate reports whether s may make a request: nil for a named User or
+// ServiceAccount, an error matching ErrNoSubject when s has no name, and
+// one matching ErrInvalidSubject when its kind is Group or unknown.
+func (s Subject) Validate() error {
+	switch {
+	case s.Name == "":
+		return ErrNoSubject
+	case !principalKind(s.Kind):
+		return fmt.Errorf("%w: kind %q cannot make a request (want User or ServiceAccount)", ErrInvalidSubject, s.Kind)
+	}
+	return nil
+}
+
+// principalKind reports whether a subject of kind k may make a request.
+func principalKind(k SubjectKind) bool {
+	return k == "" || k == User || k == ServiceAccount
 }
 
 func (s Subject) kind() SubjectKind {

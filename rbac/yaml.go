@@ -289,6 +289,11 @@ func (d *decoder) k8sRole(root *yaml.Node, head map[string]*yaml.Node, kind stri
 			d.errorf(n, "nonResourceURLs are not supported")
 		}
 		groups, nodes := d.strs(f["apiGroups"], "apiGroups")
+		if len(groups) == 0 && f["nonResourceURLs"] == nil {
+			// Kubernetes validation refuses a resource rule without
+			// apiGroups rather than reading it as every group.
+			d.errorf(rn, "rule has no apiGroups (Kubernetes requires at least one: %q, \"\" or \"*\")", APIGroup)
+		}
 		for i, g := range groups {
 			if g != "" && g != wildcard && g != APIGroup {
 				d.errorf(nodes[i], "api group %q has no resources here (use %q, \"\" or \"*\")", g, APIGroup)
@@ -323,6 +328,24 @@ func (d *decoder) rule(n *yaml.Node, f map[string]*yaml.Node, namesField string)
 		}
 	}
 	r.Names, nodes = d.strs(f[namesField], namesField)
+	if namesField == "resourceNames" {
+		// Kubernetes: resourceNames are exact names, compared for
+		// equality; '*' is a wildcard only in verbs, resources and
+		// apiGroups. A rule with names covers one resource.
+		if len(r.Names) > 0 && len(r.Resources) > 1 {
+			d.errorf(f[namesField], "resourceNames cannot apply to more than one resource (Kubernetes refuses it)")
+		}
+		for i, name := range r.Names {
+			switch err := checkName(name, false); {
+			case err == nil:
+			case isLiteral(name):
+				d.errorf(nodes[i], "invalid resource name %q: %v", name, err)
+			default:
+				d.errorf(nodes[i], "resourceNames are exact names, not patterns: %q (write patterns in names of a %s Role)", name, APIVersion)
+			}
+		}
+		return r
+	}
 	for i, name := range r.Names {
 		if err := checkName(name, true); err != nil {
 			d.errorf(nodes[i], "invalid name pattern %q: %v", name, err)
@@ -347,7 +370,7 @@ func (d *decoder) ownBinding(root *yaml.Node, head map[string]*yaml.Node) {
 		if f == nil {
 			continue
 		}
-		b.Subjects = append(b.Subjects, d.subject(sn, f, ""))
+		b.Subjects = append(b.Subjects, d.subject(sn, f))
 	}
 	if len(b.Subjects) == 0 {
 		d.errorf(root, "RoleBinding %q has no subjects", name)
@@ -355,21 +378,86 @@ func (d *decoder) ownBinding(root *yaml.Node, head map[string]*yaml.Node) {
 	d.p.Bindings = append(d.p.Bindings, b)
 }
 
-func (d *decoder) subject(n *yaml.Node, f map[string]*yaml.Node, namespace string) SubjectRef {
+// subject decodes a subject of this package's own RoleBinding.
+func (d *decoder) subject(n *yaml.Node, f map[string]*yaml.Node) SubjectRef {
 	s := SubjectRef{Kind: SubjectKind(d.str(f["kind"], "subject kind")), Name: d.str(f["name"], "subject name")}
 	switch s.Kind {
 	case User, Group:
 	case ServiceAccount:
-		if namespace != "" {
-			s.Name = namespace + ":" + s.Name
+		if s.Name != "" && !validServiceAccountRef(s.Name) {
+			d.errorf(n, "service account %q: want \"name\" or \"namespace:name\", each part non-empty and without ':'", s.Name)
 		}
 	default:
 		d.errorf(n, "unknown subject kind %q (want User, Group or ServiceAccount)", s.Kind)
 	}
-	if s.Name == "" || strings.HasSuffix(s.Name, ":") {
+	if s.Name == "" {
 		d.errorf(n, "subject needs a name")
 	}
 	return s
+}
+
+// k8sSubject decodes a subject of a Kubernetes RoleBinding or
+// ClusterRoleBinding, as Kubernetes validates and reads it: a
+// ServiceAccount has apiGroup "" and a DNS subdomain name, and its
+// namespace is required in a ClusterRoleBinding and defaults to the
+// binding's in a RoleBinding; a User or Group has apiGroup
+// rbac.authorization.k8s.io (the default when empty).
+func (d *decoder) k8sSubject(n *yaml.Node, f map[string]*yaml.Node, bindingKind, bindingNS string) SubjectRef {
+	s := SubjectRef{Kind: SubjectKind(d.str(f["kind"], "subject kind")), Name: d.str(f["name"], "subject name")}
+	g := f["apiGroup"]
+	ag := d.str(g, "subject apiGroup")
+	if s.Name == "" {
+		d.errorf(n, "subject needs a name")
+	}
+	switch s.Kind {
+	case User, Group:
+		if ag != "" && ag != k8sRBACGroup {
+			d.errorf(g, "subject apiGroup %q is not %s", ag, k8sRBACGroup)
+		}
+	case ServiceAccount:
+		if ag != "" {
+			d.errorf(g, "ServiceAccount subject apiGroup %q must be empty", ag)
+		}
+		if s.Name != "" && !dnsSubdomain(s.Name) {
+			d.errorf(n, "ServiceAccount name %q is not a valid Kubernetes name (lower-case letters, digits, '-' and '.')", s.Name)
+		}
+		ns := d.str(f["namespace"], "subject namespace")
+		switch {
+		case ns == "" && bindingKind == "ClusterRoleBinding":
+			d.errorf(n, "ServiceAccount subject %q needs a namespace in a ClusterRoleBinding", s.Name)
+		case ns == "":
+			ns = bindingNS // as Kubernetes reads a RoleBinding
+		case strings.Contains(ns, ":"):
+			d.errorf(f["namespace"], "subject namespace %q must not contain ':'", ns)
+		}
+		if ns != "" {
+			s.Name = ns + ":" + s.Name
+		}
+	default:
+		d.errorf(n, "unknown subject kind %q (want User, Group or ServiceAccount)", s.Kind)
+	}
+	return s
+}
+
+// dnsSubdomain reports whether s is a DNS-1123 subdomain, the form
+// Kubernetes requires of a service account name: at most 253 bytes of
+// dot-separated labels of lower-case letters, digits and '-', each
+// label non-empty and starting and ending with a letter or digit.
+func dnsSubdomain(s string) bool {
+	if s == "" || len(s) > maxNameLen {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if c := label[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (d *decoder) k8sBinding(root *yaml.Node, head map[string]*yaml.Node, kind string) {
@@ -407,12 +495,7 @@ func (d *decoder) k8sBinding(root *yaml.Node, head map[string]*yaml.Node, kind s
 		if f == nil {
 			continue
 		}
-		if g := f["apiGroup"]; g != nil {
-			if ag := d.str(g, "subject apiGroup"); ag != "" && ag != k8sRBACGroup {
-				d.errorf(g, "subject apiGroup %q is not %s", ag, k8sRBACGroup)
-			}
-		}
-		b.Subjects = append(b.Subjects, d.subject(sn, f, d.str(f["namespace"], "subject namespace")))
+		b.Subjects = append(b.Subjects, d.k8sSubject(sn, f, kind, ns))
 	}
 	if len(b.Subjects) == 0 {
 		d.errorf(root, "%s %q has no subjects", kind, name)

@@ -11,7 +11,8 @@ import (
 
 // RunConformance checks that the authorizers made by newAuthorizer keep
 // the Authorize contract, whatever their policy: no subject gives
-// rbac.ErrNoSubject; requests outside the vocabulary are denied; every
+// rbac.ErrNoSubject; a subject of kind Group (or unknown) is refused with
+// rbac.ErrInvalidSubject; requests outside the vocabulary are denied; every
 // error matches rbac.ErrDenied or rbac.ErrNoSubject, never both; answers
 // are deterministic and safe to ask for concurrently. Each behaviour is a
 // subtest.
@@ -28,6 +29,22 @@ func RunConformance(t *testing.T, newAuthorizer func(t *testing.T) Authorizer) {
 			err := a.Authorize(ctx, "get", "models", "m")
 			if !errors.Is(err, rbac.ErrNoSubject) || errors.Is(err, rbac.ErrDenied) {
 				t.Errorf("Authorize without a subject = %v, want ErrNoSubject (and not ErrDenied)", err)
+			}
+		}
+	})
+
+	t.Run("a group is not a principal", func(t *testing.T) {
+		a := newAuthorizer(t)
+		for _, k := range []rbac.SubjectKind{rbac.Group, "Robot", "user"} {
+			// Named after the group the suite's user belongs to, so an
+			// authorizer that reads the kind as a group membership has
+			// something to grant.
+			ctx := rbac.WithSubject(context.Background(), rbac.Subject{Kind: k, Name: "conformance", Groups: []string{"conformance"}})
+			for _, verb := range []string{"get", "list", "create"} {
+				err := a.Authorize(ctx, verb, "models", "m")
+				if !errors.Is(err, rbac.ErrInvalidSubject) || !errors.Is(err, rbac.ErrDenied) || errors.Is(err, rbac.ErrNoSubject) {
+					t.Errorf("Authorize(%s) as kind %q = %v, want ErrInvalidSubject and ErrDenied", verb, k, err)
+				}
 			}
 		}
 	})

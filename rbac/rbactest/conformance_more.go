@@ -15,7 +15,8 @@ import (
 // RunAuthenticatorConformance checks an rbac.Authenticator: a request
 // without credentials gives rbac.ErrNoCredentials (so the next
 // authenticator may try), a request that withCredentials prepares gives a
-// subject with a name, forged credentials never authenticate, and calls are
+// subject with a name and of kind User or ServiceAccount (never Group),
+// forged credentials never authenticate, and calls are
 // safe to make concurrently.
 func RunAuthenticatorConformance(t *testing.T, newAuthenticator func(t *testing.T) rbac.Authenticator, withCredentials func(r *http.Request)) {
 	t.Run("no credentials gives ErrNoCredentials", func(t *testing.T) {
@@ -32,6 +33,9 @@ func RunAuthenticatorConformance(t *testing.T, newAuthenticator func(t *testing.
 		s, err := a.Authenticate(r)
 		if err != nil || s.Name == "" {
 			t.Errorf("Authenticate(valid request) = %+v, %v; want a subject with a name", s, err)
+		}
+		if err == nil && s.Validate() != nil {
+			t.Errorf("Authenticate(valid request) = %+v: %v; a request is made by a User or ServiceAccount", s, s.Validate())
 		}
 	})
 	t.Run("forged credentials do not authenticate", func(t *testing.T) {

@@ -8,6 +8,7 @@ package rbactest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -18,7 +19,8 @@ import (
 
 // Authorizer is the contract every package accepting an authorizer
 // defines: nil means allowed; refusals match rbac.ErrDenied, a missing
-// subject rbac.ErrNoSubject.
+// subject rbac.ErrNoSubject, and the refusal of a subject of kind Group
+// (which never makes a request) also rbac.ErrInvalidSubject.
 type Authorizer interface {
 	Authorize(ctx context.Context, verb, resource, name string) error
 }
@@ -59,12 +61,14 @@ func New(t testing.TB, policyYAML string) *rbac.Authorizer {
 // wellFormed returns the refusal for a request outside the vocabulary, or
 // nil.
 func wellFormed(ctx context.Context, verb, resource, name string) (rbac.Subject, error) {
-	s, ok := rbac.SubjectFrom(ctx)
-	if !ok || s.Name == "" {
-		return s, rbac.ErrNoSubject
+	s, _ := rbac.SubjectFrom(ctx)
+	if err := s.Validate(); errors.Is(err, rbac.ErrNoSubject) {
+		return s, err
 	}
 	reason := rbac.ReasonNoMatch
 	switch {
+	case s.Validate() != nil:
+		reason = rbac.ReasonInvalidSubject
 	case !slices.Contains(rbac.Verbs(), verb):
 		reason = rbac.ReasonUnknownVerb
 	case !slices.Contains(rbac.Resources(), resource):
@@ -83,8 +87,10 @@ func deny(ctx context.Context, s rbac.Subject, verb, resource, name string, reas
 }
 
 // AllowAll allows every well-formed request that carries a subject. It
-// still refuses unknown verbs and resources and invalid names (default
-// deny), and answers rbac.ErrNoSubject without a subject.
+// still refuses unknown verbs and resources, invalid names (default deny)
+// and a subject of kind Group or unknown (matching rbac.ErrInvalidSubject
+// as well as rbac.ErrDenied), and answers rbac.ErrNoSubject without a
+// subject.
 type AllowAll struct{}
 
 // Authorize implements Authorizer.
