@@ -3,9 +3,9 @@ package dvc
 import (
 	"bytes"
 	"context"
-	"errors"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
