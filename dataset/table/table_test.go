@@ -193,19 +193,25 @@ func FuzzReader(f *testing.F) {
 	f.Add("a\n\"x\ny\"\n", false)
 	f.Add(`{"a": 1, "b": [true]}`+"\n"+`{"a": null}`, true)
 	f.Add("{\"a\":\"\xff\"}\n[]\n", true)
+	f.Add("a,b,c,d,e,f,g,h,i\n", false)
+	f.Add("\"a\n\n\nb\",c\n\"x\ny\",z\n", false)
+	f.Add(`{"a":1,"b":2,"c":3,"d":4}`+"\n"+`{"e":1,"f":2,"g":3,"h":4,"i":5}`, true)
 	f.Fuzz(func(t *testing.T, in string, jsonl bool) {
-		opts := &Options{MaxRecordBytes: 256}
+		opts := &Options{MaxRecordBytes: 256, MaxColumns: 8}
 		if jsonl {
 			opts.Format = JSONL
 		}
 		rd, err := NewReader(strings.NewReader(in), opts)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidInput) && !errors.Is(err, ErrRecordTooLong) {
+			if !errors.Is(err, ErrInvalidInput) && !errors.Is(err, ErrRecordTooLong) && !errors.Is(err, ErrTooManyColumns) {
 				t.Fatalf("untyped error: %v", err)
 			}
 			return
 		}
 		for range 10000 {
+			if rd.NumColumns() > 8 {
+				t.Fatalf("%d columns over the limit of 8", rd.NumColumns())
+			}
 			row, err := rd.Next()
 			if errors.Is(err, io.EOF) {
 				return
@@ -214,8 +220,11 @@ func FuzzReader(f *testing.F) {
 				continue
 			}
 			if err != nil {
-				if !errors.Is(err, ErrInvalidInput) && !errors.Is(err, ErrRecordTooLong) {
+				if !errors.Is(err, ErrInvalidInput) && !errors.Is(err, ErrRecordTooLong) && !errors.Is(err, ErrTooManyColumns) {
 					t.Fatalf("untyped error: %v", err)
+				}
+				if _, again := rd.Next(); !errors.Is(again, err) {
+					t.Fatalf("final error %v, then %v", err, again)
 				}
 				return
 			}
