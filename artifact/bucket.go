@@ -10,8 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/sextant-ml/sextant/internal/relpath"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// URLs
 	_ "gocloud.dev/blob/memblob"  // mem:// URLs
@@ -40,41 +40,25 @@ const maxKeyLen = 1024
 // UTF-8 segments. Rejected: a leading slash, empty, "." or ".." segments,
 // backslashes, NUL and control characters, '%' (so no percent-encoded
 // separators and no double decoding), ':' (drive letters, URL schemes) and
-// keys longer than 1024 bytes. Errors match ErrInvalidKey.
+// keys longer than 1024 bytes. The rule shared with dataset paths (segments,
+// backslashes, control characters including C1, the replacement character)
+// lives in internal/relpath. Errors match ErrInvalidKey.
 func ValidateKey(key string) error {
 	bad := func(why string) error {
 		return fmt.Errorf("%w %q: %s", ErrInvalidKey, key, why)
 	}
-	switch {
-	case key == "":
-		return bad("empty")
-	case len(key) > maxKeyLen:
+	if len(key) > maxKeyLen {
 		return bad("longer than 1024 bytes")
-	case !utf8.ValidString(key):
-		return bad("not valid UTF-8")
-	case key[0] == '/':
-		return bad("absolute path")
+	}
+	if why := relpath.Problem(key); why != "" {
+		return bad(why)
 	}
 	for _, r := range key {
-		switch {
-		case r == '\\':
-			return bad("backslash")
-		case r == '%':
+		switch r {
+		case '%':
 			return bad("percent sign (encoded characters are not accepted)")
-		case r == ':':
+		case ':':
 			return bad("colon")
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return bad("control character")
-		case r == utf8.RuneError:
-			return bad("replacement character")
-		}
-	}
-	for seg := range strings.SplitSeq(key, "/") {
-		switch seg {
-		case "":
-			return bad("empty path segment")
-		case ".", "..":
-			return bad("dot segment")
 		}
 	}
 	return nil

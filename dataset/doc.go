@@ -33,7 +33,8 @@
 // directory is ErrSymlink, which also rules out cycles). Devices, pipes and
 // sockets are ErrSpecialFile unless skipped. A file name that is not a
 // valid path (ValidatePath: relative, clean, slash-separated UTF-8 without
-// backslashes or control characters) is ErrInvalidPath, so a manifest can
+// backslashes, control characters (C0, DEL and C1) or U+FFFD, the same
+// character rule artifact keys follow) is ErrInvalidPath, so a manifest can
 // always be checked out on another machine.
 //
 // # Manifests

@@ -96,12 +96,13 @@ func TestParseManifestRejects(t *testing.T) {
 }
 
 func TestValidatePath(t *testing.T) {
-	for _, ok := range []string{"a", "a/b.c", "ü/ñ ☃", "...", "a..b", ".hidden/x"} {
+	for _, ok := range []string{"a", "a/b.c", "ü/ñ ☃", "...", "a..b", ".hidden/x", "ts=2026-01-01 00%3A00/a:b.csv", "a\u00a0b"} {
 		if err := ValidatePath(ok); err != nil {
 			t.Errorf("ValidatePath(%q) = %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", "/a", "a/", "a//b", "./a", "a/.", "..", "a/../b", `a\b`, "a\x00b", "a\nb", "c:x", "a\x7f", "\xff"} {
+	for _, bad := range []string{"", "/a", "a/", "a//b", "./a", "a/.", "..", "a/../b", `a\b`, "a\x00b", "a\nb", "c:x", "a\x7f", "\xff",
+		"a\u0080b", "a\u0085b", "a\u009bb", "a\u009f", "a\ufffd"} {
 		if err := ValidatePath(bad); !errors.Is(err, ErrInvalidPath) {
 			t.Errorf("ValidatePath(%q) = %v, want ErrInvalidPath", bad, err)
 		}

@@ -136,23 +136,40 @@ func fromCheckpoint(ctx context.Context, l *logstore.Log, st *datasetState) erro
 	if err != nil {
 		return fmt.Errorf("dataset: read checkpoint of %s: %w", st.name, err)
 	}
+	decoded, err := decodeCheckpoint(st.name, seq, data)
+	if err != nil {
+		return err
+	}
+	*st = *decoded
+	return nil
+}
+
+// decodeCheckpoint reads checkpoint seq of dataset name strictly enough
+// that the state it yields is one the log could have folded: versions
+// numbered 1, 2, ... and every tag on one of them.
+func decodeCheckpoint(name string, seq uint64, data []byte) (*datasetState, error) {
 	var cp checkpointJSON
 	if err := json.Unmarshal(data, &cp); err != nil {
-		return fmt.Errorf("%w: dataset %s checkpoint %d: %v", ErrCorruptLog, st.name, seq, err)
+		return nil, fmt.Errorf("%w: dataset %s checkpoint %d: %v", ErrCorruptLog, name, seq, err)
 	}
 	if cp.V != logFormat {
-		return fmt.Errorf("%w: dataset %s checkpoint %d has format %d", ErrUnsupported, st.name, seq, cp.V)
+		return nil, fmt.Errorf("%w: dataset %s checkpoint %d has format %d", ErrUnsupported, name, seq, cp.V)
 	}
 	for i, r := range cp.Versions {
 		if r.Number != i+1 {
-			return fmt.Errorf("%w: dataset %s checkpoint %d lists version %d at %d", ErrCorruptLog, st.name, seq, r.Number, i+1)
+			return nil, fmt.Errorf("%w: dataset %s checkpoint %d lists version %d at %d", ErrCorruptLog, name, seq, r.Number, i+1)
 		}
 	}
-	st.seq, st.versions, st.tags = seq, cp.Versions, cp.Tags
+	for t, n := range cp.Tags {
+		if n < 1 || n > len(cp.Versions) {
+			return nil, fmt.Errorf("%w: dataset %s checkpoint %d tags %q on unknown version %d", ErrCorruptLog, name, seq, t, n)
+		}
+	}
+	st := &datasetState{name: name, seq: seq, versions: cp.Versions, tags: cp.Tags}
 	if st.tags == nil {
 		st.tags = map[string]int{}
 	}
-	return nil
+	return st, nil
 }
 
 // checkpoint writes the folded state at st.seq when it falls on the

@@ -22,8 +22,16 @@
 // the Out for a .dvc file, so that `dvc pull` in a Python checkout fetches
 // what a Go service pushed. Remote.Pull fetches what a .dvc file names,
 // verifying every object's MD5, refusing listings with unsafe paths
-// (absolute, "..", backslashes), keeping files already present with the
-// right MD5, and writing through temporary files renamed into place.
+// (absolute, "..", backslashes, control characters), keeping files already
+// present with the right MD5, and writing through temporary files renamed
+// into place.
+//
+// A listing is read into memory whole, so its size is bounded:
+// Options.MaxListingBytes, by default DefaultMaxListingBytes (64 MiB, some
+// 500,000 files). A remote whose listing claims more fails with
+// ErrListingTooLarge before any of it is read; one that sends more than it
+// claims is cut off one byte past the limit, so a hostile remote costs at
+// most about twice the limit in memory.
 //
 // # Strictness
 //

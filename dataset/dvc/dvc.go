@@ -23,6 +23,9 @@ var (
 	// ErrInvalidListing reports a .dir object that is not a JSON list of
 	// {"md5", "relpath"} entries with safe, unique paths.
 	ErrInvalidListing = errors.New("dvc: invalid directory listing")
+	// ErrListingTooLarge reports a .dir object larger than
+	// Options.MaxListingBytes; nothing past the limit is read.
+	ErrListingTooLarge = errors.New("dvc: directory listing too large")
 	// ErrDigestMismatch reports remote bytes whose MD5 is not the one asked
 	// for: a corrupt or tampered remote.
 	ErrDigestMismatch = errors.New("dvc: digest mismatch")

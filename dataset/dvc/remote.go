@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -31,7 +33,17 @@ type Options struct {
 	// Logger receives debug records of skipped and transferred objects.
 	// Default: discard.
 	Logger *slog.Logger
+	// MaxListingBytes bounds a directory listing (.dir object), which Pull
+	// reads into memory whole: a larger one fails with ErrListingTooLarge
+	// before more than MaxListingBytes+1 bytes are read. A listing entry
+	// takes about 70 bytes plus its path, so the default fits some
+	// 500,000 files. Default: DefaultMaxListingBytes (64 MiB).
+	MaxListingBytes int64
 }
+
+// DefaultMaxListingBytes is the listing limit used when
+// Options.MaxListingBytes is zero or negative.
+const DefaultMaxListingBytes = 64 << 20
 
 // Remote is a DVC 3 remote on a gocloud bucket: objects at
 // files/md5/<first two hex digits>/<remaining thirty>, directory listings
@@ -54,6 +66,9 @@ func NewRemote(b *blob.Bucket, opts *Options) *Remote {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxListingBytes <= 0 {
+		o.MaxListingBytes = DefaultMaxListingBytes
 	}
 	h, _ := dataset.NewHasher(&dataset.HashOptions{Algorithm: dataset.MD5, Cache: o.Cache, Logger: o.Logger})
 	return &Remote{bucket: b, opts: o, hasher: h}
@@ -183,28 +198,51 @@ func (r *Remote) open(ctx context.Context, h string) (*blob.Reader, error) {
 	return rd, nil
 }
 
-// maxListing bounds the size of a .dir object read into memory.
-const maxListing = 1 << 30
-
-// fetchBytes reads a whole object (a directory listing) and verifies it.
+// fetchBytes reads a whole object (a directory listing), at most
+// MaxListingBytes of it, and verifies it.
 func (r *Remote) fetchBytes(ctx context.Context, h string) ([]byte, error) {
 	rd, err := r.open(ctx, h)
 	if err != nil {
 		return nil, err
 	}
 	defer rd.Close()
-	data, err := io.ReadAll(io.LimitReader(rd, maxListing+1))
+	data, err := readListing(rd, rd.Size(), r.opts.MaxListingBytes)
 	if err != nil {
 		return nil, fmt.Errorf("dvc: read %s: %w", ObjectKey(h), err)
-	}
-	if len(data) > maxListing {
-		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrInvalidListing, ObjectKey(h), maxListing)
 	}
 	sum := md5.Sum(data)
 	if got := hex.EncodeToString(sum[:]); got != strings.TrimSuffix(h, DirSuffix) {
 		return nil, fmt.Errorf("%w: object %s has md5 %s", ErrDigestMismatch, ObjectKey(h), got)
 	}
 	return data, nil
+}
+
+// readListing reads all of rd, which claims to hold size bytes (negative:
+// unknown), if that is at most limit bytes. A claimed size over the limit
+// fails at once; a reader holding more than it claims is cut off after
+// limit+1 bytes, so memory stays within about twice the limit.
+func readListing(rd io.Reader, size, limit int64) ([]byte, error) {
+	if size > limit {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrListingTooLarge, size, limit)
+	}
+	// One byte of room past the claimed size finds a reader that lies.
+	buf := make([]byte, 0, max(size, 0)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(2*cap(buf)), limit+1))-len(buf))
+		}
+		n, err := rd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, fmt.Errorf("%w: more than %d bytes", ErrListingTooLarge, limit)
+		}
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // Push uploads the file or directory at src to the remote in DVC 3 layout

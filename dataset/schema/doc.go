@@ -16,6 +16,13 @@
 // JSON string (RFC 3339, "2006-01-02 15:04:05" or "2006-01-02"); a string
 // column accepts any value. Patterns must match the whole value.
 //
+// Hostile input is bounded by the reader's limits (see package table):
+// a record longer than Table.MaxRecordBytes (default 1 MiB) fails with
+// table.ErrRecordTooLong and a table with more than Table.MaxColumns
+// columns (default 4096) with table.ErrTooManyColumns. Validate and Infer
+// spend time on each row in proportion to its own fields plus the
+// schema's columns, never to the number of columns earlier rows named.
+//
 // A Schema is safe for concurrent use by several Validate calls once it is
 // no longer modified.
 package schema

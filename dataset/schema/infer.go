@@ -65,23 +65,19 @@ func Infer(ctx context.Context, r io.Reader, opts *InferOptions) (*Schema, error
 			return nil, fmt.Errorf("schema: infer: %w", err)
 		}
 		rows++
-		if len(states) < rd.NumColumns() {
-			cols := rd.Columns()
-			for len(states) < len(cols) {
-				states = append(states, &inferState{name: cols[len(states)], canInt: true, canFloat: true, canBool: true, canTime: true,
-					min: math.Inf(1), max: math.Inf(-1), distinct: map[string]bool{}, missing: rows - 1})
-			}
+		for len(states) < rd.NumColumns() {
+			states = append(states, &inferState{name: rd.Column(len(states)), canInt: true, canFloat: true, canBool: true, canTime: true,
+				min: math.Inf(1), max: math.Inf(-1), distinct: map[string]bool{}})
 		}
-		for i, st := range states {
-			var v table.Value
-			if i < len(row.Values) {
-				v = row.Values[i]
-			}
-			st.observe(v, o.MaxDomain)
+		for _, c := range row.Cells {
+			states[c.Column].observe(c.Value, o.MaxDomain)
 		}
 	}
 	s := &Schema{}
 	for _, st := range states {
+		// A row without a value in the column, or before its first, or a
+		// null: missing.
+		st.missing = rows - st.present
 		s.Columns = append(s.Columns, st.column(o.MaxDomain))
 	}
 	return s, nil
@@ -89,7 +85,6 @@ func Infer(ctx context.Context, r io.Reader, opts *InferOptions) (*Schema, error
 
 func (st *inferState) observe(v table.Value, maxDomain int) {
 	if v.Kind == table.Missing {
-		st.missing++
 		return
 	}
 	st.present++

@@ -173,7 +173,7 @@ func TestValidateErrors(t *testing.T) {
 		t.Errorf("empty CSV: %v", err)
 	}
 	long := "a\n" + strings.Repeat("1", 2000) + "\n"
-	if _, err := s.Validate(t.Context(), strings.NewReader(long), &ValidateOptions{Table: table.Options{MaxLineBytes: 1000}}); !errors.Is(err, table.ErrLineTooLong) {
+	if _, err := s.Validate(t.Context(), strings.NewReader(long), &ValidateOptions{Table: table.Options{MaxRecordBytes: 1000}}); !errors.Is(err, table.ErrRecordTooLong) {
 		t.Errorf("huge line: %v", err)
 	}
 	bad := &Schema{Columns: []Column{{Name: "a", Type: "decimal"}}}
@@ -252,13 +252,13 @@ func FuzzValidate(f *testing.F) {
 	f.Add(`{"id": 1, "temp": "x"}`+"\n", true)
 	f.Fuzz(func(t *testing.T, in string, jsonl bool) {
 		s, _ := Infer(t.Context(), strings.NewReader(reference), nil)
-		opts := &ValidateOptions{Table: table.Options{MaxLineBytes: 512}}
+		opts := &ValidateOptions{Table: table.Options{MaxRecordBytes: 512, MaxColumns: 16}}
 		if jsonl {
 			opts.Table.Format = table.JSONL
 		}
 		rep, err := s.Validate(t.Context(), strings.NewReader(in), opts)
 		if err != nil {
-			if !errors.Is(err, table.ErrInvalidInput) && !errors.Is(err, table.ErrLineTooLong) {
+			if !errors.Is(err, table.ErrInvalidInput) && !errors.Is(err, table.ErrRecordTooLong) && !errors.Is(err, table.ErrTooManyColumns) {
 				t.Fatalf("untyped error: %v", err)
 			}
 			return

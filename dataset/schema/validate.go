@@ -94,8 +94,8 @@ func (r *Report) String() string {
 
 // ValidateOptions configures Validate.
 type ValidateOptions struct {
-	// Table configures the reader (format, delimiter, null markers, line
-	// limit). Default: CSV with the table package's defaults.
+	// Table configures the reader (format, delimiter, null markers, record
+	// and column limits). Default: CSV with the table package's defaults.
 	Table table.Options
 	// MaxExamples is the number of example rows kept per anomaly.
 	// Default: 3.
@@ -117,7 +117,8 @@ func (f *finding) add(limit int, line int64, value string) {
 
 type colCheck struct {
 	col     *Column
-	index   int // position in the reader's columns; -1 until seen
+	index   int   // position in the reader's columns; -1 until seen
+	lastRow int64 // the last row that had a value in the column
 	allowed map[string]bool
 	pattern *regexp.Regexp
 	seen    map[uint64]struct{}
@@ -128,8 +129,9 @@ type colCheck struct {
 // Validate streams a CSV or JSON Lines table through the schema without
 // keeping rows in memory (a unique column keeps a 64-bit hash per distinct
 // value), and reports every anomaly. Malformed rows are counted as an
-// anomaly and skipped; only unreadable input (no CSV header, a line over
-// the length limit, a read error) returns an error.
+// anomaly and skipped; only unreadable input (no CSV header, a record
+// over the length limit, more columns than the limit, a read error)
+// returns an error.
 func (s *Schema) Validate(ctx context.Context, r io.Reader, opts *ValidateOptions) (*Report, error) {
 	if err := s.Check(); err != nil {
 		return nil, err
@@ -166,10 +168,18 @@ func (s *Schema) Validate(ctx context.Context, r io.Reader, opts *ValidateOption
 		checks[i] = cc
 		byName[c.Name] = cc
 	}
-	var newCols []string
-	newFindings := map[int]*finding{}
+	// byIndex and fresh map a reader column to its check or, for a column
+	// the schema does not name, to its finding; each row then costs time
+	// in proportion to its own cells and the schema's columns, never to
+	// the number of columns seen.
+	var byIndex []*colCheck
+	var fresh []*finding
+	type newColumn struct {
+		name string
+		f    *finding
+	}
+	var newCols []newColumn
 	var malformed finding
-	known := 0
 	var rows int64
 	for {
 		if rows%4096 == 0 {
@@ -189,29 +199,30 @@ func (s *Schema) Validate(ctx context.Context, r io.Reader, opts *ValidateOption
 			return nil, fmt.Errorf("schema: validate: %w", err)
 		}
 		rows++
-		if rd.NumColumns() > known {
-			cols := rd.Columns()
-			for i := known; i < len(cols); i++ {
-				if cc, ok := byName[cols[i]]; ok {
-					cc.index = i
-				} else if !s.AllowNewColumns {
-					newCols = append(newCols, cols[i])
-					newFindings[i] = &finding{}
-				}
+		for i := len(byIndex); i < rd.NumColumns(); i++ {
+			name := rd.Column(i)
+			cc, ok := byName[name]
+			var f *finding
+			if ok {
+				cc.index = i
+			} else if !s.AllowNewColumns {
+				f = &finding{}
+				newCols = append(newCols, newColumn{name, f})
 			}
-			known = len(cols)
+			byIndex, fresh = append(byIndex, cc), append(fresh, f)
 		}
-		for i, f := range newFindings {
-			if i < len(row.Values) && row.Values[i].Kind != table.Missing {
-				f.add(o.MaxExamples, row.Line, row.Values[i].Text)
+		for _, c := range row.Cells {
+			if cc := byIndex[c.Column]; cc != nil {
+				cc.lastRow = rows
+				cc.check(o.MaxExamples, seed, row.Line, c.Value)
+			} else if f := fresh[c.Column]; f != nil && c.Kind != table.Missing {
+				f.add(o.MaxExamples, row.Line, c.Text)
 			}
 		}
 		for _, cc := range checks {
-			var v table.Value
-			if cc.index >= 0 && cc.index < len(row.Values) {
-				v = row.Values[cc.index]
+			if cc.lastRow != rows {
+				cc.check(o.MaxExamples, seed, row.Line, table.Value{})
 			}
-			cc.check(o.MaxExamples, seed, row.Line, v)
 		}
 	}
 
@@ -240,11 +251,9 @@ func (s *Schema) Validate(ctx context.Context, r io.Reader, opts *ValidateOption
 		}
 		add(Duplicates, c.Name, &cc.dups, fmt.Sprintf("%q: %s repeating an earlier value (unique)", c.Name, values(cc.dups.count)))
 	}
-	for _, name := range newCols {
-		i := indexOf(rd.Columns(), name)
-		f := newFindings[i]
-		rep.Anomalies = append(rep.Anomalies, Anomaly{Kind: NewColumn, Column: name, Count: f.count, Examples: f.examples,
-			Message: fmt.Sprintf("%q: column not in the schema", name)})
+	for _, nc := range newCols {
+		rep.Anomalies = append(rep.Anomalies, Anomaly{Kind: NewColumn, Column: nc.name, Count: nc.f.count, Examples: nc.f.examples,
+			Message: fmt.Sprintf("%q: column not in the schema", nc.name)})
 	}
 	add(MalformedRows, "", &malformed, fmt.Sprintf("%d malformed rows", malformed.count))
 	rep.Passed = len(rep.Anomalies) == 0
@@ -257,15 +266,6 @@ func values(n int64) string {
 		return "1 value"
 	}
 	return fmt.Sprintf("%d values", n)
-}
-
-func indexOf(xs []string, x string) int {
-	for i, v := range xs {
-		if v == x {
-			return i
-		}
-	}
-	return -1
 }
 
 func article(t Type) string {

@@ -60,7 +60,8 @@ type colState struct {
 }
 
 // ReadColumns reads a whole CSV or JSON Lines stream into typed columns.
-// Memory is proportional to the values kept; rows are not retained.
+// Memory is proportional to the values kept; rows are not retained, and
+// each row costs time in proportion to its own fields.
 func ReadColumns(ctx context.Context, r io.Reader, opts *ColumnOptions) (*Columns, error) {
 	var o ColumnOptions
 	if opts != nil {
@@ -103,18 +104,12 @@ func ReadColumns(ctx context.Context, r io.Reader, opts *ColumnOptions) (*Column
 		if err != nil {
 			return nil, err
 		}
-		for i := range rd.columns {
-			s := stateFor(i)
+		for _, c := range row.Cells {
+			s := stateFor(c.Column)
 			if !s.wantNum && !s.wantCat {
 				continue
 			}
-			var v Value
-			if i < len(row.Values) {
-				v = row.Values[i]
-			}
-			if v.Kind == Missing {
-				continue
-			}
+			v := c.Value
 			if s.wantNum && s.numeric {
 				f, ok := toFloat(v)
 				switch {
@@ -132,8 +127,11 @@ func ReadColumns(ctx context.Context, r io.Reader, opts *ColumnOptions) (*Column
 		}
 		rows++
 	}
-	// Columns first seen late were missing in the rows before.
-	stateFor(len(rd.columns) - 1)
+	// Columns without a value in any row still get a state, missing
+	// everywhere.
+	if len(rd.columns) > 0 {
+		stateFor(len(rd.columns) - 1)
+	}
 	out := &Columns{Rows: rows, Numeric: map[string]*NumericColumn{}, Categorical: map[string]*CategoricalColumn{}}
 	for _, s := range states {
 		seen := len(s.cat)

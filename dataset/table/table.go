@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -18,9 +19,14 @@ var (
 	// fields than the header), not valid UTF-8, not a JSON object, or with
 	// a duplicated key. Reading can go on with the next row.
 	ErrMalformedRow = errors.New("table: malformed row")
-	// ErrLineTooLong reports a line longer than Options.MaxLineBytes.
+	// ErrRecordTooLong reports a record (a CSV record, quoted line breaks
+	// included, or a JSON Lines line) longer than Options.MaxRecordBytes.
 	// Reading cannot go on.
-	ErrLineTooLong = errors.New("table: line too long")
+	ErrRecordTooLong = errors.New("table: record too long")
+	// ErrTooManyColumns reports a table with more columns than
+	// Options.MaxColumns: a CSV header that long, or a JSON Lines row
+	// bringing the count of distinct keys over it. Reading cannot go on.
+	ErrTooManyColumns = errors.New("table: too many columns")
 	// ErrInvalidInput reports input that cannot be read as a table at all
 	// (no header, an unknown format, a CSV quoting error).
 	ErrInvalidInput = errors.New("table: invalid input")
@@ -69,10 +75,20 @@ type Options struct {
 	// NullValues are the CSV cells read as Missing. Default: "", "NA",
 	// "N/A", "NaN", "nan", "null", "NULL", "None" (as pandas does).
 	NullValues []string
-	// MaxLineBytes bounds a physical line, so that a stream without line
-	// breaks cannot exhaust memory. Default: 1 MiB.
-	MaxLineBytes int
+	// MaxRecordBytes bounds one record, its line break included: a JSON
+	// Lines line, or a CSV record with every line break inside its quoted
+	// fields. Reading stops as soon as a record passes the limit, so a
+	// quoted field that never closes cannot exhaust memory.
+	// Default: 1 MiB.
+	MaxRecordBytes int
+	// MaxColumns bounds the number of columns: the CSV header's fields, or
+	// the distinct keys of a JSON Lines stream. Default: 4096.
+	MaxColumns int
 }
+
+// DefaultMaxColumns is the column limit used when Options.MaxColumns is
+// zero or negative.
+const DefaultMaxColumns = 4096
 
 func (o *Options) withDefaults() Options {
 	var d Options
@@ -88,33 +104,59 @@ func (o *Options) withDefaults() Options {
 	if d.NullValues == nil {
 		d.NullValues = []string{"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"}
 	}
-	if d.MaxLineBytes <= 0 {
-		d.MaxLineBytes = 1 << 20
+	if d.MaxRecordBytes <= 0 {
+		d.MaxRecordBytes = 1 << 20
+	}
+	if d.MaxColumns <= 0 {
+		d.MaxColumns = DefaultMaxColumns
 	}
 	return d
 }
 
-// Row is one record. Values is aligned with Columns() as it was when the
-// row was read; for JSON Lines a column first seen in a later row is
-// Missing in earlier ones.
+// Cell is one value of a row and the index of its column in Columns().
+type Cell struct {
+	Column int
+	Value
+}
+
+// Row is one record. It is sparse: Cells holds only the values the row
+// has, so a row costs memory and time in proportion to its own fields,
+// however many columns the stream has named before it.
 type Row struct {
 	// Line is the 1-based line number where the row starts.
-	Line   int64
-	Values []Value
+	Line int64
+	// Cells are the row's values that are not Missing, in increasing
+	// column order. A column without a cell is Missing in this row.
+	Cells []Cell
+}
+
+// Value returns the row's value in column i (an index into Columns()), the
+// zero Value (Missing) if the row has none.
+func (r Row) Value(i int) Value {
+	j, ok := slices.BinarySearchFunc(r.Cells, i, func(c Cell, i int) int { return c.Column - i })
+	if !ok {
+		return Value{}
+	}
+	return r.Cells[j].Value
 }
 
 // Reader reads rows from a CSV or JSON Lines stream one at a time, in
-// memory bounded by the longest line. It is not safe for concurrent use.
+// memory bounded by the longest record. It is not safe for concurrent use.
 type Reader struct {
 	opts    Options
 	columns []string
 	index   map[string]int
 	nulls   map[string]bool
+	err     error // final error, returned by every later Next
 
 	csv     *csv.Reader
-	lines   *lineLimiter
+	limit   *recordLimiter
+	line    int64 // JSON Lines: lines read; CSV: line where the last record ended
 	scanner *bufio.Scanner
-	line    int64
+	// lastSet[i] is the number of the JSON Lines row that last set column
+	// i, so a duplicated key is found without a per-row set.
+	lastSet []int64
+	rows    int64
 }
 
 // NewReader starts reading r. For CSV the header row is read at once.
@@ -126,17 +168,20 @@ func NewReader(r io.Reader, opts *Options) (*Reader, error) {
 	}
 	switch o.Format {
 	case CSV:
-		rd.lines = &lineLimiter{r: r, max: o.MaxLineBytes}
-		rd.csv = csv.NewReader(rd.lines)
+		rd.limit = &recordLimiter{r: r, max: int64(o.MaxRecordBytes)}
+		rd.csv = csv.NewReader(rd.limit)
 		rd.csv.Comma = o.Comma
 		rd.csv.FieldsPerRecord = -1
 		rd.csv.ReuseRecord = true
-		header, err := rd.csv.Read()
+		header, err := rd.readCSV()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, fmt.Errorf("%w: no header row", ErrInvalidInput)
 			}
-			return nil, rd.wrapCSV(err)
+			return nil, err
+		}
+		if len(header) > o.MaxColumns {
+			return nil, fmt.Errorf("%w: the header has %d columns, the limit is %d", ErrTooManyColumns, len(header), o.MaxColumns)
 		}
 		for i, name := range header {
 			if !utf8.ValidString(name) {
@@ -149,7 +194,7 @@ func NewReader(r io.Reader, opts *Options) (*Reader, error) {
 		}
 	case JSONL:
 		rd.scanner = bufio.NewScanner(r)
-		rd.scanner.Buffer(make([]byte, 0, min(64<<10, o.MaxLineBytes)), o.MaxLineBytes)
+		rd.scanner.Buffer(make([]byte, 0, min(64<<10, o.MaxRecordBytes)), o.MaxRecordBytes)
 	default:
 		return nil, fmt.Errorf("%w: unknown format %q", ErrInvalidInput, o.Format)
 	}
@@ -166,6 +211,10 @@ func (r *Reader) addColumn(name string) int {
 // JSON keys in order of first appearance.
 func (r *Reader) Columns() []string { return slices.Clone(r.columns) }
 
+// Column returns the name of column i (0 <= i < NumColumns()) without
+// copying the others.
+func (r *Reader) Column(i int) string { return r.columns[i] }
+
 // NumColumns returns how many columns are known so far. Unlike Columns it
 // copies nothing, so a caller may ask after every row and fetch the names
 // only when the count has grown.
@@ -173,28 +222,54 @@ func (r *Reader) NumColumns() int { return len(r.columns) }
 
 // Next returns the next row, io.EOF at the end. An error matching
 // ErrMalformedRow concerns that row only and the next call goes on; any
-// other error is final.
+// other error is final, and every later call returns it again.
 func (r *Reader) Next() (Row, error) {
-	if r.csv != nil {
-		return r.nextCSV()
+	if r.err != nil {
+		return Row{}, r.err
 	}
-	return r.nextJSON()
+	var row Row
+	var err error
+	if r.csv != nil {
+		row, err = r.nextCSV()
+	} else {
+		row, err = r.nextJSON()
+	}
+	if err != nil && !errors.Is(err, ErrMalformedRow) {
+		r.err = err
+	}
+	return row, err
 }
 
-func (r *Reader) wrapCSV(err error) error {
-	if errors.Is(err, ErrLineTooLong) {
-		return err
+// readCSV reads one CSV record and checks its size.
+func (r *Reader) readCSV() ([]string, error) {
+	rec, err := r.csv.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, io.EOF
 	}
-	return fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	if err != nil {
+		if errors.Is(err, ErrRecordTooLong) {
+			return nil, fmt.Errorf("%w: the record after line %d is longer than %d bytes", ErrRecordTooLong, r.line, r.opts.MaxRecordBytes)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	}
+	end := r.csv.InputOffset()
+	if end-r.limit.start > int64(r.opts.MaxRecordBytes) {
+		return nil, fmt.Errorf("%w: the record after line %d is longer than %d bytes", ErrRecordTooLong, r.line, r.opts.MaxRecordBytes)
+	}
+	r.limit.start = end
+	// The record ends on the line of its last field plus the line breaks
+	// inside that field (a quoted one may hold some).
+	if last := len(rec) - 1; last >= 0 {
+		line, _ := r.csv.FieldPos(last)
+		r.line = int64(line) + int64(strings.Count(rec[last], "\n"))
+	}
+	return rec, nil
 }
 
 func (r *Reader) nextCSV() (Row, error) {
-	rec, err := r.csv.Read()
-	if errors.Is(err, io.EOF) {
-		return Row{}, io.EOF
-	}
+	rec, err := r.readCSV()
 	if err != nil {
-		return Row{}, r.wrapCSV(err)
+		return Row{}, err
 	}
 	var line int
 	if len(rec) > 0 {
@@ -204,7 +279,7 @@ func (r *Reader) nextCSV() (Row, error) {
 	if len(rec) != len(r.columns) {
 		return row, fmt.Errorf("%w: line %d has %d fields, the header %d", ErrMalformedRow, line, len(rec), len(r.columns))
 	}
-	row.Values = make([]Value, len(rec))
+	cells := make([]Cell, 0, len(rec))
 	for i, cell := range rec {
 		if !utf8.ValidString(cell) {
 			return row, fmt.Errorf("%w: line %d column %q is not valid UTF-8", ErrMalformedRow, line, r.columns[i])
@@ -212,8 +287,9 @@ func (r *Reader) nextCSV() (Row, error) {
 		if r.nulls[cell] {
 			continue
 		}
-		row.Values[i] = Value{Kind: Text, Text: cell}
+		cells = append(cells, Cell{Column: i, Value: Value{Kind: Text, Text: cell}})
 	}
+	row.Cells = cells
 	return row, nil
 }
 
@@ -222,7 +298,7 @@ func (r *Reader) nextJSON() (Row, error) {
 		if !r.scanner.Scan() {
 			err := r.scanner.Err()
 			if errors.Is(err, bufio.ErrTooLong) {
-				return Row{}, fmt.Errorf("%w: line %d is longer than %d bytes", ErrLineTooLong, r.line+1, r.opts.MaxLineBytes)
+				return Row{}, fmt.Errorf("%w: line %d is longer than %d bytes", ErrRecordTooLong, r.line+1, r.opts.MaxRecordBytes)
 			}
 			if err != nil {
 				return Row{}, fmt.Errorf("table: read: %w", err)
@@ -238,17 +314,21 @@ func (r *Reader) nextJSON() (Row, error) {
 		if !utf8.Valid(b) {
 			return row, fmt.Errorf("%w: line %d is not valid UTF-8", ErrMalformedRow, r.line)
 		}
-		values, err := r.parseObject(b)
+		cells, err := r.parseObject(b)
+		if errors.Is(err, ErrTooManyColumns) {
+			return row, fmt.Errorf("%w: line %d brings the columns over %d", err, r.line, r.opts.MaxColumns)
+		}
 		if err != nil {
 			return row, fmt.Errorf("%w: line %d: %v", ErrMalformedRow, r.line, err)
 		}
-		row.Values = values
+		row.Cells = cells
 		return row, nil
 	}
 }
 
-// parseObject reads one JSON object, keeping key order.
-func (r *Reader) parseObject(b []byte) ([]Value, error) {
+// parseObject reads one JSON object into the cells it holds, in column
+// order. Its work is proportional to the object's own keys.
+func (r *Reader) parseObject(b []byte) ([]Cell, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -258,8 +338,8 @@ func (r *Reader) parseObject(b []byte) ([]Value, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	values := make([]Value, len(r.columns))
-	seen := map[int]bool{}
+	r.rows++
+	var cells []Cell
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -272,14 +352,19 @@ func (r *Reader) parseObject(b []byte) ([]Value, error) {
 		}
 		i, ok := r.index[key]
 		if !ok {
+			if len(r.columns) >= r.opts.MaxColumns {
+				return nil, ErrTooManyColumns
+			}
 			i = r.addColumn(key)
-			values = append(values, Value{})
+			r.lastSet = append(r.lastSet, 0)
 		}
-		if seen[i] {
+		if r.lastSet[i] == r.rows {
 			return nil, fmt.Errorf("key %q appears twice", key)
 		}
-		seen[i] = true
-		values[i] = classify(raw)
+		r.lastSet[i] = r.rows
+		if v := classify(raw); v.Kind != Missing {
+			cells = append(cells, Cell{Column: i, Value: v})
+		}
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, err
@@ -287,8 +372,13 @@ func (r *Reader) parseObject(b []byte) ([]Value, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("data after the object")
 	}
-	return values, nil
+	if !slices.IsSortedFunc(cells, compareCells) {
+		slices.SortFunc(cells, compareCells)
+	}
+	return cells, nil
 }
+
+func compareCells(a, b Cell) int { return a.Column - b.Column }
 
 func classify(raw json.RawMessage) Value {
 	switch raw[0] {
@@ -306,26 +396,31 @@ func classify(raw json.RawMessage) Value {
 	return Value{Kind: Number, Text: string(raw)}
 }
 
-// lineLimiter fails a read once a line grows past max bytes.
-type lineLimiter struct {
-	r    io.Reader
-	max  int
-	cur  int
-	line int64
+// csvReadAhead is how far encoding/csv's buffered reader may read past
+// the record it is parsing (the size of a default bufio.Reader).
+const csvReadAhead = 4096
+
+// recordLimiter fails a read once the CSV record being parsed has passed
+// max bytes, allowing for the csv reader's read-ahead, and never reads
+// further than that: memory stays bounded by the limit even inside a
+// quoted field spanning many lines. The Reader moves start to the end of
+// each record it accepts.
+type recordLimiter struct {
+	r     io.Reader
+	max   int64
+	read  int64 // bytes read from r
+	start int64 // input offset where the current record starts
 }
 
-func (l *lineLimiter) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	for i, c := range p[:n] {
-		if c == '\n' {
-			l.cur = 0
-			l.line++
-			continue
-		}
-		l.cur++
-		if l.cur > l.max {
-			return i, fmt.Errorf("%w: line %d is longer than %d bytes", ErrLineTooLong, l.line+1, l.max)
-		}
+func (l *recordLimiter) Read(p []byte) (int, error) {
+	room := l.start + l.max + csvReadAhead - l.read
+	if room <= 0 {
+		return 0, ErrRecordTooLong
 	}
+	if int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := l.r.Read(p)
+	l.read += int64(n)
 	return n, err
 }

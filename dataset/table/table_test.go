@@ -10,9 +10,20 @@ import (
 )
 
 type readResult struct {
-	Line   int64
-	Values []Value
-	Err    string
+	Line  int64
+	Cells []Cell
+	Err   string
+}
+
+// cells lists the non-missing values of a dense row as cells.
+func cells(values ...Value) []Cell {
+	var out []Cell
+	for i, v := range values {
+		if v.Kind != Missing {
+			out = append(out, Cell{Column: i, Value: v})
+		}
+	}
+	return out
 }
 
 // readAll reads every row, recording malformed rows by their error.
@@ -38,7 +49,7 @@ func readAll(t *testing.T, in string, opts *Options) ([]string, []readResult, er
 		if err != nil {
 			return rd.Columns(), out, err
 		}
-		out = append(out, readResult{Line: row.Line, Values: row.Values})
+		out = append(out, readResult{Line: row.Line, Cells: row.Cells})
 	}
 }
 
@@ -51,13 +62,13 @@ func TestCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []readResult{
-		{Line: 2, Values: []Value{tx("1"), tx("Smith, J"), tx("2.5")}},
-		{Line: 3, Values: []Value{tx("2"), {}, {}}},
-		{Line: 4, Values: []Value{tx("3"), tx("multi\nline"), tx("7")}},
+		{Line: 2, Cells: cells(tx("1"), tx("Smith, J"), tx("2.5"))},
+		{Line: 3, Cells: cells(tx("2"), Value{}, Value{})},
+		{Line: 4, Cells: cells(tx("3"), tx("multi\nline"), tx("7"))},
 		{Line: 6, Err: "malformed"},
 		{Line: 7, Err: "malformed"},
 		{Line: 8, Err: "malformed"},
-		{Line: 9, Values: []Value{tx("7"), tx("z"), tx("1e3")}},
+		{Line: 9, Cells: cells(tx("7"), tx("z"), tx("1e3"))},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
@@ -67,7 +78,7 @@ func TestCSV(t *testing.T) {
 	}
 	// Other delimiter and null markers.
 	_, rows, err = readAll(t, "a;b\n-;x\n", &Options{Comma: ';', NullValues: []string{"-"}})
-	if err != nil || rows[0].Values[0].Kind != Missing || rows[0].Values[1] != tx("x") {
+	if err != nil || len(rows[0].Cells) != 1 || rows[0].Cells[0] != (Cell{1, tx("x")}) {
 		t.Errorf("semicolon table: %v %+v", err, rows)
 	}
 }
@@ -85,13 +96,13 @@ func TestJSONL(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []readResult{
-		{Line: 1, Values: []Value{{Number, "1"}, {String, "x"}}},
-		{Line: 3, Values: []Value{{Bool, "true"}, {}, {Nested, "[1, 2]"}}},
+		{Line: 1, Cells: cells(Value{Number, "1"}, Value{String, "x"})},
+		{Line: 3, Cells: cells(Value{Bool, "true"}, Value{}, Value{Nested, "[1, 2]"})},
 		{Line: 4, Err: "malformed"},
 		{Line: 5, Err: "malformed"},
 		{Line: 6, Err: "malformed"},
 		{Line: 7, Err: "malformed"},
-		{Line: 8, Values: []Value{{}, {}, {Nested, `{"k": 1.5e3}`}}},
+		{Line: 8, Cells: cells(Value{}, Value{}, Value{Nested, `{"k": 1.5e3}`})},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
@@ -114,9 +125,9 @@ func TestReaderErrors(t *testing.T) {
 		{"bad quote", "a,b\n1,\"x\"y\n", nil, ErrInvalidInput},
 		{"invalid header", "a,\xff\n", nil, ErrInvalidInput},
 		{"unknown format", "", &Options{Format: "xml"}, ErrInvalidInput},
-		{"long csv line", "a\n" + long + "\n", &Options{MaxLineBytes: 100}, ErrLineTooLong},
-		{"long csv header", long, &Options{MaxLineBytes: 100}, ErrLineTooLong},
-		{"long jsonl line", `{"a": "` + long + `"}`, &Options{Format: JSONL, MaxLineBytes: 100}, ErrLineTooLong},
+		{"long csv line", "a\n" + long + "\n", &Options{MaxRecordBytes: 100}, ErrRecordTooLong},
+		{"long csv header", long, &Options{MaxRecordBytes: 100}, ErrRecordTooLong},
+		{"long jsonl line", `{"a": "` + long + `"}`, &Options{Format: JSONL, MaxRecordBytes: 100}, ErrRecordTooLong},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,19 +193,25 @@ func FuzzReader(f *testing.F) {
 	f.Add("a\n\"x\ny\"\n", false)
 	f.Add(`{"a": 1, "b": [true]}`+"\n"+`{"a": null}`, true)
 	f.Add("{\"a\":\"\xff\"}\n[]\n", true)
+	f.Add("a,b,c,d,e,f,g,h,i\n", false)
+	f.Add("\"a\n\n\nb\",c\n\"x\ny\",z\n", false)
+	f.Add(`{"a":1,"b":2,"c":3,"d":4}`+"\n"+`{"e":1,"f":2,"g":3,"h":4,"i":5}`, true)
 	f.Fuzz(func(t *testing.T, in string, jsonl bool) {
-		opts := &Options{MaxLineBytes: 256}
+		opts := &Options{MaxRecordBytes: 256, MaxColumns: 8}
 		if jsonl {
 			opts.Format = JSONL
 		}
 		rd, err := NewReader(strings.NewReader(in), opts)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidInput) && !errors.Is(err, ErrLineTooLong) {
+			if !errors.Is(err, ErrInvalidInput) && !errors.Is(err, ErrRecordTooLong) && !errors.Is(err, ErrTooManyColumns) {
 				t.Fatalf("untyped error: %v", err)
 			}
 			return
 		}
 		for range 10000 {
+			if rd.NumColumns() > 8 {
+				t.Fatalf("%d columns over the limit of 8", rd.NumColumns())
+			}
 			row, err := rd.Next()
 			if errors.Is(err, io.EOF) {
 				return
@@ -203,13 +220,24 @@ func FuzzReader(f *testing.F) {
 				continue
 			}
 			if err != nil {
-				if !errors.Is(err, ErrInvalidInput) && !errors.Is(err, ErrLineTooLong) {
+				if !errors.Is(err, ErrInvalidInput) && !errors.Is(err, ErrRecordTooLong) && !errors.Is(err, ErrTooManyColumns) {
 					t.Fatalf("untyped error: %v", err)
+				}
+				if _, again := rd.Next(); !errors.Is(again, err) {
+					t.Fatalf("final error %v, then %v", err, again)
 				}
 				return
 			}
-			if len(row.Values) > len(rd.Columns()) {
-				t.Fatalf("row has %d values for %d columns", len(row.Values), len(rd.Columns()))
+			for i, c := range row.Cells {
+				if c.Column < 0 || c.Column >= rd.NumColumns() || (i > 0 && c.Column <= row.Cells[i-1].Column) {
+					t.Fatalf("cell %d names column %d of %d, after %+v", i, c.Column, rd.NumColumns(), row.Cells[:i])
+				}
+				if c.Kind == Missing {
+					t.Fatalf("cell %d is missing", i)
+				}
+				if got := row.Value(c.Column); got != c.Value {
+					t.Fatalf("Value(%d) = %+v, want %+v", c.Column, got, c.Value)
+				}
 			}
 		}
 	})
