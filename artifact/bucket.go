@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/sextant-ml/sextant/internal/relpath"
 	"gocloud.dev/blob"
@@ -77,7 +79,33 @@ type BucketOptions struct {
 	LocalDir string
 	// Owned makes Close close b. Default: false, the caller keeps b.
 	Owned bool
+	// Timeout bounds each whole-object call (CreateOnly, WriteAll,
+	// ReadAll, Attributes, Exists, Delete) and each page of a List, one
+	// try at a time, so a stalled store fails the call instead of
+	// blocking it. Default DefaultTimeout; negative for none. Streams
+	// (NewReader, NewWriter) are bounded by the caller's context only.
+	Timeout time.Duration
+	// Retries is how many times a call that is safe to repeat (every
+	// whole-object call but CreateOnly, whose repeat after a lost reply
+	// could not tell its own write from another's) is tried again after
+	// an error that may pass: a timeout of one try, an unavailable or
+	// internal error of the store. Pauses are jittered and grow from
+	// 50 ms to 1 s. Default DefaultRetries; negative for none.
+	Retries int
+	// SingleWriter is the way out for a store that ignores create-only
+	// writes (If-None-Match: *), which the first CreateOnly detects and
+	// refuses with ErrNotCreateOnly: the caller promises that only one
+	// process writes the logs under this prefix at a time, and CreateOnly
+	// becomes a check followed by a write. Concurrent writers on such a
+	// store lose updates; nothing here can prevent that. Default false.
+	SingleWriter bool
 }
+
+// Defaults of BucketOptions.
+const (
+	DefaultTimeout = time.Minute
+	DefaultRetries = 3
+)
 
 // Bucket is a view of a gocloud bucket under an optional prefix, whose keys
 // are validated in one place, and which offers an atomic create-only write
@@ -90,6 +118,13 @@ type Bucket struct {
 	prefix   string // "" or ends with "/"
 	localDir string
 	owned    bool
+	timeout  time.Duration // <= 0: none
+	retries  int
+	single   bool
+
+	probeMu sync.Mutex
+	probed  bool  // the store's create-only write was checked
+	probeOK error // nil, or why CreateOnly is refused
 }
 
 // optionalDriver returns the gocloud driver package for a URL scheme this
@@ -171,7 +206,16 @@ func NewBucket(b *blob.Bucket, opts *BucketOptions) (*Bucket, error) {
 		}
 		prefix += "/"
 	}
-	return &Bucket{b: b, prefix: prefix, localDir: o.LocalDir, owned: o.Owned}, nil
+	nb := &Bucket{b: b, prefix: prefix, localDir: o.LocalDir, owned: o.Owned, single: o.SingleWriter,
+		timeout: o.Timeout, retries: o.Retries}
+	if nb.timeout == 0 {
+		nb.timeout = DefaultTimeout
+	}
+	if nb.retries == 0 {
+		nb.retries = DefaultRetries
+	}
+	nb.retries = max(nb.retries, 0)
+	return nb, nil
 }
 
 // Blob returns the underlying gocloud bucket. Keys in it include the prefix.
@@ -223,15 +267,39 @@ func (b *Bucket) CreateOnly(ctx context.Context, rel string, data []byte) error 
 	if b.localDir != "" {
 		return b.createLocal(ctx, key, data)
 	}
-	w, err := b.b.NewWriter(ctx, key, &blob.WriterOptions{IfNotExist: true, ContentType: contentType(rel)})
+	if b.single {
+		return b.createChecked(ctx, key, data)
+	}
+	if err := b.checkCreateOnly(ctx); err != nil {
+		return err
+	}
+	return b.createRemote(ctx, key, data)
+}
+
+// createRemote is one conditional write, bounded by the timeout.
+func (b *Bucket) createRemote(ctx context.Context, key string, data []byte) error {
+	return b.once(ctx, func(ctx context.Context) error {
+		return mapErr("create", key, b.b.WriteAll(ctx, key, data, &blob.WriterOptions{IfNotExist: true, ContentType: contentType(key)}))
+	})
+}
+
+// createChecked is CreateOnly for a store without conditional writes and
+// one writer: a check, then a write.
+func (b *Bucket) createChecked(ctx context.Context, key string, data []byte) error {
+	var ok bool
+	err := b.retry(ctx, func(ctx context.Context) (err error) {
+		ok, err = b.b.Exists(ctx, key)
+		return mapErr("create", key, err)
+	})
 	if err != nil {
-		return mapErr("create", key, err)
+		return err
 	}
-	if _, err := w.Write(data); err != nil {
-		w.Close()
-		return mapErr("create", key, err)
+	if ok {
+		return fmt.Errorf("%w: create %s", ErrExist, key)
 	}
-	return mapErr("create", key, w.Close())
+	return b.once(ctx, func(ctx context.Context) error {
+		return mapErr("create", key, b.b.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType(key)}))
+	})
 }
 
 // createLocal writes data to a temporary file beside the target and links it
@@ -279,7 +347,9 @@ func (b *Bucket) WriteAll(ctx context.Context, rel string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return mapErr("write", key, b.b.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType(rel)}))
+	return b.retry(ctx, func(ctx context.Context) error {
+		return mapErr("write", key, b.b.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType(rel)}))
+	})
 }
 
 // ReadAll returns the object under rel; ErrNotFound if there is none.
@@ -288,8 +358,12 @@ func (b *Bucket) ReadAll(ctx context.Context, rel string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := b.b.ReadAll(ctx, key)
-	return data, mapErr("read", key, err)
+	var data []byte
+	err = b.retry(ctx, func(ctx context.Context) (err error) {
+		data, err = b.b.ReadAll(ctx, key)
+		return mapErr("read", key, err)
+	})
+	return data, err
 }
 
 // NewReader opens the object under rel for reading; ErrNotFound if absent.
@@ -319,8 +393,12 @@ func (b *Bucket) Attributes(ctx context.Context, rel string) (*blob.Attributes, 
 	if err != nil {
 		return nil, err
 	}
-	a, err := b.b.Attributes(ctx, key)
-	return a, mapErr("stat", key, err)
+	var a *blob.Attributes
+	err = b.retry(ctx, func(ctx context.Context) (err error) {
+		a, err = b.b.Attributes(ctx, key)
+		return mapErr("stat", key, err)
+	})
+	return a, err
 }
 
 // Exists reports whether an object is stored under rel.
@@ -329,8 +407,12 @@ func (b *Bucket) Exists(ctx context.Context, rel string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	ok, err := b.b.Exists(ctx, key)
-	return ok, mapErr("stat", key, err)
+	var ok bool
+	err = b.retry(ctx, func(ctx context.Context) (err error) {
+		ok, err = b.b.Exists(ctx, key)
+		return mapErr("stat", key, err)
+	})
+	return ok, err
 }
 
 // Delete removes the object under rel; ErrNotFound if absent.
@@ -339,7 +421,9 @@ func (b *Bucket) Delete(ctx context.Context, rel string) error {
 	if err != nil {
 		return err
 	}
-	return mapErr("delete", key, b.b.Delete(ctx, key))
+	return b.retry(ctx, func(ctx context.Context) error {
+		return mapErr("delete", key, b.b.Delete(ctx, key))
+	})
 }
 
 // List calls fn for every object whose key (relative to the prefix) starts
@@ -355,7 +439,7 @@ func (b *Bucket) List(ctx context.Context, relPrefix string, fn func(rel string,
 	}
 	it := b.b.List(&blob.ListOptions{Prefix: b.prefix + relPrefix})
 	for {
-		obj, err := it.Next(ctx)
+		obj, err := b.listNext(ctx, it)
 		if err == io.EOF {
 			return nil
 		}

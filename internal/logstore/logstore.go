@@ -21,7 +21,10 @@
 package logstore
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -69,14 +72,25 @@ type Entry struct {
 	Data []byte
 }
 
+// Store is the seam between a log and its bucket: validated keys under a
+// prefix, a create-only write that matches artifact.ErrExist when the key
+// is taken, whole-object reads that match artifact.ErrNotFound, and a
+// listing in key order. *artifact.Bucket is the implementation; tests wrap
+// it to inject faults.
+type Store interface {
+	CreateOnly(ctx context.Context, rel string, data []byte) error
+	ReadAll(ctx context.Context, rel string) ([]byte, error)
+	List(ctx context.Context, relPrefix string, fn func(rel string, obj *blob.ListObject) error) error
+}
+
 // Log is one append-only log on a bucket.
 type Log struct {
-	b   *artifact.Bucket
+	b   Store
 	dir string
 }
 
 // Open returns the log under dir on b. Nothing is read or written.
-func Open(b *artifact.Bucket, dir string) (*Log, error) {
+func Open(b Store, dir string) (*Log, error) {
 	dir = strings.Trim(dir, "/")
 	if err := artifact.ValidateKey(dir); err != nil {
 		return nil, fmt.Errorf("logstore: %w", err)
@@ -101,15 +115,32 @@ func (l *Log) checkpointKey(seq uint64) string {
 // after is the last sequence number the caller has folded into its state.
 // prepare is called with the entries after that point which the caller has
 // not seen yet (possibly none); it folds them, checks that its change is
-// still valid, and returns the bytes to write or an error, which aborts the
-// Append and is returned as is. When another writer takes the number first,
-// prepare is called again with the entries it missed.
+// still valid, and returns the entry to write, a JSON object, or an error,
+// which aborts the Append and is returned as is. When another writer takes
+// the number first, prepare is called again with the entries it missed.
+//
+// Append is idempotent: it writes exactly one entry per call, whatever
+// replies are lost. The log adds a field "op" to the object, a random id
+// of this call, and when a create fails with "exists" or with an error
+// whose outcome is unknown (a timeout, a reset connection, a reply a proxy
+// dropped after the store committed), it reads the entry under that
+// number back: if it carries this call's id, the entry is ours and Append
+// succeeds. An error other than a prepare error or ErrConflict may still
+// mean the entry was written; such an entry is never written twice.
 func (l *Log) Append(ctx context.Context, after uint64, prepare func(newer []Entry) ([]byte, error)) (Entry, error) {
+	op := newOpID()
 	head := after
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		newer, err := l.Read(ctx, head)
 		if err != nil {
 			return Entry{}, err
+		}
+		for _, e := range newer {
+			// A create whose reply was lost, then retried at a higher
+			// number after a read that missed it: it is already in.
+			if OpOf(e.Data) == op {
+				return e, nil
+			}
 		}
 		if n := len(newer); n > 0 {
 			head = newer[n-1].Seq
@@ -121,13 +152,17 @@ func (l *Log) Append(ctx context.Context, after uint64, prepare func(newer []Ent
 		if head == math.MaxUint64 {
 			return Entry{}, fmt.Errorf("%w: sequence numbers exhausted", ErrCorrupt)
 		}
-		seq := head + 1
-		err = l.b.CreateOnly(ctx, l.EntryKey(seq), data)
-		if err == nil {
-			return Entry{Seq: seq, Data: data}, nil
+		stamped, err := stamp(data, op)
+		if err != nil {
+			return Entry{}, err
 		}
-		if !errors.Is(err, artifact.ErrExist) {
+		seq := head + 1
+		won, err := l.create(ctx, seq, stamped, op)
+		if err != nil {
 			return Entry{}, fmt.Errorf("logstore: append to %s: %w", l.dir, err)
+		}
+		if won {
+			return Entry{Seq: seq, Data: stamped}, nil
 		}
 		// Lost the race for seq: pause a random while, growing with the
 		// attempts, so that many writers do not retry in lockstep; then
@@ -137,6 +172,84 @@ func (l *Log) Append(ctx context.Context, after uint64, prepare func(newer []Ent
 		}
 	}
 	return Entry{}, fmt.Errorf("%w: %s after %d attempts", ErrConflict, l.dir, maxAttempts)
+}
+
+// createAttempts bounds the tries of one create whose outcome is unknown.
+const createAttempts = 4
+
+// create writes entry seq create-only and reports whether the entry under
+// seq is now this call's (won) or another writer's (lost the race). An
+// error whose outcome is unknown is settled by reading the entry back, and
+// the same bytes are tried again while nobody holds the number.
+func (l *Log) create(ctx context.Context, seq uint64, data []byte, op string) (won bool, err error) {
+	key := l.EntryKey(seq)
+	for try := 0; ; try++ {
+		cerr := l.b.CreateOnly(ctx, key, data)
+		if cerr == nil {
+			return true, nil
+		}
+		if errors.Is(cerr, artifact.ErrNotCreateOnly) || ctx.Err() != nil {
+			return false, cerr
+		}
+		stored, rerr := l.b.ReadAll(ctx, key)
+		switch {
+		case rerr == nil:
+			return OpOf(stored) == op, nil
+		case errors.Is(cerr, artifact.ErrExist):
+			// Exists but unreadable: let the next read report it.
+			return false, nil
+		case !errors.Is(rerr, artifact.ErrNotFound):
+			return false, errors.Join(cerr, rerr)
+		}
+		if try+1 >= createAttempts {
+			return false, cerr
+		}
+		if err := sleepCtx(ctx, backoff(try+2)); err != nil {
+			return false, err
+		}
+	}
+}
+
+// newOpID returns a random id for one Append call.
+func newOpID() string {
+	var b [16]byte
+	for i := 0; i < len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], rand.Uint64())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// stamp returns the JSON object data with the field "op" added first.
+func stamp(data []byte, op string) ([]byte, error) {
+	body := bytes.TrimLeft(data, " \t\r\n")
+	if len(body) < 2 || body[0] != '{' {
+		return nil, errors.New("logstore: an entry must be a JSON object")
+	}
+	rest := bytes.TrimLeft(body[1:], " \t\r\n")
+	out := make([]byte, 0, len(body)+len(op)+10)
+	out = append(out, opPrefix...)
+	out = append(out, op...)
+	out = append(out, '"')
+	if len(rest) > 0 && rest[0] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, rest...), nil
+}
+
+// opPrefix opens every entry Append writes; the id follows it.
+const opPrefix = `{"op":"`
+
+// opLen is the length of an Append call's id.
+const opLen = 32
+
+// OpOf returns the id of the Append call that wrote an entry, or "" for
+// an entry without one. It reads only the entry's first bytes, where
+// Append puts the id.
+func OpOf(data []byte) string {
+	if len(data) < len(opPrefix)+opLen+1 || string(data[:len(opPrefix)]) != opPrefix || data[len(opPrefix)+opLen] != '"' {
+		return ""
+	}
+	return string(data[len(opPrefix) : len(opPrefix)+opLen])
 }
 
 // backoff returns a random pause in [0, min(2^attempt ms, maxBackoff)).

@@ -2,6 +2,7 @@ package logstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -49,8 +50,18 @@ func backends(t *testing.T) map[string]func(t *testing.T) *artifact.Bucket {
 	}
 }
 
+// appendData appends an entry carrying data; payload reads it back.
 func appendData(ctx context.Context, l *logstore.Log, data string) (logstore.Entry, error) {
-	return l.Append(ctx, 0, func([]logstore.Entry) ([]byte, error) { return []byte(data), nil })
+	return l.Append(ctx, 0, func([]logstore.Entry) ([]byte, error) { return json.Marshal(map[string]string{"p": data}) })
+}
+
+func payload(t testing.TB, data []byte) string {
+	t.Helper()
+	var e struct{ P string }
+	if err := json.Unmarshal(data, &e); err != nil {
+		t.Fatalf("entry %s: %v", data, err)
+	}
+	return e.P
 }
 
 func TestLog(t *testing.T) {
@@ -66,7 +77,7 @@ func TestLog(t *testing.T) {
 					t.Fatalf("Head of empty log = %d, %v; want 0, nil", head, err)
 				}
 				for i := 1; i <= 20; i++ {
-					e, err := appendData(ctx, l, fmt.Sprintf(`{"n":%d}`, i))
+					e, err := appendData(ctx, l, fmt.Sprint(i))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -82,7 +93,7 @@ func TestLog(t *testing.T) {
 					t.Fatalf("Read(0) returned %d entries, want 20", len(all))
 				}
 				for i, e := range all {
-					if want := fmt.Sprintf(`{"n":%d}`, i+1); e.Seq != uint64(i+1) || string(e.Data) != want {
+					if want := fmt.Sprint(i + 1); e.Seq != uint64(i+1) || payload(t, e.Data) != want {
 						t.Fatalf("entry %d = %d %s, want %d %s", i, e.Seq, e.Data, i+1, want)
 					}
 				}
@@ -103,7 +114,7 @@ func TestLog(t *testing.T) {
 					for _, n := range newer {
 						seen = append(seen, n.Seq)
 					}
-					return []byte("y"), nil
+					return []byte(`{"p":"y"}`), nil
 				})
 				if err != nil {
 					t.Fatal(err)
@@ -189,10 +200,10 @@ func checkComplete(t *testing.T, l *logstore.Log, want int) {
 		if e.Seq != uint64(i+1) {
 			t.Fatalf("entry %d has seq %d", i, e.Seq)
 		}
-		if seen[string(e.Data)] {
+		if seen[payload(t, e.Data)] {
 			t.Fatalf("payload %q written twice", e.Data)
 		}
-		seen[string(e.Data)] = true
+		seen[payload(t, e.Data)] = true
 	}
 }
 
@@ -264,7 +275,7 @@ func TestMultiProcessAppend(t *testing.T) {
 			all, _ := l.Read(context.Background(), 0)
 			var got []string
 			for _, e := range all {
-				got = append(got, string(e.Data))
+				got = append(got, payload(t, e.Data))
 			}
 			sort.Strings(got)
 			var want []string
