@@ -16,10 +16,13 @@ import (
 //     better, <= Threshold otherwise.
 //   - MinAbsoluteChange (positive): the candidate must be >= baseline +
 //     change when greater is better, <= baseline - change otherwise.
-//   - MinRelativeChange (0 to 1): (candidate - baseline) / baseline must be at
-//     least the change when greater is better, (baseline - candidate) /
-//     baseline otherwise. When the baseline is 0 the check falls back to the
-//     candidate being better than the baseline by 1e-10.
+//   - MinRelativeChange (0 to 1): (candidate - baseline) / |baseline| must be
+//     at least the change when greater is better, (baseline - candidate) /
+//     |baseline| otherwise. Dividing by the magnitude keeps the direction
+//     right for negative baselines (log-likelihood, R², profit), where
+//     dividing by the signed baseline would reward a worse candidate. When
+//     the baseline is 0 the check falls back to the candidate being better
+//     than the baseline by 1e-10.
 //
 // The baseline is the version the alias points at when the gate runs. When
 // the alias is not set yet, the change criteria are skipped (there is nothing
@@ -196,9 +199,11 @@ func (t MetricThreshold) evaluate(name string, candidate, baseline map[string]fl
 					Required: req, Actual: c, Shortfall: math.Abs(req - c)})
 			}
 		} else {
-			rel := (c - b) / b
+			// Against |baseline|, so that an improvement on a negative
+			// baseline (a log-likelihood, R², a profit) counts as one.
+			rel := (c - b) / math.Abs(b)
 			if !t.GreaterIsBetter {
-				rel = (b - c) / b
+				rel = (b - c) / math.Abs(b)
 			}
 			if rel < *t.MinRelativeChange {
 				out = append(out, MetricFailure{Metric: name, Check: CheckMinRelativeChange, Candidate: c, Baseline: b,
