@@ -203,8 +203,10 @@ func decodeB64(s string) ([]byte, error) {
 }
 
 // Sign signs the manifest of the version ref names with signer (ECDSA P-256),
-// stores the DSSE envelope in the artifact store and records it in the log.
-// A version can carry several signatures.
+// checks the envelope against the signer's public key, then stores it in the
+// artifact store and records it in the log with the key id that verified it;
+// a signature that does not verify is never recorded (ErrSignature). A
+// version can carry several signatures.
 func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (*Signature, error) {
 	st, n, err := r.lookup(ctx, ref, "sign", true)
 	if err != nil {
@@ -213,6 +215,17 @@ func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (
 	env, err := SignManifest(st.versions[n-1].Files, signer)
 	if err != nil {
 		return nil, err
+	}
+	// Record only what verifies: a signer whose Public key does not match
+	// the key it signs with (a misconfigured KMS key, a wrong key file)
+	// would otherwise leave a key id on the version that nothing proves.
+	pub, err := ecdsaKey(signer.Public())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+	}
+	keyID, err := VerifyManifest(env, st.versions[n-1].Files, []*ecdsa.PublicKey{pub})
+	if err != nil {
+		return nil, fmt.Errorf("registry: sign %s/%d: the signature does not verify with the signer's public key: %w", st.name, n, err)
 	}
 	data, err := json.Marshal(env)
 	if err != nil {
@@ -227,7 +240,7 @@ func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (
 		if !slices.Equal(s.versions[n-1].Files, files) {
 			return nil, fmt.Errorf("%w: manifest of %s/%d changed while signing", ErrSignature, s.name, n)
 		}
-		return &record{Type: EventSignatureAdd, Version: n, Digest: desc.Digest, KeyID: env.Signatures[0].KeyID}, nil
+		return &record{Type: EventSignatureAdd, Version: n, Digest: desc.Digest, KeyID: keyID}, nil
 	})
 	if err != nil {
 		return nil, err
