@@ -50,6 +50,14 @@ type Options struct {
 	// that lacks a valid signature by one of these keys. Default: none, no
 	// signature required.
 	TrustedKeys []crypto.PublicKey
+	// Name identifies this registry in the statements Sign writes and Verify
+	// (and TrustedKeys) checks, beside the model and version: a signature
+	// made in a registry of another Name does not verify here, even for the
+	// same files under the same key. Give each registry that shares signing
+	// keys with another its own Name (for example "prod-eu" or the bucket's
+	// URL); every Registry opened on one bucket must use the same Name.
+	// Default: "", which binds only to other registries left unnamed.
+	Name string
 	// Now is the clock for entry timestamps. Default time.Now.
 	Now func() time.Time
 }
@@ -66,6 +74,7 @@ type Registry struct {
 	trusted  []*ecdsa.PublicKey
 	now      func() time.Time
 	revision string
+	name     string
 
 	mu     sync.RWMutex
 	models map[string]*handle
@@ -106,6 +115,7 @@ func Open(ctx context.Context, store *artifact.Store, opts *Options) (*Registry,
 		every:  opts.CheckpointEvery,
 		stale:  opts.MaxStaleness,
 		now:    opts.Now,
+		name:   opts.Name,
 		models: make(map[string]*handle),
 	}
 	if r.log == nil {

@@ -92,9 +92,24 @@ func ecdsaKey(k crypto.PublicKey) (*ecdsa.PublicKey, error) {
 	return pk, nil
 }
 
-// statement builds the in-toto statement of a manifest.
-func statement(files []File) ([]byte, error) {
-	st := Statement{Type: StatementType, PredicateType: PredicateType, Predicate: json.RawMessage(`{}`),
+// Predicate is what a signature says about the files it covers: that they
+// are version Version of model Model in the registry named Registry
+// (Options.Name). It is the statement's predicate, so a signature made for
+// one version does not verify for another version, another model or another
+// registry that holds the same files.
+type Predicate struct {
+	Registry string `json:"registry"`
+	Model    string `json:"model"`
+	Version  int    `json:"version"`
+}
+
+// statement builds the in-toto statement of a manifest bound to p.
+func statement(p Predicate, files []File) ([]byte, error) {
+	pred, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	st := Statement{Type: StatementType, PredicateType: PredicateType, Predicate: pred,
 		Subject: make([]Subject, 0, len(files))}
 	for _, f := range files {
 		st.Subject = append(st.Subject, Subject{Name: f.Path, Digest: map[string]string{"sha256": f.Digest.Hex()}})
@@ -102,9 +117,39 @@ func statement(files []File) ([]byte, error) {
 	return json.Marshal(st)
 }
 
-// SignManifest returns a DSSE envelope over the in-toto statement of files,
-// signed by signer, whose public key must be ECDSA P-256.
-func SignManifest(files []File, signer crypto.Signer) (*Envelope, error) {
+// BindingError reports a signature by a trusted key over the right files
+// that was made for another version, model or registry: an envelope
+// replayed onto a version it was not made for. errors.Is(err, ErrSignature)
+// holds.
+type BindingError struct {
+	Field  string // "registry", "model" or "version"
+	Signed string // what the statement says
+	Want   string // what the version being verified is
+}
+
+func (e *BindingError) Error() string {
+	return fmt.Sprintf("registry: signature verification failed: the statement was signed for %s %s, not %s", e.Field, e.Signed, e.Want)
+}
+
+// Is reports ErrSignature.
+func (e *BindingError) Is(target error) bool { return target == ErrSignature }
+
+// check compares a signed predicate with the one wanted.
+func (p Predicate) check(want Predicate) error {
+	switch {
+	case p.Registry != want.Registry:
+		return &BindingError{Field: "registry", Signed: strconv.Quote(p.Registry), Want: strconv.Quote(want.Registry)}
+	case p.Model != want.Model:
+		return &BindingError{Field: "model", Signed: strconv.Quote(p.Model), Want: strconv.Quote(want.Model)}
+	case p.Version != want.Version:
+		return &BindingError{Field: "version", Signed: strconv.Itoa(p.Version), Want: strconv.Itoa(want.Version)}
+	}
+	return nil
+}
+
+// SignManifest returns a DSSE envelope over the in-toto statement of files
+// bound to p, signed by signer, whose public key must be ECDSA P-256.
+func SignManifest(p Predicate, files []File, signer crypto.Signer) (*Envelope, error) {
 	if signer == nil {
 		return nil, fmt.Errorf("%w: nil signer", ErrInvalidArgument)
 	}
@@ -116,7 +161,7 @@ func SignManifest(files []File, signer crypto.Signer) (*Envelope, error) {
 	if err != nil {
 		return nil, err
 	}
-	payload, err := statement(files)
+	payload, err := statement(p, files)
 	if err != nil {
 		return nil, fmt.Errorf("registry: statement: %w", err)
 	}
@@ -129,10 +174,12 @@ func SignManifest(files []File, signer crypto.Signer) (*Envelope, error) {
 		Signatures: []EnvelopeSignature{{KeyID: keyID, Sig: base64.StdEncoding.EncodeToString(sig)}}}, nil
 }
 
-// VerifyManifest checks that env carries a valid signature by one of keys
-// and that its statement lists exactly files (same paths, same SHA-256). It
-// returns the key id that verified; nil keys are skipped. Errors match ErrSignature.
-func VerifyManifest(env *Envelope, files []File, keys []*ecdsa.PublicKey) (string, error) {
+// VerifyManifest checks that env carries a valid signature by one of keys,
+// that its statement lists exactly files (same paths, same SHA-256) and that
+// its predicate is p: the same registry, model and version (a *BindingError
+// otherwise). It returns the key id that verified; nil keys are skipped.
+// Errors match ErrSignature.
+func VerifyManifest(env *Envelope, p Predicate, files []File, keys []*ecdsa.PublicKey) (string, error) {
 	if env == nil || env.PayloadType != PayloadType {
 		return "", fmt.Errorf("%w: not an in-toto DSSE envelope", ErrSignature)
 	}
@@ -166,6 +213,13 @@ func VerifyManifest(env *Envelope, files []File, keys []*ecdsa.PublicKey) (strin
 	}
 	if st.Type != StatementType || st.PredicateType != PredicateType {
 		return "", fmt.Errorf("%w: statement type %q, predicate %q", ErrSignature, st.Type, st.PredicateType)
+	}
+	var signed Predicate
+	if err := json.Unmarshal(st.Predicate, &signed); err != nil {
+		return "", fmt.Errorf("%w: predicate: %v", ErrSignature, err)
+	}
+	if err := signed.check(p); err != nil {
+		return "", err
 	}
 	want := make(map[string]string, len(files))
 	for _, f := range files {
@@ -212,7 +266,8 @@ func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (
 	if err != nil {
 		return nil, err
 	}
-	env, err := SignManifest(st.versions[n-1].Files, signer)
+	pred := r.predicate(st.versions[n-1])
+	env, err := SignManifest(pred, st.versions[n-1].Files, signer)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +278,7 @@ func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
 	}
-	keyID, err := VerifyManifest(env, st.versions[n-1].Files, []*ecdsa.PublicKey{pub})
+	keyID, err := VerifyManifest(env, pred, st.versions[n-1].Files, []*ecdsa.PublicKey{pub})
 	if err != nil {
 		return nil, fmt.Errorf("registry: sign %s/%d: the signature does not verify with the signer's public key: %w", st.name, n, err)
 	}
@@ -247,6 +302,11 @@ func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (
 	}
 	sig := v.Signatures[len(v.Signatures)-1]
 	return &sig, nil
+}
+
+// predicate is what a signature of v in this registry must say.
+func (r *Registry) predicate(v *Version) Predicate {
+	return Predicate{Registry: r.name, Model: v.Model, Version: v.Number}
 }
 
 // changeVersionFrom appends the record mk builds for version n of model,
@@ -311,7 +371,7 @@ func (r *Registry) verifySignatures(ctx context.Context, v *Version, keys []*ecd
 			last = fmt.Errorf("%w: envelope %s: %v", ErrSignature, s.Digest, err)
 			continue
 		}
-		keyID, err := VerifyManifest(&env, v.Files, keys)
+		keyID, err := VerifyManifest(&env, r.predicate(v), v.Files, keys)
 		if err == nil {
 			return keyID, nil
 		}
