@@ -437,7 +437,9 @@ func (r *Registry) lookup(ctx context.Context, ref, verb string, latest bool) (*
 
 // VersionUpdate changes a version; nil or empty fields stay as they are.
 // Metrics are merged into the version's metrics (evaluation after
-// registration is common).
+// registration is common). A signature covers the metrics the version had
+// when it was signed: changing them leaves the version without a valid
+// signature until it is signed again.
 type VersionUpdate struct {
 	Description *string
 	SetTags     map[string]string
@@ -446,10 +448,14 @@ type VersionUpdate struct {
 	Status      Status
 }
 
-// UpdateVersion changes the version ref names. A reference through an alias
-// is resolved against the log (not the cache) when the write is first tried,
-// and only then: the update lands on that version even if the alias moves
-// while the write retries. ArchiveVersion and DeleteVersion resolve the same way.
+// UpdateVersion changes the version ref names. Recording metrics asks the
+// Authorizer for "evaluate models/versions", the other fields for "update
+// models/versions" (an update with both asks both): the metrics are what a
+// promotion gate reads, so permission to edit a version's description is
+// not permission to rewrite its evaluation. A reference through an alias is resolved
+// against the log (not the cache) when the write is first tried, and only
+// then: the update lands on that version even if the alias moves while the
+// write retries. ArchiveVersion and DeleteVersion resolve the same way.
 func (r *Registry) UpdateVersion(ctx context.Context, ref string, upd *VersionUpdate) (*Version, error) {
 	if upd == nil {
 		upd = &VersionUpdate{}
@@ -463,21 +469,33 @@ func (r *Registry) UpdateVersion(ctx context.Context, ref string, upd *VersionUp
 	if upd.Status != "" && !upd.Status.valid() {
 		return nil, fmt.Errorf("%w: status %q", ErrInvalidArgument, upd.Status)
 	}
-	return r.changeVersion(ctx, ref, "update", func(n int) *record {
+	evaluate := len(upd.Metrics) > 0
+	update := upd.Description != nil || len(upd.SetTags) > 0 || len(upd.DeleteTags) > 0 || upd.Status != "" || !evaluate
+	var verbs []string
+	if update {
+		verbs = append(verbs, "update")
+	}
+	if evaluate {
+		verbs = append(verbs, "evaluate")
+	}
+	return r.changeVersion(ctx, ref, verbs, func(_ *state, n int) (*record, error) {
 		return &record{Type: EventVersionUpdate, Version: n, Description: upd.Description,
 			Tags: maps.Clone(upd.SetTags), DeleteTags: slices.Clone(upd.DeleteTags),
-			Metrics: maps.Clone(upd.Metrics), Status: upd.Status}
+			Metrics: maps.Clone(upd.Metrics), Status: upd.Status}, nil
 	})
 }
 
-// changeVersion resolves ref and appends the record mk builds for it.
-func (r *Registry) changeVersion(ctx context.Context, ref, verb string, mk func(n int) *record) (*Version, error) {
+// changeVersion authorizes each of verbs, resolves ref and appends the
+// record mk builds for it.
+func (r *Registry) changeVersion(ctx context.Context, ref string, verbs []string, mk func(s *state, n int) (*record, error)) (*Version, error) {
 	p, err := ParseRef(ref)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.authorize(ctx, verb, "models/versions", p.Model); err != nil {
-		return nil, err
+	for _, verb := range verbs {
+		if err := r.authorize(ctx, verb, "models/versions", p.Model); err != nil {
+			return nil, err
+		}
 	}
 	var n int
 	st, err := r.write(ctx, p.Model, func(s *state) (*record, error) {
@@ -485,7 +503,7 @@ func (r *Registry) changeVersion(ctx context.Context, ref, verb string, mk func(
 		if n, err = s.resolveOnce(p, n); err != nil {
 			return nil, err
 		}
-		return mk(n), nil
+		return mk(s, n)
 	})
 	if err != nil {
 		return nil, err
@@ -509,16 +527,16 @@ func (s *state) resolveOnce(p Ref, n int) (int, error) {
 // drops the aliases pointing at it; an archived version stays readable by
 // number but cannot receive an alias.
 func (r *Registry) ArchiveVersion(ctx context.Context, ref string, archived bool) (*Version, error) {
-	return r.changeVersion(ctx, ref, "update", func(n int) *record {
-		return &record{Type: EventVersionArchive, Version: n, Archived: archived}
+	return r.changeVersion(ctx, ref, []string{"update"}, func(_ *state, n int) (*record, error) {
+		return &record{Type: EventVersionArchive, Version: n, Archived: archived}, nil
 	})
 }
 
 // DeleteVersion soft-deletes a version: recorded in the log, its aliases
 // dropped, and reads by number fail with ErrDeleted. Its number is never reused.
 func (r *Registry) DeleteVersion(ctx context.Context, ref string) error {
-	_, err := r.changeVersion(ctx, ref, "delete", func(n int) *record {
-		return &record{Type: EventVersionDelete, Version: n}
+	_, err := r.changeVersion(ctx, ref, []string{"delete"}, func(_ *state, n int) (*record, error) {
+		return &record{Type: EventVersionDelete, Version: n}, nil
 	})
 	return err
 }

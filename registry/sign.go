@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 )
@@ -94,13 +95,16 @@ func ecdsaKey(k crypto.PublicKey) (*ecdsa.PublicKey, error) {
 
 // Predicate is what a signature says about the files it covers: that they
 // are version Version of model Model in the registry named Registry
-// (Options.Name). It is the statement's predicate, so a signature made for
-// one version does not verify for another version, another model or another
-// registry that holds the same files.
+// (Options.Name), evaluated with Metrics. It is the statement's predicate,
+// so a signature made for one version does not verify for another version,
+// another model or another registry that holds the same files, nor once the
+// version's metrics (the evidence a promotion gate reads) differ from those
+// signed.
 type Predicate struct {
-	Registry string `json:"registry"`
-	Model    string `json:"model"`
-	Version  int    `json:"version"`
+	Registry string             `json:"registry"`
+	Model    string             `json:"model"`
+	Version  int                `json:"version"`
+	Metrics  map[string]float64 `json:"metrics,omitempty"`
 }
 
 // statement builds the in-toto statement of a manifest bound to p.
@@ -118,11 +122,12 @@ func statement(p Predicate, files []File) ([]byte, error) {
 }
 
 // BindingError reports a signature by a trusted key over the right files
-// that was made for another version, model or registry: an envelope
-// replayed onto a version it was not made for. errors.Is(err, ErrSignature)
+// that was made for another version, model or registry (an envelope
+// replayed onto a version it was not made for), or for other metrics than
+// the version has now. errors.Is(err, ErrSignature)
 // holds.
 type BindingError struct {
-	Field  string // "registry", "model" or "version"
+	Field  string // "registry", "model", "version" or "metrics"
 	Signed string // what the statement says
 	Want   string // what the version being verified is
 }
@@ -144,7 +149,28 @@ func (p Predicate) check(want Predicate) error {
 	case p.Version != want.Version:
 		return &BindingError{Field: "version", Signed: strconv.Itoa(p.Version), Want: strconv.Itoa(want.Version)}
 	}
+	names := slices.Sorted(maps.Keys(p.Metrics))
+	for name := range want.Metrics {
+		if _, ok := p.Metrics[name]; !ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		s, sok := p.Metrics[name]
+		w, wok := want.Metrics[name]
+		if sok != wok || s != w {
+			return &BindingError{Field: "metrics", Signed: metricText(name, s, sok), Want: metricText(name, w, wok)}
+		}
+	}
 	return nil
+}
+
+func metricText(name string, v float64, ok bool) string {
+	if !ok {
+		return "without " + strconv.Quote(name)
+	}
+	return strconv.Quote(name) + " = " + strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // SignManifest returns a DSSE envelope over the in-toto statement of files
@@ -290,10 +316,13 @@ func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (
 	if err != nil {
 		return nil, err
 	}
-	files := st.versions[n-1].Files
+	files, metrics := st.versions[n-1].Files, st.versions[n-1].Metrics
 	v, err := r.changeVersionFrom(ctx, st.name, n, func(s *state) (*record, error) {
 		if !slices.Equal(s.versions[n-1].Files, files) {
 			return nil, fmt.Errorf("%w: manifest of %s/%d changed while signing", ErrSignature, s.name, n)
+		}
+		if !maps.Equal(s.versions[n-1].Metrics, metrics) {
+			return nil, fmt.Errorf("%w: metrics of %s/%d changed while signing", ErrSignature, s.name, n)
 		}
 		return &record{Type: EventSignatureAdd, Version: n, Digest: desc.Digest, KeyID: keyID}, nil
 	})
@@ -306,7 +335,7 @@ func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (
 
 // predicate is what a signature of v in this registry must say.
 func (r *Registry) predicate(v *Version) Predicate {
-	return Predicate{Registry: r.name, Model: v.Model, Version: v.Number}
+	return Predicate{Registry: r.name, Model: v.Model, Version: v.Number, Metrics: maps.Clone(v.Metrics)}
 }
 
 // changeVersionFrom appends the record mk builds for version n of model,

@@ -128,3 +128,68 @@ func TestSignatureReplay(t *testing.T) {
 		}
 	}
 }
+
+// With TrustedKeys, the metrics a gate reads are signed evidence: a
+// rewrite after signing, of the candidate's metrics or the baseline's,
+// through the registry or past it, stops the promotion until the version is
+// signed again.
+func TestPromoteChecksSignedMetrics(t *testing.T) {
+	ctx := context.Background()
+	f := registrytest.NewFixture(t, nil, nil)
+	r := f.Registry
+	key := genKey(t)
+	strict, err := registry.Open(ctx, f.Store, &registry.Options{TrustedKeys: []crypto.PublicKey{key.Public()}, MaxStaleness: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := registry.Gate{"auc": {MinAbsoluteChange: registry.Float(0.01), GreaterIsBetter: true}}
+	register := func(weights string, auc float64) string {
+		t.Helper()
+		v := must[*registry.Version](t)(r.Register(ctx, "fraud", &registry.VersionSpec{
+			Files: files("model.bin", weights), Metrics: map[string]float64{"auc": auc}}))
+		must[*registry.Signature](t)(r.Sign(ctx, v.Ref().String(), key))
+		return v.Ref().String()
+	}
+	production := func() int {
+		t.Helper()
+		n, err := strict.Resolve(ctx, "fraud@production")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	must[*registry.Version](t)(strict.Promote(ctx, register("w1", 0.9), "production", gate))
+	weak := register("w2", 0.8)
+	if _, err := strict.Promote(ctx, weak, "production", gate); !errors.Is(err, registry.ErrGateFailed) {
+		t.Fatalf("Promote of a weaker candidate = %v, want ErrGateFailed", err)
+	}
+	// The candidate's metrics are rewritten after signing.
+	must[*registry.Version](t)(r.UpdateVersion(ctx, weak, &registry.VersionUpdate{Metrics: map[string]float64{"auc": 0.99}}))
+	var be *registry.BindingError
+	if _, err := strict.Promote(ctx, weak, "production", gate); !errors.As(err, &be) || be.Field != "metrics" {
+		t.Fatalf("Promote after the candidate's metrics changed = %v, want a *registry.BindingError on the metrics", err)
+	}
+	if n := production(); n != 1 {
+		t.Fatalf("production moved to %d", n)
+	}
+	if _, err := r.Verify(ctx, weak, []crypto.PublicKey{key.Public()}); !errors.As(err, &be) {
+		t.Fatalf("Verify after the metrics changed = %v, want a *registry.BindingError", err)
+	}
+	// The baseline's metrics are lowered past the registry.
+	next := register("w3", 0.85)
+	f.AppendRaw(t, "fraud", []byte(`{"format":1,"type":"version.update","time":"2026-02-01T00:00:00Z","actor":"mallory","version":1,"metrics":{"auc":0.5}}`))
+	if _, err := strict.Promote(ctx, next, "production", gate); !errors.As(err, &be) || be.Field != "metrics" {
+		t.Fatalf("Promote against a rewritten baseline = %v, want a *registry.BindingError on the metrics", err)
+	}
+	if n := production(); n != 1 {
+		t.Fatalf("production moved to %d", n)
+	}
+	// Signing the baseline again vouches for its new metrics.
+	if err := r.Refresh(ctx, "fraud"); err != nil {
+		t.Fatal(err)
+	}
+	must[*registry.Signature](t)(r.Sign(ctx, "fraud/1", key))
+	if v, err := strict.Promote(ctx, next, "production", gate); err != nil || v.Number != 3 {
+		t.Fatalf("Promote once the evidence is signed = %v, %v", v, err)
+	}
+}
