@@ -212,7 +212,7 @@ func (r *Registry) Register(ctx context.Context, model string, spec *VersionSpec
 	if err := r.authorizeImplicitCreate(ctx, model); err != nil {
 		return nil, err
 	}
-	files, err := r.upload(ctx, spec.Files)
+	files, err := r.upload(ctx, model, spec.Files)
 	if err != nil {
 		return nil, err
 	}
@@ -266,22 +266,21 @@ func (r *Registry) authorizeImplicitCreate(ctx context.Context, model string) er
 // uploadLimit is how many files upload at once.
 const uploadLimit = 4
 
-// upload stores the files, a few at a time, and returns the manifest sorted by path.
-func (r *Registry) upload(ctx context.Context, uploads []Upload) ([]File, error) {
+// upload stores the bodies, a few at a time, then resolves the digest
+// references the subject may read (digestFiles), and returns the manifest
+// sorted by path.
+func (r *Registry) upload(ctx context.Context, model string, uploads []Upload) ([]File, error) {
 	files := make([]File, len(uploads))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(uploadLimit)
 	for i, u := range uploads {
+		if u.Body == nil {
+			continue
+		}
 		g.Go(func() error {
-			var desc artifact.Descriptor
-			var err error
-			if u.Body != nil {
-				desc, err = r.put(gctx, u.Body)
-				if c, ok := u.Body.(*lazyFile); ok {
-					c.close()
-				}
-			} else {
-				desc, err = r.stat(gctx, u.Digest)
+			desc, err := r.put(gctx, u.Body)
+			if c, ok := u.Body.(*lazyFile); ok {
+				c.close()
 			}
 			if err != nil {
 				return fmt.Errorf("registry: file %q: %w", u.Path, err)
@@ -292,6 +291,22 @@ func (r *Registry) upload(ctx context.Context, uploads []Upload) ([]File, error)
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	uploaded := make(map[artifact.Digest]bool)
+	for i, u := range uploads {
+		if u.Body != nil {
+			uploaded[files[i].Digest] = true
+		}
+	}
+	refs, err := r.digestFiles(ctx, model, uploads, uploaded)
+	if err != nil {
+		return nil, err
+	}
+	for i, u := range uploads {
+		if u.Body == nil {
+			desc := refs[u.Digest]
+			files[i] = File{Path: u.Path, Digest: desc.Digest, Size: desc.Size}
+		}
 	}
 	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
 	return files, nil

@@ -170,7 +170,7 @@ func testRegisterGetLoad(t *testing.T, b *artifact.Bucket) {
 		{"duplicate path", &registry.VersionSpec{Files: files("a", "x", "a", "y")}, registry.ErrInvalidArgument},
 		{"NaN metric", &registry.VersionSpec{Metrics: map[string]float64{"auc": nanValue()}}, registry.ErrInvalidArgument},
 		{"bad status", &registry.VersionSpec{Status: "done"}, registry.ErrInvalidArgument},
-		{"unknown digest", &registry.VersionSpec{Files: []registry.Upload{{Path: "a", Digest: artifact.FromBytes([]byte("absent"))}}}, artifact.ErrNotFound},
+		{"unknown digest", &registry.VersionSpec{Files: []registry.Upload{{Path: "a", Digest: artifact.FromBytes([]byte("absent"))}}}, registry.ErrUnknownDigest},
 		{"parent missing", &registry.VersionSpec{Lineage: registry.Lineage{Parent: 9}}, registry.ErrNotFound},
 	}
 	for _, tt := range bad {

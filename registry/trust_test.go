@@ -9,7 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/rbac"
+	"github.com/sextant-ml/sextant/rbac/rbactest"
 
 	"github.com/sextant-ml/sextant/registry"
 	"github.com/sextant-ml/sextant/registry/registrytest"
@@ -191,5 +196,104 @@ func TestPromoteChecksSignedMetrics(t *testing.T) {
 	must[*registry.Signature](t)(r.Sign(ctx, "fraud/1", key))
 	if v, err := strict.Promote(ctx, next, "production", gate); err != nil || v.Number != 3 {
 		t.Fatalf("Promote once the evidence is signed = %v, %v", v, err)
+	}
+}
+
+const digestPolicy = `
+apiVersion: sextant/v1
+kind: Role
+metadata: {name: churn-team}
+rules:
+  - {resources: [models, models/versions], verbs: [get, list, create, update], names: [churn]}
+---
+apiVersion: sextant/v1
+kind: Role
+metadata: {name: artifact-reader}
+rules:
+  - {resources: [models, models/versions], verbs: [get, list, create, update], names: [churn]}
+  - {resources: [artifacts], verbs: [get]}
+---
+apiVersion: sextant/v1
+kind: Role
+metadata: {name: fraud-reader}
+rules:
+  - {resources: [models, models/versions], verbs: [get, list, create, update], names: [churn]}
+  - {resources: [models/versions], verbs: [get], names: [fraud]}
+---
+apiVersion: sextant/v1
+kind: RoleBinding
+metadata: {name: bob}
+role: churn-team
+subjects: [{kind: User, name: bob}]
+---
+apiVersion: sextant/v1
+kind: RoleBinding
+metadata: {name: carol}
+role: artifact-reader
+subjects: [{kind: User, name: carol}]
+---
+apiVersion: sextant/v1
+kind: RoleBinding
+metadata: {name: dave}
+role: fraud-reader
+subjects: [{kind: User, name: dave}]
+`
+
+// Registering by digest reads content through the new version, so the
+// subject must be able to read it already; whether it exists is not told to
+// a subject who may not.
+func TestRegisterByDigestIsAuthorized(t *testing.T) {
+	ctx := context.Background()
+	b := openBucket(t, "mem://")
+	admin := newRegistry(t, b, nil)
+	secret := must[*registry.Version](t)(admin.Register(ctx, "fraud", &registry.VersionSpec{Files: files("model.bin", "fraud weights")}))
+	secretDigest := secret.Files[0].Digest
+	absent := artifact.FromBytes([]byte("nobody stored this"))
+	r := newRegistry(t, b, &registry.Options{Authorizer: rbactest.New(t, digestPolicy)})
+	as := func(name string) context.Context { return rbac.WithSubject(ctx, rbac.Subject{Name: name}) }
+	byDigest := func(d artifact.Digest) *registry.VersionSpec {
+		return &registry.VersionSpec{Files: []registry.Upload{{Path: "model.bin", Digest: d}}}
+	}
+	bob := as("bob")
+	own := must[*registry.Version](t)(r.Register(bob, "churn", &registry.VersionSpec{Files: files("model.bin", "churn weights")}))
+
+	refused := func(t *testing.T, ctx context.Context, d artifact.Digest) string {
+		t.Helper()
+		_, err := r.Register(ctx, "churn", byDigest(d))
+		if !errors.Is(err, registry.ErrUnknownDigest) || errors.Is(err, rbac.ErrDenied) || errors.Is(err, artifact.ErrNotFound) {
+			t.Fatalf("Register by digest %s = %v, want ErrUnknownDigest alone", d, err)
+		}
+		return strings.ReplaceAll(err.Error(), string(d), "DIGEST")
+	}
+	t.Run("another team's weights", func(t *testing.T) {
+		denied, missing := refused(t, bob, secretDigest), refused(t, bob, absent)
+		if denied != missing {
+			t.Fatalf("a refusal and an absent digest differ:\n%s\n%s", denied, missing)
+		}
+	})
+	t.Run("own model's weights", func(t *testing.T) {
+		v := must[*registry.Version](t)(r.Register(bob, "churn", byDigest(own.Files[0].Digest)))
+		if v.Files[0].Size != own.Files[0].Size {
+			t.Fatalf("size %d, want %d", v.Files[0].Size, own.Files[0].Size)
+		}
+	})
+	t.Run("uploaded in the same call", func(t *testing.T) {
+		spec := &registry.VersionSpec{Files: []registry.Upload{
+			{Path: "a.bin", Body: strings.NewReader("fresh bytes")},
+			{Path: "b.bin", Digest: artifact.FromBytes([]byte("fresh bytes"))},
+		}}
+		must[*registry.Version](t)(r.Register(bob, "churn", spec))
+	})
+	t.Run("may read every artifact", func(t *testing.T) {
+		must[*registry.Version](t)(r.Register(as("carol"), "churn", byDigest(secretDigest)))
+		refused(t, as("carol"), absent)
+	})
+	t.Run("may read the model holding it", func(t *testing.T) {
+		must[*registry.Version](t)(r.Register(as("dave"), "churn", byDigest(secretDigest)))
+		refused(t, as("dave"), absent)
+	})
+	// Refusals wrote nothing: churn holds the five versions registered above.
+	if m := must[*registry.Model](t)(admin.GetModel(ctx, "churn")); m.LatestVersion != 5 {
+		t.Fatalf("churn has %d versions, want 5", m.LatestVersion)
 	}
 }

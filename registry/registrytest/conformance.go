@@ -13,7 +13,11 @@ import (
 	"github.com/sextant-ml/sextant/registry"
 )
 
-// Questions lists every (verb, resource) pair the registry asks an Authorizer.
+// Questions lists every (verb, resource) pair the registry asks an Authorizer
+// and needs answered yes for its operations to work. Registering a file by
+// digest also asks "get artifacts" (without a name) and, when that is
+// refused, "get models/versions" of the models that might hold the digest;
+// a refusal there only narrows what may be referenced.
 var Questions = []struct{ Verb, Resource string }{
 	{"get", "models"}, {"list", "models"}, {"create", "models"}, {"update", "models"}, {"delete", "models"},
 	{"get", "models/versions"}, {"list", "models/versions"}, {"create", "models/versions"},
