@@ -119,7 +119,7 @@ func newRBACFixture(t *testing.T) *rbacFixture {
 		t.Fatal(err)
 	}
 	f.rec = &rbactest.Recorder{Next: rbactest.New(t, rbacPolicy)}
-	f.reg = newRegistry(t, f.b, &registry.Options{Authorizer: f.rec, MaxStaleness: -1})
+	f.reg = newRegistry(t, f.b, &registry.Options{Authorizer: f.rec, MaxStaleness: -1, AllowUnsigned: true})
 	return f
 }
 

@@ -46,10 +46,17 @@ type Options struct {
 	// refreshes it from the log (writes through this Registry update the cache
 	// at once). Default 1s; negative makes every read consult the log.
 	MaxStaleness time.Duration
-	// TrustedKeys, when not empty, makes Load and OpenFile refuse a version
-	// that lacks a valid signature by one of these keys. Default: none, no
-	// signature required.
+	// TrustedKeys are the ECDSA P-256 keys whose signatures Load and
+	// OpenFile require (a version without a valid signature by one of them
+	// is refused with ErrSignature), and with which Promote checks the
+	// metrics it gates on. Default: none, and then Load and OpenFile refuse
+	// every version with ErrNoTrustedKeys unless AllowUnsigned is set.
 	TrustedKeys []crypto.PublicKey
+	// AllowUnsigned lets Load and OpenFile hand out files of versions that
+	// no trusted key vouches for: the explicit choice to run without
+	// signatures (tests, notebooks, a registry nobody else writes). It
+	// cannot be combined with TrustedKeys. Default false.
+	AllowUnsigned bool
 	// Name identifies this registry in the statements Sign writes and Verify
 	// (and TrustedKeys) checks, beside the model and version: a signature
 	// made in a registry of another Name does not verify here, even for the
@@ -72,6 +79,7 @@ type Registry struct {
 	every    int
 	stale    time.Duration
 	trusted  []*ecdsa.PublicKey
+	unsigned bool // Options.AllowUnsigned
 	now      func() time.Time
 	revision string
 	name     string
@@ -137,6 +145,10 @@ func Open(ctx context.Context, store *artifact.Store, opts *Options) (*Registry,
 		}
 		r.actor = func(context.Context) string { return name }
 	}
+	if opts.AllowUnsigned && len(opts.TrustedKeys) > 0 {
+		return nil, fmt.Errorf("%w: AllowUnsigned and TrustedKeys exclude each other", ErrInvalidArgument)
+	}
+	r.unsigned = opts.AllowUnsigned
 	for i, k := range opts.TrustedKeys {
 		pk, err := ecdsaKey(k)
 		if err != nil {

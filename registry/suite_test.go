@@ -106,7 +106,7 @@ func TestSuite(t *testing.T) {
 
 func testRegisterGetLoad(t *testing.T, b *artifact.Bucket) {
 	ctx := context.Background()
-	r := newRegistry(t, b, &registry.Options{Actor: func(context.Context) string { return "alice" }})
+	r := newRegistry(t, b, &registry.Options{Actor: func(context.Context) string { return "alice" }, AllowUnsigned: true})
 	v1 := must[*registry.Version](t)(r.Register(ctx, "fraud", &registry.VersionSpec{
 		Files:   files("model.bin", "weights-1", "config.json", `{"depth":6}`),
 		Params:  map[string]string{"depth": "6"},

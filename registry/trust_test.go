@@ -297,3 +297,39 @@ func TestRegisterByDigestIsAuthorized(t *testing.T) {
 		t.Fatalf("churn has %d versions, want 5", m.LatestVersion)
 	}
 }
+
+// Without trusted keys, handing out a version's files is an explicit choice.
+func TestUnsignedNeedsExplicitChoice(t *testing.T) {
+	ctx := context.Background()
+	b := openBucket(t, "mem://")
+	must[*registry.Version](t)(newRegistry(t, b, nil).Register(ctx, "fraud", &registry.VersionSpec{Files: files("model.bin", "weights")}))
+	tests := []struct {
+		name string
+		opts *registry.Options
+		want error
+	}{
+		{"nil options", nil, registry.ErrNoTrustedKeys},
+		{"no keys", &registry.Options{}, registry.ErrNoTrustedKeys},
+		{"allow unsigned", &registry.Options{AllowUnsigned: true}, nil},
+		{"trusted keys", &registry.Options{TrustedKeys: []crypto.PublicKey{genKey(t).Public()}}, registry.ErrSignature},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRegistry(t, b, tt.opts)
+			if _, err := r.Load(ctx, "fraud/1", t.TempDir()); !errors.Is(err, tt.want) {
+				t.Errorf("Load = %v, want %v", err, tt.want)
+			}
+			rc, err := r.OpenFile(ctx, "fraud/1", "model.bin")
+			if err == nil {
+				rc.Close()
+			}
+			if !errors.Is(err, tt.want) {
+				t.Errorf("OpenFile = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	store := newStore(t, b)
+	if _, err := registry.Open(ctx, store, &registry.Options{AllowUnsigned: true, TrustedKeys: []crypto.PublicKey{genKey(t).Public()}}); !errors.Is(err, registry.ErrInvalidArgument) {
+		t.Fatalf("Open with AllowUnsigned and TrustedKeys = %v, want ErrInvalidArgument", err)
+	}
+}
