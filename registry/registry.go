@@ -22,8 +22,9 @@ import (
 // named resource. A nil error allows. The registry asks it before every read
 // and write with resource "models", "models/versions" or "models/aliases" and
 // the model's name (empty when a search spans every model), and verbs get,
-// list, create, update, delete, promote and sign. rbac's compiled authorizer
-// implements it.
+// list, create, update, evaluate, delete, promote and sign; registering a
+// file by digest may also ask "get artifacts" without a name. rbac's
+// compiled authorizer implements it.
 type Authorizer interface {
 	Authorize(ctx context.Context, verb, resource, name string) error
 }
