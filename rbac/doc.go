@@ -61,7 +61,8 @@
 //
 // Resources: models, models/versions, models/aliases, datasets, artifacts,
 // deployments, policies, or "*". Verbs: get, list, create, update, delete,
-// promote, deploy, rollback, sign, escalate, bind, or "*".
+// promote, deploy, rollback, sign, escalate, bind, evaluate (recording a
+// model version's evaluation metrics), or "*".
 //
 // # Names and patterns
 //

@@ -6,6 +6,7 @@ var verbNames = [...]string{
 	"get", "list", "create", "update", "delete",
 	"promote", "deploy", "rollback", "sign",
 	"escalate", "bind",
+	"evaluate",
 }
 
 // Resources a rule may name. "*" in a rule names all of them.
@@ -45,6 +46,8 @@ func verbIndex(v string) int {
 		return 9
 	case "bind":
 		return 10
+	case "evaluate":
+		return 11
 	}
 	return -1
 }

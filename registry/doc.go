@@ -66,9 +66,15 @@
 // Promote moves an alias only if the candidate's metrics pass a Gate of
 // MetricThreshold values with MLflow's semantics (threshold, minimum absolute
 // change, minimum relative change, greater is better) against the version
-// holding the alias at the time of the write. A rejection is a *GateError
-// listing each failed metric, the criterion and the shortfall. SetAlias
-// moves an alias without a gate: deploy's promotion uses
+// holding the alias at the time of the write. The relative change is
+// measured against |baseline|, so it keeps its direction for metrics whose
+// baseline is negative (log-likelihood, R², profit). A rejection is a
+// *GateError listing each failed metric, the criterion and the shortfall.
+// With Options.TrustedKeys set, the gate's evidence must be signed: the
+// candidate and the baseline must each carry a signature by a trusted key
+// whose statement holds the metrics the version has now (ErrSignature
+// otherwise, and nothing moves). SetAlias moves an alias without a gate:
+// deploy's promotion uses
 //
 //	func (r *Registry) SetAlias(ctx context.Context, model, alias string, version int) error
 //
@@ -86,11 +92,35 @@
 // Statement (predicate type https://model_signing/Digests/v0.1) with one
 // subject per file, its path and SHA-256, in a DSSE envelope whose signature
 // is ECDSA P-256 over SHA-256 of the DSSE pre-authentication encoding (PAE),
-// ASN.1 DER, base64. The envelope is stored in the artifact store and recorded
-// on the version. Verify checks a signature by a trusted key, that the
-// statement covers exactly the manifest, and every file's bytes. With
-// Options.TrustedKeys set, Load and OpenFile refuse a version without a valid
-// signature, and every file is verified against its digest as it is read.
+// ASN.1 DER, base64. The predicate binds the files to where they are
+// (Predicate): the registry's Options.Name, the model, the version number,
+// and the version's metrics at signing time. Sign verifies the envelope
+// against the signer's public key before anything is stored, and records
+// the key id that verified it; a signer whose signature does not verify
+// leaves nothing behind. The envelope is stored in the artifact store and
+// recorded on the version.
+//
+// Verify checks that a signature by a trusted key covers exactly the
+// manifest, that its predicate names this registry, model and version and
+// holds the version's current metrics (a *BindingError otherwise, matching
+// ErrSignature), and every file's bytes. So an envelope copied onto another
+// version or model with the same files, read in a registry of another Name,
+// or kept after the version's metrics were rewritten (through UpdateVersion
+// or by writing the log directly) does not verify. Envelopes of the older
+// layout, whose predicate was empty, bind nothing and no longer verify:
+// sign those versions again.
+//
+// Load and OpenFile hand out files only under an explicit choice: with
+// Options.TrustedKeys they refuse a version without a valid signature by one
+// of the keys (ErrSignature), and verify every file against its digest as it
+// is read; with neither TrustedKeys nor Options.AllowUnsigned they refuse
+// every version (ErrNoTrustedKeys). AllowUnsigned skips signatures, for
+// tests and registries nobody else writes.
+//
+// What this does not cover: the log itself is not signed. Whoever may write
+// the bucket can append entries (move an alias with SetAlias's entry, for
+// instance); signatures make such writes detectable where files are loaded
+// and, with TrustedKeys, where gates are evaluated.
 //
 // # Watching aliases
 //
@@ -112,9 +142,27 @@
 //	                 update (UpdateModel, ArchiveModel), delete (DeleteModel)
 //	models/versions  get (Get, Resolve, Load, OpenFile, Verify, RenderCard, Card,
 //	                 Compare, once per model), list (SearchVersions),
-//	                 create (Register, RegisterDir), update (UpdateVersion,
-//	                 ArchiveVersion, SaveCard), delete (DeleteVersion), sign (Sign)
+//	                 create (Register, RegisterDir), update (UpdateVersion of
+//	                 description, tags or status, ArchiveVersion, SaveCard),
+//	                 evaluate (UpdateVersion of metrics), delete (DeleteVersion),
+//	                 sign (Sign)
 //	models/aliases   get (Watch), update (SetAlias), delete (DeleteAlias), promote (Promote)
+//	artifacts        get, without a name (Register of a file by digest; see below)
+//
+// Metrics are what a gate reads, so recording them after registration is
+// its own verb: permission to describe or tag a version is not permission
+// to rewrite its evaluation. Metrics given to Register come with the
+// version and are asked as create.
+//
+// A file registered by digest (an Upload without a Body) makes content
+// already in the shared store readable through the new version, so with an
+// Authorizer the subject must be able to read it already: the digest was
+// uploaded by the same call, or "get artifacts" is granted without a name,
+// or a live version of a live model on which the subject may "get
+// models/versions" lists it (the target model is searched first, then the
+// catalog). Otherwise Register fails with ErrUnknownDigest, with the same
+// message as for a digest the store lacks, so a subject learns nothing about
+// content it may not read.
 //
 // Permission to add versions is not permission to add models: registering
 // the first version of a model also asks "create models". A refusal is

@@ -35,6 +35,13 @@ var (
 	// ErrGateFailed: a promotion gate rejected the candidate; the error is a
 	// *GateError naming each failed metric.
 	ErrGateFailed = errors.New("registry: promotion gate failed")
+	// ErrUnknownDigest: a file registered by digest names content that is
+	// not in the store or that the subject may not read; the two cases get
+	// the same error, so that nobody learns what the store holds.
+	ErrUnknownDigest = errors.New("registry: unknown digest")
+	// ErrNoTrustedKeys: Load or OpenFile on a registry opened with neither
+	// Options.TrustedKeys nor Options.AllowUnsigned.
+	ErrNoTrustedKeys = errors.New("registry: no trusted keys")
 	// ErrSignature: a signature is missing, malformed, made by an untrusted key,
 	// or does not match the version's files.
 	ErrSignature = errors.New("registry: signature verification failed")

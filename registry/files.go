@@ -11,10 +11,15 @@ import (
 	"path"
 )
 
-// checkTrusted enforces Options.TrustedKeys before files are handed out.
+// checkTrusted enforces Options.TrustedKeys before files are handed out;
+// without trusted keys only Options.AllowUnsigned lets them out.
 func (r *Registry) checkTrusted(ctx context.Context, v *Version) error {
 	if len(r.trusted) == 0 {
-		return nil
+		if r.unsigned {
+			return nil
+		}
+		return fmt.Errorf("%w: refusing the files of %s/%d; set Options.TrustedKeys, or Options.AllowUnsigned to load unsigned models",
+			ErrNoTrustedKeys, v.Model, v.Number)
 	}
 	_, err := r.verifySignatures(ctx, v, r.trusted)
 	return err
@@ -22,8 +27,9 @@ func (r *Registry) checkTrusted(ctx context.Context, v *Version) error {
 
 // OpenFile opens the file at path of the version ref names. The reader fails
 // with artifact.ErrDigestMismatch rather than return bytes that differ from
-// the manifest. With Options.TrustedKeys set, the version must carry a valid
-// signature by a trusted key.
+// the manifest. The version must carry a valid signature by one of
+// Options.TrustedKeys (ErrSignature), or Options.AllowUnsigned be set
+// (ErrNoTrustedKeys otherwise).
 func (r *Registry) OpenFile(ctx context.Context, ref, name string) (io.ReadCloser, error) {
 	st, n, err := r.lookup(ctx, ref, "get", false)
 	if err != nil {
@@ -43,8 +49,9 @@ func (r *Registry) OpenFile(ctx context.Context, ref, name string) (io.ReadClose
 // Load writes every file of the version ref names under dir (created if
 // needed) and returns the version. Each file is verified against its digest
 // while it is written and appears under its final name only once complete;
-// nothing can be written outside dir. With Options.TrustedKeys set, the
-// version must carry a valid signature by a trusted key, checked first.
+// nothing can be written outside dir. The version must carry a valid
+// signature by one of Options.TrustedKeys (ErrSignature), checked first, or
+// Options.AllowUnsigned be set (ErrNoTrustedKeys otherwise).
 func (r *Registry) Load(ctx context.Context, ref, dir string) (*Version, error) {
 	st, n, err := r.lookup(ctx, ref, "get", false)
 	if err != nil {

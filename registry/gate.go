@@ -16,10 +16,13 @@ import (
 //     better, <= Threshold otherwise.
 //   - MinAbsoluteChange (positive): the candidate must be >= baseline +
 //     change when greater is better, <= baseline - change otherwise.
-//   - MinRelativeChange (0 to 1): (candidate - baseline) / baseline must be at
-//     least the change when greater is better, (baseline - candidate) /
-//     baseline otherwise. When the baseline is 0 the check falls back to the
-//     candidate being better than the baseline by 1e-10.
+//   - MinRelativeChange (0 to 1): (candidate - baseline) / |baseline| must be
+//     at least the change when greater is better, (baseline - candidate) /
+//     |baseline| otherwise. Dividing by the magnitude keeps the direction
+//     right for negative baselines (log-likelihood, R², profit), where
+//     dividing by the signed baseline would reward a worse candidate. When
+//     the baseline is 0 the check falls back to the candidate being better
+//     than the baseline by 1e-10.
 //
 // The baseline is the version the alias points at when the gate runs. When
 // the alias is not set yet, the change criteria are skipped (there is nothing
@@ -196,9 +199,11 @@ func (t MetricThreshold) evaluate(name string, candidate, baseline map[string]fl
 					Required: req, Actual: c, Shortfall: math.Abs(req - c)})
 			}
 		} else {
-			rel := (c - b) / b
+			// Against |baseline|, so that an improvement on a negative
+			// baseline (a log-likelihood, R², a profit) counts as one.
+			rel := (c - b) / math.Abs(b)
 			if !t.GreaterIsBetter {
-				rel = (b - c) / b
+				rel = (b - c) / math.Abs(b)
 			}
 			if rel < *t.MinRelativeChange {
 				out = append(out, MetricFailure{Metric: name, Check: CheckMinRelativeChange, Candidate: c, Baseline: b,
@@ -215,6 +220,14 @@ func (t MetricThreshold) evaluate(name string, candidate, baseline map[string]fl
 // one log entry: if the alias moves concurrently, the gate is evaluated again
 // against the new holder before anything is written. A rejection is a
 // *GateError. A nil or empty gate promotes unconditionally.
+//
+// With Options.TrustedKeys set, the metrics the gate reads must be signed
+// evidence: the candidate, and the version holding the alias (the baseline),
+// must each carry a signature by a trusted key whose statement covers its
+// current metrics, or Promote fails with ErrSignature (a *BindingError when
+// the metrics changed after signing) and moves nothing. Only the statements
+// are checked here; the files are checked as they are read (Load,
+// OpenFile) or by Verify.
 func (r *Registry) Promote(ctx context.Context, ref, alias string, gate Gate) (*Version, error) {
 	if err := gate.Validate(); err != nil {
 		return nil, err
@@ -246,6 +259,9 @@ func (r *Registry) Promote(ctx context.Context, ref, alias string, gate Gate) (*
 				baseline = map[string]float64{}
 			}
 		}
+		if err := r.checkEvidence(ctx, s, n, rec.Previous); err != nil {
+			return nil, err
+		}
 		if fails := gate.Evaluate(s.versions[n-1].Metrics, baseline); len(fails) > 0 {
 			return nil, &GateError{Model: s.name, Alias: alias, Candidate: n, Baseline: rec.Previous, Failures: fails}
 		}
@@ -255,4 +271,21 @@ func (r *Registry) Promote(ctx context.Context, ref, alias string, gate Gate) (*
 		return nil, err
 	}
 	return st.view(n), nil
+}
+
+// checkEvidence verifies, with TrustedKeys set, the signatures of the
+// candidate n and the baseline (0 for none) against their current metrics.
+func (r *Registry) checkEvidence(ctx context.Context, s *state, n, baseline int) error {
+	if len(r.trusted) == 0 {
+		return nil
+	}
+	for _, m := range []int{n, baseline} {
+		if m == 0 {
+			continue
+		}
+		if _, err := r.verifySignatures(ctx, s.versions[m-1], r.trusted); err != nil {
+			return fmt.Errorf("registry: promote %s/%d: evidence of version %d: %w", s.name, n, m, err)
+		}
+	}
+	return nil
 }

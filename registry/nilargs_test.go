@@ -27,9 +27,9 @@ func TestNilArgumentsAreErrors(t *testing.T) {
 		want error
 	}{
 		{"KeyID(nil)", func() error { _, err := registry.KeyID(nil); return err }, registry.ErrInvalidArgument},
-		{"SignManifest(nil signer)", func() error { _, err := registry.SignManifest(v.Files, nil); return err }, registry.ErrInvalidArgument},
+		{"SignManifest(nil signer)", func() error { _, err := registry.SignManifest(registry.Predicate{}, v.Files, nil); return err }, registry.ErrInvalidArgument},
 		{"Sign(nil signer)", func() error { _, err := r.Sign(ctx, "fraud/1", nil); return err }, registry.ErrInvalidArgument},
-		{"VerifyManifest(nil envelope)", func() error { _, err := registry.VerifyManifest(nil, v.Files, nil); return err }, registry.ErrSignature},
+		{"VerifyManifest(nil envelope)", func() error { _, err := registry.VerifyManifest(nil, registry.Predicate{}, v.Files, nil); return err }, registry.ErrSignature},
 		{"Verify(nil key)", func() error { _, err := r.Verify(ctx, "fraud/1", []crypto.PublicKey{nil}); return err }, registry.ErrInvalidArgument},
 		{"Verify(typed nil key)", func() error { _, err := r.Verify(ctx, "fraud/1", []crypto.PublicKey{nilKey}); return err }, registry.ErrInvalidArgument},
 		{"Open(nil trusted key)", func() error {
@@ -50,11 +50,11 @@ func TestNilArgumentsAreErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := must[*registry.Envelope](t)(registry.SignManifest(v.Files, key))
-	if _, err := registry.VerifyManifest(env, v.Files, []*ecdsa.PublicKey{nil, {}, &key.PublicKey}); err != nil {
+	env := must[*registry.Envelope](t)(registry.SignManifest(registry.Predicate{}, v.Files, key))
+	if _, err := registry.VerifyManifest(env, registry.Predicate{}, v.Files, []*ecdsa.PublicKey{nil, {}, &key.PublicKey}); err != nil {
 		t.Errorf("VerifyManifest with nil and empty keys before the signer's: %v", err)
 	}
-	if _, err := registry.VerifyManifest(env, v.Files, []*ecdsa.PublicKey{nil}); !errors.Is(err, registry.ErrSignature) {
+	if _, err := registry.VerifyManifest(env, registry.Predicate{}, v.Files, []*ecdsa.PublicKey{nil}); !errors.Is(err, registry.ErrSignature) {
 		t.Errorf("VerifyManifest with only a nil key = %v, want ErrSignature", err)
 	}
 	c := registry.CompareVersions(nil, v)

@@ -212,7 +212,7 @@ func (r *Registry) Register(ctx context.Context, model string, spec *VersionSpec
 	if err := r.authorizeImplicitCreate(ctx, model); err != nil {
 		return nil, err
 	}
-	files, err := r.upload(ctx, spec.Files)
+	files, err := r.upload(ctx, model, spec.Files)
 	if err != nil {
 		return nil, err
 	}
@@ -266,22 +266,21 @@ func (r *Registry) authorizeImplicitCreate(ctx context.Context, model string) er
 // uploadLimit is how many files upload at once.
 const uploadLimit = 4
 
-// upload stores the files, a few at a time, and returns the manifest sorted by path.
-func (r *Registry) upload(ctx context.Context, uploads []Upload) ([]File, error) {
+// upload stores the bodies, a few at a time, then resolves the digest
+// references the subject may read (digestFiles), and returns the manifest
+// sorted by path.
+func (r *Registry) upload(ctx context.Context, model string, uploads []Upload) ([]File, error) {
 	files := make([]File, len(uploads))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(uploadLimit)
 	for i, u := range uploads {
+		if u.Body == nil {
+			continue
+		}
 		g.Go(func() error {
-			var desc artifact.Descriptor
-			var err error
-			if u.Body != nil {
-				desc, err = r.put(gctx, u.Body)
-				if c, ok := u.Body.(*lazyFile); ok {
-					c.close()
-				}
-			} else {
-				desc, err = r.stat(gctx, u.Digest)
+			desc, err := r.put(gctx, u.Body)
+			if c, ok := u.Body.(*lazyFile); ok {
+				c.close()
 			}
 			if err != nil {
 				return fmt.Errorf("registry: file %q: %w", u.Path, err)
@@ -292,6 +291,22 @@ func (r *Registry) upload(ctx context.Context, uploads []Upload) ([]File, error)
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	uploaded := make(map[artifact.Digest]bool)
+	for i, u := range uploads {
+		if u.Body != nil {
+			uploaded[files[i].Digest] = true
+		}
+	}
+	refs, err := r.digestFiles(ctx, model, uploads, uploaded)
+	if err != nil {
+		return nil, err
+	}
+	for i, u := range uploads {
+		if u.Body == nil {
+			desc := refs[u.Digest]
+			files[i] = File{Path: u.Path, Digest: desc.Digest, Size: desc.Size}
+		}
 	}
 	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
 	return files, nil
@@ -437,7 +452,9 @@ func (r *Registry) lookup(ctx context.Context, ref, verb string, latest bool) (*
 
 // VersionUpdate changes a version; nil or empty fields stay as they are.
 // Metrics are merged into the version's metrics (evaluation after
-// registration is common).
+// registration is common). A signature covers the metrics the version had
+// when it was signed: changing them leaves the version without a valid
+// signature until it is signed again.
 type VersionUpdate struct {
 	Description *string
 	SetTags     map[string]string
@@ -446,10 +463,14 @@ type VersionUpdate struct {
 	Status      Status
 }
 
-// UpdateVersion changes the version ref names. A reference through an alias
-// is resolved against the log (not the cache) when the write is first tried,
-// and only then: the update lands on that version even if the alias moves
-// while the write retries. ArchiveVersion and DeleteVersion resolve the same way.
+// UpdateVersion changes the version ref names. Recording metrics asks the
+// Authorizer for "evaluate models/versions", the other fields for "update
+// models/versions" (an update with both asks both): the metrics are what a
+// promotion gate reads, so permission to edit a version's description is
+// not permission to rewrite its evaluation. A reference through an alias is resolved
+// against the log (not the cache) when the write is first tried, and only
+// then: the update lands on that version even if the alias moves while the
+// write retries. ArchiveVersion and DeleteVersion resolve the same way.
 func (r *Registry) UpdateVersion(ctx context.Context, ref string, upd *VersionUpdate) (*Version, error) {
 	if upd == nil {
 		upd = &VersionUpdate{}
@@ -463,21 +484,33 @@ func (r *Registry) UpdateVersion(ctx context.Context, ref string, upd *VersionUp
 	if upd.Status != "" && !upd.Status.valid() {
 		return nil, fmt.Errorf("%w: status %q", ErrInvalidArgument, upd.Status)
 	}
-	return r.changeVersion(ctx, ref, "update", func(n int) *record {
+	evaluate := len(upd.Metrics) > 0
+	update := upd.Description != nil || len(upd.SetTags) > 0 || len(upd.DeleteTags) > 0 || upd.Status != "" || !evaluate
+	var verbs []string
+	if update {
+		verbs = append(verbs, "update")
+	}
+	if evaluate {
+		verbs = append(verbs, "evaluate")
+	}
+	return r.changeVersion(ctx, ref, verbs, func(_ *state, n int) (*record, error) {
 		return &record{Type: EventVersionUpdate, Version: n, Description: upd.Description,
 			Tags: maps.Clone(upd.SetTags), DeleteTags: slices.Clone(upd.DeleteTags),
-			Metrics: maps.Clone(upd.Metrics), Status: upd.Status}
+			Metrics: maps.Clone(upd.Metrics), Status: upd.Status}, nil
 	})
 }
 
-// changeVersion resolves ref and appends the record mk builds for it.
-func (r *Registry) changeVersion(ctx context.Context, ref, verb string, mk func(n int) *record) (*Version, error) {
+// changeVersion authorizes each of verbs, resolves ref and appends the
+// record mk builds for it.
+func (r *Registry) changeVersion(ctx context.Context, ref string, verbs []string, mk func(s *state, n int) (*record, error)) (*Version, error) {
 	p, err := ParseRef(ref)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.authorize(ctx, verb, "models/versions", p.Model); err != nil {
-		return nil, err
+	for _, verb := range verbs {
+		if err := r.authorize(ctx, verb, "models/versions", p.Model); err != nil {
+			return nil, err
+		}
 	}
 	var n int
 	st, err := r.write(ctx, p.Model, func(s *state) (*record, error) {
@@ -485,7 +518,7 @@ func (r *Registry) changeVersion(ctx context.Context, ref, verb string, mk func(
 		if n, err = s.resolveOnce(p, n); err != nil {
 			return nil, err
 		}
-		return mk(n), nil
+		return mk(s, n)
 	})
 	if err != nil {
 		return nil, err
@@ -509,16 +542,16 @@ func (s *state) resolveOnce(p Ref, n int) (int, error) {
 // drops the aliases pointing at it; an archived version stays readable by
 // number but cannot receive an alias.
 func (r *Registry) ArchiveVersion(ctx context.Context, ref string, archived bool) (*Version, error) {
-	return r.changeVersion(ctx, ref, "update", func(n int) *record {
-		return &record{Type: EventVersionArchive, Version: n, Archived: archived}
+	return r.changeVersion(ctx, ref, []string{"update"}, func(_ *state, n int) (*record, error) {
+		return &record{Type: EventVersionArchive, Version: n, Archived: archived}, nil
 	})
 }
 
 // DeleteVersion soft-deletes a version: recorded in the log, its aliases
 // dropped, and reads by number fail with ErrDeleted. Its number is never reused.
 func (r *Registry) DeleteVersion(ctx context.Context, ref string) error {
-	_, err := r.changeVersion(ctx, ref, "delete", func(n int) *record {
-		return &record{Type: EventVersionDelete, Version: n}
+	_, err := r.changeVersion(ctx, ref, []string{"delete"}, func(_ *state, n int) (*record, error) {
+		return &record{Type: EventVersionDelete, Version: n}, nil
 	})
 	return err
 }

@@ -119,7 +119,7 @@ func newRBACFixture(t *testing.T) *rbacFixture {
 		t.Fatal(err)
 	}
 	f.rec = &rbactest.Recorder{Next: rbactest.New(t, rbacPolicy)}
-	f.reg = newRegistry(t, f.b, &registry.Options{Authorizer: f.rec, MaxStaleness: -1})
+	f.reg = newRegistry(t, f.b, &registry.Options{Authorizer: f.rec, MaxStaleness: -1, AllowUnsigned: true})
 	return f
 }
 
@@ -232,7 +232,17 @@ func rbacOps() []rbacOp {
 			}},
 		{name: "UpdateVersion", asks: []string{"update models/versions fraud"}, write: true, trainer: true,
 			run: func(ctx context.Context, f *rbacFixture) error {
+				return discard(f.reg.UpdateVersion(ctx, "fraud/2", &registry.VersionUpdate{SetTags: map[string]string{"team": "risk"}}))
+			}},
+		// Metrics are the gate's evidence: updating a version is not enough.
+		{name: "UpdateVersion/metrics", asks: []string{"evaluate models/versions fraud"}, write: true,
+			run: func(ctx context.Context, f *rbacFixture) error {
 				return discard(f.reg.UpdateVersion(ctx, "fraud/2", &registry.VersionUpdate{Metrics: map[string]float64{"f1": 0.8}}))
+			}},
+		{name: "UpdateVersion/both", asks: []string{"update models/versions fraud", "evaluate models/versions fraud"}, write: true,
+			run: func(ctx context.Context, f *rbacFixture) error {
+				return discard(f.reg.UpdateVersion(ctx, "fraud/2", &registry.VersionUpdate{
+					Status: registry.StatusReady, Metrics: map[string]float64{"f1": 0.8}}))
 			}},
 		{name: "SaveCard", asks: []string{"update models/versions fraud"}, write: true, trainer: true,
 			run: func(ctx context.Context, f *rbacFixture) error { return discard(f.reg.SaveCard(ctx, "fraud/2", nil)) }},

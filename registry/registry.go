@@ -22,8 +22,9 @@ import (
 // named resource. A nil error allows. The registry asks it before every read
 // and write with resource "models", "models/versions" or "models/aliases" and
 // the model's name (empty when a search spans every model), and verbs get,
-// list, create, update, delete, promote and sign. rbac's compiled authorizer
-// implements it.
+// list, create, update, evaluate, delete, promote and sign; registering a
+// file by digest may also ask "get artifacts" without a name. rbac's
+// compiled authorizer implements it.
 type Authorizer interface {
 	Authorize(ctx context.Context, verb, resource, name string) error
 }
@@ -46,10 +47,25 @@ type Options struct {
 	// refreshes it from the log (writes through this Registry update the cache
 	// at once). Default 1s; negative makes every read consult the log.
 	MaxStaleness time.Duration
-	// TrustedKeys, when not empty, makes Load and OpenFile refuse a version
-	// that lacks a valid signature by one of these keys. Default: none, no
-	// signature required.
+	// TrustedKeys are the ECDSA P-256 keys whose signatures Load and
+	// OpenFile require (a version without a valid signature by one of them
+	// is refused with ErrSignature), and with which Promote checks the
+	// metrics it gates on. Default: none, and then Load and OpenFile refuse
+	// every version with ErrNoTrustedKeys unless AllowUnsigned is set.
 	TrustedKeys []crypto.PublicKey
+	// AllowUnsigned lets Load and OpenFile hand out files of versions that
+	// no trusted key vouches for: the explicit choice to run without
+	// signatures (tests, notebooks, a registry nobody else writes). It
+	// cannot be combined with TrustedKeys. Default false.
+	AllowUnsigned bool
+	// Name identifies this registry in the statements Sign writes and Verify
+	// (and TrustedKeys) checks, beside the model and version: a signature
+	// made in a registry of another Name does not verify here, even for the
+	// same files under the same key. Give each registry that shares signing
+	// keys with another its own Name (for example "prod-eu" or the bucket's
+	// URL); every Registry opened on one bucket must use the same Name.
+	// Default: "", which binds only to other registries left unnamed.
+	Name string
 	// Now is the clock for entry timestamps. Default time.Now.
 	Now func() time.Time
 }
@@ -64,8 +80,10 @@ type Registry struct {
 	every    int
 	stale    time.Duration
 	trusted  []*ecdsa.PublicKey
+	unsigned bool // Options.AllowUnsigned
 	now      func() time.Time
 	revision string
+	name     string
 
 	mu     sync.RWMutex
 	models map[string]*handle
@@ -106,6 +124,7 @@ func Open(ctx context.Context, store *artifact.Store, opts *Options) (*Registry,
 		every:  opts.CheckpointEvery,
 		stale:  opts.MaxStaleness,
 		now:    opts.Now,
+		name:   opts.Name,
 		models: make(map[string]*handle),
 	}
 	if r.log == nil {
@@ -127,6 +146,10 @@ func Open(ctx context.Context, store *artifact.Store, opts *Options) (*Registry,
 		}
 		r.actor = func(context.Context) string { return name }
 	}
+	if opts.AllowUnsigned && len(opts.TrustedKeys) > 0 {
+		return nil, fmt.Errorf("%w: AllowUnsigned and TrustedKeys exclude each other", ErrInvalidArgument)
+	}
+	r.unsigned = opts.AllowUnsigned
 	for i, k := range opts.TrustedKeys {
 		pk, err := ecdsaKey(k)
 		if err != nil {

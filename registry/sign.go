@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 )
@@ -92,9 +93,27 @@ func ecdsaKey(k crypto.PublicKey) (*ecdsa.PublicKey, error) {
 	return pk, nil
 }
 
-// statement builds the in-toto statement of a manifest.
-func statement(files []File) ([]byte, error) {
-	st := Statement{Type: StatementType, PredicateType: PredicateType, Predicate: json.RawMessage(`{}`),
+// Predicate is what a signature says about the files it covers: that they
+// are version Version of model Model in the registry named Registry
+// (Options.Name), evaluated with Metrics. It is the statement's predicate,
+// so a signature made for one version does not verify for another version,
+// another model or another registry that holds the same files, nor once the
+// version's metrics (the evidence a promotion gate reads) differ from those
+// signed.
+type Predicate struct {
+	Registry string             `json:"registry"`
+	Model    string             `json:"model"`
+	Version  int                `json:"version"`
+	Metrics  map[string]float64 `json:"metrics,omitempty"`
+}
+
+// statement builds the in-toto statement of a manifest bound to p.
+func statement(p Predicate, files []File) ([]byte, error) {
+	pred, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	st := Statement{Type: StatementType, PredicateType: PredicateType, Predicate: pred,
 		Subject: make([]Subject, 0, len(files))}
 	for _, f := range files {
 		st.Subject = append(st.Subject, Subject{Name: f.Path, Digest: map[string]string{"sha256": f.Digest.Hex()}})
@@ -102,9 +121,61 @@ func statement(files []File) ([]byte, error) {
 	return json.Marshal(st)
 }
 
-// SignManifest returns a DSSE envelope over the in-toto statement of files,
-// signed by signer, whose public key must be ECDSA P-256.
-func SignManifest(files []File, signer crypto.Signer) (*Envelope, error) {
+// BindingError reports a signature by a trusted key over the right files
+// that was made for another version, model or registry (an envelope
+// replayed onto a version it was not made for), or for other metrics than
+// the version has now. errors.Is(err, ErrSignature)
+// holds.
+type BindingError struct {
+	Field  string // "registry", "model", "version" or "metrics"
+	Signed string // what the statement says
+	Want   string // what the version being verified is
+}
+
+func (e *BindingError) Error() string {
+	return fmt.Sprintf("registry: signature verification failed: the statement was signed for %s %s, not %s", e.Field, e.Signed, e.Want)
+}
+
+// Is reports ErrSignature.
+func (e *BindingError) Is(target error) bool { return target == ErrSignature }
+
+// check compares a signed predicate with the one wanted.
+func (p Predicate) check(want Predicate) error {
+	switch {
+	case p.Registry != want.Registry:
+		return &BindingError{Field: "registry", Signed: strconv.Quote(p.Registry), Want: strconv.Quote(want.Registry)}
+	case p.Model != want.Model:
+		return &BindingError{Field: "model", Signed: strconv.Quote(p.Model), Want: strconv.Quote(want.Model)}
+	case p.Version != want.Version:
+		return &BindingError{Field: "version", Signed: strconv.Itoa(p.Version), Want: strconv.Itoa(want.Version)}
+	}
+	names := slices.Sorted(maps.Keys(p.Metrics))
+	for name := range want.Metrics {
+		if _, ok := p.Metrics[name]; !ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		s, sok := p.Metrics[name]
+		w, wok := want.Metrics[name]
+		if sok != wok || s != w {
+			return &BindingError{Field: "metrics", Signed: metricText(name, s, sok), Want: metricText(name, w, wok)}
+		}
+	}
+	return nil
+}
+
+func metricText(name string, v float64, ok bool) string {
+	if !ok {
+		return "without " + strconv.Quote(name)
+	}
+	return strconv.Quote(name) + " = " + strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// SignManifest returns a DSSE envelope over the in-toto statement of files
+// bound to p, signed by signer, whose public key must be ECDSA P-256.
+func SignManifest(p Predicate, files []File, signer crypto.Signer) (*Envelope, error) {
 	if signer == nil {
 		return nil, fmt.Errorf("%w: nil signer", ErrInvalidArgument)
 	}
@@ -116,7 +187,7 @@ func SignManifest(files []File, signer crypto.Signer) (*Envelope, error) {
 	if err != nil {
 		return nil, err
 	}
-	payload, err := statement(files)
+	payload, err := statement(p, files)
 	if err != nil {
 		return nil, fmt.Errorf("registry: statement: %w", err)
 	}
@@ -129,10 +200,12 @@ func SignManifest(files []File, signer crypto.Signer) (*Envelope, error) {
 		Signatures: []EnvelopeSignature{{KeyID: keyID, Sig: base64.StdEncoding.EncodeToString(sig)}}}, nil
 }
 
-// VerifyManifest checks that env carries a valid signature by one of keys
-// and that its statement lists exactly files (same paths, same SHA-256). It
-// returns the key id that verified; nil keys are skipped. Errors match ErrSignature.
-func VerifyManifest(env *Envelope, files []File, keys []*ecdsa.PublicKey) (string, error) {
+// VerifyManifest checks that env carries a valid signature by one of keys,
+// that its statement lists exactly files (same paths, same SHA-256) and that
+// its predicate is p: the same registry, model and version (a *BindingError
+// otherwise). It returns the key id that verified; nil keys are skipped.
+// Errors match ErrSignature.
+func VerifyManifest(env *Envelope, p Predicate, files []File, keys []*ecdsa.PublicKey) (string, error) {
 	if env == nil || env.PayloadType != PayloadType {
 		return "", fmt.Errorf("%w: not an in-toto DSSE envelope", ErrSignature)
 	}
@@ -166,6 +239,13 @@ func VerifyManifest(env *Envelope, files []File, keys []*ecdsa.PublicKey) (strin
 	}
 	if st.Type != StatementType || st.PredicateType != PredicateType {
 		return "", fmt.Errorf("%w: statement type %q, predicate %q", ErrSignature, st.Type, st.PredicateType)
+	}
+	var signed Predicate
+	if err := json.Unmarshal(st.Predicate, &signed); err != nil {
+		return "", fmt.Errorf("%w: predicate: %v", ErrSignature, err)
+	}
+	if err := signed.check(p); err != nil {
+		return "", err
 	}
 	want := make(map[string]string, len(files))
 	for _, f := range files {
@@ -203,16 +283,30 @@ func decodeB64(s string) ([]byte, error) {
 }
 
 // Sign signs the manifest of the version ref names with signer (ECDSA P-256),
-// stores the DSSE envelope in the artifact store and records it in the log.
-// A version can carry several signatures.
+// checks the envelope against the signer's public key, then stores it in the
+// artifact store and records it in the log with the key id that verified it;
+// a signature that does not verify is never recorded (ErrSignature). A
+// version can carry several signatures.
 func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (*Signature, error) {
 	st, n, err := r.lookup(ctx, ref, "sign", true)
 	if err != nil {
 		return nil, err
 	}
-	env, err := SignManifest(st.versions[n-1].Files, signer)
+	pred := r.predicate(st.versions[n-1])
+	env, err := SignManifest(pred, st.versions[n-1].Files, signer)
 	if err != nil {
 		return nil, err
+	}
+	// Record only what verifies: a signer whose Public key does not match
+	// the key it signs with (a misconfigured KMS key, a wrong key file)
+	// would otherwise leave a key id on the version that nothing proves.
+	pub, err := ecdsaKey(signer.Public())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+	}
+	keyID, err := VerifyManifest(env, pred, st.versions[n-1].Files, []*ecdsa.PublicKey{pub})
+	if err != nil {
+		return nil, fmt.Errorf("registry: sign %s/%d: the signature does not verify with the signer's public key: %w", st.name, n, err)
 	}
 	data, err := json.Marshal(env)
 	if err != nil {
@@ -222,18 +316,26 @@ func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (
 	if err != nil {
 		return nil, err
 	}
-	files := st.versions[n-1].Files
+	files, metrics := st.versions[n-1].Files, st.versions[n-1].Metrics
 	v, err := r.changeVersionFrom(ctx, st.name, n, func(s *state) (*record, error) {
 		if !slices.Equal(s.versions[n-1].Files, files) {
 			return nil, fmt.Errorf("%w: manifest of %s/%d changed while signing", ErrSignature, s.name, n)
 		}
-		return &record{Type: EventSignatureAdd, Version: n, Digest: desc.Digest, KeyID: env.Signatures[0].KeyID}, nil
+		if !maps.Equal(s.versions[n-1].Metrics, metrics) {
+			return nil, fmt.Errorf("%w: metrics of %s/%d changed while signing", ErrSignature, s.name, n)
+		}
+		return &record{Type: EventSignatureAdd, Version: n, Digest: desc.Digest, KeyID: keyID}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	sig := v.Signatures[len(v.Signatures)-1]
 	return &sig, nil
+}
+
+// predicate is what a signature of v in this registry must say.
+func (r *Registry) predicate(v *Version) Predicate {
+	return Predicate{Registry: r.name, Model: v.Model, Version: v.Number, Metrics: maps.Clone(v.Metrics)}
 }
 
 // changeVersionFrom appends the record mk builds for version n of model,
@@ -298,7 +400,7 @@ func (r *Registry) verifySignatures(ctx context.Context, v *Version, keys []*ecd
 			last = fmt.Errorf("%w: envelope %s: %v", ErrSignature, s.Digest, err)
 			continue
 		}
-		keyID, err := VerifyManifest(&env, v.Files, keys)
+		keyID, err := VerifyManifest(&env, r.predicate(v), v.Files, keys)
 		if err == nil {
 			return keyID, nil
 		}

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/sextant-ml/sextant/artifact"
 )
 
@@ -41,7 +43,8 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 func TestSignManifestLayout(t *testing.T) {
 	key := newKey(t)
 	files := []File{{Path: "model.bin", Digest: testDigest, Size: 3}, {Path: "sub/config.json", Digest: "sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9", Size: 3}}
-	env, err := SignManifest(files, key)
+	pred := Predicate{Registry: "prod", Model: "fraud", Version: 3}
+	env, err := SignManifest(pred, files, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,12 +63,16 @@ func TestSignManifestLayout(t *testing.T) {
 			Name   string            `json:"name"`
 			Digest map[string]string `json:"digest"`
 		} `json:"subject"`
+		Predicate map[string]any `json:"predicate"`
 	}
 	if err := json.Unmarshal(payload, &st); err != nil {
 		t.Fatal(err)
 	}
 	if st.Type != "https://in-toto.io/Statement/v1" || st.PredicateType != "https://model_signing/Digests/v0.1" || len(st.Subject) != 2 {
 		t.Fatalf("statement %+v", st)
+	}
+	if diff := cmp.Diff(map[string]any{"registry": "prod", "model": "fraud", "version": 3.0}, st.Predicate); diff != "" {
+		t.Fatalf("predicate (-want +got):\n%s", diff)
 	}
 	if st.Subject[0].Name != "model.bin" || st.Subject[0].Digest["sha256"] != testDigest[7:] {
 		t.Fatalf("subject 0 = %+v", st.Subject[0])
@@ -76,7 +83,7 @@ func TestSignManifestLayout(t *testing.T) {
 	if !ecdsa.VerifyASN1(&key.PublicKey, sum[:], sig) {
 		t.Fatal("signature does not verify with crypto/ecdsa directly")
 	}
-	id, err := VerifyManifest(env, files, []*ecdsa.PublicKey{&newKey(t).PublicKey, &key.PublicKey})
+	id, err := VerifyManifest(env, pred, files, []*ecdsa.PublicKey{&newKey(t).PublicKey, &key.PublicKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +95,8 @@ func TestSignManifestLayout(t *testing.T) {
 func TestVerifyManifestRejects(t *testing.T) {
 	key := newKey(t)
 	files := []File{{Path: "model.bin", Digest: testDigest, Size: 3}, {Path: "tok.json", Digest: testDigest, Size: 3}}
-	env, err := SignManifest(files, key)
+	pred := Predicate{Registry: "prod", Model: "fraud", Version: 3}
+	env, err := SignManifest(pred, files, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,27 +108,33 @@ func TestVerifyManifestRejects(t *testing.T) {
 		return &c
 	}
 	payload, _ := base64.StdEncoding.DecodeString(env.Payload)
+	trusted := []*ecdsa.PublicKey{&key.PublicKey}
 	tests := []struct {
 		name  string
 		env   *Envelope
+		pred  Predicate
 		files []File
 		keys  []*ecdsa.PublicKey
 	}{
-		{"untrusted key", env, files, []*ecdsa.PublicKey{&newKey(t).PublicKey}},
-		{"no keys", env, files, nil},
-		{"file digest changed", env, []File{{Path: "model.bin", Digest: testDigest}, {Path: "tok.json", Digest: other}}, []*ecdsa.PublicKey{&key.PublicKey}},
-		{"file added", env, append(append([]File(nil), files...), File{Path: "z.bin", Digest: testDigest}), []*ecdsa.PublicKey{&key.PublicKey}},
-		{"file removed", env, files[:1], []*ecdsa.PublicKey{&key.PublicKey}},
+		{"untrusted key", env, pred, files, []*ecdsa.PublicKey{&newKey(t).PublicKey}},
+		{"no keys", env, pred, files, nil},
+		{"file digest changed", env, pred, []File{{Path: "model.bin", Digest: testDigest}, {Path: "tok.json", Digest: other}}, []*ecdsa.PublicKey{&key.PublicKey}},
+		{"file added", env, pred, append(append([]File(nil), files...), File{Path: "z.bin", Digest: testDigest}), []*ecdsa.PublicKey{&key.PublicKey}},
+		{"file removed", env, pred, files[:1], []*ecdsa.PublicKey{&key.PublicKey}},
 		{"payload altered", tampered(func(e *Envelope) {
 			e.Payload = base64.StdEncoding.EncodeToString(append(payload[:len(payload)-1:len(payload)-1], ' ', '}'))
-		}), files, []*ecdsa.PublicKey{&key.PublicKey}},
-		{"payload type altered", tampered(func(e *Envelope) { e.PayloadType = "application/json" }), files, []*ecdsa.PublicKey{&key.PublicKey}},
-		{"signature garbage", tampered(func(e *Envelope) { e.Signatures[0].Sig = "!!" }), files, []*ecdsa.PublicKey{&key.PublicKey}},
-		{"nil envelope", nil, files, []*ecdsa.PublicKey{&key.PublicKey}},
+		}), pred, files, []*ecdsa.PublicKey{&key.PublicKey}},
+		{"payload type altered", tampered(func(e *Envelope) { e.PayloadType = "application/json" }), pred, files, []*ecdsa.PublicKey{&key.PublicKey}},
+		{"signature garbage", tampered(func(e *Envelope) { e.Signatures[0].Sig = "!!" }), pred, files, []*ecdsa.PublicKey{&key.PublicKey}},
+		{"nil envelope", nil, pred, files, []*ecdsa.PublicKey{&key.PublicKey}},
+		{"another version", env, Predicate{Registry: "prod", Model: "fraud", Version: 4}, files, trusted},
+		{"another model", env, Predicate{Registry: "prod", Model: "churn", Version: 3}, files, trusted},
+		{"another registry", env, Predicate{Registry: "staging", Model: "fraud", Version: 3}, files, trusted},
+		{"unnamed registry", env, Predicate{Model: "fraud", Version: 3}, files, trusted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := VerifyManifest(tt.env, tt.files, tt.keys); !errors.Is(err, ErrSignature) {
+			if _, err := VerifyManifest(tt.env, tt.pred, tt.files, tt.keys); !errors.Is(err, ErrSignature) {
 				t.Fatalf("VerifyManifest = %v, want ErrSignature", err)
 			}
 		})
@@ -132,7 +146,7 @@ func TestSignManifestRejectsOtherCurves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := SignManifest(nil, k); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := SignManifest(Predicate{}, nil, k); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("SignManifest with P-384 = %v, want ErrInvalidArgument", err)
 	}
 }
@@ -166,15 +180,28 @@ func TestVerifyForeignEnvelope(t *testing.T) {
 	for _, p := range slices.Sorted(maps.Keys(contents)) {
 		files = append(files, File{Path: p, Digest: artifact.FromBytes([]byte(contents[p])), Size: int64(len(contents[p]))})
 	}
-	id, err := VerifyManifest(&env, files, []*ecdsa.PublicKey{key})
+	pred := Predicate{Registry: "prod", Model: "fraud", Version: 3}
+	id, err := VerifyManifest(&env, pred, files, []*ecdsa.PublicKey{key})
 	if err != nil {
 		t.Fatalf("foreign envelope rejected: %v", err)
 	}
 	if id != env.Signatures[0].KeyID {
 		t.Fatalf("key id %s, envelope says %s", id, env.Signatures[0].KeyID)
 	}
+	var be *BindingError
+	if _, err := VerifyManifest(&env, Predicate{Registry: "prod", Model: "fraud", Version: 2}, files, []*ecdsa.PublicKey{key}); !errors.As(err, &be) || be.Field != "version" {
+		t.Fatalf("foreign envelope for version 3 checked as version 2 = %v, want a *BindingError on the version", err)
+	}
+	// The older layout, with an empty predicate, binds nothing and is refused.
+	var unbound Envelope
+	if err := json.Unmarshal(read("envelope-unbound.json"), &unbound); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyManifest(&unbound, pred, files, []*ecdsa.PublicKey{key}); !errors.As(err, &be) {
+		t.Fatalf("an envelope with an empty predicate = %v, want a *BindingError", err)
+	}
 	files[1].Digest = artifact.FromBytes([]byte("other weights"))
-	if _, err := VerifyManifest(&env, files, []*ecdsa.PublicKey{key}); !errors.Is(err, ErrSignature) {
+	if _, err := VerifyManifest(&env, pred, files, []*ecdsa.PublicKey{key}); !errors.Is(err, ErrSignature) {
 		t.Fatalf("foreign envelope accepted for other files: %v", err)
 	}
 }

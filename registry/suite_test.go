@@ -106,7 +106,7 @@ func TestSuite(t *testing.T) {
 
 func testRegisterGetLoad(t *testing.T, b *artifact.Bucket) {
 	ctx := context.Background()
-	r := newRegistry(t, b, &registry.Options{Actor: func(context.Context) string { return "alice" }})
+	r := newRegistry(t, b, &registry.Options{Actor: func(context.Context) string { return "alice" }, AllowUnsigned: true})
 	v1 := must[*registry.Version](t)(r.Register(ctx, "fraud", &registry.VersionSpec{
 		Files:   files("model.bin", "weights-1", "config.json", `{"depth":6}`),
 		Params:  map[string]string{"depth": "6"},
@@ -170,7 +170,7 @@ func testRegisterGetLoad(t *testing.T, b *artifact.Bucket) {
 		{"duplicate path", &registry.VersionSpec{Files: files("a", "x", "a", "y")}, registry.ErrInvalidArgument},
 		{"NaN metric", &registry.VersionSpec{Metrics: map[string]float64{"auc": nanValue()}}, registry.ErrInvalidArgument},
 		{"bad status", &registry.VersionSpec{Status: "done"}, registry.ErrInvalidArgument},
-		{"unknown digest", &registry.VersionSpec{Files: []registry.Upload{{Path: "a", Digest: artifact.FromBytes([]byte("absent"))}}}, artifact.ErrNotFound},
+		{"unknown digest", &registry.VersionSpec{Files: []registry.Upload{{Path: "a", Digest: artifact.FromBytes([]byte("absent"))}}}, registry.ErrUnknownDigest},
 		{"parent missing", &registry.VersionSpec{Lineage: registry.Lineage{Parent: 9}}, registry.ErrNotFound},
 	}
 	for _, tt := range bad {

@@ -261,6 +261,10 @@ func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if c.policy == "" && !c.noAuthorization {
+		return fmt.Errorf("%w: promote without -policy would move %q with no authorization at all; "+
+			"give -policy with -oidc-token, or -no-authorization to state that none is wanted", errUsage, *alias)
+	}
 	var trusted []crypto.PublicKey
 	if *trustedKey != "" {
 		pub, err := readPublicKey(*trustedKey)

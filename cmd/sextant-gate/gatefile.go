@@ -18,13 +18,17 @@ import (
 // errGateFile reports a gate file that cannot be used.
 var errGateFile = errors.New("sextant-gate: invalid gate file")
 
+// errMissingDirection reports a metric whose greater_is_better is not given;
+// it matches errGateFile too.
+var errMissingDirection = fmt.Errorf("%w: greater_is_better is required", errGateFile)
+
 // criterion is one metric's entry in a gate file, with the semantics of
 // MLflow's MetricThreshold.
 type criterion struct {
 	Threshold         *float64 `json:"threshold"`
 	MinAbsoluteChange *float64 `json:"min_absolute_change"`
 	MinRelativeChange *float64 `json:"min_relative_change"`
-	GreaterIsBetter   bool     `json:"greater_is_better"`
+	GreaterIsBetter   *bool    `json:"greater_is_better"`
 }
 
 // parseGate reads a gate file: YAML (or JSON) mapping metric names to their
@@ -36,9 +40,13 @@ type criterion struct {
 //	log_loss:
 //	  threshold: 0.35
 //	  min_relative_change: 0.1
+//	  greater_is_better: false
 //
-// Unknown fields, an empty gate and criteria MLflow would refuse are errors
-// matching errGateFile.
+// greater_is_better is required for every metric, as MLflow requires it: a
+// direction left out would silently mean "lower is better" and invert the
+// gate of a metric where higher is better (errMissingDirection, naming the
+// metric). Unknown fields, an empty gate and criteria MLflow would refuse
+// are errors matching errGateFile.
 func parseGate(data []byte) (registry.Gate, error) {
 	if multipleDocuments(data) {
 		return nil, fmt.Errorf("%w: more than one document", errGateFile)
@@ -65,11 +73,14 @@ func parseGate(data []byte) (registry.Gate, error) {
 			return nil, fmt.Errorf("%w: empty metric name", errGateFile)
 		}
 		c := spec[name]
+		if c.GreaterIsBetter == nil {
+			return nil, fmt.Errorf("%w (true or false) for metric %q", errMissingDirection, name)
+		}
 		gate[name] = registry.MetricThreshold{
 			Threshold:         c.Threshold,
 			MinAbsoluteChange: c.MinAbsoluteChange,
 			MinRelativeChange: c.MinRelativeChange,
-			GreaterIsBetter:   c.GreaterIsBetter,
+			GreaterIsBetter:   *c.GreaterIsBetter,
 		}
 	}
 	if err := gate.Validate(); err != nil {

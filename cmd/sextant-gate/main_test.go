@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,7 +45,7 @@ func newFixture(t *testing.T) *fixture {
 		key:    filepath.Join(dir, "signing"),
 	}
 	f.pub = f.key + ".pub.pem"
-	write(t, f.gate, "# promote only clearly better models\nauc:\n  threshold: 0.8\n  greater_is_better: true\nlog_loss:\n  threshold: 0.4\n  min_relative_change: 0.05\n")
+	write(t, f.gate, "# promote only clearly better models\nauc:\n  threshold: 0.8\n  greater_is_better: true\nlog_loss:\n  threshold: 0.4\n  min_relative_change: 0.05\n  greater_is_better: false\n")
 	if code, _, stderr := cli(t, "keygen", "-out", f.key); code != exitOK {
 		t.Fatalf("keygen: %d %s", code, stderr)
 	}
@@ -106,7 +107,7 @@ func TestRegisterGatePromote(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "pumps: passed") || !strings.Contains(out, "Baseline: production not set") {
 		t.Fatalf("gate v1: %d\n%s%s", code, out, stderr)
 	}
-	code, out, stderr = cli(t, "promote", "-model", "pumps", "-gate", f.gate, "-version", "1", "-trusted-key", f.pub)
+	code, out, stderr = cli(t, "promote", "-model", "pumps", "-gate", f.gate, "-version", "1", "-trusted-key", f.pub, "-no-authorization")
 	if code != exitOK || out != "pumps@production -> version 1\n" || !strings.Contains(stderr, "verified pumps/1") {
 		t.Fatalf("promote v1: %d %q %s", code, out, stderr)
 	}
@@ -120,7 +121,7 @@ func TestRegisterGatePromote(t *testing.T) {
 	if code != exitGateFailed || !strings.Contains(out, "pumps: FAILED") || !strings.Contains(out, "| log_loss | 0.31 | 0.3 |") {
 		t.Errorf("gate v2: %d\n%s", code, out)
 	}
-	code, _, stderr = cli(t, "promote", "-model", "pumps", "-gate", f.gate, "-version", "2")
+	code, _, stderr = cli(t, "promote", "-model", "pumps", "-gate", f.gate, "-version", "2", "-no-authorization")
 	if code != exitGateFailed || !strings.Contains(stderr, "gate") {
 		t.Errorf("promote v2: %d %s", code, stderr)
 	}
@@ -163,7 +164,7 @@ func TestPromoteRefusesUnsignedVersion(t *testing.T) {
 	if code, _, stderr := cli(t, "register", "-bucket", f.bucket, "-model", "m", "-dir", dir, "-metrics", m); code != exitOK {
 		t.Fatal(stderr)
 	}
-	code, _, stderr := cli(t, "promote", "-bucket", f.bucket, "-model", "m", "-gate", f.gate, "-version", "1", "-trusted-key", f.pub)
+	code, _, stderr := cli(t, "promote", "-bucket", f.bucket, "-model", "m", "-gate", f.gate, "-version", "1", "-trusted-key", f.pub, "-no-authorization")
 	if code != exitError || !strings.Contains(stderr, "signature") {
 		t.Errorf("promote unsigned: %d %s", code, stderr)
 	}
@@ -208,13 +209,15 @@ subjects: [{kind: ServiceAccount, name: release}]
 		want int
 		text string
 	}{
-		{"release may not register", []string{"register", "-as", "ServiceAccount:release", "-dir", dir}, exitError, "denied"},
-		{"trainer registers", []string{"register", "-as", "ServiceAccount:ci", "-dir", dir, "-metrics", m}, exitOK, "registered m/1"},
-		{"trainer may not promote", []string{"promote", "-as", "ServiceAccount:ci", "-version", "1", "-gate", f.gate}, exitError, "denied"},
-		{"unknown subject", []string{"gate", "-as", "User:mallory", "-version", "1", "-gate", f.gate}, exitError, "denied"},
-		{"release promotes", []string{"promote", "-as", "ServiceAccount:release", "-version", "1", "-gate", f.gate}, exitOK, ""},
-		{"policy without subject", []string{"gate", "-version", "1", "-gate", f.gate}, exitUsage, "-policy and -as"},
-		{"bad subject kind", []string{"gate", "-as", "Group:x", "-version", "1", "-gate", f.gate}, exitUsage, "kind"},
+		{"release may not register", []string{"register", "-as", "ServiceAccount:release", "-insecure-subject", "-dir", dir}, exitError, "denied"},
+		{"trainer registers", []string{"register", "-as", "ServiceAccount:ci", "-insecure-subject", "-dir", dir, "-metrics", m}, exitOK, "registered m/1"},
+		{"trainer may not promote", []string{"promote", "-as", "ServiceAccount:ci", "-insecure-subject", "-version", "1", "-gate", f.gate}, exitError, "denied"},
+		{"unknown subject", []string{"gate", "-as", "User:mallory", "-insecure-subject", "-version", "1", "-gate", f.gate}, exitError, "denied"},
+		{"asserted subject refused", []string{"promote", "-as", "ServiceAccount:release", "-version", "1", "-gate", f.gate}, exitUsage, "-insecure-subject"},
+		{"release promotes", []string{"promote", "-as", "ServiceAccount:release", "-insecure-subject", "-version", "1", "-gate", f.gate}, exitOK, ""},
+		{"policy without subject", []string{"gate", "-version", "1", "-gate", f.gate}, exitUsage, "-policy and a subject"},
+		{"policy and no authorization", []string{"promote", "-as", "ServiceAccount:release", "-insecure-subject", "-no-authorization", "-version", "1", "-gate", f.gate}, exitUsage, "exclude"},
+		{"bad subject kind", []string{"gate", "-as", "Group:x", "-insecure-subject", "-version", "1", "-gate", f.gate}, exitUsage, "kind"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -241,7 +244,8 @@ func TestUsage(t *testing.T) {
 	}{
 		{"no command", nil, exitUsage},
 		{"unknown command", []string{"deploy"}, exitUsage},
-		{"help", []string{"gate", "-h"}, exitUsage},
+		{"command help", []string{"gate", "-h"}, exitOK},
+		{"promote without policy", []string{"promote", "-bucket", f.bucket, "-model", "m", "-version", "1", "-gate", f.gate}, exitUsage},
 		{"missing model", []string{"gate", "-bucket", f.bucket, "-gate", f.gate, "-version", "1"}, exitUsage},
 		{"version and metrics", []string{"gate", "-bucket", f.bucket, "-model", "m", "-gate", f.gate, "-version", "1", "-metrics", "x.json"}, exitUsage},
 		{"neither version nor metrics", []string{"gate", "-bucket", f.bucket, "-model", "m", "-gate", f.gate}, exitUsage},
@@ -262,9 +266,30 @@ func TestUsage(t *testing.T) {
 	}
 }
 
+// The usage is asked for, not a mistake: printed on standard output, exit 0.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"--help"}, {"-help"}} {
+		t.Run(args[0], func(t *testing.T) {
+			code, stdout, stderr := cli(t, args...)
+			if code != exitOK || stderr != "" {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			for _, want := range []string{"usage: sextant-gate", "register", "gate", "promote", "keygen", "-oidc-token", "-insecure-subject", "-no-authorization"} {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("usage lacks %q:\n%s", want, stdout)
+				}
+			}
+		})
+	}
+	// Without a command the usage goes to standard error, as a usage error.
+	if code, stdout, stderr := cli(t); code != exitUsage || stdout != "" || !strings.Contains(stderr, "usage: sextant-gate") {
+		t.Errorf("no command: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
 func TestParseGate(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
-	good := `{"auc": {"threshold": 0.8, "greater_is_better": true}, "rmse": {"min_absolute_change": 0.5}}`
+	good := `{"auc": {"threshold": 0.8, "greater_is_better": true}, "rmse": {"min_absolute_change": 0.5, "greater_is_better": false}}`
 	want := registry.Gate{
 		"auc":  {Threshold: f(0.8), GreaterIsBetter: true},
 		"rmse": {MinAbsoluteChange: f(0.5)},
@@ -279,14 +304,15 @@ func TestParseGate(t *testing.T) {
 	for name, bad := range map[string]string{
 		"empty":             "",
 		"empty map":         "{}",
-		"unknown field":     "auc: {threshold: 0.8, greater: true}",
+		"unknown field":     "auc: {threshold: 0.8, greater: true, greater_is_better: true}",
 		"no criterion":      "auc: {greater_is_better: true}",
-		"relative above 1":  "auc: {min_relative_change: 1.5}",
-		"negative absolute": "auc: {min_absolute_change: -1}",
+		"relative above 1":  "auc: {min_relative_change: 1.5, greater_is_better: true}",
+		"negative absolute": "auc: {min_absolute_change: -1, greater_is_better: true}",
 		"not a map":         "- auc",
-		"string threshold":  "auc: {threshold: high}",
-		"empty name":        `"": {threshold: 1}`,
-		"two documents":     "auc: {threshold: 1}\n---\nx: {threshold: 1}",
+		"string threshold":  "auc: {threshold: high, greater_is_better: true}",
+		"string direction":  "auc: {threshold: 1, greater_is_better: yes please}",
+		"empty name":        `"": {threshold: 1, greater_is_better: true}`,
+		"two documents":     "auc: {threshold: 1, greater_is_better: true}\n---\nx: {threshold: 1, greater_is_better: true}",
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := parseGate([]byte(bad)); !errors.Is(err, errGateFile) {
@@ -296,11 +322,37 @@ func TestParseGate(t *testing.T) {
 	}
 }
 
+// MLflow requires greater_is_better; left out, it must not default to
+// "lower is better".
+func TestParseGateRequiresDirection(t *testing.T) {
+	for name, tt := range map[string]struct{ text, metric string }{
+		"yaml":        {"auc:\n  threshold: 0.8\n", "auc"},
+		"json":        {`{"log_loss": {"threshold": 0.3}}`, "log_loss"},
+		"one of two":  {"auc: {threshold: 0.8, greater_is_better: true}\nr2: {min_relative_change: 0.1}\n", "r2"},
+		"null":        {"auc: {threshold: 0.8, greater_is_better: null}", "auc"},
+		"change only": {"profit: {min_absolute_change: 5}", "profit"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := parseGate([]byte(tt.text))
+			if !errors.Is(err, errMissingDirection) || !errors.Is(err, errGateFile) || !strings.Contains(err.Error(), strconv.Quote(tt.metric)) {
+				t.Fatalf("parseGate(%q) = %v, want errMissingDirection naming %q", tt.text, err, tt.metric)
+			}
+		})
+	}
+	g, err := parseGate([]byte("loss: {threshold: 0.3, greater_is_better: false}"))
+	if err != nil || g["loss"].GreaterIsBetter {
+		t.Fatalf("explicit false: %v, %v", g, err)
+	}
+}
+
 func FuzzParseGate(f *testing.F) {
 	f.Add([]byte("auc:\n  threshold: 0.8\n  greater_is_better: true\n"))
-	f.Add([]byte(`{"log_loss": {"threshold": 0.3, "min_relative_change": 0.1}}`))
-	f.Add([]byte("a: {min_absolute_change: 1e308}"))
-	f.Add([]byte("a: &x {threshold: 1}\nb: *x"))
+	f.Add([]byte(`{"log_loss": {"threshold": 0.3, "min_relative_change": 0.1, "greater_is_better": false}}`))
+	f.Add([]byte(`{"log_loss": {"threshold": 0.3}}`))
+	f.Add([]byte("a: {min_absolute_change: 1e308, greater_is_better: true}"))
+	f.Add([]byte("a: &x {threshold: 1, greater_is_better: false}\nb: *x"))
+	f.Add([]byte("r2: {min_relative_change: 0.05, greater_is_better: true}\n---\n"))
+	f.Add([]byte("auc: {threshold: 0.8, greater_is_better: null}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		g, err := parseGate(data)
 		if err != nil {
@@ -312,9 +364,11 @@ func FuzzParseGate(f *testing.F) {
 		if len(g) == 0 || g.Validate() != nil {
 			t.Fatalf("accepted an invalid gate %v", g)
 		}
-		// Evaluating an accepted gate never panics, with or without a baseline.
+		// Evaluating an accepted gate never panics, with or without a
+		// baseline, of either sign.
 		g.Evaluate(map[string]float64{}, nil)
 		g.Evaluate(map[string]float64{"auc": 1}, map[string]float64{"auc": 0})
+		g.Evaluate(map[string]float64{"a": -1, "auc": -2}, map[string]float64{"a": -3, "auc": -1})
 	})
 }
 
@@ -342,8 +396,15 @@ func TestWorkflowSteps(t *testing.T) {
 	gate := filepath.Join("..", "..", "examples", "maintenance", "gate.yaml")
 	policy := filepath.Join("..", "..", "examples", "maintenance", "policy.yaml")
 	model := "pump-failure"
-	trainer := []string{"-bucket", f.bucket, "-model", model, "-policy", policy, "-as", "ServiceAccount:trainer"}
-	release := []string{"-bucket", f.bucket, "-model", model, "-policy", policy, "-as", "ServiceAccount:release"}
+	// Each job proves who it is with a GitHub Actions OIDC token, here
+	// issued by keys made for the test, with the sub claims GitHub gives.
+	is := newIssuer(t)
+	as := func(alg, sub string) []string {
+		return append([]string{"-bucket", f.bucket, "-model", model, "-policy", policy}, is.oidcFlags(is.tokenFile(t, alg, sub))...)
+	}
+	reviewer := as("RS256", "repo:sextant-ml/sextant:pull_request")
+	trainer := as("RS256", "repo:sextant-ml/sextant:ref:refs/heads/main")
+	release := as("ES256", "repo:sextant-ml/sextant:environment:production")
 	with := func(cmd string, who []string, args ...string) []string {
 		return append(append([]string{cmd}, who...), args...)
 	}
@@ -352,8 +413,10 @@ func TestWorkflowSteps(t *testing.T) {
 		params := filepath.Join(f.dir, fmt.Sprint("params", i, ".json"))
 		write(t, params, `{"epochs": "300"}`)
 		// evaluate
-		if code, out, stderr := cli(t, with("gate", trainer, "-gate", gate, "-metrics", m)...); code != exitOK {
-			t.Fatalf("gate %d: %d\n%s%s", i, code, out, stderr)
+		for _, who := range [][]string{reviewer, trainer} { // on a pull request, then on main
+			if code, out, stderr := cli(t, with("gate", who, "-gate", gate, "-metrics", m)...); code != exitOK {
+				t.Fatalf("gate %d: %d\n%s%s", i, code, out, stderr)
+			}
 		}
 		// register, with the training data versioned first
 		data := filepath.Join(f.dir, fmt.Sprint("data", i))
@@ -368,9 +431,16 @@ func TestWorkflowSteps(t *testing.T) {
 			t.Fatalf("promote %d: %d %s%s", i, code, out, stderr)
 		}
 	}
-	// The trainer's role cannot do the release job's step.
-	if code, _, stderr := cli(t, with("promote", trainer, "-version", "1", "-gate", gate)...); code != exitError || !strings.Contains(stderr, "denied") {
-		t.Errorf("trainer promote: %d %s", code, stderr)
+	// Neither the main branch's jobs nor a pull request's can do the
+	// release job's step, nor a pull request register.
+	for _, who := range [][]string{trainer, reviewer} {
+		if code, _, stderr := cli(t, with("promote", who, "-version", "1", "-gate", gate)...); code != exitError || !strings.Contains(stderr, "denied") {
+			t.Errorf("promote: %d %s", code, stderr)
+		}
+	}
+	dir, _ := f.model(t, "pr", `{"weights": [2]}`, `{}`)
+	if code, _, stderr := cli(t, with("register", reviewer, "-dir", dir)...); code != exitError || !strings.Contains(stderr, "denied") {
+		t.Errorf("pull request register: %d %s", code, stderr)
 	}
 	reg := f.registry(t)
 	v2, err := reg.Get(context.Background(), model+"/2")
@@ -390,7 +460,8 @@ func TestWorkflowSteps(t *testing.T) {
 			moves = append(moves, fmt.Sprintf("%s %d by %s", ev.Alias, ev.Version, ev.Actor))
 		}
 	}
-	want := []string{"production 1 by ServiceAccount:release", "production 2 by ServiceAccount:release"}
+	want := []string{"production 1 by ServiceAccount:repo:sextant-ml/sextant:environment:production",
+		"production 2 by ServiceAccount:repo:sextant-ml/sextant:environment:production"}
 	if diff := cmp.Diff(want, moves); diff != "" {
 		t.Errorf("alias moves (-want +got):\n%s", diff)
 	}

@@ -53,7 +53,7 @@ func workflowRuns(t *testing.T) (env map[string]string, runs []string) {
 func definedFlags(t *testing.T, cmd string) []string {
 	t.Helper()
 	code, _, stderr := cli(t, cmd, "-h")
-	if code != exitUsage {
+	if code != exitOK {
 		t.Fatalf("%s -h: exit %d", cmd, code)
 	}
 	var flags []string

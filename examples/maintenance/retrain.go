@@ -91,8 +91,8 @@ func (j *retrainJob) train(ctx context.Context, t *pipeline.TaskRun) error {
 }
 
 // evaluate scores the candidate and the production version on the same
-// fresh holdout, and records the production version's current scores on it,
-// so the gate compares like with like.
+// fresh holdout, and records (and signs) the production version's current
+// scores on it, so the gate compares like with like.
 func (j *retrainJob) evaluate(ctx context.Context, t *pipeline.TaskRun) error {
 	reg := j.e.reg
 	n, err := reg.Resolve(ctx, modelName+"@"+production)
@@ -120,6 +120,11 @@ func (j *retrainJob) evaluate(ctx context.Context, t *pipeline.TaskRun) error {
 		SetTags: map[string]string{"evaluated_on": j.manifest},
 	})
 	if err != nil {
+		return err
+	}
+	// The signature covers the metrics a gate reads: the champion's new
+	// scores count as evidence once they are signed.
+	if _, err := reg.Sign(ctx, ref, j.e.key); err != nil {
 		return err
 	}
 	j.champion = n

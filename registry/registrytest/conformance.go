@@ -13,11 +13,15 @@ import (
 	"github.com/sextant-ml/sextant/registry"
 )
 
-// Questions lists every (verb, resource) pair the registry asks an Authorizer.
+// Questions lists every (verb, resource) pair the registry asks an Authorizer
+// and needs answered yes for its operations to work. Registering a file by
+// digest also asks "get artifacts" (without a name) and, when that is
+// refused, "get models/versions" of the models that might hold the digest;
+// a refusal there only narrows what may be referenced.
 var Questions = []struct{ Verb, Resource string }{
 	{"get", "models"}, {"list", "models"}, {"create", "models"}, {"update", "models"}, {"delete", "models"},
 	{"get", "models/versions"}, {"list", "models/versions"}, {"create", "models/versions"},
-	{"update", "models/versions"}, {"delete", "models/versions"}, {"sign", "models/versions"},
+	{"update", "models/versions"}, {"evaluate", "models/versions"}, {"delete", "models/versions"}, {"sign", "models/versions"},
 	{"get", "models/aliases"}, {"update", "models/aliases"}, {"delete", "models/aliases"}, {"promote", "models/aliases"},
 }
 
@@ -99,15 +103,19 @@ func RunConformance(t *testing.T, newAuthorizer func(t *testing.T) (a registry.A
 			"ArchiveModel":   func() error { return r.ArchiveModel(denied, "fraud", true) },
 			"Refresh":        func() error { return r.Refresh(denied, "fraud") },
 			"UpdateVersion":  func() error { _, err := r.UpdateVersion(denied, "fraud/1", nil); return err },
-			"Load":           func() error { _, err := r.Load(denied, "fraud/1", t.TempDir()); return err },
-			"OpenFile":       func() error { _, err := r.OpenFile(denied, "fraud/1", "model.bin"); return err },
-			"Compare":        func() error { _, err := r.Compare(denied, "fraud/1", "fraud/1"); return err },
-			"RenderCard":     func() error { _, err := r.RenderCard(denied, "fraud/1", nil); return err },
-			"SaveCard":       func() error { _, err := r.SaveCard(denied, "fraud/1", nil); return err },
-			"Card":           func() error { _, err := r.Card(denied, "fraud/1"); return err },
-			"Sign":           func() error { _, err := r.Sign(denied, "fraud/1", key); return err },
-			"Verify":         func() error { _, err := r.Verify(denied, "fraud/1", []crypto.PublicKey{key.Public()}); return err },
-			"Watch":          func() error { _, err := r.Watch(denied, "fraud", nil); return err },
+			"UpdateVersion/metrics": func() error {
+				_, err := r.UpdateVersion(denied, "fraud/1", &registry.VersionUpdate{Metrics: map[string]float64{"auc": 1}})
+				return err
+			},
+			"Load":       func() error { _, err := r.Load(denied, "fraud/1", t.TempDir()); return err },
+			"OpenFile":   func() error { _, err := r.OpenFile(denied, "fraud/1", "model.bin"); return err },
+			"Compare":    func() error { _, err := r.Compare(denied, "fraud/1", "fraud/1"); return err },
+			"RenderCard": func() error { _, err := r.RenderCard(denied, "fraud/1", nil); return err },
+			"SaveCard":   func() error { _, err := r.SaveCard(denied, "fraud/1", nil); return err },
+			"Card":       func() error { _, err := r.Card(denied, "fraud/1"); return err },
+			"Sign":       func() error { _, err := r.Sign(denied, "fraud/1", key); return err },
+			"Verify":     func() error { _, err := r.Verify(denied, "fraud/1", []crypto.PublicKey{key.Public()}); return err },
+			"Watch":      func() error { _, err := r.Watch(denied, "fraud", nil); return err },
 		}
 		for name, op := range ops {
 			err := op()

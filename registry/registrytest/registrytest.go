@@ -55,16 +55,19 @@ type Fixture struct {
 }
 
 // New returns a registry on a fresh mem:// bucket seeded with seed (nil for
-// an empty one), with the actor "test" and a fixed clock starting at
-// 2026-01-01T00:00:00Z and advancing one second per change. It fails the
-// test on any seeding error.
+// an empty one), with the actor "test", a fixed clock starting at
+// 2026-01-01T00:00:00Z and advancing one second per change, and
+// Options.AllowUnsigned set, so that tests read the files of the unsigned
+// versions it seeds. It fails the test on any seeding error.
 func New(t testing.TB, seed *Seed) *registry.Registry {
 	t.Helper()
 	return NewFixture(t, seed, nil).Registry
 }
 
-// NewFixture is New with options (nil for the defaults of New) and access to
-// the store and bucket.
+// NewFixture is New with options and access to the store and bucket. With
+// nil options it behaves as New; options given are used as they are, with
+// only the actor and the clock defaulted, so a test of signature checks
+// sets TrustedKeys (or AllowUnsigned) itself.
 func NewFixture(t testing.TB, seed *Seed, opts *registry.Options) *Fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -73,7 +76,7 @@ func NewFixture(t testing.TB, seed *Seed, opts *registry.Options) *Fixture {
 		t.Fatalf("registrytest: %v", err)
 	}
 	t.Cleanup(func() { store.Close() })
-	var o registry.Options
+	o := registry.Options{AllowUnsigned: true}
 	if opts != nil {
 		o = *opts
 	}
