@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/artifact/artifacttest"
 	"github.com/sextant-ml/sextant/internal/logstore"
 	"github.com/sextant-ml/sextant/internal/proctest"
 	"github.com/sextant-ml/sextant/internal/s3test"
@@ -223,6 +224,7 @@ const envChildURL = "SEXTANT_LOGSTORE_CHILD_URL"
 const procs, goroutinesPerProc, appendsPerGoroutine = 4, 8, 2
 
 func TestMain(m *testing.M) {
+	artifacttest.ConformanceMain()
 	if id, ok := proctest.Child("append"); ok {
 		proctest.Exit(child(os.Getenv(envChildURL), id))
 	}
