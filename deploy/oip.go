@@ -108,7 +108,11 @@ type inferRequestJSON struct {
 // at the size its shape gives, with no allocation per value (BYTES
 // values share one backing array). Parameters stay JSON text.
 func DecodeInferRequest(r io.Reader, lim *Limits) (*InferRequest, error) {
-	return decodeInferRequest(r, lim.withDefaults(), -1)
+	hint := int64(-1)
+	if l, ok := r.(interface{ Len() int }); ok { // bytes.Reader, strings.Reader, bytes.Buffer
+		hint = int64(l.Len())
+	}
+	return decodeInferRequest(r, lim.withDefaults(), hint)
 }
 
 func decodeInferRequest(r io.Reader, lim Limits, sizeHint int64) (*InferRequest, error) {

@@ -300,6 +300,11 @@ func FuzzDecodeInferRequest(f *testing.F) {
 		`{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":{"a":1}}]}`,
 		`{"inputs":[{"name":"x","datatype":"FP32","shape":[-1],"data":[]}]}`,
 		`{"outputs":[{"name":""}],"inputs":[{"name":"x","datatype":"BOOL","shape":[0],"data":[]}]}`,
+		`{"parameters":{"a":[{"b":null}]},"inputs":[{"name":"x","datatype":"BYTES","shape":[3],"data":["\ud83d\ude00","\ud83d","\u00e9\n"],"parameters":{}}]}`,
+		`{"parameters":[1],"inputs":[{"name":"x","datatype":"BOOL","shape":[1],"data":[true]}]}`,
+		`{"inputs":[{"name":"x","datatype":"INT16","shape":[2,1],"data":[ [ 1 ] , [ -2 ] ] }]}`,
+		`{"inputs":[{"name":"x","datatype":"FP64","shape":[1],"data":[1.00000000000000000000000000000000000001]}]}`,
+		`{"inputs":[{"name":"x","datatype":"INT8","shape":[2],"data":[1,"2"]}]}`,
 		`[]`, `null`, ``,
 	} {
 		f.Add([]byte(s))
