@@ -92,12 +92,14 @@ func TestInferAllocationsPerValue(t *testing.T) {
 	}
 }
 
-// Decoding allocates as many objects for a million values as for ten.
+// Decoding allocates about as many objects for 262,144 values as for
+// ten (before it stored values straight into the typed slice, it
+// allocated several per value).
 func TestDecodeAllocationsDoNotGrowWithValues(t *testing.T) {
 	for _, dt := range []struct{ datatype, value string }{{deploy.FP64, "0.25"}, {deploy.INT32, "12"}, {deploy.BYTES, `"x\n\u00e9"`}} {
 		t.Run(dt.datatype, func(t *testing.T) {
 			allocs := map[int]float64{}
-			for _, n := range []int{10, 1 << 20} {
+			for _, n := range []int{10, 1 << 18} {
 				body := bigRequest(dt.datatype, dt.value, n)
 				allocs[n] = testing.AllocsPerRun(2, func() {
 					if _, err := deploy.DecodeInferRequest(bytes.NewReader(body), &deploy.Limits{MaxBodyBytes: 64 << 20}); err != nil {
@@ -105,8 +107,10 @@ func TestDecodeAllocationsDoNotGrowWithValues(t *testing.T) {
 					}
 				})
 			}
-			if allocs[1<<20] > allocs[10]+2 {
-				t.Errorf("decoding allocates %v objects for 10 values and %v for 2^20", allocs[10], allocs[1<<20])
+			// A few more for the larger slices (the race detector's
+			// allocator splits some), never one per value.
+			if allocs[1<<18] > allocs[10]+8 {
+				t.Errorf("decoding allocates %v objects for 10 values and %v for 2^18", allocs[10], allocs[1<<18])
 			}
 		})
 	}
