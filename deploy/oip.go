@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -199,7 +200,13 @@ func readBody(r io.Reader, max, sizeHint int64) ([]byte, error) {
 			if errors.As(err, &mbe) {
 				return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, mbe.Limit)
 			}
-			return nil, fmt.Errorf("%w: reading body: %w", ErrBadRequest, err)
+			// The cause (a network error naming addresses) stays out
+			// of the message, which the client sees.
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return nil, fmt.Errorf("%w: reading the body timed out", ErrBadRequest)
+			}
+			return nil, fmt.Errorf("%w: reading the body failed", ErrBadRequest)
 		}
 	}
 }
