@@ -148,7 +148,8 @@
 // declares what it needs, and adapters satisfy it: AliasSetter (move an
 // alias on promotion; NumberedAliases adapts *registry.Registry, whose
 // versions are numbers), MetricsSink (rollout weights and phase),
-// Observer (every served prediction), Source (observations for checks),
+// Observer (every routed prediction; direct calls go to a separate
+// DirectObserver), Source (observations for checks),
 // Store (rollout state), Traffic (what a rollout steers) and Authorizer
 // (manual operations).
 //

@@ -128,7 +128,6 @@ func decodeInferRequest(r io.Reader, lim Limits, sizeHint int64) (*InferRequest,
 		}
 		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
-	b = nil // the tensors hold copies of their data; let the body go
 	if len(wire.Inputs) == 0 {
 		return nil, fmt.Errorf("%w: no inputs", ErrBadRequest)
 	}

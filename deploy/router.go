@@ -141,7 +141,8 @@ type ShadowStats struct {
 
 // RouterOptions configures a Router. The zero value is usable.
 type RouterOptions[Out any] struct {
-	// Observer receives every served prediction's outcome. Default none.
+	// Observer receives the outcome of every routed prediction (not of
+	// PredictVersion calls: see DirectObserver). Default none.
 	Observer Observer
 	// MaxShadowInFlight bounds concurrent shadow calls; more are
 	// dropped. Default 8.
