@@ -22,7 +22,25 @@
 //   - bandit: Mode Bandit picks by Thompson sampling over Beta
 //     posteriors of the rewards reported with Router.Reward.
 //
-// Predict returns the version that served the request. In the HTTP
+// Predict returns the version that served the request.
+//
+// PredictVersion calls a named version directly, bypassing the weights.
+// By default it serves only a version that carries routed traffic in
+// the table in force: a positive weight (any weight in Bandit mode), the
+// first target of the split (the stable: SetCanary puts it first,
+// Switch makes it the only target), or a rule's version. Any other
+// registered version (a canary at weight 0, a rolled-back canary, a
+// version switched away from) fails with ErrNotRouted;
+// RouterOptions.DirectAnyVersion allows every registered version.
+// Direct calls are never given to RouterOptions.Observer, so a client
+// that names a version cannot add to, or tilt, the window a rollout's
+// analysis reads; RouterOptions.DirectObserver receives them instead.
+// Router.Remove unregisters a version, and refuses (ErrInUse) the only
+// registered version, the stable (first target of the split), a version
+// with weight (any split target in Bandit mode) and the version of a
+// rule or of the shadow; a weight-0 entry is dropped from the split.
+//
+// In the HTTP
 // forms, HTTPHandler (versions that are http.Handlers) and Handler (the
 // Open Inference Protocol), requests are routed by their
 // Sextant-Route-Key and Sextant-Cohort headers and header rules, and
@@ -66,13 +84,72 @@
 // model's declared inputs. Malformed requests get 400, unknown models
 // 404, each with a JSON error body; DecodeInferRequest is fuzzed.
 //
+// Hostile requests are bounded before they cost memory:
+//
+//   - a body over HandlerOptions.MaxBodyBytes (default 8 MiB,
+//     DefaultMaxBodyBytes) gets 413 (ErrBodyTooLarge), from the
+//     Content-Length before anything is read, or as soon as the limit
+//     is passed while reading;
+//   - the input tensors' shapes together may ask for at most
+//     HandlerOptions.MaxElements values (default 4,194,304,
+//     DefaultMaxElements); the products are computed without overflow
+//     from the shapes alone, before any value is read or any slice
+//     allocated, and a request over the limit gets 400
+//     (ErrTooManyElements, which also matches ErrBadRequest). A shape
+//     asking for more values than its data has bytes is refused the same
+//     way, so a small body cannot make a large allocation;
+//   - tensor data is converted by a scanner that stores each value
+//     straight into the typed slice, allocated once at the size the
+//     shape gives: no token, interface or string per value, and BYTES
+//     values share one backing array. What a request allocates is the
+//     body, one copy of each tensor's data text, and the typed slices.
+//     Measured through the Handler (TestInferAllocationsPerValue),
+//     2^20 FP32 values in a 4 MiB body allocate 16 bytes per value and
+//     a few hundred objects in all; the decoder this replaced allocated
+//     142 bytes and 7 objects per value;
+//   - parameters (of the request, of each tensor, of each requested
+//     output) stay JSON text (json.RawMessage, compacted and checked to
+//     be an object), never decoded into maps of interfaces.
+//
+// DecodeInferRequest applies the same Limits outside the Handler.
+//
+// Every Handler response carries a request id in the X-Request-Id
+// header: the client's own when it is sane (1 to 64 bytes of ASCII
+// letters, digits and "-_.:"), else 26 random base32 characters. When a
+// predictor fails (any error but one matching ErrBadRequest, ErrNoRoute,
+// ErrClosed or ErrNotRouted), or returns no or an unencodable response,
+// the client gets 500 with only "deploy: model "m" failed (request id
+// ID)", and the error text goes to HandlerOptions.Logger at error level
+// with the same request_id. The Logger defaults to slog.Default(), so
+// that the cause is never lost; pass slog.New(slog.DiscardHandler) to
+// drop it. A predictor error that matches ErrBadRequest is the
+// predictor's own verdict on the input and is shown to the client as a
+// 400 with its text: wrap ErrBadRequest only around text meant for the
+// client. A /versions/{v} request for a router's version goes through
+// PredictVersion: a version without routed traffic gets 404.
+//
+// # Serving over HTTP
+//
+// A server without timeouts (the zero http.Server) lets a client that
+// sends its headers and then stalls hold a connection, a goroutine and
+// its buffers forever. NewServer returns an http.Server with all of
+// them set (ServerTimeouts; defaults: 5s to read the headers, 30s to
+// read the whole request, 60s from the end of the headers to the end of
+// the response, 120s idle between requests, 64 KiB of headers). Use it,
+// or set ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout on
+// a server of your own; keep WriteTimeout above ReadTimeout, since it
+// also covers reading the body and the model's work.
+// TestServerCutsOffStalledClients checks that a stalled body, stalled
+// headers and an idle connection are cut off.
+//
 // # Seams
 //
 // deploy imports neither the registry nor the metrics package; it
 // declares what it needs, and adapters satisfy it: AliasSetter (move an
 // alias on promotion; NumberedAliases adapts *registry.Registry, whose
 // versions are numbers), MetricsSink (rollout weights and phase),
-// Observer (every served prediction), Source (observations for checks),
+// Observer (every routed prediction; direct calls go to a separate
+// DirectObserver), Source (observations for checks),
 // Store (rollout state), Traffic (what a rollout steers) and Authorizer
 // (manual operations).
 //

@@ -123,3 +123,13 @@ func ExampleHandler() {
 	// Output:
 	// 200 OK {"model_name":"adder","outputs":[{"name":"sum","shape":[1],"datatype":"FP64","data":[10.5]}]}
 }
+
+// NewServer serves a Handler with every timeout set, so that a stalled
+// client cannot hold a connection open. (Not run: it listens on a port.)
+func ExampleNewServer() {
+	h := deploy.NewHandler(nil)
+	srv := deploy.NewServer(":8080", h, nil) // 5s headers, 30s request, 60s response, 120s idle
+	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		panic(err)
+	}
+}

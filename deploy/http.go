@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Exchange is one HTTP request and its response writer, the input of a
@@ -71,4 +72,58 @@ func HTTPHandler(r *Router[Exchange, struct{}]) http.Handler {
 			writeError(w, http.StatusServiceUnavailable, err.Error())
 		}
 	})
+}
+
+// ServerTimeouts bound how long one connection may hold a server, so
+// that a client that sends its headers or body slowly, or stalls, or
+// keeps an idle connection open, is cut off. Zero fields take the
+// defaults.
+type ServerTimeouts struct {
+	// ReadHeader bounds reading a request's headers. Default 5s.
+	ReadHeader time.Duration
+	// Read bounds reading a whole request, headers and body. Default
+	// 30s, enough for DefaultMaxBodyBytes at about 300 KB/s.
+	Read time.Duration
+	// Write bounds the time from the end of a request's headers to the
+	// end of its response: the body's reading, the model's work and the
+	// answer. Keep it above Read. Default 60s.
+	Write time.Duration
+	// Idle bounds the wait for the next request on a kept-alive
+	// connection. Default 120s.
+	Idle time.Duration
+	// MaxHeaderBytes bounds a request's headers. Default 64 KiB.
+	MaxHeaderBytes int
+}
+
+// NewServer returns an http.Server for addr and h with every timeout of
+// t set (t may be nil: all defaults). Serve a Handler or HTTPHandler
+// through it, or copy its timeouts into a server of your own: a server
+// without them (the zero http.Server) keeps a stalled request, and the
+// goroutine and buffers behind it, forever.
+func NewServer(addr string, h http.Handler, t *ServerTimeouts) *http.Server {
+	var v ServerTimeouts
+	if t != nil {
+		v = *t
+	}
+	def := func(d *time.Duration, x time.Duration) {
+		if *d <= 0 {
+			*d = x
+		}
+	}
+	def(&v.ReadHeader, 5*time.Second)
+	def(&v.Read, 30*time.Second)
+	def(&v.Write, 60*time.Second)
+	def(&v.Idle, 120*time.Second)
+	if v.MaxHeaderBytes <= 0 {
+		v.MaxHeaderBytes = 64 << 10
+	}
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: v.ReadHeader,
+		ReadTimeout:       v.Read,
+		WriteTimeout:      v.Write,
+		IdleTimeout:       v.Idle,
+		MaxHeaderBytes:    v.MaxHeaderBytes,
+	}
 }

@@ -2,11 +2,13 @@ package deploy
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -14,16 +16,20 @@ import (
 
 // InferRequest is an Open Inference Protocol v2 inference request.
 type InferRequest struct {
-	ID         string            `json:"id,omitempty"`
-	Parameters map[string]any    `json:"parameters,omitempty"`
+	ID string `json:"id,omitempty"`
+	// Parameters is the request's parameters object, kept as JSON text
+	// (compacted when read, never decoded into maps); nil when absent.
+	// Decode it into a type of your own when you need it.
+	Parameters json.RawMessage   `json:"parameters,omitempty"`
 	Inputs     []Tensor          `json:"inputs"`
 	Outputs    []RequestedOutput `json:"outputs,omitempty"`
 }
 
 // RequestedOutput names an output the client wants.
 type RequestedOutput struct {
-	Name       string         `json:"name"`
-	Parameters map[string]any `json:"parameters,omitempty"`
+	Name string `json:"name"`
+	// Parameters is kept as JSON text, as InferRequest.Parameters.
+	Parameters json.RawMessage `json:"parameters,omitempty"`
 }
 
 // Input returns the input tensor called name, or nil.
@@ -38,50 +44,170 @@ func (r *InferRequest) Input(name string) *Tensor {
 
 // InferResponse is an Open Inference Protocol v2 inference response.
 type InferResponse struct {
-	ModelName    string         `json:"model_name"`
-	ModelVersion string         `json:"model_version,omitempty"`
-	ID           string         `json:"id,omitempty"`
-	Parameters   map[string]any `json:"parameters,omitempty"`
-	Outputs      []Tensor       `json:"outputs"`
+	ModelName    string `json:"model_name"`
+	ModelVersion string `json:"model_version,omitempty"`
+	ID           string `json:"id,omitempty"`
+	// Parameters must be a JSON object when set.
+	Parameters json.RawMessage `json:"parameters,omitempty"`
+	Outputs    []Tensor        `json:"outputs"`
 }
 
-// DecodeInferRequest reads and validates one inference request of at
-// most maxBytes bytes (maxBytes <= 0 means 32 MiB). Every error matches
-// ErrBadRequest.
-func DecodeInferRequest(r io.Reader, maxBytes int64) (*InferRequest, error) {
-	if maxBytes <= 0 {
-		maxBytes = 32 << 20
+// Default limits of an inference request.
+const (
+	// DefaultMaxBodyBytes is the default bound of a request body: 8 MiB.
+	DefaultMaxBodyBytes = 8 << 20
+	// DefaultMaxElements is the default bound of the values of all the
+	// input tensors of one request together: 4,194,304 (4 Mi), which
+	// is about as many as the smallest JSON encoding of values ("0,")
+	// fits into DefaultMaxBodyBytes, and 32 MiB as int64 or float64.
+	DefaultMaxElements = 4 << 20
+)
+
+// Limits bound what one inference request may make the decoder read
+// and allocate. The zero value (and nil) means the defaults.
+type Limits struct {
+	// MaxBodyBytes bounds the request body. Default DefaultMaxBodyBytes.
+	// A larger body fails with ErrBodyTooLarge.
+	MaxBodyBytes int64
+	// MaxElements bounds the number of values of all input tensors
+	// together, computed from their shapes (overflow-safe) before any
+	// value is read. A request over it fails with ErrTooManyElements.
+	// Default DefaultMaxElements.
+	MaxElements int64
+}
+
+func (l *Limits) withDefaults() Limits {
+	var v Limits
+	if l != nil {
+		v = *l
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxBytes+1))
+	if v.MaxBodyBytes <= 0 {
+		v.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if v.MaxElements <= 0 {
+		v.MaxElements = DefaultMaxElements
+	}
+	return v
+}
+
+// inferRequestJSON is the wire form of a request, with tensors whose
+// data is converted only once the element budget is checked.
+type inferRequestJSON struct {
+	ID         string            `json:"id"`
+	Parameters json.RawMessage   `json:"parameters"`
+	Inputs     []pendingTensor   `json:"inputs"`
+	Outputs    []RequestedOutput `json:"outputs"`
+}
+
+// DecodeInferRequest reads and validates one inference request within
+// lim (nil means the defaults). Every error matches ErrBadRequest; a
+// body over the limit also matches ErrBodyTooLarge, and shapes asking
+// for more values than the limit ErrTooManyElements.
+//
+// Memory: the body is read once; each tensor's data is copied once as
+// text and then converted straight into its typed slice, allocated once
+// at the size its shape gives, with no allocation per value (BYTES
+// values share one backing array). Parameters stay JSON text.
+func DecodeInferRequest(r io.Reader, lim *Limits) (*InferRequest, error) {
+	hint := int64(-1)
+	if l, ok := r.(interface{ Len() int }); ok { // bytes.Reader, strings.Reader, bytes.Buffer
+		hint = int64(l.Len())
+	}
+	return decodeInferRequest(r, lim.withDefaults(), hint)
+}
+
+func decodeInferRequest(r io.Reader, lim Limits, sizeHint int64) (*InferRequest, error) {
+	b, err := readBody(r, lim.MaxBodyBytes, sizeHint)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading body: %w", ErrBadRequest, err)
+		return nil, err
 	}
-	if int64(len(b)) > maxBytes {
-		return nil, fmt.Errorf("%w: body larger than %d bytes", ErrBadRequest, maxBytes)
-	}
-	var req InferRequest
-	if err := json.Unmarshal(b, &req); err != nil {
+	var wire inferRequestJSON
+	if err := json.Unmarshal(b, &wire); err != nil {
 		if errors.Is(err, ErrBadRequest) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
-	if len(req.Inputs) == 0 {
+	if len(wire.Inputs) == 0 {
 		return nil, fmt.Errorf("%w: no inputs", ErrBadRequest)
 	}
-	seen := map[string]bool{}
-	for _, t := range req.Inputs {
-		if seen[t.Name] {
-			return nil, fmt.Errorf("%w: input %q appears twice", ErrBadRequest, t.Name)
-		}
-		seen[t.Name] = true
+	req := &InferRequest{ID: wire.ID, Outputs: wire.Outputs}
+	if req.Parameters, err = parameters(wire.Parameters); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
-	for _, o := range req.Outputs {
+	seen := make(map[string]bool, len(wire.Inputs))
+	counts := make([]int64, len(wire.Inputs))
+	budget := lim.MaxElements
+	for i := range wire.Inputs {
+		p := &wire.Inputs[i]
+		if seen[p.j.Name] {
+			return nil, fmt.Errorf("%w: input %q appears twice", ErrBadRequest, p.j.Name)
+		}
+		seen[p.j.Name] = true
+		n, err := p.count(lim.MaxElements)
+		if err != nil {
+			return nil, err
+		}
+		if n > budget {
+			return nil, fmt.Errorf("%w: the inputs hold more than %d values together", ErrTooManyElements, lim.MaxElements)
+		}
+		budget -= n
+		counts[i] = n
+	}
+	for i := range req.Outputs {
+		o := &req.Outputs[i]
 		if o.Name == "" {
 			return nil, fmt.Errorf("%w: requested output without a name", ErrBadRequest)
 		}
+		if o.Parameters, err = parameters(o.Parameters); err != nil {
+			return nil, fmt.Errorf("%w: output %q: %v", ErrBadRequest, o.Name, err)
+		}
 	}
-	return &req, nil
+	req.Inputs = make([]Tensor, len(wire.Inputs))
+	for i := range wire.Inputs {
+		if err := wire.Inputs[i].decode(&req.Inputs[i], counts[i]); err != nil {
+			return nil, err
+		}
+		wire.Inputs[i].j.Data = nil
+	}
+	return req, nil
+}
+
+// readBody reads all of r, failing with ErrBodyTooLarge past max bytes.
+// A sizeHint in [0, max] (a Content-Length) sizes the buffer at once,
+// so a body is not copied as the buffer grows.
+func readBody(r io.Reader, max, sizeHint int64) ([]byte, error) {
+	size := int64(512)
+	if sizeHint >= 0 && sizeHint <= max {
+		size = sizeHint + 1 // room to see EOF without growing
+	}
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > max {
+			return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max)
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, mbe.Limit)
+			}
+			// The cause (a network error naming addresses) stays out
+			// of the message, which the client sees.
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return nil, fmt.Errorf("%w: reading the body timed out", ErrBadRequest)
+			}
+			return nil, fmt.Errorf("%w: reading the body failed", ErrBadRequest)
+		}
+	}
 }
 
 // TensorMeta describes a model input or output. A dimension of -1
@@ -163,10 +289,48 @@ type servedModel struct {
 type HandlerOptions struct {
 	// Name and Version are reported by GET /v2. Default "sextant" and "".
 	Name, Version string
-	// MaxBodyBytes bounds a request body. Default 32 MiB.
+	// MaxBodyBytes bounds a request body; a larger one gets 413.
+	// Default DefaultMaxBodyBytes (8 MiB).
 	MaxBodyBytes int64
-	// Logger receives failed inferences at warn level. Default discards.
+	// MaxElements bounds the values of all input tensors of a request
+	// together, checked from the shapes before any value is read; a
+	// request over it gets 400 (ErrTooManyElements). Default
+	// DefaultMaxElements.
+	MaxElements int64
+	// Logger receives every inference that fails inside the server
+	// (status 500) at error level, with the predictor's error text and
+	// the request id; the client sees neither the text nor anything but
+	// a generic message naming the request id. Default slog.Default(),
+	// so that the cause is never lost; pass
+	// slog.New(slog.DiscardHandler) to drop it.
 	Logger *slog.Logger
+}
+
+// RequestIDHeader carries a request's id. The handler takes the
+// client's when it is sane (1 to 64 bytes of ASCII letters, digits and
+// "-_.:") and otherwise makes one (26 random base32 characters), and
+// sets it on every response.
+const RequestIDHeader = "X-Request-Id"
+
+// requestID returns the client's id when it is sane, else a new one.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get(RequestIDHeader); saneID(id) {
+		return id
+	}
+	return rand.Text()
+}
+
+func saneID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
 }
 
 // Handler serves models over the Open Inference Protocol v2 REST API:
@@ -176,9 +340,13 @@ type HandlerOptions struct {
 //	GET  /v2/models/{name}[/versions/{v}]/ready    model readiness
 //	POST /v2/models/{name}[/versions/{v}]/infer    inference
 //
-// Errors are JSON objects {"error": "..."}: 400 for malformed requests,
-// 404 for unknown models or versions, 413 for bodies over the limit, 500
-// when the predictor fails, 503 when it is not ready.
+// Errors are JSON objects {"error": "..."}: 400 for malformed requests
+// and requests over MaxElements, 404 for unknown models or versions and
+// for versions of a router that serve no routed traffic, 413 for bodies
+// over MaxBodyBytes, 500 when the predictor fails, 503 when it is not
+// ready. A 500 says only "deploy: model "m" failed (request id ID)";
+// the predictor's error goes to the Logger with the same id. Every
+// response carries the request id in the X-Request-Id header.
 type Handler struct {
 	opts HandlerOptions
 	log  *slog.Logger
@@ -197,12 +365,11 @@ func NewHandler(opts *HandlerOptions) *Handler {
 	if h.opts.Name == "" {
 		h.opts.Name = "sextant"
 	}
-	if h.opts.MaxBodyBytes <= 0 {
-		h.opts.MaxBodyBytes = 32 << 20
-	}
+	lim := (&Limits{MaxBodyBytes: h.opts.MaxBodyBytes, MaxElements: h.opts.MaxElements}).withDefaults()
+	h.opts.MaxBodyBytes, h.opts.MaxElements = lim.MaxBodyBytes, lim.MaxElements
 	h.log = h.opts.Logger
 	if h.log == nil {
-		h.log = slog.New(slog.DiscardHandler)
+		h.log = slog.Default()
 	}
 	h.mux.HandleFunc("GET /v2/health/live", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]bool{"live": true})
@@ -245,9 +412,12 @@ func (h *Handler) Add(meta ModelMetadata, p InferPredictor) error {
 
 // AddRouter serves the model meta.Name through r: each request is routed
 // by its Sextant-Route-Key and Sextant-Cohort headers and the router's
-// header rules; a /versions/{v} path calls that version directly. The
-// version that answered is returned in the Sextant-Served-Version header
-// and as model_version. The model is ready when every routed version is.
+// header rules; a /versions/{v} path calls that version directly
+// through Router.PredictVersion, so it is served only while the version
+// carries routed traffic (unless RouterOptions.DirectAnyVersion) and is
+// never seen by the router's Observer. The version that answered is
+// returned in the Sextant-Served-Version header and as model_version.
+// The model is ready when every routed version is.
 func (h *Handler) AddRouter(meta ModelMetadata, r *Router[*InferRequest, *InferResponse]) error {
 	if meta.Name == "" || r == nil {
 		return fmt.Errorf("%w: a served model needs a name and a router", ErrInvalid)
@@ -293,7 +463,10 @@ func (h *Handler) Remove(name string) {
 }
 
 // ServeHTTP serves the protocol.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(RequestIDHeader, requestID(r))
+	h.mux.ServeHTTP(w, r)
+}
 
 // lookup finds the model and checks the version of the path.
 func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (*servedModel, string, bool) {
@@ -370,11 +543,16 @@ func (h *Handler) infer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, err := DecodeInferRequest(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes), h.opts.MaxBodyBytes)
+	id := w.Header().Get(RequestIDHeader)
+	if r.ContentLength > h.opts.MaxBodyBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%v: %d bytes, more than %d", ErrBodyTooLarge, r.ContentLength, h.opts.MaxBodyBytes))
+		return
+	}
+	lim := Limits{MaxBodyBytes: h.opts.MaxBodyBytes, MaxElements: h.opts.MaxElements}
+	req, err := decodeInferRequest(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes), lim, r.ContentLength)
 	if err != nil {
 		code := http.StatusBadRequest
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		if errors.Is(err, ErrBodyTooLarge) {
 			code = http.StatusRequestEntityTooLarge
 		}
 		writeError(w, code, err.Error())
@@ -388,19 +566,25 @@ func (h *Handler) infer(w http.ResponseWriter, r *http.Request) {
 	if served != "" {
 		w.Header().Set(ServedVersionHeader, served)
 	}
+	fail := func(msg string, err error) {
+		h.log.Error("deploy: "+msg, "model", m.meta.Name, "version", served, "request_id", id, "error", err)
+		writeError(w, http.StatusInternalServerError, fmt.Sprintf("deploy: model %q failed (request id %s)", m.meta.Name, id))
+	}
 	switch {
-	case errors.Is(err, ErrBadRequest) || errors.Is(err, ErrInvalid):
+	case errors.Is(err, ErrBadRequest):
 		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	case errors.Is(err, ErrNotRouted) || errors.Is(err, ErrUnknownVersion) && version != "":
+		writeError(w, http.StatusNotFound, fmt.Sprintf("deploy: model %q has no version %q serving traffic", m.meta.Name, version))
 		return
 	case errors.Is(err, ErrNoRoute) || errors.Is(err, ErrClosed):
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	case err != nil:
-		h.log.Warn("deploy: inference failed", "model", m.meta.Name, "version", served, "error", err)
-		writeError(w, http.StatusInternalServerError, fmt.Sprintf("deploy: model %q failed: %v", m.meta.Name, err))
+		fail("inference failed", err)
 		return
 	case out == nil:
-		writeError(w, http.StatusInternalServerError, fmt.Sprintf("deploy: model %q returned no response", m.meta.Name))
+		fail("inference returned no response", errors.New("nil response"))
 		return
 	}
 	resp := *out
@@ -418,7 +602,7 @@ func (h *Handler) infer(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := json.Marshal(resp)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, fmt.Sprintf("deploy: model %q returned an invalid response: %v", m.meta.Name, err))
+		fail("inference returned an invalid response", err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

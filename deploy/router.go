@@ -25,6 +25,11 @@ var (
 	ErrNoRoute = errors.New("deploy: no route")
 	// ErrClosed reports use of a closed router.
 	ErrClosed = errors.New("deploy: router closed")
+	// ErrNotRouted reports a direct call (PredictVersion) of a version
+	// that carries no routed traffic.
+	ErrNotRouted = errors.New("deploy: version carries no routed traffic")
+	// ErrInUse reports a Remove of a version the router still needs.
+	ErrInUse = errors.New("deploy: version in use")
 )
 
 // Predictor is what the router routes between: one model version.
@@ -114,8 +119,10 @@ type Config struct {
 // are resolved to whole buckets, a precision of 0.01 percent.
 const Buckets = 10000
 
-// Observer receives the outcome of every prediction the router serves
-// (not shadow calls). Window implements it.
+// Observer receives the outcome of every prediction the router routes
+// (not shadow calls, and not direct calls by PredictVersion, which a
+// client chooses and so must not weigh in a rollout's analysis). Window
+// implements it.
 type Observer interface {
 	Observe(version string, latency time.Duration, err error)
 }
@@ -134,7 +141,8 @@ type ShadowStats struct {
 
 // RouterOptions configures a Router. The zero value is usable.
 type RouterOptions[Out any] struct {
-	// Observer receives every served prediction's outcome. Default none.
+	// Observer receives the outcome of every routed prediction (not of
+	// PredictVersion calls: see DirectObserver). Default none.
 	Observer Observer
 	// MaxShadowInFlight bounds concurrent shadow calls; more are
 	// dropped. Default 8.
@@ -146,6 +154,14 @@ type RouterOptions[Out any] struct {
 	Equal func(primary, shadow Out) bool
 	// Logger receives table changes at debug level. Default discards.
 	Logger *slog.Logger
+	// DirectAnyVersion lets PredictVersion call any registered version.
+	// Default false: PredictVersion serves only versions that carry
+	// routed traffic (see PredictVersion).
+	DirectAnyVersion bool
+	// DirectObserver receives the outcome of every PredictVersion call,
+	// kept apart from Observer so that direct calls never reach a
+	// rollout's analysis window. Default none.
+	DirectObserver Observer
 }
 
 type route[In, Out any] struct {
@@ -160,6 +176,14 @@ type registry[In, Out any] struct {
 	preds map[string]Predictor[In, Out]
 	arms  map[string]*arm
 	names []string // sorted
+}
+
+func (g *registry[In, Out]) without(version string) *registry[In, Out] {
+	n := &registry[In, Out]{preds: maps.Clone(g.preds), arms: maps.Clone(g.arms)}
+	delete(n.preds, version)
+	delete(n.arms, version)
+	n.names = slices.Sorted(maps.Keys(n.preds))
+	return n
 }
 
 func (g *registry[In, Out]) with(version string, p Predictor[In, Out]) *registry[In, Out] {
@@ -186,6 +210,28 @@ type table[In, Out any] struct {
 	shadow     *route[In, Out]
 	shadowCut  uint64 // mirror when a draw < shadowCut
 	salt       uint64
+	// direct holds the versions PredictVersion may call: those that
+	// carry routed traffic.
+	direct map[string]Predictor[In, Out]
+}
+
+// carriesTraffic reports whether the table routes requests to version:
+// it has a positive weight in the split (any weight in Bandit mode), is
+// the split's first target (the stable, or baseline: SetCanary puts
+// stable first and Switch makes it the only target), or is the version
+// of a rule.
+func (t *table[In, Out]) carriesTraffic(version string) bool {
+	for i, tg := range t.cfg.Split {
+		if tg.Version == version && (i == 0 || tg.Weight > 0 || t.cfg.Mode == Bandit) {
+			return true
+		}
+	}
+	for _, rl := range t.cfg.Rules {
+		if rl.Version == version {
+			return true
+		}
+	}
+	return false
 }
 
 // Router routes each request to one of several versions of a predictor.
@@ -270,6 +316,53 @@ func (r *Router[In, Out]) Add(version string, p Predictor[In, Out]) error {
 		return err
 	}
 	r.tab.Store(t)
+	return nil
+}
+
+// Remove unregisters a version. It fails with ErrUnknownVersion for a
+// version that is not registered, and with ErrInUse when the router
+// still needs it: it is the only registered version, the first target
+// of the split in force (the stable: SetCanary puts stable first, Switch
+// makes its version the only target), has a positive weight (or any
+// weight in Bandit mode), or is named by a rule or the shadow. A
+// version left in the split with weight 0 (a rolled-back canary) is
+// taken out of the split. Requests already running on the version
+// finish; new ones can no longer reach it, PredictVersion included.
+// After a promotion (stable at 0, canary at 100), Switch to the new
+// version before removing the old one.
+func (r *Router[In, Out]) Remove(version string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	reg := r.reg.Load()
+	if _, ok := reg.preds[version]; !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownVersion, version)
+	}
+	if len(reg.preds) == 1 {
+		return fmt.Errorf("%w: %q is the only version", ErrInUse, version)
+	}
+	cur := r.tab.Load()
+	cfg := cloneConfig(cur.cfg)
+	if len(cfg.Split) > 0 && cfg.Split[0].Version == version {
+		return fmt.Errorf("%w: %q is the stable version (first in the split)", ErrInUse, version)
+	}
+	if cur.carriesTraffic(version) {
+		return fmt.Errorf("%w: %q carries routed traffic", ErrInUse, version)
+	}
+	if cfg.Shadow != nil && cfg.Shadow.Version == version {
+		return fmt.Errorf("%w: %q receives shadow traffic", ErrInUse, version)
+	}
+	cfg.Split = slices.DeleteFunc(cfg.Split, func(tg Target) bool { return tg.Version == version })
+	r.reg.Store(reg.without(version))
+	if len(cur.cfg.Split) == 0 {
+		return nil // nothing routed
+	}
+	t, err := r.compile(cfg)
+	if err != nil {
+		r.reg.Store(reg) // cannot happen: the version carried nothing
+		return err
+	}
+	r.tab.Store(t)
+	r.log.Debug("deploy: version removed", "version", version)
 	return nil
 }
 
@@ -415,6 +508,12 @@ func (r *Router[In, Out]) compile(cfg Config) (*table[In, Out], error) {
 	default:
 		return nil, fmt.Errorf("%w: mode %d", ErrInvalid, cfg.Mode)
 	}
+	t.direct = map[string]Predictor[In, Out]{}
+	for _, rt := range t.routes {
+		if t.carriesTraffic(rt.version) {
+			t.direct[rt.version] = rt.p
+		}
+	}
 	return t, nil
 }
 
@@ -524,23 +623,41 @@ func (r *Router[In, Out]) serve(ctx context.Context, req *Request, in In, shadow
 }
 
 // PredictVersion serves in with the named version directly, bypassing
-// the routing table (for callers that ask for a version explicitly).
+// the weights (for callers that ask for a version explicitly). By
+// default it serves only a version that carries routed traffic in the
+// table in force: a positive weight (any weight in Bandit mode), the
+// first target of the split (the stable), or a rule's version; any
+// other registered version, such as a canary at weight 0, one rolled
+// back or one switched away from, fails with ErrNotRouted, so a caller
+// cannot reach what routing has withdrawn. RouterOptions.DirectAnyVersion
+// lifts this. Direct calls are never given to RouterOptions.Observer
+// (they would let a caller steer a rollout's analysis); they go to
+// RouterOptions.DirectObserver.
 func (r *Router[In, Out]) PredictVersion(ctx context.Context, version string, in In) (Out, error) {
 	var zero Out
 	if r.closed.Load() {
 		return zero, ErrClosed
 	}
-	p := r.reg.Load().preds[version]
+	var p Predictor[In, Out]
+	if r.opts.DirectAnyVersion {
+		p = r.reg.Load().preds[version]
+	} else if p = r.tab.Load().direct[version]; p == nil && r.has(version) {
+		return zero, fmt.Errorf("%w: %q", ErrNotRouted, version)
+	}
 	if p == nil {
 		return zero, fmt.Errorf("%w: %q", ErrUnknownVersion, version)
 	}
-	var start time.Time
-	if r.opts.Observer != nil {
-		start = time.Now()
+	o := r.opts.DirectObserver
+	if o == nil {
+		return p.Predict(ctx, in)
 	}
+	start := time.Now()
 	out, err := p.Predict(ctx, in)
-	if r.opts.Observer != nil {
-		r.observe(version, start, err)
+	end := time.Now()
+	if rec, ok := o.(recorder); ok {
+		rec.Record(version, end, end.Sub(start), err)
+	} else {
+		o.Observe(version, end.Sub(start), err)
 	}
 	return out, err
 }
