@@ -91,6 +91,16 @@
 // ErrSizeMismatch, ErrInvalidDigest, ErrInvalidKey, ErrExist (from Bucket's
 // create-only writes) and ErrDecrypt. Messages start with "artifact: ".
 //
+// Every integrity failure of a read matches ErrDigestMismatch, whoever
+// detects it: this package's digests, an encrypted segment that fails
+// authentication (which matches ErrDecrypt too), or the storage client.
+// The AWS SDK v2 checks the checksum S3 sends with an object (CRC32 and
+// the like, when the object has one) and fails the last Read with an
+// error of an unexported type of its internal checksum package; a read
+// error of that type, or whose innermost message starts with "checksum
+// did not match", is wrapped so that it matches ErrDigestMismatch, with
+// the SDK's error kept in the chain.
+//
 // # Concurrency
 //
 // A Store and a Bucket are safe for concurrent use by multiple goroutines

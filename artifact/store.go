@@ -473,7 +473,7 @@ func (s *Store) streamCopy(ctx context.Context, tmp, final string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(w, r); err != nil {
+	if _, err := io.Copy(w, checkedReader{r}); err != nil {
 		cancel()
 		w.Close()
 		return fmt.Errorf("artifact: commit %s: %w", final, err)
@@ -542,7 +542,7 @@ func (s *Store) Open(ctx context.Context, d Digest) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, size, err := s.plaintext(ctx, br, br.Size())
+	src, size, err := s.plaintext(ctx, checkedReader{br}, br.Size())
 	if err != nil {
 		br.Close()
 		return nil, err

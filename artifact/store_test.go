@@ -341,6 +341,9 @@ func testCorruption(t *testing.T, s *Store, m mode) {
 			if !errors.Is(err, wantErr) || got != nil {
 				t.Fatalf("get: %d bytes, err = %v, want %v", len(got), err, wantErr)
 			}
+			if !errors.Is(err, ErrDigestMismatch) {
+				t.Fatalf("get: err = %v, want it to match ErrDigestMismatch too", err)
+			}
 			if err := s.Verify(ctx, d.Digest); !errors.Is(err, wantErr) {
 				t.Fatalf("verify: err = %v, want %v", err, wantErr)
 			}
