@@ -93,7 +93,9 @@ func mustRel(t *testing.T, s *Store, d Digest) string {
 // own, recognised by its message.
 type sdkLikeError struct{}
 
-func (sdkLikeError) Error() string { return "checksum did not match: algorithm CRC32, expect a, actual b" }
+func (sdkLikeError) Error() string {
+	return "checksum did not match: algorithm CRC32, expect a, actual b"
+}
 
 func TestReadErrClassifies(t *testing.T) {
 	other := errors.New("connection reset")
