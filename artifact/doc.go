@@ -27,7 +27,11 @@
 //
 //	<prefix>/cas/sha256/ab/cdef...
 //
-// and uploads in flight at <prefix>/cas/uploads/, which listing ignores and
+// plain content longer than 1 MiB has its chunk index beside it at
+//
+//	<prefix>/cas/sha256/ab/cdef....chunks
+//
+// and uploads in flight are at <prefix>/cas/uploads/, which listing ignores and
 // GC cleans up after the grace period. Every key passes ValidateKey, the
 // one place that rejects "..", absolute paths, backslashes, NUL and control
 // characters, '%' (so no encoded separators and no double decoding) and
@@ -40,9 +44,63 @@
 // digest is known; content already present is not stored twice. PutKnown
 // is for callers that know the digest in advance: it writes the final name
 // directly and aborts the write, leaving nothing, if the bytes do not match.
-// Open returns a reader that verifies as it goes: the Read that reaches the
-// end fails with ErrDigestMismatch if the stored bytes are not the content
-// asked for. Get does the same into memory. Corruption is never silent.
+// Open returns a reader that releases no byte before it has been
+// verified, and fails with ErrDigestMismatch instead of returning bytes
+// that are not the content asked for (see Verified streaming). Get does
+// the same into memory. Corruption is never silent.
+//
+// # Verified streaming
+//
+// Put and PutKnown of plain content longer than one chunk (1 MiB) also
+// write a chunk index, <blob key>.chunks: the content's size and digest,
+// the SHA-256 chaining value at every chunk boundary (SHA-256's internal
+// state, eight 32-bit words, after the content's first 1, 2, ... N-1
+// MiB, which the hash of the whole content passes through anyway), and a
+// SHA-256 of the index itself. Open reads the content one chunk at a time
+// (one 1 MiB buffer per Reader, plus the index at 32 bytes per MiB) into
+// a single SHA-256 that starts from the standard's initial state, never
+// from the index, and releases a chunk only after its state at the
+// chunk's end equals the recorded one; the last chunk is released only
+// after the finished hash equals the content digest. Verifying costs one
+// SHA-256 pass, as it did without an index.
+//
+// What this guarantees, exactly:
+//
+//   - Damage to the stored content, by any number of bytes anywhere
+//     (flipped, cut off, appended), is caught at the first chunk it
+//     touches: the reader returns the verified chunks before it and then
+//     ErrDigestMismatch, never a damaged byte. The S3 client's own
+//     checksum failure is reported the same way.
+//   - Damage to the index is caught by its own SHA-256 before any byte
+//     is released (so is an index that names other content or another
+//     size); Open then treats the content as having no index.
+//   - Every byte released was hashed on the way to the content digest,
+//     and the read ends with io.EOF only if the whole content matched it.
+//     The index is bound to the content in this sense: the recorded
+//     states agree with the content read only if they are that content's
+//     states, and an index made for any other content fails at the first
+//     chunk that differs or, at the latest, at the final digest.
+//   - Not guaranteed: an index is not authenticated against the digest
+//     before the content has been read (SHA-256 of a whole object cannot
+//     be checked without reading it all), so someone able to write to
+//     the bucket can store other bytes under a digest together with a
+//     self-consistent index for them; a reader then receives those bytes,
+//     chunk by chunk, and fails with ErrDigestMismatch only before the
+//     last chunk. Against such a writer use encryption at rest (whose
+//     segments only a holder of the Keeper can forge), or read the whole
+//     content (Get, Verify, or registry.Load) before using any of it.
+//
+// Plain content of at most one chunk is read whole and verified before
+// its first byte is released. Plain content longer than a chunk without
+// a usable index (stored before indexes existed, or with a damaged one)
+// is copied to a temporary file in Options.SpoolDir (default: the system
+// temporary directory) while it is hashed, and released from there only
+// once it has matched: memory stays constant, the first byte comes after
+// the whole content has been read, and the disk needs room for a copy.
+// Putting such content again writes its index. Encrypted content needs no
+// index: its segments are authenticated one by one (see Encryption at
+// rest), only authenticated segments are released, and the last one only
+// once the whole plaintext has matched the digest.
 //
 // # Encryption at rest
 //

@@ -20,9 +20,11 @@ func (r *Registry) checkTrusted(ctx context.Context, v *Version) error {
 	return err
 }
 
-// OpenFile opens the file at path of the version ref names. The reader fails
-// with artifact.ErrDigestMismatch rather than return bytes that differ from
-// the manifest. With Options.TrustedKeys set, the version must carry a valid
+// OpenFile opens the file at path of the version ref names. The reader
+// releases no byte before it has been verified against the file's digest
+// (see artifact.Store.Open) and fails with artifact.ErrDigestMismatch
+// rather than return bytes that differ from the manifest, so a service
+// streaming the file to a client sends no corrupt byte. With Options.TrustedKeys set, the version must carry a valid
 // signature by a trusted key.
 func (r *Registry) OpenFile(ctx context.Context, ref, name string) (io.ReadCloser, error) {
 	st, n, err := r.lookup(ctx, ref, "get", false)
