@@ -232,9 +232,10 @@ func (s *Store) uploadRel() (string, error) {
 // exhausted and the digest known is the object committed under its final
 // name (a hard link on file:// buckets, a server-side copy elsewhere), so a
 // failed or cancelled Put leaves nothing there; the temporary object is
-// removed, or by GC if Put could not. Content already stored is not
+// removed, or by GC if Put could not. Content already stored is read back
+// and verified (its stored size, then its digest): an intact copy is not
 // committed again, except to renew its modification time when it is older
-// than RefreshAge (see GC).
+// than RefreshAge (see GC); a damaged copy is replaced by the upload.
 //
 // On S3 content up to 5 GiB is committed by a server-side CopyObject;
 // larger content is copied through this process, so PutKnown, which writes
@@ -262,7 +263,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 	if err != nil {
 		return Descriptor{}, err
 	}
-	n, d, idx, err := s.upload(ctx, tmp, r, nil, total, progress)
+	n, d, idx, err := s.upload(ctx, tmp, r, nil, total, progress, false)
 	if err != nil {
 		return Descriptor{}, err
 	}
@@ -276,7 +277,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 	if err := s.writeIndex(ctx, final, idx); err != nil {
 		return Descriptor{}, err
 	}
-	if err := s.commit(ctx, tmp, final, n); err != nil {
+	if err := s.commit(ctx, tmp, final, Descriptor{Digest: d, Size: n}); err != nil {
 		return Descriptor{}, err
 	}
 	return Descriptor{MediaType: o.MediaType, Digest: d, Size: n, Annotations: o.Annotations}, nil
@@ -286,8 +287,11 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 // name directly. It reads at most want.Size+1 bytes; if the content's size
 // or digest differ from want, the write is aborted, nothing is stored, and
 // the error matches ErrSizeMismatch or ErrDigestMismatch. When the digest
-// is already stored, r is not read at all; on file:// the object's
-// modification time is renewed if older than RefreshAge (see GC).
+// is already stored, the stored copy is read back and verified (its size,
+// then its digest): if it is intact, r is not read at all, and on file://
+// the object's modification time is renewed if older than RefreshAge (see
+// GC); if it is damaged, it is overwritten with the content of r, verified
+// on the way as for a first write (a mismatch leaves the damaged copy).
 func (s *Store) PutKnown(ctx context.Context, want Descriptor, r io.Reader) (Descriptor, error) {
 	if err := want.Validate(); err != nil {
 		return Descriptor{}, err
@@ -300,24 +304,34 @@ func (s *Store) PutKnown(ctx context.Context, want Descriptor, r io.Reader) (Des
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Descriptor{}, err
 	}
+	replace := false
 	if err == nil {
-		s.log.DebugContext(ctx, "artifact: already stored", "digest", want.Digest)
-		if s.b.localDir == "" || !s.stale(a.ModTime) {
-			return want, nil
+		intact, err := s.recheck(ctx, final, want)
+		if err != nil {
+			return Descriptor{}, err
 		}
-		err := s.touchLocal(final)
-		if !errors.Is(err, fs.ErrNotExist) {
-			if err != nil {
-				return Descriptor{}, err
+		if intact {
+			s.log.DebugContext(ctx, "artifact: already stored", "digest", want.Digest)
+			if s.b.localDir == "" || !s.stale(a.ModTime) {
+				return want, nil
 			}
-			return want, nil
+			err := s.touchLocal(final)
+			if !errors.Is(err, fs.ErrNotExist) {
+				if err != nil {
+					return Descriptor{}, err
+				}
+				return want, nil
+			}
+			// Collected meanwhile: store it again.
+		} else {
+			s.log.WarnContext(ctx, "artifact: stored copy damaged or gone; writing it again", "digest", want.Digest)
+			replace = true
 		}
-		// Collected meanwhile: store it again.
 	}
 	if r == nil {
 		return Descriptor{}, errors.New("artifact: put: nil reader")
 	}
-	_, _, _, err = s.upload(ctx, final, r, &want, want.Size, s.progress)
+	_, _, _, err = s.upload(ctx, final, r, &want, want.Size, s.progress, replace)
 	if errors.Is(err, ErrExist) {
 		// A concurrent writer stored the same content first.
 		return want, nil
@@ -333,11 +347,12 @@ func (s *Store) PutKnown(ctx context.Context, want Descriptor, r io.Reader) (Des
 // a chunk its encoded chunk index. With want set, the write is create-only
 // and is aborted unless the content has exactly want's size and digest; at
 // most want.Size+1 bytes are read; the index is written beside rel before
-// the object is committed. total is passed to progress.
-func (s *Store) upload(ctx context.Context, rel string, r io.Reader, want *Descriptor, total int64, progress func(done, total int64)) (int64, Digest, []byte, error) {
+// the object is committed; replace drops the create-only condition, to
+// overwrite a damaged copy. total is passed to progress.
+func (s *Store) upload(ctx context.Context, rel string, r io.Reader, want *Descriptor, total int64, progress func(done, total int64), replace bool) (int64, Digest, []byte, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := s.b.NewWriter(wctx, rel, &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: want != nil})
+	w, err := s.b.NewWriter(wctx, rel, &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: want != nil && !replace})
 	if err != nil {
 		return 0, "", nil, err
 	}
@@ -463,32 +478,45 @@ func (s *Store) newSealer(ctx context.Context, w io.Writer) (*sealer, error) {
 	return newSealer(w, key, wrapped, s.seg)
 }
 
-// commit makes the finished upload tmp, of n content bytes, visible as
-// final, unless final already exists: a hard link on a local directory, a
-// server-side copy elsewhere, or for uploads larger than a server-side copy
-// allows, a streamed create-only copy through this process.
-func (s *Store) commit(ctx context.Context, tmp, final string, n int64) error {
+// commit makes the finished upload tmp, of the content want, visible as
+// final: a hard link on a local directory, a server-side copy elsewhere,
+// or for uploads larger than a server-side copy allows, a streamed copy
+// through this process. When final exists, it is read back and verified
+// (recheck): an intact copy is kept (its modification time renewed when
+// older than RefreshAge), a damaged one is replaced by the upload.
+func (s *Store) commit(ctx context.Context, tmp, final string, want Descriptor) error {
 	a, err := s.b.Attributes(ctx, final)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
 	exists := err == nil
 	if exists {
-		s.log.DebugContext(ctx, "artifact: already stored", "key", final)
-		if !s.stale(a.ModTime) {
-			return nil
+		intact, err := s.recheck(ctx, final, want)
+		if err != nil {
+			return err
 		}
-		// Renew the modification time so that GC's grace period covers
-		// the content the caller is about to reference: touch the file, or
-		// copy the upload over the object (same content).
-		if s.b.localDir != "" {
-			terr := s.touchLocal(final)
-			if !errors.Is(terr, fs.ErrNotExist) {
-				return terr
+		if intact {
+			s.log.DebugContext(ctx, "artifact: already stored", "key", final)
+			if !s.stale(a.ModTime) {
+				return nil
 			}
-			exists = false // collected meanwhile: store it again
-		} else if n > s.copyLimit {
-			return nil
+			// Renew the modification time so that GC's grace period covers
+			// the content the caller is about to reference: touch the file, or
+			// copy the upload over the object (same content).
+			if s.b.localDir != "" {
+				terr := s.touchLocal(final)
+				if !errors.Is(terr, fs.ErrNotExist) {
+					return terr
+				}
+				exists = false // collected meanwhile: store it again
+			} else if want.Size > s.copyLimit {
+				return nil
+			}
+		} else {
+			s.log.WarnContext(ctx, "artifact: stored copy damaged; replacing it", "key", final)
+			if s.b.localDir != "" {
+				return s.renameLocal(tmp, final)
+			}
 		}
 	}
 	if !exists && s.b.localDir != "" {
@@ -497,8 +525,8 @@ func (s *Store) commit(ctx context.Context, tmp, final string, n int64) error {
 			return err
 		}
 	}
-	if n > s.copyLimit {
-		return s.streamCopy(ctx, tmp, final)
+	if want.Size > s.copyLimit {
+		return s.streamCopy(ctx, tmp, final, exists)
 	}
 	src, err := s.b.Key(tmp)
 	if err != nil {
@@ -510,6 +538,84 @@ func (s *Store) commit(ctx context.Context, tmp, final string, n int64) error {
 	}
 	if err := s.b.Blob().Copy(ctx, dst, src, nil); err != nil {
 		return mapErr("commit", dst, err)
+	}
+	return nil
+}
+
+// recheck reads the stored object of want at rel back and reports whether
+// it is intact: the stored size first, then the content's digest (and for
+// encrypted objects every segment's authentication). A missing object is
+// not intact. For intact plain content longer than a chunk it writes the
+// chunk index if the stored one is missing or unusable. Errors other than
+// integrity failures are returned.
+func (s *Store) recheck(ctx context.Context, rel string, want Descriptor) (bool, error) {
+	br, err := s.b.NewReader(ctx, rel)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer br.Close()
+	damaged := func(err error) (bool, error) {
+		if errors.Is(err, ErrDigestMismatch) || errors.Is(err, ErrSizeMismatch) {
+			s.log.WarnContext(ctx, "artifact: stored copy fails verification", "key", rel, "err", err)
+			return false, nil
+		}
+		return false, err
+	}
+	if s.keeper != nil {
+		o, size, err := s.plaintext(ctx, checkedReader{br}, br.Size())
+		if err != nil {
+			return damaged(err)
+		}
+		if size != want.Size {
+			return false, nil
+		}
+		src := &sealedSource{o: o, h: sha256.New(), want: want.Digest, size: size}
+		for {
+			if _, err := src.next(); err == io.EOF {
+				return true, nil
+			} else if err != nil {
+				return damaged(err)
+			}
+		}
+	}
+	if br.Size() != want.Size {
+		return false, nil
+	}
+	ch := newChainHasher(chunkSize)
+	bp := s.bufs.get()
+	defer s.bufs.put(bp)
+	n, err := io.CopyBuffer(ch, io.LimitReader(ctxReader{ctx, checkedReader{br}}, want.Size+1), *bp)
+	if err != nil {
+		return damaged(err)
+	}
+	if n != want.Size || digestOf(ch) != want.Digest {
+		return false, nil
+	}
+	if idx := ch.index(want.Digest); idx != nil {
+		if _, err := s.readIndex(ctx, rel, want.Digest, want.Size); err != nil {
+			if err := s.writeIndex(ctx, rel, idx); err != nil {
+				return false, err
+			}
+		}
+	}
+	return true, nil
+}
+
+// renameLocal replaces final with tmp on a local directory.
+func (s *Store) renameLocal(tmp, final string) error {
+	src, err := s.b.Key(tmp)
+	if err != nil {
+		return err
+	}
+	dst, err := s.b.Key(final)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(s.b.localDir, filepath.FromSlash(src)), filepath.Join(s.b.localDir, filepath.FromSlash(dst))); err != nil {
+		return fmt.Errorf("artifact: commit %s: %w", dst, err)
 	}
 	return nil
 }
@@ -534,8 +640,8 @@ func (s *Store) touchLocal(final string) error {
 }
 
 // streamCopy copies the stored bytes of tmp to final with a create-only
-// write, aborting it on any error.
-func (s *Store) streamCopy(ctx context.Context, tmp, final string) error {
+// write (an overwrite with replace), aborting it on any error.
+func (s *Store) streamCopy(ctx context.Context, tmp, final string, replace bool) error {
 	r, err := s.b.NewReader(ctx, tmp)
 	if err != nil {
 		return err
@@ -543,7 +649,7 @@ func (s *Store) streamCopy(ctx context.Context, tmp, final string) error {
 	defer r.Close()
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := s.b.NewWriter(wctx, final, &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: true})
+	w, err := s.b.NewWriter(wctx, final, &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: !replace})
 	if err != nil {
 		return err
 	}

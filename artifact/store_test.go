@@ -75,6 +75,7 @@ func runSuite(t *testing.T, newStore func(t *testing.T) *Store, m mode) {
 		{"WalkAndLayout", testWalkAndLayout},
 		{"StreamedCommit", testStreamedCommit},
 		{"InvisibleUntilCommitted", testInvisibleUntilCommitted},
+		{"Repair", testRepair},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1010,7 +1011,7 @@ func TestS3Multipart(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel, _ := s.blobRel(d.Digest)
-	if _, _, _, err := s.upload(ctx, rel, bytes.NewReader(p), &d, d.Size, nil); !errors.Is(err, ErrExist) {
+	if _, _, _, err := s.upload(ctx, rel, bytes.NewReader(p), &d, d.Size, nil, false); !errors.Is(err, ErrExist) {
 		t.Fatalf("second create-only upload: err = %v, want ErrExist", err)
 	}
 	if got, err := s.Get(ctx, d.Digest); err != nil || !bytes.Equal(got, p) {

@@ -243,3 +243,67 @@ func TestGCIndexes(t *testing.T) {
 		}
 	}
 }
+
+// testRepair damages the stored copy of content in several ways and
+// stores the content again with Put and with PutKnown: the damaged copy
+// must be replaced, and an intact one kept as it is.
+func testRepair(t *testing.T, s *Store, m mode) {
+	ctx := context.Background()
+	damage := []struct {
+		name   string
+		mutate func([]byte) []byte
+	}{
+		{"flip a byte", flipAt(func(n int) int { return n / 3 })},
+		{"truncate", func(b []byte) []byte { return b[:len(b)-1] }},
+		{"append", func(b []byte) []byte { return append(b, 7) }},
+		{"empty", func([]byte) []byte { return nil }},
+	}
+	i := 0
+	for _, size := range []int{5000, chunkSize + 5000} {
+		for _, dm := range damage {
+			for _, how := range []string{"Put", "PutKnown"} {
+				i++
+				t.Run(fmt.Sprintf("%d/%s/%s", size, dm.name, how), func(t *testing.T) {
+					p := content(size, byte(i))
+					d := mustPut(t, s, p)
+					rewrite(t, s, d.Digest, dm.mutate)
+					if _, err := s.Get(ctx, d.Digest); err == nil {
+						t.Fatal("damage not detected")
+					}
+					var err error
+					if how == "Put" {
+						_, err = s.Put(ctx, bytes.NewReader(p), nil)
+					} else {
+						_, err = s.PutKnown(ctx, d, bytes.NewReader(p))
+					}
+					if err != nil {
+						t.Fatalf("%s again: %v", how, err)
+					}
+					if got, err := s.Get(ctx, d.Digest); err != nil || !bytes.Equal(got, p) {
+						t.Fatalf("get after %s: %d bytes, %v", how, len(got), err)
+					}
+					if n := uploads(t, s); n != 0 {
+						t.Fatalf("%d temporary uploads left", n)
+					}
+				})
+			}
+		}
+	}
+	t.Run("index restored", func(t *testing.T) {
+		if m.encrypted {
+			return // encrypted content has no index
+		}
+		p := content(2*chunkSize+1, 99)
+		d := mustPut(t, s, p)
+		idx := mustRel(t, s, d.Digest) + indexSuffix
+		if err := s.b.Delete(ctx, idx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PutKnown(ctx, d, unreadable{t}); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.b.Exists(ctx, idx); !ok || err != nil {
+			t.Fatalf("PutKnown of intact content left it without an index: %v", err)
+		}
+	})
+}
