@@ -156,6 +156,17 @@
 // it is older than RefreshAge, so re-used content is covered too (see
 // Store.GC for the one case that is not).
 //
+// On S3, GC also aborts the multipart uploads under the store's directory
+// (<prefix>/cas/) that were started before the grace period: a process
+// killed during a large Put or PutKnown leaves its uploaded parts there,
+// unlisted and billed until the upload is aborted (GCStats.Multipart
+// counts them). It reaches the AWS SDK client through s3blob's As, so it
+// works for buckets opened by URL and for *blob.Bucket values made with
+// s3blob.OpenBucket; on other backends there is nothing to abort. An
+// upload younger than the grace period may belong to a Put in progress
+// and is left alone. A bucket lifecycle rule
+// (AbortIncompleteMultipartUpload) does the same without GC.
+//
 // # Authorization
 //
 // With Options.Authorizer set (an *rbac.Authorizer, or anything with its
@@ -205,6 +216,15 @@
 // s3blob against an in-process gofakes3 server, each plain and encrypted:
 //
 //	go test -race ./artifact/...
+//
+// The integration tier runs the suite, bit rot on the server's disk, the
+// abort of stale multipart uploads and a store opened by URL against a
+// real S3-compatible server: versitygw started from PATH (go install
+// github.com/versity/versitygw/cmd/versitygw@v1.8.0), or the server that
+// SEXTANT_S3_ENDPOINT names (credentials SEXTANT_S3_ACCESS_KEY and
+// SEXTANT_S3_SECRET_KEY). Without either the tests fail:
+//
+//	go test -tags integration -run Versity ./artifact/
 //
 // # Performance
 //

@@ -39,6 +39,10 @@ type GCStats struct {
 	Deleted      int   // unreferenced objects deleted (or, with DryRun, to delete)
 	DeletedBytes int64 // stored bytes of the deleted objects
 	Uploads      int   // abandoned temporary uploads deleted
+	// Multipart counts the S3 multipart uploads under the store's
+	// directory started before the grace period that were aborted (parts
+	// of Puts whose process died mid-upload).
+	Multipart int
 	// Indexes counts the chunk indexes deleted: those of deleted objects,
 	// and those older than the grace period whose object is gone.
 	Indexes int
@@ -46,7 +50,10 @@ type GCStats struct {
 
 // GC deletes every stored object whose digest live rejects and that is
 // older than the grace period, and temporary uploads left behind by
-// interrupted Puts. live is the mark phase, supplied by the caller (the
+// interrupted Puts; on S3 it also aborts the multipart uploads under the
+// store's directory started before the grace period (a process killed
+// during a large Put or PutKnown leaves its parts there, invisible to
+// listing and billed until aborted). live is the mark phase, supplied by the caller (the
 // digests referenced by registry versions and dataset manifests); GC is
 // the sweep. An object that disappears meanwhile (another GC) is not an
 // error.
@@ -162,6 +169,11 @@ func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions)
 		}
 		st.Uploads++
 	}
+	n, err := s.abortStaleMultipart(ctx, cutoff, o.DryRun)
+	st.Multipart = n
+	if err != nil {
+		return st, err
+	}
 	if s.b.localDir != "" {
 		n, err := s.sweepLocalTemp(ctx, cutoff, o.DryRun)
 		st.Uploads += n
@@ -170,7 +182,7 @@ func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions)
 		}
 	}
 	s.log.InfoContext(ctx, "artifact: gc done", "scanned", st.Scanned, "live", st.Live, "young", st.Young,
-		"deleted", st.Deleted, "deleted_bytes", st.DeletedBytes, "uploads", st.Uploads, "indexes", st.Indexes, "dry_run", o.DryRun)
+		"deleted", st.Deleted, "deleted_bytes", st.DeletedBytes, "uploads", st.Uploads, "indexes", st.Indexes, "multipart", st.Multipart, "dry_run", o.DryRun)
 	return st, nil
 }
 

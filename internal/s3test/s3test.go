@@ -101,19 +101,22 @@ func (s *Server) tamper(next http.Handler) http.Handler {
 // Endpoint returns the server's base URL.
 func (s *Server) Endpoint() string { return s.srv.URL }
 
-// Client returns an S3 client of the AWS SDK v2 pointed at the server. It
-// computes and checks checksums when the API supports them, the defaults
-// that config.LoadDefaultConfig (and so an s3:// URL) gives; a bare
-// aws.Config leaves them unset, which checks no response checksum.
-func (s *Server) Client() *s3.Client {
+// Client returns an S3 client of the AWS SDK v2 pointed at the server.
+func (s *Server) Client() *s3.Client { return newClient(s.srv.URL, AccessKey, SecretKey) }
+
+// newClient returns an S3 client for endpoint with path-style addressing.
+// It computes and checks checksums when the API supports them, the
+// defaults that config.LoadDefaultConfig (and so an s3:// URL) gives; a
+// bare aws.Config leaves them unset, which checks no response checksum.
+func newClient(endpoint, access, secret string) *s3.Client {
 	cfg := aws.Config{
 		Region:                     Region,
-		Credentials:                credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+		Credentials:                credentials.NewStaticCredentialsProvider(access, secret, ""),
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	}
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(s.srv.URL)
+		o.BaseEndpoint = aws.String(endpoint)
 		o.UsePathStyle = true
 	})
 }
