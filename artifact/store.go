@@ -240,6 +240,15 @@ func (s *Store) uploadRel() (string, error) {
 // On S3 content up to 5 GiB is committed by a server-side CopyObject;
 // larger content is copied through this process, so PutKnown, which writes
 // the final name directly, is cheaper for it when the digest is known.
+//
+// A source that is an io.ReadSeeker (an *os.File, a *bytes.Reader) is
+// read twice instead, on every bucket but file://: hashed first, then,
+// unless intact content is already stored, rewound and uploaded once to
+// its final name with a create-only write, verified again on the way, so
+// that no temporary object and no server-side copy are needed. The source
+// must not change meanwhile (if it does, Put fails with ErrDigestMismatch
+// and stores nothing); Progress reports the upload pass. Wrap a seekable
+// source in a plain io.Reader to have it read once.
 func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descriptor, error) {
 	if r == nil {
 		return Descriptor{}, errors.New("artifact: put: nil reader")
@@ -258,6 +267,14 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 	total := int64(-1)
 	if o.Size > 0 {
 		total = o.Size
+	}
+	if rs, ok := r.(io.ReadSeeker); ok && s.b.localDir == "" {
+		d, err := s.putSeekable(ctx, rs, total, progress)
+		if err != nil {
+			return Descriptor{}, err
+		}
+		d.MediaType, d.Annotations = o.MediaType, o.Annotations
+		return d, nil
 	}
 	tmp, err := s.uploadRel()
 	if err != nil {
@@ -281,6 +298,63 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 		return Descriptor{}, err
 	}
 	return Descriptor{MediaType: o.MediaType, Digest: d, Size: n, Annotations: o.Annotations}, nil
+}
+
+// putSeekable is Put for a source that can be read twice, on buckets
+// other than local directories: it hashes r first, then, unless an intact
+// copy is stored, rewinds it and uploads it once to its final name as
+// PutKnown does, verifying it again on the way (a source that changed
+// between the two passes fails with ErrDigestMismatch and stores nothing).
+// That spares the temporary object and the server-side copy.
+func (s *Store) putSeekable(ctx context.Context, r io.ReadSeeker, total int64, progress func(done, total int64)) (Descriptor, error) {
+	start, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return Descriptor{}, fmt.Errorf("artifact: put: %w", err)
+	}
+	bp := s.bufs.get()
+	h := sha256.New()
+	n, err := io.CopyBuffer(h, ctxReader{ctx, r}, *bp)
+	s.bufs.put(bp)
+	if err != nil {
+		return Descriptor{}, fmt.Errorf("artifact: put: read content: %w", err)
+	}
+	if total >= 0 && n != total {
+		return Descriptor{}, fmt.Errorf("%w: read %d bytes, expected %d", ErrSizeMismatch, n, total)
+	}
+	want := Descriptor{Digest: digestOf(h), Size: n}
+	final, _ := s.blobRel(want.Digest)
+	a, err := s.b.Attributes(ctx, final)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Descriptor{}, err
+	}
+	replace := false
+	if err == nil {
+		intact, err := s.recheck(ctx, final, want)
+		if err != nil {
+			return Descriptor{}, err
+		}
+		if intact && !s.stale(a.ModTime) {
+			s.log.DebugContext(ctx, "artifact: already stored", "digest", want.Digest)
+			return want, nil
+		}
+		// Damaged, or old enough that GC's grace period no longer covers
+		// it: write it again, which also renews its modification time.
+		replace = true
+	}
+	if _, err := r.Seek(start, io.SeekStart); err != nil {
+		return Descriptor{}, fmt.Errorf("artifact: put: %w", err)
+	}
+	_, _, _, err = s.upload(ctx, final, r, &want, total, progress, replace)
+	if errors.Is(err, ErrExist) {
+		return want, nil // a concurrent writer stored the same content first
+	}
+	if errors.Is(err, ErrDigestMismatch) || errors.Is(err, ErrSizeMismatch) {
+		return Descriptor{}, fmt.Errorf("artifact: put: the source changed while it was stored: %w", err)
+	}
+	if err != nil {
+		return Descriptor{}, err
+	}
+	return want, nil
 }
 
 // PutKnown stores the content of r under want.Digest, writing the final

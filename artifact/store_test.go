@@ -76,6 +76,7 @@ func runSuite(t *testing.T, newStore func(t *testing.T) *Store, m mode) {
 		{"StreamedCommit", testStreamedCommit},
 		{"InvisibleUntilCommitted", testInvisibleUntilCommitted},
 		{"Repair", testRepair},
+		{"SeekablePut", testSeekablePut},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

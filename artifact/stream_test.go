@@ -261,7 +261,7 @@ func testRepair(t *testing.T, s *Store, m mode) {
 	i := 0
 	for _, size := range []int{5000, chunkSize + 5000} {
 		for _, dm := range damage {
-			for _, how := range []string{"Put", "PutKnown"} {
+			for _, how := range []string{"Put", "Put streamed", "PutKnown"} {
 				i++
 				t.Run(fmt.Sprintf("%d/%s/%s", size, dm.name, how), func(t *testing.T) {
 					p := content(size, byte(i))
@@ -271,9 +271,12 @@ func testRepair(t *testing.T, s *Store, m mode) {
 						t.Fatal("damage not detected")
 					}
 					var err error
-					if how == "Put" {
+					switch how {
+					case "Put":
 						_, err = s.Put(ctx, bytes.NewReader(p), nil)
-					} else {
+					case "Put streamed":
+						_, err = s.Put(ctx, iotest.HalfReader(bytes.NewReader(p)), nil)
+					default:
 						_, err = s.PutKnown(ctx, d, bytes.NewReader(p))
 					}
 					if err != nil {
@@ -306,4 +309,59 @@ func testRepair(t *testing.T, s *Store, m mode) {
 			t.Fatalf("PutKnown of intact content left it without an index: %v", err)
 		}
 	})
+}
+
+// changingSource serves a after its first rewind to the start, and b
+// before: a file rewritten while it is being stored.
+type changingSource struct {
+	*bytes.Reader
+	a      []byte
+	seeked bool
+}
+
+func (c *changingSource) Seek(off int64, whence int) (int64, error) {
+	if !c.seeked && whence == io.SeekStart {
+		c.seeked = true
+		c.Reader = bytes.NewReader(c.a)
+	}
+	return c.Reader.Seek(off, whence)
+}
+
+// testSeekablePut stores seekable sources, which Put hashes first and
+// uploads once: from the source's current offset, and failing without
+// storing anything when the source changes between its two passes.
+func testSeekablePut(t *testing.T, s *Store, _ mode) {
+	ctx := context.Background()
+	for _, n := range []int{0, 5000, chunkSize + 9} {
+		p := content(n+100, byte(n))
+		r := bytes.NewReader(p)
+		r.Seek(100, io.SeekStart)
+		d, err := s.Put(ctx, r, &PutOptions{Size: int64(n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Digest != FromBytes(p[100:]) || d.Size != int64(n) {
+			t.Fatalf("put from offset 100: %+v, want the digest of the rest", d)
+		}
+		if got, err := s.Get(ctx, d.Digest); err != nil || !bytes.Equal(got, p[100:]) {
+			t.Fatalf("get %d: %d bytes, %v", n, len(got), err)
+		}
+	}
+	first, then := content(3000, 1), content(3000, 2)
+	d, err := s.Put(ctx, &changingSource{Reader: bytes.NewReader(first), a: then}, nil)
+	if s.b.localDir != "" {
+		// file:// reads the source once, as a stream.
+		if err != nil || d.Digest != FromBytes(first) {
+			t.Fatalf("file://: put = %+v, %v", d, err)
+		}
+		return
+	}
+	if !errors.Is(err, ErrDigestMismatch) {
+		t.Fatalf("source changed between passes: err = %v, want ErrDigestMismatch", err)
+	}
+	for _, c := range [][]byte{first, then} {
+		if ok, _ := s.Exists(ctx, FromBytes(c)); ok {
+			t.Fatal("a source that changed left content stored")
+		}
+	}
 }
