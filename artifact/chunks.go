@@ -303,13 +303,13 @@ func (c *chunkSource) close() error {
 
 // spoolSource verifies plain content that has no usable index by copying
 // it to a temporary file while hashing it, and releases it from there
-// only once the whole content has matched its digest.
+// only once the whole content has matched its digest. r is the bucket
+// reader, which ends when the context of Open does.
 type spoolSource struct {
 	r    io.Reader
 	dir  string
 	want Digest
 	size int64
-	ctx  context.Context
 	f    *os.File
 	left int64
 	buf  []byte
@@ -348,7 +348,7 @@ func (s *spoolSource) spool() error {
 	}
 	s.f = f
 	h := sha256.New()
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), io.LimitReader(ctxReader{s.ctx, s.r}, s.size+1), s.buf)
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), io.LimitReader(s.r, s.size+1), s.buf)
 	if err != nil {
 		return err
 	}
@@ -381,7 +381,8 @@ func (s *spoolSource) close() error {
 	return err
 }
 
-// ctxReader stops reading when ctx ends.
+// ctxReader stops reading when ctx ends, for sources read within one
+// call.
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader

@@ -838,7 +838,7 @@ func (s *Store) source(ctx context.Context, rel string, d Digest, r io.Reader, s
 	if !errors.Is(err, ErrNotFound) {
 		s.log.WarnContext(ctx, "artifact: chunk index unusable; verifying the whole content before releasing it", "digest", d, "err", err)
 	}
-	return &spoolSource{r: r, dir: s.spoolDir, want: d, size: stored, ctx: ctx, buf: make([]byte, pumpBufSize)}, stored, nil
+	return &spoolSource{r: r, dir: s.spoolDir, want: d, size: stored, buf: make([]byte, pumpBufSize)}, stored, nil
 }
 
 // chunkBuf returns a buffer of n bytes from the store's pool.
