@@ -81,28 +81,29 @@ func encodeHeader(segSize int, prefix [aeadPrefixLen]byte, wrapped []byte) ([]by
 }
 
 // readHeader reads and checks the header at the start of r. Errors about
-// the format match ErrDecrypt.
+// the format match ErrDecrypt; those no writer of this format produces
+// match ErrDigestMismatch too.
 func readHeader(r io.Reader) (*aeadHeader, error) {
 	fixed := make([]byte, aeadFixedHeader)
 	if _, err := io.ReadFull(r, fixed); err != nil {
 		return nil, headerReadErr(err)
 	}
 	if string(fixed[:4]) != aeadMagic {
-		return nil, fmt.Errorf("%w: not an encrypted object (bad magic)", ErrDecrypt)
+		return nil, altered("not an encrypted object (bad magic)")
 	}
 	if fixed[4] != aeadVersion {
 		return nil, fmt.Errorf("%w: unsupported format version %d", ErrDecrypt, fixed[4])
 	}
 	seg := binary.BigEndian.Uint32(fixed[5:9])
 	if seg < MinSegmentSize || seg > MaxSegmentSize {
-		return nil, fmt.Errorf("%w: segment size %d outside [%d, %d]", ErrDecrypt, seg, MinSegmentSize, MaxSegmentSize)
+		return nil, altered("segment size %d outside [%d, %d]", seg, MinSegmentSize, MaxSegmentSize)
 	}
 	var h aeadHeader
 	h.segSize = int(seg)
 	copy(h.prefix[:], fixed[9:9+aeadPrefixLen])
 	n := int(binary.BigEndian.Uint16(fixed[9+aeadPrefixLen:]))
 	if n == 0 || n > maxWrappedKey {
-		return nil, fmt.Errorf("%w: wrapped key length %d outside [1, %d]", ErrDecrypt, n, maxWrappedKey)
+		return nil, altered("wrapped key length %d outside [1, %d]", n, maxWrappedKey)
 	}
 	h.raw = make([]byte, aeadFixedHeader+n)
 	copy(h.raw, fixed)
@@ -113,9 +114,24 @@ func readHeader(r io.Reader) (*aeadHeader, error) {
 	return &h, nil
 }
 
+// alteredError reports stored bytes of an encrypted object that fail
+// authentication or the format: an integrity failure, so it matches both
+// ErrDecrypt and ErrDigestMismatch.
+type alteredError struct{ msg string }
+
+func (e *alteredError) Error() string { return "artifact: decrypt: " + e.msg }
+
+func (e *alteredError) Is(target error) bool {
+	return target == ErrDecrypt || target == ErrDigestMismatch
+}
+
+func altered(format string, args ...any) error {
+	return &alteredError{msg: fmt.Sprintf(format, args...)}
+}
+
 func headerReadErr(err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: truncated header", ErrDecrypt)
+		return altered("truncated header")
 	}
 	return fmt.Errorf("artifact: read header: %w", err)
 }
@@ -147,7 +163,7 @@ func segmentNonce(nonce *[12]byte, prefix *[aeadPrefixLen]byte, i uint32, last b
 func plainSize(storedSize int64, headerLen, segSize int) (int64, error) {
 	body := storedSize - int64(headerLen)
 	if body < aeadTagLen {
-		return 0, fmt.Errorf("%w: object of %d bytes has no final segment", ErrDecrypt, storedSize)
+		return 0, altered("object of %d bytes has no final segment", storedSize)
 	}
 	full := int64(segSize + aeadTagLen)
 	segs := (body + full - 1) / full
@@ -314,9 +330,9 @@ func (o *opener) next() {
 	}
 	if total < aeadTagLen {
 		if total == 0 {
-			o.err = fmt.Errorf("%w: missing final segment after segment %d", ErrDecrypt, o.ctr)
+			o.err = altered("missing final segment after segment %d", o.ctr)
 		} else {
-			o.err = fmt.Errorf("%w: truncated segment %d", ErrDecrypt, o.ctr)
+			o.err = altered("truncated segment %d", o.ctr)
 		}
 		return
 	}
@@ -325,14 +341,14 @@ func (o *opener) next() {
 	plain, aerr := o.gcm.Open(o.raw[:0], nonce[:], o.raw[:total], o.hdr.raw)
 	if aerr != nil {
 		if last {
-			o.err = fmt.Errorf("%w: segment %d failed authentication as the final segment (altered, truncated, reordered, or bytes appended)", ErrDecrypt, o.ctr)
+			o.err = altered("segment %d failed authentication as the final segment (altered, truncated, reordered, or bytes appended)", o.ctr)
 		} else {
-			o.err = fmt.Errorf("%w: segment %d failed authentication (altered, reordered, or final segment missing)", ErrDecrypt, o.ctr)
+			o.err = altered("segment %d failed authentication (altered, reordered, or final segment missing)", o.ctr)
 		}
 		return
 	}
 	if o.ctr == math.MaxUint32 && !last {
-		o.err = fmt.Errorf("%w: too many segments", ErrDecrypt)
+		o.err = altered("too many segments")
 		return
 	}
 	o.ctr++

@@ -39,11 +39,21 @@ type GCStats struct {
 	Deleted      int   // unreferenced objects deleted (or, with DryRun, to delete)
 	DeletedBytes int64 // stored bytes of the deleted objects
 	Uploads      int   // abandoned temporary uploads deleted
+	// Multipart counts the S3 multipart uploads under the store's
+	// directory started before the grace period that were aborted (parts
+	// of Puts whose process died mid-upload).
+	Multipart int
+	// Indexes counts the chunk indexes deleted: those of deleted objects,
+	// and those older than the grace period whose object is gone.
+	Indexes int
 }
 
 // GC deletes every stored object whose digest live rejects and that is
 // older than the grace period, and temporary uploads left behind by
-// interrupted Puts. live is the mark phase, supplied by the caller (the
+// interrupted Puts; on S3 it also aborts the multipart uploads under the
+// store's directory started before the grace period (a process killed
+// during a large Put or PutKnown leaves its parts there, invisible to
+// listing and billed until aborted). live is the mark phase, supplied by the caller (the
 // digests referenced by registry versions and dataset manifests); GC is
 // the sweep. An object that disappears meanwhile (another GC) is not an
 // error.
@@ -81,7 +91,10 @@ func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions)
 	var st GCStats
 	var doomed []Info
 	var doomedRel []string
-	err := s.walk(ctx, func(info Info, rel string) error {
+	present := map[string]bool{}
+	var orphans []string // indexes older than the cutoff, checked below
+	err := s.walkAll(ctx, func(info Info, rel string) error {
+		present[rel] = true
 		st.Scanned++
 		switch {
 		case live(info.Digest):
@@ -93,9 +106,25 @@ func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions)
 			doomedRel = append(doomedRel, rel)
 		}
 		return nil
+	}, func(rel string, obj *blob.ListObject) {
+		if obj.ModTime.Before(cutoff) {
+			orphans = append(orphans, rel)
+		}
 	})
 	if err != nil {
 		return st, err
+	}
+	deleteIndex := func(rel string) error {
+		if !o.DryRun {
+			if err := s.b.Delete(ctx, rel); err != nil {
+				if errors.Is(err, ErrNotFound) {
+					return nil
+				}
+				return err
+			}
+		}
+		st.Indexes++
+		return nil
 	}
 	for i, info := range doomed {
 		if !o.DryRun {
@@ -108,7 +137,19 @@ func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions)
 		}
 		st.Deleted++
 		st.DeletedBytes += info.StoredSize
+		delete(present, doomedRel[i])
 		s.log.DebugContext(ctx, "artifact: gc delete", "digest", info.Digest, "dry_run", o.DryRun)
+	}
+	// An index whose object is gone (deleted above, or never committed by
+	// a failed Put) is collected once it is older than the grace period;
+	// a younger one may belong to a Put about to commit its object.
+	for _, rel := range orphans {
+		if present[strings.TrimSuffix(rel, indexSuffix)] {
+			continue
+		}
+		if err := deleteIndex(rel); err != nil {
+			return st, err
+		}
 	}
 	var uploads []string
 	err = s.b.List(ctx, s.root+"uploads/", func(rel string, obj *blob.ListObject) error {
@@ -128,6 +169,11 @@ func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions)
 		}
 		st.Uploads++
 	}
+	n, err := s.abortStaleMultipart(ctx, cutoff, o.DryRun)
+	st.Multipart = n
+	if err != nil {
+		return st, err
+	}
 	if s.b.localDir != "" {
 		n, err := s.sweepLocalTemp(ctx, cutoff, o.DryRun)
 		st.Uploads += n
@@ -136,7 +182,7 @@ func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions)
 		}
 	}
 	s.log.InfoContext(ctx, "artifact: gc done", "scanned", st.Scanned, "live", st.Live, "young", st.Young,
-		"deleted", st.Deleted, "deleted_bytes", st.DeletedBytes, "uploads", st.Uploads, "dry_run", o.DryRun)
+		"deleted", st.Deleted, "deleted_bytes", st.DeletedBytes, "uploads", st.Uploads, "indexes", st.Indexes, "multipart", st.Multipart, "dry_run", o.DryRun)
 	return st, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"sync"
 )
@@ -79,9 +80,13 @@ func (bp *bufPool) put(b *[]byte) {
 // for content shorter than pumpBufSize) and returned to it at the end.
 //
 // At most limit bytes are read when limit >= 0. report, when not nil, is
-// called from the calling goroutine with the running byte count.
-func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report func(int64), bufs *bufPool) (int64, Digest, error) {
-	h := sha256.New()
+// called from the calling goroutine with the running byte count. h, when
+// not nil, is the SHA-256 to hash with (a chainHasher); otherwise pump
+// makes one.
+func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report func(int64), bufs *bufPool, h hash.Hash) (int64, Digest, error) {
+	if h == nil {
+		h = sha256.New()
+	}
 	free := make(chan *[]byte, pumpBuffers)
 	full := make(chan *[]byte, pumpBuffers)
 	failed := make(chan struct{}) // closed when a write fails

@@ -40,7 +40,7 @@ func within(t *testing.T, what string, fn func()) {
 // boundedPump is pump under within.
 func boundedPump(t *testing.T, ctx context.Context, dst io.Writer, src io.Reader, limit int64) (n int64, d Digest, err error) {
 	t.Helper()
-	within(t, "pump", func() { n, d, err = pump(ctx, dst, src, limit, nil, &bufPool{}) })
+	within(t, "pump", func() { n, d, err = pump(ctx, dst, src, limit, nil, &bufPool{}, nil) })
 	return n, d, err
 }
 

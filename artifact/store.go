@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"gocloud.dev/blob"
@@ -45,6 +46,13 @@ type Options struct {
 	// Logger receives debug records about uploads, deduplication and
 	// garbage collection. Default: nothing is logged.
 	Logger *slog.Logger
+	// SpoolDir is where Open verifies plain content longer than one chunk
+	// that has no usable chunk index (content stored before indexes
+	// existed, or whose index is damaged): the content is copied into a
+	// temporary file there while it is hashed, and released from it only
+	// once it has matched its digest. The file is removed when the content
+	// has been read or the Reader is closed. Default: os.TempDir().
+	SpoolDir string
 	// Authorizer, when set, is asked before every operation, on resource
 	// "artifacts" with the digest's ResourceName ("sha256/<hex>") as name,
 	// since authorization names may not hold the ':' of the digest
@@ -108,8 +116,11 @@ type Store struct {
 	// rewritten or touched, so that GC's grace period covers it again.
 	refreshAge time.Duration
 	authz      Authorizer
-	// bufs recycles transfer buffers between calls.
-	bufs bufPool
+	spoolDir   string
+	// bufs recycles transfer buffers between calls; chunks recycles the
+	// chunk buffers of Readers.
+	bufs   bufPool
+	chunks sync.Pool
 }
 
 // RefreshAge is how old stored content must be for Put (and PutKnown on
@@ -163,7 +174,11 @@ func New(b *Bucket, opts *Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{b: b, root: root, keeper: o.Keeper, seg: seg, progress: o.Progress, log: log, copyLimit: maxServerCopy, refreshAge: RefreshAge, authz: o.Authorizer}, nil
+	spool := o.SpoolDir
+	if spool == "" {
+		spool = os.TempDir()
+	}
+	return &Store{b: b, root: root, keeper: o.Keeper, seg: seg, progress: o.Progress, log: log, copyLimit: maxServerCopy, refreshAge: RefreshAge, authz: o.Authorizer, spoolDir: spool}, nil
 }
 
 // authorize asks the store's Authorizer, if any, whether verb may be
@@ -217,13 +232,23 @@ func (s *Store) uploadRel() (string, error) {
 // exhausted and the digest known is the object committed under its final
 // name (a hard link on file:// buckets, a server-side copy elsewhere), so a
 // failed or cancelled Put leaves nothing there; the temporary object is
-// removed, or by GC if Put could not. Content already stored is not
+// removed, or by GC if Put could not. Content already stored is read back
+// and verified (its stored size, then its digest): an intact copy is not
 // committed again, except to renew its modification time when it is older
-// than RefreshAge (see GC).
+// than RefreshAge (see GC); a damaged copy is replaced by the upload.
 //
 // On S3 content up to 5 GiB is committed by a server-side CopyObject;
 // larger content is copied through this process, so PutKnown, which writes
 // the final name directly, is cheaper for it when the digest is known.
+//
+// A source that is an io.ReadSeeker (an *os.File, a *bytes.Reader) is
+// read twice instead, on every bucket but file://: hashed first, then,
+// unless intact content is already stored, rewound and uploaded once to
+// its final name with a create-only write, verified again on the way, so
+// that no temporary object and no server-side copy are needed. The source
+// must not change meanwhile (if it does, Put fails with ErrDigestMismatch
+// and stores nothing); Progress reports the upload pass. Wrap a seekable
+// source in a plain io.Reader to have it read once.
 func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descriptor, error) {
 	if r == nil {
 		return Descriptor{}, errors.New("artifact: put: nil reader")
@@ -243,11 +268,19 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 	if o.Size > 0 {
 		total = o.Size
 	}
+	if rs, ok := r.(io.ReadSeeker); ok && s.b.localDir == "" {
+		d, err := s.putSeekable(ctx, rs, total, progress)
+		if err != nil {
+			return Descriptor{}, err
+		}
+		d.MediaType, d.Annotations = o.MediaType, o.Annotations
+		return d, nil
+	}
 	tmp, err := s.uploadRel()
 	if err != nil {
 		return Descriptor{}, err
 	}
-	n, d, err := s.upload(ctx, tmp, r, nil, total, progress)
+	n, d, idx, err := s.upload(ctx, tmp, r, nil, total, progress, false)
 	if err != nil {
 		return Descriptor{}, err
 	}
@@ -256,18 +289,83 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 		return Descriptor{}, fmt.Errorf("%w: read %d bytes, expected %d", ErrSizeMismatch, n, total)
 	}
 	final, _ := s.blobRel(d)
-	if err := s.commit(ctx, tmp, final, n); err != nil {
+	// The index goes first, so that a reader never finds the content
+	// without it; one left behind by a failed commit is collected by GC.
+	if err := s.writeIndex(ctx, final, idx); err != nil {
+		return Descriptor{}, err
+	}
+	if err := s.commit(ctx, tmp, final, Descriptor{Digest: d, Size: n}); err != nil {
 		return Descriptor{}, err
 	}
 	return Descriptor{MediaType: o.MediaType, Digest: d, Size: n, Annotations: o.Annotations}, nil
+}
+
+// putSeekable is Put for a source that can be read twice, on buckets
+// other than local directories: it hashes r first, then, unless an intact
+// copy is stored, rewinds it and uploads it once to its final name as
+// PutKnown does, verifying it again on the way (a source that changed
+// between the two passes fails with ErrDigestMismatch and stores nothing).
+// That spares the temporary object and the server-side copy.
+func (s *Store) putSeekable(ctx context.Context, r io.ReadSeeker, total int64, progress func(done, total int64)) (Descriptor, error) {
+	start, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return Descriptor{}, fmt.Errorf("artifact: put: %w", err)
+	}
+	bp := s.bufs.get()
+	h := sha256.New()
+	n, err := io.CopyBuffer(h, ctxReader{ctx, r}, *bp)
+	s.bufs.put(bp)
+	if err != nil {
+		return Descriptor{}, fmt.Errorf("artifact: put: read content: %w", err)
+	}
+	if total >= 0 && n != total {
+		return Descriptor{}, fmt.Errorf("%w: read %d bytes, expected %d", ErrSizeMismatch, n, total)
+	}
+	want := Descriptor{Digest: digestOf(h), Size: n}
+	final, _ := s.blobRel(want.Digest)
+	a, err := s.b.Attributes(ctx, final)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Descriptor{}, err
+	}
+	replace := false
+	if err == nil {
+		intact, err := s.recheck(ctx, final, want)
+		if err != nil {
+			return Descriptor{}, err
+		}
+		if intact && !s.stale(a.ModTime) {
+			s.log.DebugContext(ctx, "artifact: already stored", "digest", want.Digest)
+			return want, nil
+		}
+		// Damaged, or old enough that GC's grace period no longer covers
+		// it: write it again, which also renews its modification time.
+		replace = true
+	}
+	if _, err := r.Seek(start, io.SeekStart); err != nil {
+		return Descriptor{}, fmt.Errorf("artifact: put: %w", err)
+	}
+	_, _, _, err = s.upload(ctx, final, r, &want, total, progress, replace)
+	if errors.Is(err, ErrExist) {
+		return want, nil // a concurrent writer stored the same content first
+	}
+	if errors.Is(err, ErrDigestMismatch) || errors.Is(err, ErrSizeMismatch) {
+		return Descriptor{}, fmt.Errorf("artifact: put: the source changed while it was stored: %w", err)
+	}
+	if err != nil {
+		return Descriptor{}, err
+	}
+	return want, nil
 }
 
 // PutKnown stores the content of r under want.Digest, writing the final
 // name directly. It reads at most want.Size+1 bytes; if the content's size
 // or digest differ from want, the write is aborted, nothing is stored, and
 // the error matches ErrSizeMismatch or ErrDigestMismatch. When the digest
-// is already stored, r is not read at all; on file:// the object's
-// modification time is renewed if older than RefreshAge (see GC).
+// is already stored, the stored copy is read back and verified (its size,
+// then its digest): if it is intact, r is not read at all, and on file://
+// the object's modification time is renewed if older than RefreshAge (see
+// GC); if it is damaged, it is overwritten with the content of r, verified
+// on the way as for a first write (a mismatch leaves the damaged copy).
 func (s *Store) PutKnown(ctx context.Context, want Descriptor, r io.Reader) (Descriptor, error) {
 	if err := want.Validate(); err != nil {
 		return Descriptor{}, err
@@ -280,24 +378,34 @@ func (s *Store) PutKnown(ctx context.Context, want Descriptor, r io.Reader) (Des
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Descriptor{}, err
 	}
+	replace := false
 	if err == nil {
-		s.log.DebugContext(ctx, "artifact: already stored", "digest", want.Digest)
-		if s.b.localDir == "" || !s.stale(a.ModTime) {
-			return want, nil
+		intact, err := s.recheck(ctx, final, want)
+		if err != nil {
+			return Descriptor{}, err
 		}
-		err := s.touchLocal(final)
-		if !errors.Is(err, fs.ErrNotExist) {
-			if err != nil {
-				return Descriptor{}, err
+		if intact {
+			s.log.DebugContext(ctx, "artifact: already stored", "digest", want.Digest)
+			if s.b.localDir == "" || !s.stale(a.ModTime) {
+				return want, nil
 			}
-			return want, nil
+			err := s.touchLocal(final)
+			if !errors.Is(err, fs.ErrNotExist) {
+				if err != nil {
+					return Descriptor{}, err
+				}
+				return want, nil
+			}
+			// Collected meanwhile: store it again.
+		} else {
+			s.log.WarnContext(ctx, "artifact: stored copy damaged or gone; writing it again", "digest", want.Digest)
+			replace = true
 		}
-		// Collected meanwhile: store it again.
 	}
 	if r == nil {
 		return Descriptor{}, errors.New("artifact: put: nil reader")
 	}
-	_, _, err = s.upload(ctx, final, r, &want, want.Size, s.progress)
+	_, _, _, err = s.upload(ctx, final, r, &want, want.Size, s.progress, replace)
 	if errors.Is(err, ErrExist) {
 		// A concurrent writer stored the same content first.
 		return want, nil
@@ -309,20 +417,23 @@ func (s *Store) PutKnown(ctx context.Context, want Descriptor, r io.Reader) (Des
 }
 
 // upload copies r to rel, encrypting if the store has a Keeper, and returns
-// the length and digest of the content. With want set, the write is
-// create-only and is aborted unless the content has exactly want's size and
-// digest; at most want.Size+1 bytes are read. total is passed to progress.
-func (s *Store) upload(ctx context.Context, rel string, r io.Reader, want *Descriptor, total int64, progress func(done, total int64)) (int64, Digest, error) {
+// the length and digest of the content, and for plain content longer than
+// a chunk its encoded chunk index. With want set, the write is create-only
+// and is aborted unless the content has exactly want's size and digest; at
+// most want.Size+1 bytes are read; the index is written beside rel before
+// the object is committed; replace drops the create-only condition, to
+// overwrite a damaged copy. total is passed to progress.
+func (s *Store) upload(ctx context.Context, rel string, r io.Reader, want *Descriptor, total int64, progress func(done, total int64), replace bool) (int64, Digest, []byte, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := s.b.NewWriter(wctx, rel, &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: want != nil})
+	w, err := s.b.NewWriter(wctx, rel, &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: want != nil && !replace})
 	if err != nil {
-		return 0, "", err
+		return 0, "", nil, err
 	}
-	abort := func(err error) (int64, Digest, error) {
+	abort := func(err error) (int64, Digest, []byte, error) {
 		cancel()
 		w.Close()
-		return 0, "", err
+		return 0, "", nil, err
 	}
 	var dst io.Writer = w
 	var seal *sealer
@@ -340,7 +451,13 @@ func (s *Store) upload(ctx context.Context, rel string, r io.Reader, want *Descr
 	if progress != nil {
 		report = func(done int64) { progress(done, total) }
 	}
-	n, d, err := pump(ctx, dst, r, limit, report, &s.bufs)
+	var ch *chainHasher
+	var h hash.Hash
+	if s.keeper == nil {
+		ch = newChainHasher(chunkSize)
+		h = ch
+	}
+	n, d, err := pump(ctx, dst, r, limit, report, &s.bufs, h)
 	if err != nil {
 		return abort(fmt.Errorf("artifact: upload %s: %w", rel, err))
 	}
@@ -357,14 +474,60 @@ func (s *Store) upload(ctx context.Context, rel string, r io.Reader, want *Descr
 			return abort(fmt.Errorf("artifact: encrypt: %w", err))
 		}
 	}
+	var idx []byte
+	if ch != nil {
+		idx = ch.index(d)
+	}
+	if want != nil {
+		if err := s.writeIndex(ctx, rel, idx); err != nil {
+			return abort(err)
+		}
+	}
 	if err := w.Close(); err != nil {
 		if gcerrors.Code(err) == gcerrors.FailedPrecondition {
-			return 0, "", fmt.Errorf("%w: %s", ErrExist, rel)
+			return 0, "", nil, fmt.Errorf("%w: %s", ErrExist, rel)
 		}
-		return 0, "", fmt.Errorf("artifact: upload %s: %w", rel, err)
+		return 0, "", nil, fmt.Errorf("artifact: upload %s: %w", rel, err)
 	}
 	s.log.DebugContext(ctx, "artifact: uploaded", "key", rel, "bytes", n, "digest", d)
-	return n, d, nil
+	return n, d, idx, nil
+}
+
+// writeIndex stores idx, if any, as the chunk index of the content at rel,
+// replacing any index there (an index is a function of the content, so
+// every writer writes the same bytes).
+func (s *Store) writeIndex(ctx context.Context, rel string, idx []byte) error {
+	if idx == nil {
+		return nil
+	}
+	if err := s.b.WriteAll(ctx, rel+indexSuffix, idx); err != nil {
+		return fmt.Errorf("artifact: write chunk index: %w", err)
+	}
+	return nil
+}
+
+// readIndex returns the chunk index of the content d, of size bytes, at
+// rel; ErrNotFound if it has none, errIndex if it is unusable.
+func (s *Store) readIndex(ctx context.Context, rel string, d Digest, size int64) (*chunkIndex, error) {
+	if !chainSupported() {
+		return nil, fmt.Errorf("%w: this build's SHA-256 does not expose its state", errIndex)
+	}
+	r, err := s.b.NewReader(ctx, rel+indexSuffix)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	// An index of this content is a header, 32 bytes per boundary and a
+	// checksum; refuse to read a larger object.
+	limit := int64(indexHeader) + 32*(size/minChunkSize+1) + 32
+	if r.Size() > limit {
+		return nil, fmt.Errorf("%w for %s: %d bytes, more than %d", errIndex, d, r.Size(), limit)
+	}
+	b := make([]byte, r.Size())
+	if _, err := io.ReadFull(checkedReader{r}, b); err != nil {
+		return nil, fmt.Errorf("%w for %s: %w", errIndex, d, err)
+	}
+	return decodeIndex(b, d, size)
 }
 
 // atLeast formats a byte count that may have been cut off at limit.
@@ -389,32 +552,45 @@ func (s *Store) newSealer(ctx context.Context, w io.Writer) (*sealer, error) {
 	return newSealer(w, key, wrapped, s.seg)
 }
 
-// commit makes the finished upload tmp, of n content bytes, visible as
-// final, unless final already exists: a hard link on a local directory, a
-// server-side copy elsewhere, or for uploads larger than a server-side copy
-// allows, a streamed create-only copy through this process.
-func (s *Store) commit(ctx context.Context, tmp, final string, n int64) error {
+// commit makes the finished upload tmp, of the content want, visible as
+// final: a hard link on a local directory, a server-side copy elsewhere,
+// or for uploads larger than a server-side copy allows, a streamed copy
+// through this process. When final exists, it is read back and verified
+// (recheck): an intact copy is kept (its modification time renewed when
+// older than RefreshAge), a damaged one is replaced by the upload.
+func (s *Store) commit(ctx context.Context, tmp, final string, want Descriptor) error {
 	a, err := s.b.Attributes(ctx, final)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
 	exists := err == nil
 	if exists {
-		s.log.DebugContext(ctx, "artifact: already stored", "key", final)
-		if !s.stale(a.ModTime) {
-			return nil
+		intact, err := s.recheck(ctx, final, want)
+		if err != nil {
+			return err
 		}
-		// Renew the modification time so that GC's grace period covers
-		// the content the caller is about to reference: touch the file, or
-		// copy the upload over the object (same content).
-		if s.b.localDir != "" {
-			terr := s.touchLocal(final)
-			if !errors.Is(terr, fs.ErrNotExist) {
-				return terr
+		if intact {
+			s.log.DebugContext(ctx, "artifact: already stored", "key", final)
+			if !s.stale(a.ModTime) {
+				return nil
 			}
-			exists = false // collected meanwhile: store it again
-		} else if n > s.copyLimit {
-			return nil
+			// Renew the modification time so that GC's grace period covers
+			// the content the caller is about to reference: touch the file, or
+			// copy the upload over the object (same content).
+			if s.b.localDir != "" {
+				terr := s.touchLocal(final)
+				if !errors.Is(terr, fs.ErrNotExist) {
+					return terr
+				}
+				exists = false // collected meanwhile: store it again
+			} else if want.Size > s.copyLimit {
+				return nil
+			}
+		} else {
+			s.log.WarnContext(ctx, "artifact: stored copy damaged; replacing it", "key", final)
+			if s.b.localDir != "" {
+				return s.renameLocal(tmp, final)
+			}
 		}
 	}
 	if !exists && s.b.localDir != "" {
@@ -423,8 +599,8 @@ func (s *Store) commit(ctx context.Context, tmp, final string, n int64) error {
 			return err
 		}
 	}
-	if n > s.copyLimit {
-		return s.streamCopy(ctx, tmp, final)
+	if want.Size > s.copyLimit {
+		return s.streamCopy(ctx, tmp, final, exists)
 	}
 	src, err := s.b.Key(tmp)
 	if err != nil {
@@ -436,6 +612,84 @@ func (s *Store) commit(ctx context.Context, tmp, final string, n int64) error {
 	}
 	if err := s.b.Blob().Copy(ctx, dst, src, nil); err != nil {
 		return mapErr("commit", dst, err)
+	}
+	return nil
+}
+
+// recheck reads the stored object of want at rel back and reports whether
+// it is intact: the stored size first, then the content's digest (and for
+// encrypted objects every segment's authentication). A missing object is
+// not intact. For intact plain content longer than a chunk it writes the
+// chunk index if the stored one is missing or unusable. Errors other than
+// integrity failures are returned.
+func (s *Store) recheck(ctx context.Context, rel string, want Descriptor) (bool, error) {
+	br, err := s.b.NewReader(ctx, rel)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer br.Close()
+	damaged := func(err error) (bool, error) {
+		if errors.Is(err, ErrDigestMismatch) || errors.Is(err, ErrSizeMismatch) {
+			s.log.WarnContext(ctx, "artifact: stored copy fails verification", "key", rel, "err", err)
+			return false, nil
+		}
+		return false, err
+	}
+	if s.keeper != nil {
+		o, size, err := s.plaintext(ctx, checkedReader{br}, br.Size())
+		if err != nil {
+			return damaged(err)
+		}
+		if size != want.Size {
+			return false, nil
+		}
+		src := &sealedSource{o: o, h: sha256.New(), want: want.Digest, size: size}
+		for {
+			if _, err := src.next(); err == io.EOF {
+				return true, nil
+			} else if err != nil {
+				return damaged(err)
+			}
+		}
+	}
+	if br.Size() != want.Size {
+		return false, nil
+	}
+	ch := newChainHasher(chunkSize)
+	bp := s.bufs.get()
+	defer s.bufs.put(bp)
+	n, err := io.CopyBuffer(ch, io.LimitReader(ctxReader{ctx, checkedReader{br}}, want.Size+1), *bp)
+	if err != nil {
+		return damaged(err)
+	}
+	if n != want.Size || digestOf(ch) != want.Digest {
+		return false, nil
+	}
+	if idx := ch.index(want.Digest); idx != nil {
+		if _, err := s.readIndex(ctx, rel, want.Digest, want.Size); err != nil {
+			if err := s.writeIndex(ctx, rel, idx); err != nil {
+				return false, err
+			}
+		}
+	}
+	return true, nil
+}
+
+// renameLocal replaces final with tmp on a local directory.
+func (s *Store) renameLocal(tmp, final string) error {
+	src, err := s.b.Key(tmp)
+	if err != nil {
+		return err
+	}
+	dst, err := s.b.Key(final)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(s.b.localDir, filepath.FromSlash(src)), filepath.Join(s.b.localDir, filepath.FromSlash(dst))); err != nil {
+		return fmt.Errorf("artifact: commit %s: %w", dst, err)
 	}
 	return nil
 }
@@ -460,8 +714,8 @@ func (s *Store) touchLocal(final string) error {
 }
 
 // streamCopy copies the stored bytes of tmp to final with a create-only
-// write, aborting it on any error.
-func (s *Store) streamCopy(ctx context.Context, tmp, final string) error {
+// write (an overwrite with replace), aborting it on any error.
+func (s *Store) streamCopy(ctx context.Context, tmp, final string, replace bool) error {
 	r, err := s.b.NewReader(ctx, tmp)
 	if err != nil {
 		return err
@@ -469,11 +723,11 @@ func (s *Store) streamCopy(ctx context.Context, tmp, final string) error {
 	defer r.Close()
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := s.b.NewWriter(wctx, final, &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: true})
+	w, err := s.b.NewWriter(wctx, final, &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: !replace})
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(w, r); err != nil {
+	if _, err := io.Copy(w, checkedReader{r}); err != nil {
 		cancel()
 		w.Close()
 		return fmt.Errorf("artifact: commit %s: %w", final, err)
@@ -524,12 +778,25 @@ func (s *Store) removeUpload(ctx context.Context, tmp string) {
 	}
 }
 
-// Open returns a reader of the content named d that verifies what it
-// returns: the Read that reaches the end fails with an error matching
-// ErrDigestMismatch (or ErrSizeMismatch) if the bytes were not the content
-// of d, instead of returning io.EOF. Encrypted objects are also
-// authenticated segment by segment, failing with ErrDecrypt before any
-// altered byte is returned. Close the reader when done.
+// Open returns a reader of the content named d that releases no byte
+// before it has been verified, and fails with an error matching
+// ErrDigestMismatch (or ErrSizeMismatch) instead of returning bytes that
+// are not the content of d:
+//
+//   - plain content of up to one chunk (1 MiB) is read and verified whole
+//     before the first byte is released;
+//   - longer plain content is verified chunk by chunk against its chunk
+//     index, one chunk buffered, the last chunk released only once the
+//     whole content has matched d;
+//   - longer plain content without a usable index (stored before indexes
+//     existed, or with a damaged index) is copied to a temporary file in
+//     Options.SpoolDir while it is hashed and released from there once
+//     it has matched d;
+//   - encrypted content is released segment by segment, each only after
+//     it has been authenticated, and the last one only once the whole
+//     plaintext has matched d.
+//
+// Close the reader when done.
 func (s *Store) Open(ctx context.Context, d Digest) (*Reader, error) {
 	rel, err := s.blobRel(d)
 	if err != nil {
@@ -542,20 +809,55 @@ func (s *Store) Open(ctx context.Context, d Digest) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, size, err := s.plaintext(ctx, br, br.Size())
+	src, size, err := s.source(ctx, rel, d, checkedReader{br}, br.Size())
 	if err != nil {
 		br.Close()
 		return nil, err
 	}
-	return &Reader{r: src, c: br, h: sha256.New(), want: d, size: size, progress: s.progress, bufs: &s.bufs}, nil
+	return &Reader{src: src, c: br, size: size, progress: s.progress}, nil
 }
 
-// plaintext returns the content reader for an object being read from r,
-// and the content size, given the stored size.
-func (s *Store) plaintext(ctx context.Context, r io.Reader, stored int64) (io.Reader, int64, error) {
-	if s.keeper == nil {
-		return r, stored, nil
+// source returns the verifying source for the object of d at rel, being
+// read from r, and the content size, given the stored size.
+func (s *Store) source(ctx context.Context, rel string, d Digest, r io.Reader, stored int64) (source, int64, error) {
+	if s.keeper != nil {
+		o, size, err := s.plaintext(ctx, r, stored)
+		if err != nil {
+			return nil, 0, err
+		}
+		return &sealedSource{o: o, h: sha256.New(), want: d, size: size}, size, nil
 	}
+	if stored <= chunkSize {
+		return &wholeSource{r: r, want: d, size: stored}, stored, nil
+	}
+	idx, err := s.readIndex(ctx, rel, d, stored)
+	if err == nil {
+		buf := s.chunkBuf(idx.chunk + 1)
+		return &chunkSource{r: r, idx: idx, want: d, size: stored, h: sha256.New(), buf: buf, release: s.putChunkBuf}, stored, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		s.log.WarnContext(ctx, "artifact: chunk index unusable; verifying the whole content before releasing it", "digest", d, "err", err)
+	}
+	return &spoolSource{r: r, dir: s.spoolDir, want: d, size: stored, buf: make([]byte, pumpBufSize)}, stored, nil
+}
+
+// chunkBuf returns a buffer of n bytes from the store's pool.
+func (s *Store) chunkBuf(n int) []byte {
+	if b, ok := s.chunks.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:n]
+	}
+	return make([]byte, n)
+}
+
+func (s *Store) putChunkBuf(b []byte) {
+	if cap(b) == chunkSize+1 {
+		s.chunks.Put(&b)
+	}
+}
+
+// plaintext returns the decrypting reader for an encrypted object being
+// read from r, and the content size, given the stored size.
+func (s *Store) plaintext(ctx context.Context, r io.Reader, stored int64) (*opener, int64, error) {
 	hdr, err := readHeader(r)
 	if err != nil {
 		return nil, 0, err
@@ -575,84 +877,84 @@ func (s *Store) plaintext(ctx context.Context, r io.Reader, stored int64) (io.Re
 	return o, size, nil
 }
 
-// Reader reads content from a Store and verifies it: it hashes what it
-// returns and checks digest and size when the content ends. A Reader is
-// not safe for concurrent use.
+// Reader reads content from a Store, releasing only verified bytes (see
+// Store.Open). A Reader is not safe for concurrent use.
 type Reader struct {
-	r        io.Reader
+	src      source
 	c        io.Closer
-	h        hash.Hash
-	want     Digest
 	size     int64
 	n        int64
+	cur      []byte
 	progress func(done, total int64)
-	bufs     *bufPool
 	err      error
 }
 
-// Read reads content. At the end it returns io.EOF only if the content
-// matched its digest and size; otherwise the error matches
-// ErrDigestMismatch (or ErrSizeMismatch, or ErrDecrypt for encrypted
-// objects).
-func (v *Reader) Read(p []byte) (int, error) {
-	if v.err != nil {
-		return 0, v.err
+// fill makes the next verified block current; false when there is none,
+// with v.err set.
+func (v *Reader) fill() bool {
+	for len(v.cur) == 0 {
+		if v.err != nil {
+			return false
+		}
+		v.cur, v.err = v.src.next()
 	}
-	n, err := v.r.Read(p)
-	v.h.Write(p[:n])
+	return true
+}
+
+// take marks n bytes of the current block as returned.
+func (v *Reader) take(n int) {
+	v.cur = v.cur[n:]
 	v.n += int64(n)
 	if n > 0 && v.progress != nil {
 		v.progress(v.n, v.size)
 	}
-	switch {
-	case v.n > v.size:
-		v.err = fmt.Errorf("%w: %w: %s has more than its %d bytes", ErrDigestMismatch, ErrSizeMismatch, v.want, v.size)
-	case err == io.EOF:
-		v.err = io.EOF
-		if got := digestOf(v.h); got != v.want {
-			v.err = fmt.Errorf("%w: stored object for %s has content %s", ErrDigestMismatch, v.want, got)
-		} else if v.n != v.size {
-			v.err = fmt.Errorf("%w: %s ended after %d of %d bytes", ErrSizeMismatch, v.want, v.n, v.size)
-		}
-	case err != nil:
-		v.err = err
-	}
-	return n, v.err
 }
 
-// WriteTo copies the verified content to w in large reads; io.Copy uses
-// it instead of its own small buffer.
-func (v *Reader) WriteTo(w io.Writer) (int64, error) {
-	bp := v.bufs.get()
-	defer v.bufs.put(bp)
-	buf := *bp
-	if v.size < int64(len(buf)) {
-		buf = buf[:v.size+1] // room to see the end, or content beyond the size
+// Read reads verified content. At the end it returns io.EOF; if the
+// stored bytes are not the content, it returns an error matching
+// ErrDigestMismatch (or ErrSizeMismatch, or ErrDecrypt for encrypted
+// objects) before releasing any byte that was not verified.
+func (v *Reader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
 	}
+	if !v.fill() {
+		return 0, v.err
+	}
+	n := copy(p, v.cur)
+	v.take(n)
+	return n, nil
+}
+
+// WriteTo copies the verified content to w, a verified block at a time;
+// io.Copy uses it instead of its own buffer.
+func (v *Reader) WriteTo(w io.Writer) (int64, error) {
 	var total int64
-	for {
-		n, err := v.Read(buf)
-		if n > 0 {
-			m, werr := w.Write(buf[:n])
-			total += int64(m)
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if err == io.EOF {
-			return total, nil
-		}
+	for v.fill() {
+		m, err := w.Write(v.cur)
+		total += int64(m)
+		v.take(m)
 		if err != nil {
 			return total, err
 		}
 	}
+	if v.err == io.EOF {
+		return total, nil
+	}
+	return total, v.err
 }
 
 // Size returns the length of the content (the plaintext when encrypted).
 func (v *Reader) Size() int64 { return v.size }
 
-// Close releases the underlying bucket reader.
-func (v *Reader) Close() error { return v.c.Close() }
+// Close releases the underlying bucket reader and any temporary file.
+func (v *Reader) Close() error {
+	if v.err == nil {
+		v.err = errors.New("artifact: read after close")
+	}
+	v.cur = nil
+	return errors.Join(v.src.close(), v.c.Close())
+}
 
 // Get returns the content named d, verified as Open does. It holds the
 // whole content in memory; use Open for large content.
@@ -755,7 +1057,13 @@ func (s *Store) Delete(ctx context.Context, d Digest) error {
 	if err := s.authorize(ctx, "delete", d.ResourceName()); err != nil {
 		return err
 	}
-	return s.b.Delete(ctx, rel)
+	if err := s.b.Delete(ctx, rel); err != nil {
+		return err
+	}
+	if err := s.b.Delete(ctx, rel+indexSuffix); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 // Walk calls fn for every stored object in order of digest. Objects in the
@@ -779,9 +1087,21 @@ func (s *Store) Walk(ctx context.Context, fn func(Info) error) error {
 
 // walk lists objects with their stored sizes only.
 func (s *Store) walk(ctx context.Context, fn func(info Info, rel string) error) error {
+	return s.walkAll(ctx, fn, nil)
+}
+
+// walkAll lists objects as walk does, and passes chunk indexes to index
+// when it is not nil.
+func (s *Store) walkAll(ctx context.Context, fn func(info Info, rel string) error, index func(rel string, obj *blob.ListObject)) error {
 	dir := s.root + "sha256/"
 	return s.b.List(ctx, dir, func(rel string, obj *blob.ListObject) error {
 		name := strings.TrimPrefix(rel, dir)
+		if strings.HasSuffix(name, indexSuffix) {
+			if index != nil {
+				index(rel, obj)
+			}
+			return nil
+		}
 		if len(name) != 2*sha256.Size+1 || name[2] != '/' {
 			s.log.DebugContext(ctx, "artifact: skipping foreign object", "key", rel)
 			return nil

@@ -75,6 +75,8 @@ func runSuite(t *testing.T, newStore func(t *testing.T) *Store, m mode) {
 		{"WalkAndLayout", testWalkAndLayout},
 		{"StreamedCommit", testStreamedCommit},
 		{"InvisibleUntilCommitted", testInvisibleUntilCommitted},
+		{"Repair", testRepair},
+		{"SeekablePut", testSeekablePut},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -340,6 +342,9 @@ func testCorruption(t *testing.T, s *Store, m mode) {
 			got, err := s.Get(ctx, d.Digest)
 			if !errors.Is(err, wantErr) || got != nil {
 				t.Fatalf("get: %d bytes, err = %v, want %v", len(got), err, wantErr)
+			}
+			if !errors.Is(err, ErrDigestMismatch) {
+				t.Fatalf("get: err = %v, want it to match ErrDigestMismatch too", err)
 			}
 			if err := s.Verify(ctx, d.Digest); !errors.Is(err, wantErr) {
 				t.Fatalf("verify: err = %v, want %v", err, wantErr)
@@ -1007,7 +1012,7 @@ func TestS3Multipart(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel, _ := s.blobRel(d.Digest)
-	if _, _, err := s.upload(ctx, rel, bytes.NewReader(p), &d, d.Size, nil); !errors.Is(err, ErrExist) {
+	if _, _, _, err := s.upload(ctx, rel, bytes.NewReader(p), &d, d.Size, nil, false); !errors.Is(err, ErrExist) {
 		t.Fatalf("second create-only upload: err = %v, want ErrExist", err)
 	}
 	if got, err := s.Get(ctx, d.Digest); err != nil || !bytes.Equal(got, p) {

@@ -25,11 +25,13 @@ func (r *Registry) checkTrusted(ctx context.Context, v *Version) error {
 	return err
 }
 
-// OpenFile opens the file at path of the version ref names. The reader fails
-// with artifact.ErrDigestMismatch rather than return bytes that differ from
-// the manifest. The version must carry a valid signature by one of
-// Options.TrustedKeys (ErrSignature), or Options.AllowUnsigned be set
-// (ErrNoTrustedKeys otherwise).
+// OpenFile opens the file at path of the version ref names. The reader
+// releases no byte before it has been verified against the file's digest
+// (see artifact.Store.Open) and fails with artifact.ErrDigestMismatch
+// rather than return bytes that differ from the manifest, so a service
+// streaming the file to a client sends no corrupt byte. The version must
+// carry a valid signature by one of Options.TrustedKeys (ErrSignature), or
+// Options.AllowUnsigned be set (ErrNoTrustedKeys otherwise).
 func (r *Registry) OpenFile(ctx context.Context, ref, name string) (io.ReadCloser, error) {
 	st, n, err := r.lookup(ctx, ref, "get", false)
 	if err != nil {

@@ -5,10 +5,17 @@
 package s3test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,6 +38,9 @@ const (
 type Server struct {
 	srv     *httptest.Server
 	backend *s3mem.Backend
+
+	mu      sync.Mutex
+	corrupt map[string]int64 // "bucket/key" -> offset of the byte to flip
 }
 
 // Start starts a server that stops when t ends.
@@ -38,22 +48,75 @@ func Start(t testing.TB) *Server {
 	t.Helper()
 	backend := s3mem.New()
 	faker := gofakes3.New(backend, gofakes3.WithAutoBucket(true))
-	srv := httptest.NewServer(faker.Server())
-	t.Cleanup(srv.Close)
-	return &Server{srv: srv, backend: backend}
+	s := &Server{backend: backend, corrupt: map[string]int64{}}
+	s.srv = httptest.NewServer(s.tamper(faker.Server()))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// CorruptGets makes every whole-object GET of key in bucket return the
+// stored bytes with the byte at offset flipped, together with an
+// x-amz-checksum-crc32 header of the bytes as stored: what a client sees
+// when bits rot on the server's disk, or in transit, under a checksum
+// recorded at upload. The AWS SDK then fails the read with its own
+// checksum error. A negative offset stops the corruption.
+func (s *Server) CorruptGets(bucket, key string, offset int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if offset < 0 {
+		delete(s.corrupt, bucket+"/"+key)
+		return
+	}
+	s.corrupt[bucket+"/"+key] = offset
+}
+
+// tamper applies CorruptGets to the responses of next.
+func (s *Server) tamper(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		off, ok := s.corrupt[strings.TrimPrefix(r.URL.Path, "/")]
+		s.mu.Unlock()
+		if !ok || r.Method != http.MethodGet || r.Header.Get("Range") != "" || r.URL.Query().Has("partNumber") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if rec.Code == http.StatusOK && off < int64(len(body)) {
+			var sum [4]byte
+			binary.BigEndian.PutUint32(sum[:], crc32.ChecksumIEEE(body))
+			rec.Header().Set("x-amz-checksum-crc32", base64.StdEncoding.EncodeToString(sum[:]))
+			body = bytes.Clone(body)
+			body[off] ^= 0x01
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	})
 }
 
 // Endpoint returns the server's base URL.
 func (s *Server) Endpoint() string { return s.srv.URL }
 
 // Client returns an S3 client of the AWS SDK v2 pointed at the server.
-func (s *Server) Client() *s3.Client {
+func (s *Server) Client() *s3.Client { return newClient(s.srv.URL, AccessKey, SecretKey) }
+
+// newClient returns an S3 client for endpoint with path-style addressing.
+// It computes and checks checksums when the API supports them, the
+// defaults that config.LoadDefaultConfig (and so an s3:// URL) gives; a
+// bare aws.Config leaves them unset, which checks no response checksum.
+func newClient(endpoint, access, secret string) *s3.Client {
 	cfg := aws.Config{
-		Region:      Region,
-		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+		Region:                     Region,
+		Credentials:                credentials.NewStaticCredentialsProvider(access, secret, ""),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	}
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(s.srv.URL)
+		o.BaseEndpoint = aws.String(endpoint)
 		o.UsePathStyle = true
 	})
 }
