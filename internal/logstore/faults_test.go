@@ -19,7 +19,7 @@ func runS3Faults(t *testing.T, endpoint string) {
 	ctx := context.Background()
 	t.Run("lost replies write each entry once", func(t *testing.T) {
 		var f s3test.Faults
-		b, err := artifact.NewBucket(s3test.OpenBucket(t, endpoint, "lost", &f), &artifact.BucketOptions{Prefix: t.Name()})
+		b, err := artifact.NewBucket(s3test.FaultyBucket(t, endpoint, "lost", &f), &artifact.BucketOptions{Prefix: t.Name()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func runS3Faults(t *testing.T, endpoint string) {
 	t.Run("a store ignoring If-None-Match is refused", func(t *testing.T) {
 		var f s3test.Faults
 		f.StripIfNoneMatch.Store(true)
-		b, err := artifact.NewBucket(s3test.OpenBucket(t, endpoint, "strip", &f), &artifact.BucketOptions{Prefix: t.Name()})
+		b, err := artifact.NewBucket(s3test.FaultyBucket(t, endpoint, "strip", &f), &artifact.BucketOptions{Prefix: t.Name()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +70,7 @@ func runS3Faults(t *testing.T, endpoint string) {
 			}
 		}
 		// The documented way out: one writer, and the bucket says so.
-		single, err := artifact.NewBucket(s3test.OpenBucket(t, endpoint, "strip", &f), &artifact.BucketOptions{Prefix: t.Name(), SingleWriter: true})
+		single, err := artifact.NewBucket(s3test.FaultyBucket(t, endpoint, "strip", &f), &artifact.BucketOptions{Prefix: t.Name(), SingleWriter: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,21 +17,21 @@ import (
 // four-process race on one log, lost replies after committed creates,
 // and a store that ignores If-None-Match.
 func TestVersity(t *testing.T) {
-	endpoint := s3test.StartVersity(t)
+	srv := s3test.Versity(t)
 	s3test.SetEnv(t)
-	s3test.OpenBucket(t, endpoint, "conformance", nil) // create it
+	srv.Bucket(t, "conformance") // create it
 	n := 0
 	artifacttest.RunBucketConformance(t, artifacttest.BucketTarget{
 		Open: func(t testing.TB) *artifact.Bucket {
 			n++
-			b, err := artifact.OpenBucket(context.Background(), s3test.URLFor(endpoint, "conformance")+fmt.Sprintf("&prefix=open%d", n))
+			b, err := artifact.OpenBucket(context.Background(), srv.URL("conformance")+fmt.Sprintf("&prefix=open%d", n))
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { b.Close() })
 			return b
 		},
-		URL: s3test.URLFor(endpoint, "conformance") + "&prefix=procs",
+		URL: srv.URL("conformance") + "&prefix=procs",
 	})
-	runS3Faults(t, endpoint)
+	runS3Faults(t, srv.Endpoint)
 }

@@ -108,17 +108,17 @@ func (s *Server) Client() *s3.Client { return newClient(s.srv.URL, AccessKey, Se
 // It computes and checks checksums when the API supports them, the
 // defaults that config.LoadDefaultConfig (and so an s3:// URL) gives; a
 // bare aws.Config leaves them unset, which checks no response checksum.
-func newClient(endpoint, access, secret string) *s3.Client {
+func newClient(endpoint, access, secret string, optFns ...func(*s3.Options)) *s3.Client {
 	cfg := aws.Config{
 		Region:                     Region,
 		Credentials:                credentials.NewStaticCredentialsProvider(access, secret, ""),
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	}
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+	return s3.NewFromConfig(cfg, append([]func(*s3.Options){func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
 		o.UsePathStyle = true
-	})
+	}}, optFns...)...)
 }
 
 // Bucket creates (if needed) and opens bucket name through s3blob; it is

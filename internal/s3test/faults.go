@@ -1,0 +1,92 @@
+package s3test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/s3blob"
+)
+
+// Faults injects the failures of a real network and of stores that are
+// S3-compatible in name only into an S3 client. The zero value injects
+// nothing; its fields may be changed while the client is in use.
+type Faults struct {
+	// DropCreateReplies is how many conditional PUTs (If-None-Match) still
+	// to let through to the server and then answer with a reset
+	// connection instead of the server's reply, as a load balancer that
+	// times out after the store committed does. The SDK retries them.
+	DropCreateReplies atomic.Int64
+	// StripIfNoneMatch removes If-None-Match from PUTs before they are
+	// signed, so the server sees unconditional writes: a store or proxy
+	// that ignores the header.
+	StripIfNoneMatch atomic.Bool
+	// Dropped counts the replies dropped so far.
+	Dropped atomic.Int64
+}
+
+// faultyTransport carries out DropCreateReplies.
+type faultyTransport struct {
+	base http.RoundTripper
+	f    *Faults
+}
+
+func (t faultyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	conditional := req.Method == http.MethodPut && req.Header.Get("If-None-Match") != ""
+	resp, err := t.base.RoundTrip(req)
+	if err != nil || !conditional || t.f.DropCreateReplies.Add(-1) < 0 {
+		if conditional {
+			t.f.DropCreateReplies.Add(1) // undo: nothing to drop
+		}
+		return resp, err
+	}
+	resp.Body.Close()
+	t.f.Dropped.Add(1)
+	return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+}
+
+// FaultyClient returns an S3 client of the AWS SDK v2 for the server at
+// endpoint, configured as Client is, with f's faults.
+func FaultyClient(endpoint string, f *Faults) *s3.Client {
+	return newClient(endpoint, envOr(EnvAccessKey, AccessKey), envOr(EnvSecretKey, SecretKey), func(o *s3.Options) {
+		base := http.DefaultTransport.(*http.Transport).Clone()
+		o.HTTPClient = &http.Client{Transport: faultyTransport{base: base, f: f}}
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Build.Add(middleware.BuildMiddlewareFunc("sextantStripIfNoneMatch",
+				func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+					if req, ok := in.Request.(*smithyhttp.Request); ok && f.StripIfNoneMatch.Load() {
+						req.Header.Del("If-None-Match")
+					}
+					return next.HandleBuild(ctx, in)
+				}), middleware.After)
+		})
+	})
+}
+
+// FaultyBucket creates bucket name on the server at endpoint if needed
+// and opens it through s3blob with f's faults; it is closed when t ends.
+func FaultyBucket(t testing.TB, endpoint, name string, f *Faults) *blob.Bucket {
+	t.Helper()
+	ctx := context.Background()
+	client := FaultyClient(endpoint, f)
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		if _, herr := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name)}); herr != nil {
+			t.Fatalf("s3test: create bucket %s: %v", name, err)
+		}
+	}
+	b, err := s3blob.OpenBucket(ctx, client, name, nil)
+	if err != nil {
+		t.Fatalf("s3test: open bucket %s: %v", name, err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
