@@ -33,9 +33,11 @@
 //
 // One bucket holds everything: artifact's content-addressed objects under
 // cas/, and beside them the logs of the registry (registry/), the datasets
-// (datasets/) and pipeline runs (pipelines/). A file shared by a dataset and
-// a model is stored once. rbac is a leaf: the other packages accept any
-// value with the method
+// (datasets/), pipeline runs (pipelines/) and rollout states
+// (deployments/), all append-only logs of the same scheme, whose errors
+// for a damaged or too new entry are the same values in every package. A
+// file shared by a dataset and a model is stored once. rbac is a leaf: the
+// other packages accept any value with the method
 //
 //	Authorize(ctx context.Context, verb, resource, name string) error
 //

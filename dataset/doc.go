@@ -54,7 +54,11 @@
 // internal/logstore: create-only entries, so concurrent commits from any
 // number of processes get distinct consecutive numbers; every 64 entries
 // the folded state is written as a checkpoint, so a new reader starts from
-// it rather than from the first entry). Commit uploads
+// it rather than from the first entry; a checkpoint that does not decode,
+// breaks an invariant or has a newer format is skipped with a warning on
+// the Logger and the versions are folded from the log, losing nothing; a
+// damaged log entry fails with ErrCorruptLog, one from a newer writer with
+// ErrUnsupported, the same values as the registry's and pipeline's). Commit uploads
 // only what the store lacks, checking existence and uploading in parallel
 // under the digests just computed; Versions lists, Resolve finds a version
 // by number ("3", "v3"), tag or "latest"; Tag moves a tag. Checkout and

@@ -1,6 +1,10 @@
 package dataset
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/sextant-ml/sextant/internal/logstore"
+)
 
 // Sentinel errors. Every error returned by this package that stems from one of
 // these conditions matches it with errors.Is.
@@ -31,9 +35,11 @@ var (
 	// ErrInvalidName reports a dataset name or tag that is not allowed.
 	ErrInvalidName = errors.New("dataset: invalid name")
 	// ErrCorruptLog reports a dataset log entry that cannot be decoded or
-	// contradicts the entries before it.
-	ErrCorruptLog = errors.New("dataset: corrupt version log")
+	// contradicts the entries before it. It is the same value as
+	// registry.ErrCorruptEntry, pipeline.ErrCorrupt and deploy.ErrCorrupt.
+	ErrCorruptLog = logstore.ErrCorrupt
 	// ErrUnsupported reports a log entry or manifest written by a newer
-	// version of this package.
-	ErrUnsupported = errors.New("dataset: unsupported")
+	// version of this package. It is the same value as the registry's,
+	// pipeline's and deploy's.
+	ErrUnsupported = logstore.ErrUnsupported
 )

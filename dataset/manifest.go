@@ -131,7 +131,7 @@ func ParseManifest(data []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: trailing data", ErrInvalidManifest)
 	}
 	if mj.Version != manifestVersion {
-		return nil, fmt.Errorf("%w: manifest version %d (this package reads %d)", ErrUnsupported, mj.Version, manifestVersion)
+		return nil, fmt.Errorf("dataset: %w: manifest version %d (this package reads %d)", ErrUnsupported, mj.Version, manifestVersion)
 	}
 	m := &Manifest{Entries: mj.Entries}
 	if err := m.Validate(); err != nil {

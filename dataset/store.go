@@ -20,6 +20,7 @@ import (
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset/internal/atomicfile"
+	"github.com/sextant-ml/sextant/internal/logstore"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -67,8 +68,8 @@ type Store struct {
 	opts   Options
 	hasher *Hasher
 
-	mu    sync.Mutex
-	state map[string]*datasetState
+	mu   sync.Mutex
+	logs map[string]*logstore.Folded[*datasetState]
 }
 
 // New returns a Store over blobs, whose bucket also holds the logs. The
@@ -91,7 +92,7 @@ func New(blobs *artifact.Store, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{blobs: blobs, bucket: blobs.Bucket(), opts: o, hasher: h, state: map[string]*datasetState{}}, nil
+	return &Store{blobs: blobs, bucket: blobs.Bucket(), opts: o, hasher: h, logs: map[string]*logstore.Folded[*datasetState]{}}, nil
 }
 
 // Open opens the bucket at urlstr (see artifact.OpenBucket) with a plain

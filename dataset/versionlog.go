@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
-	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/internal/logstore"
 )
 
@@ -32,7 +30,7 @@ type logRecord struct {
 }
 
 // checkpointEvery is how many log entries pass between checkpoints.
-const checkpointEvery = 64
+const checkpointEvery = logstore.DefaultCheckpointEvery
 
 // checkpointJSON is the folded state written as a log checkpoint.
 type checkpointJSON struct {
@@ -63,15 +61,15 @@ func (st *datasetState) apply(e logstore.Entry) error {
 	dec := json.NewDecoder(bytes.NewReader(e.Data))
 	var r logRecord
 	if err := dec.Decode(&r); err != nil {
-		return fmt.Errorf("%w: dataset %s log entry %d: %v", ErrCorruptLog, st.name, e.Seq, err)
+		return fmt.Errorf("dataset: %w: dataset %s log entry %d: %v", ErrCorruptLog, st.name, e.Seq, err)
 	}
 	if r.V != logFormat {
-		return fmt.Errorf("%w: dataset %s log entry %d has format %d (this package reads %d)", ErrUnsupported, st.name, e.Seq, r.V, logFormat)
+		return fmt.Errorf("dataset: %w: dataset %s log entry %d has format %d (this package reads %d)", ErrUnsupported, st.name, e.Seq, r.V, logFormat)
 	}
 	switch r.Type {
 	case "commit":
 		if r.Number != len(st.versions)+1 {
-			return fmt.Errorf("%w: dataset %s log entry %d commits version %d after %d", ErrCorruptLog, st.name, e.Seq, r.Number, len(st.versions))
+			return fmt.Errorf("dataset: %w: dataset %s log entry %d commits version %d after %d", ErrCorruptLog, st.name, e.Seq, r.Number, len(st.versions))
 		}
 		st.versions = append(st.versions, r)
 		for _, t := range r.Tags {
@@ -79,11 +77,11 @@ func (st *datasetState) apply(e logstore.Entry) error {
 		}
 	case "tag":
 		if r.Number < 1 || r.Number > len(st.versions) {
-			return fmt.Errorf("%w: dataset %s log entry %d tags unknown version %d", ErrCorruptLog, st.name, e.Seq, r.Number)
+			return fmt.Errorf("dataset: %w: dataset %s log entry %d tags unknown version %d", ErrCorruptLog, st.name, e.Seq, r.Number)
 		}
 		st.tags[r.Tag] = r.Number
 	default:
-		return fmt.Errorf("%w: dataset %s log entry %d has type %q", ErrUnsupported, st.name, e.Seq, r.Type)
+		return fmt.Errorf("dataset: %w: dataset %s log entry %d has type %q", ErrUnsupported, st.name, e.Seq, r.Type)
 	}
 	st.seq = e.Seq
 	return nil
@@ -102,46 +100,32 @@ func (st *datasetState) version(n int) Version {
 	return v
 }
 
-func (s *Store) openLog(name string) (*logstore.Log, error) {
-	return logstore.Open(s.bucket, "datasets/"+name)
-}
-
-// cached returns a copy of the cached state of name, or an empty one.
-func (s *Store) cached(name string) *datasetState {
+// folded returns the folded log of dataset name, opening it on first use.
+func (s *Store) folded(name string) (*logstore.Folded[*datasetState], error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if st, ok := s.state[name]; ok {
-		return st.clone()
+	if f, ok := s.logs[name]; ok {
+		return f, nil
 	}
-	return &datasetState{name: name, tags: map[string]int{}}
-}
-
-func (s *Store) remember(st *datasetState) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.state[st.name]; !ok || old.seq < st.seq {
-		s.state[st.name] = st
-	}
-}
-
-// fromCheckpoint replaces an empty st with the newest checkpoint, if any.
-func fromCheckpoint(ctx context.Context, l *logstore.Log, st *datasetState) error {
-	if st.seq != 0 {
-		return nil
-	}
-	seq, data, err := l.LatestCheckpoint(ctx)
-	if errors.Is(err, logstore.ErrNoCheckpoint) {
-		return nil
-	}
+	l, err := logstore.Open(s.bucket, "datasets/"+name)
 	if err != nil {
-		return fmt.Errorf("dataset: read checkpoint of %s: %w", st.name, err)
+		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	decoded, err := decodeCheckpoint(st.name, seq, data)
+	f, err := logstore.NewFolded(l, logstore.Fold[*datasetState]{
+		Empty: func() *datasetState { return &datasetState{name: name, tags: map[string]int{}} },
+		Clone: (*datasetState).clone,
+		Apply: (*datasetState).apply,
+		Encode: func(st *datasetState) ([]byte, error) {
+			return json.Marshal(checkpointJSON{V: logFormat, Versions: st.versions, Tags: st.tags})
+		},
+		Decode: func(seq uint64, data []byte) (*datasetState, error) { return decodeCheckpoint(name, seq, data) },
+		Logger: s.opts.Logger,
+	})
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	*st = *decoded
-	return nil
+	s.logs[name] = f
+	return f, nil
 }
 
 // decodeCheckpoint reads checkpoint seq of dataset name strictly enough
@@ -150,19 +134,19 @@ func fromCheckpoint(ctx context.Context, l *logstore.Log, st *datasetState) erro
 func decodeCheckpoint(name string, seq uint64, data []byte) (*datasetState, error) {
 	var cp checkpointJSON
 	if err := json.Unmarshal(data, &cp); err != nil {
-		return nil, fmt.Errorf("%w: dataset %s checkpoint %d: %v", ErrCorruptLog, name, seq, err)
+		return nil, fmt.Errorf("dataset: %w: dataset %s checkpoint %d: %v", ErrCorruptLog, name, seq, err)
 	}
 	if cp.V != logFormat {
-		return nil, fmt.Errorf("%w: dataset %s checkpoint %d has format %d", ErrUnsupported, name, seq, cp.V)
+		return nil, fmt.Errorf("dataset: %w: dataset %s checkpoint %d has format %d", ErrUnsupported, name, seq, cp.V)
 	}
 	for i, r := range cp.Versions {
 		if r.Number != i+1 {
-			return nil, fmt.Errorf("%w: dataset %s checkpoint %d lists version %d at %d", ErrCorruptLog, name, seq, r.Number, i+1)
+			return nil, fmt.Errorf("dataset: %w: dataset %s checkpoint %d lists version %d at %d", ErrCorruptLog, name, seq, r.Number, i+1)
 		}
 	}
 	for t, n := range cp.Tags {
 		if n < 1 || n > len(cp.Versions) {
-			return nil, fmt.Errorf("%w: dataset %s checkpoint %d tags %q on unknown version %d", ErrCorruptLog, name, seq, t, n)
+			return nil, fmt.Errorf("dataset: %w: dataset %s checkpoint %d tags %q on unknown version %d", ErrCorruptLog, name, seq, t, n)
 		}
 	}
 	st := &datasetState{name: name, seq: seq, versions: cp.Versions, tags: cp.Tags}
@@ -172,42 +156,17 @@ func decodeCheckpoint(name string, seq uint64, data []byte) (*datasetState, erro
 	return st, nil
 }
 
-// checkpoint writes the folded state at st.seq when it falls on the
-// interval. Losing the race to another writer is fine: both folded the
-// same entries.
-func (s *Store) checkpoint(ctx context.Context, l *logstore.Log, st *datasetState) {
-	if st.seq%checkpointEvery != 0 {
-		return
-	}
-	data, err := json.Marshal(checkpointJSON{V: logFormat, Versions: st.versions, Tags: st.tags})
-	if err == nil {
-		err = l.WriteCheckpoint(ctx, st.seq, data)
-	}
-	if err != nil && !errors.Is(err, artifact.ErrExist) {
-		s.opts.Logger.WarnContext(ctx, "dataset: checkpoint not written", "dataset", st.name, "seq", st.seq, "err", err)
-	}
-}
-
 // load folds the log of name and fails with ErrNotFound if it is empty.
+// The state returned is shared: callers only read it.
 func (s *Store) load(ctx context.Context, name string) (*datasetState, error) {
-	l, err := s.openLog(name)
+	f, err := s.folded(name)
 	if err != nil {
 		return nil, err
 	}
-	st := s.cached(name)
-	if err := fromCheckpoint(ctx, l, st); err != nil {
+	st, err := f.State(ctx, 0)
+	if err != nil {
 		return nil, err
 	}
-	entries, err := l.Read(ctx, st.seq)
-	if err != nil {
-		return nil, fmt.Errorf("dataset: read log of %s: %w", name, err)
-	}
-	for _, e := range entries {
-		if err := st.apply(e); err != nil {
-			return nil, err
-		}
-	}
-	s.remember(st)
 	if len(st.versions) == 0 {
 		return nil, fmt.Errorf("%w: dataset %s", ErrNotFound, name)
 	}
@@ -217,21 +176,11 @@ func (s *Store) load(ctx context.Context, name string) (*datasetState, error) {
 // append writes the record build returns for the state at the head of the
 // log, and returns the state with it applied.
 func (s *Store) append(ctx context.Context, name string, build func(*datasetState) (logRecord, error)) (*datasetState, error) {
-	l, err := s.openLog(name)
+	f, err := s.folded(name)
 	if err != nil {
 		return nil, err
 	}
-	st := s.cached(name)
-	if err := fromCheckpoint(ctx, l, st); err != nil {
-		return nil, err
-	}
-	after := st.seq
-	e, err := l.Append(ctx, after, func(newer []logstore.Entry) ([]byte, error) {
-		for _, e := range newer {
-			if err := st.apply(e); err != nil {
-				return nil, err
-			}
-		}
+	st, e, err := f.Append(ctx, func(st *datasetState) ([]byte, error) {
 		r, err := build(st)
 		if err != nil {
 			return nil, err
@@ -241,11 +190,6 @@ func (s *Store) append(ctx context.Context, name string, build func(*datasetStat
 	if err != nil {
 		return nil, fmt.Errorf("dataset: append to %s: %w", name, err)
 	}
-	if err := st.apply(e); err != nil {
-		return nil, err
-	}
-	s.remember(st)
-	s.checkpoint(ctx, l, st)
 	s.opts.Logger.DebugContext(ctx, "dataset: log entry", "dataset", name, "seq", e.Seq)
 	return st, nil
 }

@@ -69,10 +69,19 @@
 // transition is an Event with a reason, logged and given to OnEvent and
 // a MetricsSink.
 //
-// With a Store (BlobStore: one JSON object on a gocloud bucket) a
-// restarted process resumes a rollout where it was. Across replicas one
-// process runs the rollout and the others call Follow to apply the
-// decided split.
+// With a Store a restarted process resumes a rollout where it was.
+// BlobStore keeps the states of a rollout on an artifact.Bucket as an
+// append-only log under deployments/<name>/ (the registry's scheme:
+// create-only entries, a checkpoint every 64; keys validated by the
+// bucket): each Save appends, Load returns the newest state, History every
+// one. A Save whose revision is not newer than the saved state of the same
+// rollout (model, stable and canary) means another process decided
+// meanwhile: it fails with a *ConflictError (ErrConflict) and writes
+// nothing. A damaged entry fails with ErrInvalid and ErrCorrupt (one from a
+// newer writer with ErrUnsupported; both the same values as the registry's,
+// dataset's and pipeline's); a bad checkpoint is skipped with a warning and
+// the state read from the log. Across replicas one process runs the rollout
+// and the others call Follow to apply the decided split.
 //
 // # Serving protocol
 //

@@ -14,8 +14,8 @@ import (
 
 	"github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"gocloud.dev/blob/fileblob"
 
+	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/deploy"
 )
 
@@ -83,12 +83,12 @@ func TestReplicasFollowThePrometheusDecision(t *testing.T) {
 				if err := check.RequireSamples(`sum(increase(sextant_predictions_total{model="{{.Model}}",version="{{.Canary}}"}[{{.Window}}]))`, 100); err != nil {
 					t.Fatal(err)
 				}
-				bucket, err := fileblob.OpenBucket(t.TempDir(), nil)
+				bucket, err := artifact.OpenBucket(context.Background(), "file://"+t.TempDir())
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer bucket.Close()
-				store, _ := deploy.NewBlobStore(bucket, "rollouts/churn.json")
+				store, _ := deploy.NewBlobStore(bucket, "churn", nil)
 
 				leader, _ := newRouter(t, nil, "stable", "canary")
 				follower, _ := newRouter(t, nil, "stable", "canary")

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/blob/memblob"
 
+	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/deploy"
 )
 
@@ -35,12 +35,12 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	bucket, err := fileblob.OpenBucket(t.TempDir(), nil)
+	bucket, err := artifact.OpenBucket(context.Background(), "file://"+t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bucket.Close() })
-	store, err := deploy.NewBlobStore(bucket, "rollouts/churn.json")
+	store, err := deploy.NewBlobStore(bucket, "churn", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -885,9 +885,12 @@ func pauseBeforeAndAfterCanary(ctx context.Context, t *testing.T, r *deploy.Rout
 // saved split once the canary is there, instead of going on without it.
 func TestRolloutRestoreRetriesTheSplit(t *testing.T) {
 	ctx := context.Background()
-	bucket := memblob.OpenBucket(nil)
+	bucket, err := artifact.NewBucket(memblob.OpenBucket(nil), &artifact.BucketOptions{Owned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer bucket.Close()
-	store, _ := deploy.NewBlobStore(bucket, "churn.json")
+	store, _ := deploy.NewBlobStore(bucket, "churn", nil)
 	saved := deploy.State{Model: "churn", Stable: "stable", Canary: "canary", Phase: deploy.Paused, Step: 1, Weight: 25, ResumeAdvances: true, Revision: 3}
 	if err := store.Save(ctx, saved); err != nil {
 		t.Fatal(err)

@@ -43,7 +43,13 @@
 //
 //	pipelines/<name>/log/00000000000000000001.json         {"v":1,"type":"start","record":{...}}
 //	pipelines/<name>/log/00000000000000000002.json         {"v":1,"type":"end","record":{...}}
-//	pipelines/<name>/checkpoint/00000000000000000100.json  every run folded, every 100 entries
+//	pipelines/<name>/checkpoint/00000000000000000064.json  every run folded, every 64 entries
+//
+// A checkpoint is only a cache of the log: one that does not decode, breaks
+// an invariant or has a newer format is skipped with a warning on
+// Options.Logger and the runs are folded from the log. A damaged entry fails
+// with ErrCorrupt, one from a newer writer with ErrUnsupported, the same
+// values as the registry's and dataset's.
 //
 // One entry is written when a run starts (if that fails no task runs), one
 // when it ends, so a run whose process died stays visible as running. Store

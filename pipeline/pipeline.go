@@ -173,7 +173,7 @@ func New(name string, tasks []Task, opts *Options) (*Pipeline, error) {
 		return nil, err
 	}
 	if opts.Bucket != nil {
-		s, err := OpenStore(opts.Bucket, name)
+		s, err := openStore(opts.Bucket, name, p.log)
 		if err != nil {
 			return nil, err
 		}

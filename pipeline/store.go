@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
-	"sync"
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/internal/logstore"
@@ -17,18 +17,19 @@ import (
 var (
 	// ErrRunNotFound reports a run id the store has no record of.
 	ErrRunNotFound = errors.New("pipeline: run not found")
-	// ErrCorrupt reports a stored entry or checkpoint that cannot be decoded.
-	ErrCorrupt = errors.New("pipeline: corrupt run log")
+	// ErrCorrupt reports a stored entry that cannot be decoded. It is the
+	// same value as registry.ErrCorruptEntry, dataset.ErrCorruptLog and
+	// deploy.ErrCorrupt. (A checkpoint that does not decode is skipped with
+	// a warning and the runs folded from the log.)
+	ErrCorrupt = logstore.ErrCorrupt
 	// ErrUnsupported reports an entry of a type or format version this
-	// version of the package does not know (written by a newer one).
-	ErrUnsupported = errors.New("pipeline: unsupported run log entry")
+	// version of the package does not know (written by a newer one). It is
+	// the same value as the registry's, dataset's and deploy's.
+	ErrUnsupported = logstore.ErrUnsupported
 )
 
 // formatVersion is the version of the entry and checkpoint envelopes.
 const formatVersion = 1
-
-// checkpointEvery is how many entries separate two checkpoints.
-const checkpointEvery = 100
 
 // Entry types.
 const (
@@ -43,8 +44,8 @@ type envelope struct {
 }
 
 type checkpoint struct {
-	V    int      `json:"v"`
-	Runs []Record `json:"runs"`
+	V    int       `json:"v"`
+	Runs []*Record `json:"runs"`
 }
 
 // Store is the audit log of one pipeline's runs on a bucket, under
@@ -54,18 +55,29 @@ type checkpoint struct {
 // safe for concurrent use.
 type Store struct {
 	name string
-	log  *logstore.Log
+	log  *logstore.Folded[*runs]
+}
 
-	mu     sync.Mutex
-	loaded bool   // the newest checkpoint has been read
-	head   uint64 // last entry folded into runs
-	runs   []Record
-	index  map[string]int
+// runs is the folded log: every run in its latest state, in start order.
+// A folded state is never changed; records are replaced, not edited.
+type runs struct {
+	list  []*Record
+	index map[string]int // run id -> position in list
+}
+
+func (r *runs) clone() *runs {
+	return &runs{list: slices.Clone(r.list), index: maps.Clone(r.index)}
 }
 
 // OpenStore returns the store of pipeline name's runs on b. Nothing is read
 // until it is used.
 func OpenStore(b *artifact.Bucket, name string) (*Store, error) {
+	return openStore(b, name, nil)
+}
+
+// openStore is OpenStore with a logger for warnings (a checkpoint skipped or
+// not written).
+func openStore(b *artifact.Bucket, name string, logger *slog.Logger) (*Store, error) {
 	if b == nil {
 		return nil, errors.New("pipeline: open store: nil bucket")
 	}
@@ -76,35 +88,70 @@ func OpenStore(b *artifact.Bucket, name string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: open store: %w", err)
 	}
-	return &Store{name: name, log: l, index: map[string]int{}}, nil
+	f, err := logstore.NewFolded(l, logstore.Fold[*runs]{
+		Empty: func() *runs { return &runs{index: map[string]int{}} },
+		Clone: (*runs).clone,
+		Apply: func(r *runs, e logstore.Entry) error {
+			typ, rec, err := decodeEntry(e.Data)
+			if err != nil {
+				return fmt.Errorf("%w (entry %d of %s)", err, e.Seq, name)
+			}
+			if i, ok := r.index[rec.ID]; ok {
+				if typ == entryEnd {
+					r.list[i] = rec
+				}
+			} else {
+				r.index[rec.ID] = len(r.list)
+				r.list = append(r.list, rec)
+			}
+			return nil
+		},
+		Encode: func(r *runs) ([]byte, error) {
+			return json.Marshal(checkpoint{V: formatVersion, Runs: r.list})
+		},
+		Decode: func(_ uint64, data []byte) (*runs, error) {
+			list, err := decodeCheckpoint(data)
+			if err != nil {
+				return nil, err
+			}
+			r := &runs{list: list, index: make(map[string]int, len(list))}
+			for i, rec := range list {
+				r.index[rec.ID] = i
+			}
+			return r, nil
+		},
+		Logger: logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: open store: %w", err)
+	}
+	return &Store{name: name, log: f}, nil
 }
 
 // Runs returns every run recorded, oldest first, each in its latest state.
 func (s *Store) Runs(ctx context.Context) ([]Record, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(ctx); err != nil {
+	st, err := s.log.State(ctx, 0)
+	if err != nil {
 		return nil, err
 	}
-	out := make([]Record, len(s.runs))
-	for i := range s.runs {
-		out[i] = cloneRecord(&s.runs[i])
+	out := make([]Record, len(st.list))
+	for i, r := range st.list {
+		out[i] = cloneRecord(r)
 	}
 	return out, nil
 }
 
 // Get returns the latest state of run id, or an error matching ErrRunNotFound.
 func (s *Store) Get(ctx context.Context, id string) (Record, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.refresh(ctx); err != nil {
+	st, err := s.log.State(ctx, 0)
+	if err != nil {
 		return Record{}, err
 	}
-	i, ok := s.index[id]
+	i, ok := st.index[id]
 	if !ok {
 		return Record{}, fmt.Errorf("%w: %s run %q", ErrRunNotFound, s.name, id)
 	}
-	return cloneRecord(&s.runs[i]), nil
+	return cloneRecord(st.list[i]), nil
 }
 
 func (s *Store) started(ctx context.Context, rec *Record) error {
@@ -120,92 +167,8 @@ func (s *Store) append(ctx context.Context, typ string, rec *Record) error {
 	if err != nil {
 		return fmt.Errorf("pipeline: encode run record: %w", err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.loadCheckpoint(ctx); err != nil {
-		return err
-	}
-	e, err := s.log.Append(ctx, s.head, func(newer []logstore.Entry) ([]byte, error) {
-		return data, s.fold(newer)
-	})
-	if err != nil {
+	if _, _, err := s.log.Append(ctx, func(*runs) ([]byte, error) { return data, nil }); err != nil {
 		return fmt.Errorf("pipeline: record run %s of %s: %w", rec.ID, s.name, err)
-	}
-	if err := s.fold([]logstore.Entry{e}); err != nil {
-		return err
-	}
-	if e.Seq%checkpointEvery == 0 {
-		s.writeCheckpoint(ctx, e.Seq)
-	}
-	return nil
-}
-
-// writeCheckpoint stores the folded state. A failure only costs readers time,
-// so it is not reported; another writer may also have written the same one.
-func (s *Store) writeCheckpoint(ctx context.Context, seq uint64) {
-	data, err := json.Marshal(checkpoint{V: formatVersion, Runs: s.runs})
-	if err == nil {
-		_ = s.log.WriteCheckpoint(ctx, seq, data)
-	}
-}
-
-// refresh folds the entries appended since the last read. s.mu is held.
-func (s *Store) refresh(ctx context.Context) error {
-	if err := s.loadCheckpoint(ctx); err != nil {
-		return err
-	}
-	entries, err := s.log.Read(ctx, s.head)
-	if err != nil {
-		return fmt.Errorf("pipeline: read runs of %s: %w", s.name, err)
-	}
-	return s.fold(entries)
-}
-
-// loadCheckpoint starts the state from the newest checkpoint, once. s.mu is held.
-func (s *Store) loadCheckpoint(ctx context.Context) error {
-	if s.loaded {
-		return nil
-	}
-	seq, data, err := s.log.LatestCheckpoint(ctx)
-	if errors.Is(err, logstore.ErrNoCheckpoint) {
-		s.loaded = true
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("pipeline: read runs of %s: %w", s.name, err)
-	}
-	runs, err := decodeCheckpoint(data)
-	if err != nil {
-		return fmt.Errorf("%w (checkpoint %d of %s)", err, seq, s.name)
-	}
-	s.runs = runs
-	for i, r := range runs {
-		s.index[r.ID] = i
-	}
-	s.head = seq
-	s.loaded = true
-	return nil
-}
-
-// fold applies entries to the state. s.mu is held.
-func (s *Store) fold(entries []logstore.Entry) error {
-	for _, e := range entries {
-		if e.Seq <= s.head {
-			continue
-		}
-		typ, rec, err := decodeEntry(e.Data)
-		if err != nil {
-			return fmt.Errorf("%w (entry %d of %s)", err, e.Seq, s.name)
-		}
-		if i, ok := s.index[rec.ID]; ok {
-			if typ == entryEnd {
-				s.runs[i] = *rec
-			}
-		} else {
-			s.index[rec.ID] = len(s.runs)
-			s.runs = append(s.runs, *rec)
-		}
-		s.head = e.Seq
 	}
 	return nil
 }
@@ -214,32 +177,32 @@ func (s *Store) fold(entries []logstore.Entry) error {
 func decodeEntry(data []byte) (string, *Record, error) {
 	var env envelope
 	if err := json.Unmarshal(data, &env); err != nil {
-		return "", nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return "", nil, fmt.Errorf("pipeline: %w: %v", ErrCorrupt, err)
 	}
 	if env.V != formatVersion {
-		return "", nil, fmt.Errorf("%w: format version %d", ErrUnsupported, env.V)
+		return "", nil, fmt.Errorf("pipeline: %w: format version %d", ErrUnsupported, env.V)
 	}
 	if env.Type != entryStart && env.Type != entryEnd {
-		return "", nil, fmt.Errorf("%w: entry type %q", ErrUnsupported, env.Type)
+		return "", nil, fmt.Errorf("pipeline: %w: entry type %q", ErrUnsupported, env.Type)
 	}
 	if env.Record == nil || env.Record.ID == "" {
-		return "", nil, fmt.Errorf("%w: entry without a run id", ErrCorrupt)
+		return "", nil, fmt.Errorf("pipeline: %w: entry without a run id", ErrCorrupt)
 	}
 	return env.Type, env.Record, nil
 }
 
-func decodeCheckpoint(data []byte) ([]Record, error) {
+func decodeCheckpoint(data []byte) ([]*Record, error) {
 	var cp checkpoint
 	if err := json.Unmarshal(data, &cp); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return nil, fmt.Errorf("pipeline: %w: checkpoint: %v", ErrCorrupt, err)
 	}
 	if cp.V != formatVersion {
-		return nil, fmt.Errorf("%w: checkpoint format version %d", ErrUnsupported, cp.V)
+		return nil, fmt.Errorf("pipeline: %w: checkpoint format version %d", ErrUnsupported, cp.V)
 	}
 	seen := make(map[string]bool, len(cp.Runs))
 	for _, r := range cp.Runs {
-		if r.ID == "" || seen[r.ID] {
-			return nil, fmt.Errorf("%w: checkpoint with an empty or repeated run id", ErrCorrupt)
+		if r == nil || r.ID == "" || seen[r.ID] {
+			return nil, fmt.Errorf("pipeline: %w: checkpoint with a missing, empty or repeated run id", ErrCorrupt)
 		}
 		seen[r.ID] = true
 	}

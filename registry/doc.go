@@ -45,8 +45,13 @@
 // model rather than collide. An entry of an unknown type or a newer format
 // fails with ErrUnsupportedEntry; a damaged entry with ErrCorruptEntry naming
 // the model and the entry, without a panic; other models stay readable and
-// searches skip the damaged model with a warning on the Logger. A damaged
-// checkpoint is ignored: the log is the truth.
+// searches skip the damaged model with a warning on the Logger. These two
+// errors are the same values as the dataset, pipeline and deploy packages'
+// (all come from one folded-log implementation), so errors.Is matches them
+// across packages. A checkpoint is only a cache of the log: one that does
+// not decode, breaks an invariant or has a newer format is skipped with a
+// warning on the Logger and the state is folded from the log, losing
+// nothing.
 //
 // Models are listed from the catalog, a marker written with a model's first
 // entry (once that entry is known to be valid), so listing and searching

@@ -101,14 +101,14 @@ func decodeRecord(model string, seq uint64, data []byte) (*record, error) {
 		return nil, corrupt(model, seq, "%v", err)
 	}
 	if r.Format > formatVersion {
-		return nil, fmt.Errorf("%w: model %q entry %d: format %d is newer than %d; upgrade this reader",
+		return nil, fmt.Errorf("registry: %w: model %q entry %d: format %d is newer than %d; upgrade this reader",
 			ErrUnsupportedEntry, model, seq, r.Format, formatVersion)
 	}
 	if r.Format < 1 {
 		return nil, corrupt(model, seq, "missing format version")
 	}
 	if !r.Type.known() {
-		return nil, fmt.Errorf("%w: model %q entry %d: unknown type %q, written by a newer writer; upgrade this reader",
+		return nil, fmt.Errorf("registry: %w: model %q entry %d: unknown type %q, written by a newer writer; upgrade this reader",
 			ErrUnsupportedEntry, model, seq, r.Type)
 	}
 	if err := r.validate(); err != nil {
@@ -118,7 +118,7 @@ func decodeRecord(model string, seq uint64, data []byte) (*record, error) {
 }
 
 func corrupt(model string, seq uint64, format string, args ...any) error {
-	return fmt.Errorf("%w: model %q entry %d: %s", ErrCorruptEntry, model, seq, fmt.Sprintf(format, args...))
+	return fmt.Errorf("registry: %w: model %q entry %d: %s", ErrCorruptEntry, model, seq, fmt.Sprintf(format, args...))
 }
 
 // validate checks the fields the type needs; it is the decoder's half of the

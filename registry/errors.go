@@ -1,6 +1,10 @@
 package registry
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/sextant-ml/sextant/internal/logstore"
+)
 
 // Sentinel errors. Every error returned by this package that callers may act on
 // matches one of these with errors.Is.
@@ -26,12 +30,16 @@ var (
 	ErrInvalidFilter = errors.New("registry: invalid filter")
 	// ErrInvalidPageToken: a pagination token is malformed or belongs to another query.
 	ErrInvalidPageToken = errors.New("registry: invalid page token")
-	// ErrCorruptEntry: a log entry or checkpoint cannot be decoded or does not
-	// fit the state before it. The error names the model and the entry.
-	ErrCorruptEntry = errors.New("registry: corrupt log entry")
+	// ErrCorruptEntry: a log entry cannot be decoded or does not fit the
+	// state before it. The error names the model and the entry. It is the
+	// same value as dataset.ErrCorruptLog, pipeline.ErrCorrupt and
+	// deploy.ErrCorrupt, so errors.Is matches across packages. (A checkpoint
+	// that does not decode is skipped, not reported: the log is the truth.)
+	ErrCorruptEntry = logstore.ErrCorrupt
 	// ErrUnsupportedEntry: a log entry was written by a newer writer (unknown
-	// type or format version). Upgrade the reader.
-	ErrUnsupportedEntry = errors.New("registry: unsupported log entry")
+	// type or format version). Upgrade the reader. The same value as the
+	// other packages' ErrUnsupported.
+	ErrUnsupportedEntry = logstore.ErrUnsupported
 	// ErrGateFailed: a promotion gate rejected the candidate; the error is a
 	// *GateError naming each failed metric.
 	ErrGateFailed = errors.New("registry: promotion gate failed")

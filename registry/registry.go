@@ -11,7 +11,6 @@ import (
 	"os/user"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/sextant-ml/sextant/artifact"
@@ -41,7 +40,9 @@ type Options struct {
 	// Default: the operating-system user name of the process.
 	Actor func(ctx context.Context) string
 	// CheckpointEvery writes the folded state of a model after every N entries
-	// so that readers start from it. Default 100; negative disables checkpoints.
+	// so that readers start from it (a reader that had to fold N entries or
+	// more from an empty cache also leaves one). Default 64; negative
+	// disables checkpoints, for reading as well as writing.
 	CheckpointEvery int
 	// MaxStaleness is how old the cached state of a model may be before a read
 	// refreshes it from the log (writes through this Registry update the cache
@@ -77,7 +78,7 @@ type Registry struct {
 	log      *slog.Logger
 	auth     Authorizer
 	actor    func(ctx context.Context) string
-	every    int
+	every    int // Options.CheckpointEvery
 	stale    time.Duration
 	trusted  []*ecdsa.PublicKey
 	unsigned bool // Options.AllowUnsigned
@@ -89,20 +90,11 @@ type Registry struct {
 	models map[string]*handle
 }
 
-// handle is the cache of one model: its log and the newest folded snapshot.
+// handle is the cache of one model: its log, folded.
 type handle struct {
-	name    string
-	log     *logstore.Log
-	cur     atomic.Pointer[snapshot]
-	refresh sync.Mutex // one refresh at a time per model
-	// writing admits one writer of this process at a time: writers of one
-	// process would only collide with each other on the same sequence number.
-	writing chan struct{}
-}
-
-type snapshot struct {
-	st *state
-	at time.Time // when the log was last known to hold nothing newer
+	name string
+	log  *logstore.Log
+	fold *logstore.Folded[*state]
 }
 
 // Open returns a registry on store's bucket. Nothing is read until a model is
@@ -129,9 +121,6 @@ func Open(ctx context.Context, store *artifact.Store, opts *Options) (*Registry,
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
-	}
-	if r.every == 0 {
-		r.every = 100
 	}
 	if r.stale == 0 {
 		r.stale = time.Second
@@ -206,10 +195,22 @@ func (r *Registry) handle(name string) (*handle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	fold, err := logstore.NewFolded(lg, logstore.Fold[*state]{
+		Empty:  func() *state { return &state{name: name} },
+		Clone:  (*state).clone,
+		Apply:  (*state).applyEntry,
+		Encode: (*state).marshalCheckpoint,
+		Decode: func(seq uint64, data []byte) (*state, error) { return unmarshalCheckpoint(name, seq, data) },
+		Every:  r.every,
+		Logger: r.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if h = r.models[name]; h == nil {
-		h = &handle{name: name, log: lg, writing: make(chan struct{}, 1)}
+		h = &handle{name: name, log: lg, fold: fold}
 		r.models[name] = h
 	}
 	return h, nil
@@ -227,110 +228,20 @@ func (r *Registry) state(ctx context.Context, name string, fresh bool) (*state, 
 	if err != nil {
 		return nil, err
 	}
-	if s := h.cur.Load(); s != nil && !fresh && r.stale > 0 && time.Since(s.at) < r.stale {
-		return s.st, nil
+	maxAge := r.stale
+	if fresh {
+		maxAge = 0
 	}
-	return r.refresh(ctx, h)
+	return h.fold.State(ctx, maxAge)
 }
 
-// refresh folds the entries appended since the cached snapshot (or, on a
-// cold cache, since the newest checkpoint) and publishes the result.
-func (r *Registry) refresh(ctx context.Context, h *handle) (*state, error) {
-	start := time.Now()
-	h.refresh.Lock()
-	defer h.refresh.Unlock()
-	if s := h.cur.Load(); s != nil && s.at.After(start) {
-		return s.st, nil // another caller refreshed while we waited
-	}
-	var base *state
-	cold := false
-	if s := h.cur.Load(); s != nil {
-		base = s.st
-	} else {
-		var err error
-		if base, err = r.loadCheckpoint(ctx, h); err != nil {
-			return nil, err
-		}
-		cold = true
-	}
-	entries, err := h.log.Read(ctx, base.seq)
+// applyEntry decodes and folds one log entry.
+func (s *state) applyEntry(e logstore.Entry) error {
+	rec, err := decodeRecord(s.name, e.Seq, e.Data)
 	if err != nil {
-		return nil, fmt.Errorf("registry: read log of %q: %w", h.name, err)
+		return err
 	}
-	st := base
-	if len(entries) > 0 {
-		st = base.clone()
-		if err := st.fold(entries); err != nil {
-			return nil, err
-		}
-	}
-	h.publish(st, start)
-	if cold && r.every > 0 && len(entries) >= r.every {
-		// A cold reader folded a long tail: leave a checkpoint for the next one.
-		r.writeCheckpoint(ctx, h, st)
-	}
-	return st, nil
-}
-
-// loadCheckpoint returns the newest checkpoint's state, or an empty state
-// when there is none, checkpoints are disabled, or it cannot be read.
-func (r *Registry) loadCheckpoint(ctx context.Context, h *handle) (*state, error) {
-	empty := &state{name: h.name}
-	if r.every < 0 {
-		return empty, nil
-	}
-	seq, data, err := h.log.LatestCheckpoint(ctx)
-	if errors.Is(err, logstore.ErrNoCheckpoint) {
-		return empty, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("registry: model %q: %w", h.name, err)
-	}
-	st, err := unmarshalCheckpoint(h.name, seq, data)
-	if err != nil {
-		// A bad checkpoint is not fatal: the log itself is the truth.
-		r.log.Warn("registry: ignoring unreadable checkpoint", "model", h.name, "seq", seq, "err", err)
-		return empty, nil
-	}
-	return st, nil
-}
-
-func (r *Registry) writeCheckpoint(ctx context.Context, h *handle, st *state) {
-	data, err := st.marshalCheckpoint()
-	if err == nil {
-		err = h.log.WriteCheckpoint(ctx, st.seq, data)
-	}
-	if err != nil && !errors.Is(err, artifact.ErrExist) {
-		r.log.Warn("registry: checkpoint not written", "model", h.name, "seq", st.seq, "err", err)
-	}
-}
-
-// publish makes st the cached snapshot unless a newer one is already there.
-func (h *handle) publish(st *state, at time.Time) {
-	next := &snapshot{st: st, at: at}
-	for {
-		old := h.cur.Load()
-		if old != nil && (old.st.seq > st.seq || old.st.seq == st.seq && !at.After(old.at)) {
-			return
-		}
-		if h.cur.CompareAndSwap(old, next) {
-			return
-		}
-	}
-}
-
-// fold applies log entries in order.
-func (s *state) fold(entries []logstore.Entry) error {
-	for _, e := range entries {
-		rec, err := decodeRecord(s.name, e.Seq, e.Data)
-		if err != nil {
-			return err
-		}
-		if err := s.apply(e.Seq, rec); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.apply(e.Seq, rec)
 }
 
 // write appends the record built by build from the state current at the time
@@ -342,29 +253,9 @@ func (r *Registry) write(ctx context.Context, name string, build func(s *state) 
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case h.writing <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-h.writing }()
-	// Append reads whatever the cache lacks, so a stale snapshot is as good
-	// a base as a fresh one; only a cold cache needs loading first.
-	var base *state
-	if s := h.cur.Load(); s != nil {
-		base = s.st
-	} else if base, err = r.refresh(ctx, h); err != nil {
-		return nil, err
-	}
-	work := base.clone()
-	start := time.Now()
-	var rec *record
-	e, err := h.log.Append(ctx, work.seq, func(newer []logstore.Entry) ([]byte, error) {
-		if err := work.fold(newer); err != nil {
-			return nil, err
-		}
-		var err error
-		if rec, err = build(work); err != nil {
+	st, _, err := h.fold.Append(ctx, func(work *state) ([]byte, error) {
+		rec, err := build(work)
+		if err != nil {
 			return nil, err
 		}
 		// The first entry of a model: list it in the catalog first, only
@@ -378,23 +269,10 @@ func (r *Registry) write(ctx context.Context, name string, build func(s *state) 
 		rec.Actor = r.actor(ctx)
 		return encodeRecord(rec)
 	})
-	if err != nil {
-		if work.seq > base.seq {
-			h.publish(work, start) // what was folded stays useful
-		}
-		if errors.Is(err, logstore.ErrConflict) {
-			return nil, fmt.Errorf("registry: model %q: %w", name, err)
-		}
-		return nil, err
+	if errors.Is(err, logstore.ErrConflict) {
+		return nil, fmt.Errorf("registry: model %q: %w", name, err)
 	}
-	if err := work.apply(e.Seq, rec); err != nil {
-		return nil, err
-	}
-	h.publish(work, start)
-	if r.every > 0 && e.Seq%uint64(r.every) == 0 {
-		r.writeCheckpoint(ctx, h, work)
-	}
-	return work, nil
+	return st, err
 }
 
 // ensureCatalog records the model name in the catalog that ListModels reads.

@@ -240,18 +240,18 @@ func (s *state) marshalCheckpoint() ([]byte, error) {
 func unmarshalCheckpoint(name string, seq uint64, data []byte) (*state, error) {
 	var c checkpoint
 	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("%w: model %q checkpoint %d: %v", ErrCorruptEntry, name, seq, err)
+		return nil, fmt.Errorf("registry: %w: model %q checkpoint %d: %v", ErrCorruptEntry, name, seq, err)
 	}
 	if c.Format > formatVersion {
-		return nil, fmt.Errorf("%w: model %q checkpoint %d: format %d is newer than %d",
+		return nil, fmt.Errorf("registry: %w: model %q checkpoint %d: format %d is newer than %d",
 			ErrUnsupportedEntry, name, seq, c.Format, formatVersion)
 	}
 	if c.Seq != seq || c.Model == nil || c.Model.Name != name {
-		return nil, fmt.Errorf("%w: model %q checkpoint %d: header does not match its name", ErrCorruptEntry, name, seq)
+		return nil, fmt.Errorf("registry: %w: model %q checkpoint %d: header does not match its name", ErrCorruptEntry, name, seq)
 	}
 	for i, v := range c.Versions {
 		if v == nil || v.Number != i+1 || v.Model != name {
-			return nil, fmt.Errorf("%w: model %q checkpoint %d: version %d out of place", ErrCorruptEntry, name, seq, i+1)
+			return nil, fmt.Errorf("registry: %w: model %q checkpoint %d: version %d out of place", ErrCorruptEntry, name, seq, i+1)
 		}
 		if v.Files == nil {
 			v.Files = []File{}
@@ -259,7 +259,7 @@ func unmarshalCheckpoint(name string, seq uint64, data []byte) (*state, error) {
 	}
 	for a, n := range c.Model.Aliases {
 		if n <= 0 || n > len(c.Versions) || ValidateAlias(a) != nil {
-			return nil, fmt.Errorf("%w: model %q checkpoint %d: alias %q points at %d", ErrCorruptEntry, name, seq, a, n)
+			return nil, fmt.Errorf("registry: %w: model %q checkpoint %d: alias %q points at %d", ErrCorruptEntry, name, seq, a, n)
 		}
 	}
 	return &state{name: name, seq: seq, model: c.Model, versions: c.Versions}, nil

@@ -118,33 +118,13 @@ func (r *Registry) Watch(ctx context.Context, model string, opts *WatchOptions) 
 	return ch, nil
 }
 
-// aliasesAt returns the aliases of the model of h as of entry seq: from the
-// cache when it is at seq, else folded from the newest checkpoint not past
-// seq (or from the start). Entries after seq are not folded, so a damaged
-// entry later in the log does not keep Watch from reporting those before it.
+// aliasesAt returns the aliases of the model of h as of entry seq (see
+// logstore.Folded.At): entries after seq are not folded, so a damaged entry
+// later in the log does not keep Watch from reporting those before it.
 func (r *Registry) aliasesAt(ctx context.Context, h *handle, seq uint64) (map[string]int, error) {
-	var st *state
-	if s := h.cur.Load(); s != nil && s.st.seq == seq {
-		st = s.st
-	} else {
-		base, err := r.loadCheckpoint(ctx, h)
-		if err != nil {
-			return nil, err
-		}
-		if base.seq > seq {
-			base = &state{name: h.name}
-		}
-		entries, err := h.log.Read(ctx, base.seq)
-		if err != nil {
-			return nil, err
-		}
-		if ahead := seq - base.seq; ahead < uint64(len(entries)) {
-			entries = entries[:ahead]
-		}
-		st = base.clone()
-		if err := st.fold(entries); err != nil {
-			return nil, err
-		}
+	st, err := h.fold.At(ctx, seq)
+	if err != nil {
+		return nil, err
 	}
 	out := make(map[string]int)
 	if st.model != nil {

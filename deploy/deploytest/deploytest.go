@@ -19,6 +19,7 @@ import (
 
 	"gocloud.dev/blob/memblob"
 
+	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/deploy"
 )
 
@@ -54,9 +55,12 @@ func NewRouter[In, Out any](t testing.TB, outputs map[string]Out) *Rig[In, Out] 
 // when the test ends.
 func NewStore(t testing.TB) *deploy.BlobStore {
 	t.Helper()
-	b := memblob.OpenBucket(nil)
+	b, err := artifact.NewBucket(memblob.OpenBucket(nil), &artifact.BucketOptions{Owned: true})
+	if err != nil {
+		t.Fatalf("deploytest: %v", err)
+	}
 	t.Cleanup(func() { b.Close() })
-	s, err := deploy.NewBlobStore(b, "rollout.json")
+	s, err := deploy.NewBlobStore(b, "rollout", nil)
 	if err != nil {
 		t.Fatalf("deploytest: %v", err)
 	}

@@ -9,8 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"gocloud.dev/blob/fileblob"
-
+	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/deploy"
 	"github.com/sextant-ml/sextant/deploy/deploytest"
 )
@@ -39,12 +38,12 @@ func TestStoreConformance(t *testing.T) {
 	})
 	t.Run("file", func(t *testing.T) {
 		deploytest.RunStoreConformance(t, func(t *testing.T) deploy.Store {
-			b, err := fileblob.OpenBucket(t.TempDir(), nil)
+			b, err := artifact.OpenBucket(context.Background(), "file://"+t.TempDir())
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { b.Close() })
-			s, err := deploy.NewBlobStore(b, "rollouts/a.json")
+			s, err := deploy.NewBlobStore(b, "a", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,19 +54,23 @@ func TestStoreConformance(t *testing.T) {
 
 func TestBlobStoreCorrupt(t *testing.T) {
 	dir := t.TempDir()
-	b, err := fileblob.OpenBucket(dir, nil)
+	b, err := artifact.OpenBucket(context.Background(), "file://"+dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if err := os.WriteFile(filepath.Join(dir, "state.json"), []byte(`{"phase": 3`), 0o644); err != nil {
+	entry := filepath.Join(dir, "deployments", "state", "log", "00000000000000000001.json")
+	if err := os.MkdirAll(filepath.Dir(entry), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s, _ := deploy.NewBlobStore(b, "state.json")
-	if _, err := s.Load(context.Background()); !errors.Is(err, deploy.ErrInvalid) {
-		t.Errorf("Load of a truncated state: %v, want ErrInvalid", err)
+	if err := os.WriteFile(entry, []byte(`{"phase": 3`), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := deploy.NewBlobStore(nil, "k"); !errors.Is(err, deploy.ErrInvalid) {
+	s, _ := deploy.NewBlobStore(b, "state", nil)
+	if _, err := s.Load(context.Background()); !errors.Is(err, deploy.ErrInvalid) || !errors.Is(err, deploy.ErrCorrupt) {
+		t.Errorf("Load of a truncated state: %v, want ErrInvalid and ErrCorrupt", err)
+	}
+	if _, err := deploy.NewBlobStore(nil, "k", nil); !errors.Is(err, deploy.ErrInvalid) {
 		t.Errorf("NewBlobStore(nil): %v", err)
 	}
 }

@@ -226,11 +226,10 @@ func (e *env) rollout(ctx context.Context, f *fleet, stable, canary int, age Age
 		InconclusiveLimit:       3,
 		FailureLimit:            1,
 	}
-	stateKey, err := e.store.Bucket().Key(fmt.Sprintf("deployments/%s/rollout-%d-%d.json", modelName, stable, canary))
-	if err != nil {
-		return deploy.State{}, err
-	}
-	stateStore, err := deploy.NewBlobStore(e.store.Bucket().Blob(), stateKey)
+	// One log per model under deployments/<model>/: each rollout's states
+	// follow the previous rollout's, so the history of every rollout of the
+	// model is kept.
+	stateStore, err := deploy.NewBlobStore(e.store.Bucket(), modelName, &deploy.BlobStoreOptions{Logger: e.cfg.Logger})
 	if err != nil {
 		return deploy.State{}, err
 	}

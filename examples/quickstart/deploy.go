@@ -10,9 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/fileblob" // file:// buckets
-
+	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/deploy"
 )
 
@@ -20,7 +18,7 @@ import (
 // the new one out as a canary on synthetic traffic, and then tries a
 // faulty third version, which the analysis rolls back.
 func deployStep(ctx context.Context, d *demo) error {
-	bucket, err := blob.OpenBucket(ctx, d.bucketURL)
+	bucket, err := artifact.OpenBucket(ctx, d.bucketURL)
 	if err != nil {
 		return err
 	}
@@ -77,7 +75,7 @@ func deployStep(ctx context.Context, d *demo) error {
 	}
 	steps := []deploy.Step{deploy.SetWeight(20), deploy.Analyze(analysis), deploy.SetWeight(50), deploy.Analyze(analysis)}
 	for _, rollout := range []struct{ stable, canary string }{{"v1", "v2"}, {"v2", "v3"}} {
-		store, err := deploy.NewBlobStore(bucket, "deploy/churn-rollout.json")
+		store, err := deploy.NewBlobStore(bucket, "churn", nil)
 		if err != nil {
 			return err
 		}
@@ -118,6 +116,6 @@ func deployStep(ctx context.Context, d *demo) error {
 		}
 	}
 	served, _ := router.Route(deploy.Request{Key: "user-42"})
-	d.printf("user-42 is now served by %s; rollout state kept in deploy/churn-rollout.json\n", served)
+	d.printf("user-42 is now served by %s; rollout states kept in deployments/churn/\n", served)
 	return nil
 }

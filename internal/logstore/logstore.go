@@ -43,9 +43,13 @@ var (
 	ErrNoCheckpoint = errors.New("logstore: no checkpoint")
 	// ErrConflict reports that an append lost the race too many times.
 	ErrConflict = errors.New("logstore: too many concurrent writers")
-	// ErrCorrupt reports a log whose layout is broken (a missing entry
-	// between two present ones).
-	ErrCorrupt = errors.New("logstore: corrupt log")
+	// ErrCorrupt reports a log entry or checkpoint that cannot be decoded or
+	// does not fit the state before it, or a broken log layout. Consumers
+	// export it under their own names and prefix it with their package.
+	ErrCorrupt = errors.New("corrupt log")
+	// ErrUnsupported reports an entry or checkpoint in a format, or of a
+	// type, that only a newer reader knows.
+	ErrUnsupported = errors.New("unsupported format")
 )
 
 // seqWidth is the number of digits in entry names: zero-padded so that
