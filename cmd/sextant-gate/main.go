@@ -42,7 +42,7 @@
 // holds the CI job's OIDC token (a JWT signed RS256 or ES256), checked
 // against the keys of -oidc-jwks FILE, for the issuer -oidc-issuer and the
 // audience -oidc-audience, unexpired (60 s of clock skew allowed); the
-// subject is the ServiceAccount named by the claim -oidc-claim (default
+// subject is the User named (as Kubernetes names OIDC identities) by the claim -oidc-claim (default
 // "sub"; for GitHub Actions "repo:OWNER/REPO:ref:refs/heads/main" or
 // "repo:OWNER/REPO:environment:production"). So a policy that binds the
 // trainer role to the main branch's jobs and the release role to the
@@ -110,7 +110,7 @@ Commands:
 Who runs a command (with -policy FILE, every registry operation is authorised):
   -oidc-token FILE -oidc-jwks FILE -oidc-issuer URL -oidc-audience AUD [-oidc-claim sub]
              a CI OIDC token (RS256 or ES256), verified against the key set;
-             the subject is the ServiceAccount named by the claim
+             the subject is the User named by the claim
   -as KIND:NAME -insecure-subject
              a subject asserted without proof, for local use only
   promote refuses to run without -policy unless -no-authorization is given.
@@ -179,7 +179,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.oidcJWKS, "oidc-jwks", "", "JWKS file of the token issuer's keys (RS256 and ES256 are accepted)")
 	fs.StringVar(&c.oidcIssuer, "oidc-issuer", "", "issuer the token must name (iss), e.g. https://token.actions.githubusercontent.com")
 	fs.StringVar(&c.oidcAudience, "oidc-audience", "", "audience the token must be for (aud)")
-	fs.StringVar(&c.oidcClaim, "oidc-claim", "sub", "claim of the token whose value names the ServiceAccount subject")
+	fs.StringVar(&c.oidcClaim, "oidc-claim", "sub", "claim of the token whose value names the User subject")
 	fs.StringVar(&c.as, "as", "", "subject KIND:NAME (User, ServiceAccount) asserted WITHOUT PROOF; needs -insecure-subject")
 	fs.BoolVar(&c.insecureSubject, "insecure-subject", false, "accept the unproven -as subject: anyone can claim any name, so the policy binds nobody; for local use only")
 	fs.BoolVar(&c.noAuthorization, "no-authorization", false, "state that no authorization is wanted: promote runs without -policy")
@@ -213,7 +213,7 @@ func (c *common) subject() (subj rbac.Subject, ok bool, err error) {
 		if err != nil {
 			return subj, false, err
 		}
-		return rbac.Subject{Kind: rbac.ServiceAccount, Name: name}, true, nil
+		return rbac.Subject{Kind: rbac.User, Name: name}, true, nil
 	case c.as != "":
 		if !c.insecureSubject {
 			return subj, false, fmt.Errorf("%w: -as %q is asserted without proof, so a policy would bind whoever types the name; "+

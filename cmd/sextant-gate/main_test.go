@@ -460,8 +460,8 @@ func TestWorkflowSteps(t *testing.T) {
 			moves = append(moves, fmt.Sprintf("%s %d by %s", ev.Alias, ev.Version, ev.Actor))
 		}
 	}
-	want := []string{"production 1 by ServiceAccount:repo:sextant-ml/sextant:environment:production",
-		"production 2 by ServiceAccount:repo:sextant-ml/sextant:environment:production"}
+	want := []string{"production 1 by User:repo:sextant-ml/sextant:environment:production",
+		"production 2 by User:repo:sextant-ml/sextant:environment:production"}
 	if diff := cmp.Diff(want, moves); diff != "" {
 		t.Errorf("alias moves (-want +got):\n%s", diff)
 	}

@@ -274,13 +274,13 @@ apiVersion: sextant/v1
 kind: RoleBinding
 metadata: {name: main}
 role: trainer
-subjects: [{kind: ServiceAccount, name: "repo:acme/pumps:ref:refs/heads/main"}]
+subjects: [{kind: User, name: "repo:acme/pumps:ref:refs/heads/main"}]
 ---
 apiVersion: sextant/v1
 kind: RoleBinding
 metadata: {name: production}
 role: release
-subjects: [{kind: ServiceAccount, name: "repo:acme/pumps:environment:production"}]
+subjects: [{kind: User, name: "repo:acme/pumps:environment:production"}]
 `)
 	dir, m := f.model(t, "v1", `{}`, `{"auc": 0.9, "log_loss": 0.1}`)
 	trainer := is.tokenFile(t, "RS256", "repo:acme/pumps:ref:refs/heads/main")
@@ -331,9 +331,9 @@ subjects: [{kind: ServiceAccount, name: "repo:acme/pumps:environment:production"
 		actors = append(actors, string(ev.Type)+" by "+ev.Actor)
 	}
 	want := []string{
-		"version.register by ServiceAccount:repo:acme/pumps:ref:refs/heads/main",
-		"card.set by ServiceAccount:repo:acme/pumps:ref:refs/heads/main",
-		"alias.set by ServiceAccount:repo:acme/pumps:environment:production",
+		"version.register by User:repo:acme/pumps:ref:refs/heads/main",
+		"card.set by User:repo:acme/pumps:ref:refs/heads/main",
+		"alias.set by User:repo:acme/pumps:environment:production",
 	}
 	if diff := cmp.Diff(want, actors); diff != "" {
 		t.Errorf("history (-want +got):\n%s", diff)
