@@ -176,10 +176,15 @@
 //
 // # Garbage collection
 //
-// GC is mark and sweep: the caller says which digests are live (those its
-// registry versions and dataset manifests reference) and GC deletes the
-// rest, except objects younger than the grace period (an hour by default),
-// so content another process has just put but not yet recorded survives.
+// GC is mark and sweep: the caller says which digests are live and GC
+// deletes the rest, except objects younger than the grace period (an hour
+// by default), so content another process has just put but not yet
+// recorded survives. On a shared bucket, use Collect: its live set is the
+// union of what every Referrer references, and each package that records
+// references is one (registry.Registry: files, cards and signatures of
+// versions not deleted; dataset.Store: manifests and their files;
+// pipeline.References: digests recorded as task outputs). An error from
+// any referrer aborts the collection before anything is deleted.
 // Storing content that is already there renews its modification time when
 // it is older than RefreshAge, so re-used content is covered too (see
 // Store.GC for the one case that is not).
@@ -194,6 +199,31 @@
 // upload younger than the grace period may belong to a Put in progress
 // and is left alone. A bucket lifecycle rule
 // (AbortIncompleteMultipartUpload) does the same without GC.
+//
+// # Timeouts, retries and create-only writes
+//
+// A Bucket gives every whole-object call (CreateOnly, WriteAll, ReadAll,
+// Attributes, Exists, Delete) and every page of a listing a deadline of
+// its own, BucketOptions.Timeout (DefaultTimeout, one minute), so a store
+// that stops answering fails the call instead of blocking it; streams
+// (NewReader, NewWriter, and so Store.Open and Put) are bounded by the
+// caller's context. Calls that are safe to repeat are tried again after
+// an error that may pass (a timeout of one try, an internal or unknown
+// error of the store), BucketOptions.Retries times (DefaultRetries, 3),
+// after jittered pauses growing from 50 ms to 1 s; an answer about the key
+// (absent, present, refused) is final. CreateOnly is tried once: a second
+// try after a reply lost in transit would find its own object and report
+// it taken. The logs built on it settle such outcomes by reading the entry
+// back (internal/logstore), so an append is written exactly once.
+//
+// The first CreateOnly of a Bucket on a remote store probes it: it
+// creates an object under <prefix>/.sextant/probe/ twice, deletes it, and
+// if the second create succeeded the store ignores If-None-Match (some
+// S3-compatible servers and proxies do), concurrent log writers would
+// overwrite each other, and every CreateOnly returns ErrNotCreateOnly. The
+// way out, for a deployment with one writing process, is
+// BucketOptions.SingleWriter. file:// needs no probe: its create is a
+// link(2), atomic across processes.
 //
 // # Authorization
 //
