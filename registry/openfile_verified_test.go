@@ -33,7 +33,7 @@ func TestOpenFileReleasesOnlyVerified(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer b.Close()
-			r := newRegistry(t, b, nil)
+			r := newRegistry(t, b, &registry.Options{AllowUnsigned: true})
 			v := must[*registry.Version](t)(r.Register(ctx, "fraud", &registry.VersionSpec{
 				Files: []registry.Upload{{Path: "model.bin", Body: bytes.NewReader(model)}},
 			}))
