@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/sextant-ml/sextant/artifact"
@@ -50,6 +51,51 @@ func runS3Faults(t *testing.T, endpoint string) {
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("log holds %v, want each append once: %v", got, want)
+		}
+	})
+	t.Run("lost replies among racing writers", func(t *testing.T) {
+		var f s3test.Faults
+		b, err := artifact.NewBucket(s3test.FaultyBucket(t, endpoint, "lostrace", &f), &artifact.BucketOptions{Prefix: t.Name()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, _ := logstore.Open(b, "registry/models/m")
+		if _, err := appendData(ctx, l, "warm"); err != nil {
+			t.Fatal(err)
+		}
+		const writers, each = 4, 6
+		f.DropCreateReplies.Store(writers * each / 2) // about every other create's reply
+		var wg sync.WaitGroup
+		want := []string{"warm"}
+		for w := range writers {
+			for i := range each {
+				want = append(want, fmt.Sprintf("w%d-%d", w, i))
+			}
+			wg.Go(func() {
+				for i := range each {
+					if _, err := appendData(ctx, l, fmt.Sprintf("w%d-%d", w, i)); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if f.Dropped.Load() == 0 {
+			t.Fatal("no reply was dropped: the fault did not fire")
+		}
+		all, err := l.Read(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range all {
+			got = append(got, payload(t, e.Data))
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%d replies dropped; log holds %v, want each append once: %v", f.Dropped.Load(), got, want)
 		}
 	})
 	t.Run("a store ignoring If-None-Match is refused", func(t *testing.T) {
