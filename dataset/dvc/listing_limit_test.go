@@ -5,23 +5,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/sextant-ml/sextant/internal/memtest"
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/blob/memblob"
 )
-
-// allocated returns the bytes allocated while f runs.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // TestPullOversizedListing serves a listing four times the default limit
 // from a file:// remote (a sparse file, so it costs no disk).
@@ -45,7 +35,7 @@ func TestPullOversizedListing(t *testing.T) {
 	}
 	defer b.Close()
 	dest := t.TempDir()
-	n := allocated(func() {
+	n := memtest.Allocated(func() {
 		err = NewRemote(b, nil).PullOut(t.Context(), Out{MD5: h, Hash: "md5", Path: "d"}, dest)
 	})
 	if !errors.Is(err, ErrListingTooLarge) {
@@ -72,7 +62,7 @@ func (endless) Read(p []byte) (int, error) {
 func TestReadListingLimit(t *testing.T) {
 	const limit = 4 << 20
 	var err error
-	n := allocated(func() { _, err = readListing(endless{}, 10, limit) })
+	n := memtest.Allocated(func() { _, err = readListing(endless{}, 10, limit) })
 	if !errors.Is(err, ErrListingTooLarge) {
 		t.Fatalf("endless listing: %v, want ErrListingTooLarge", err)
 	}

@@ -3,11 +3,11 @@ package schema
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/sextant-ml/sextant/dataset/table"
+	"github.com/sextant-ml/sextant/internal/memtest"
 )
 
 // newKeyPerRow is JSON Lines whose every row adds one key never seen
@@ -18,16 +18,6 @@ func newKeyPerRow(n int) string {
 		fmt.Fprintf(&b, "{\"id\": %d, \"k%d\": %d}\n", i, i, i)
 	}
 	return b.String()
-}
-
-// allocated returns the bytes allocated while f runs.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 func TestNewKeyPerRowIsLinear(t *testing.T) {
@@ -65,7 +55,7 @@ func TestNewKeyPerRowIsLinear(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var err error
-			n := allocated(func() { err = tt.run() })
+			n := memtest.Allocated(func() { err = tt.run() })
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/sextant-ml/sextant/internal/memtest"
 )
 
 // repeated yields s over and over until n bytes have been read, without
@@ -34,16 +35,6 @@ func (r *repeated) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-// allocated returns the bytes allocated while f runs.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // TestCSVRecordLimit feeds a quoted field of many short lines, far over
 // the record limit though no single line comes near it.
 func TestCSVRecordLimit(t *testing.T) {
@@ -60,7 +51,7 @@ func TestCSVRecordLimit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := io.MultiReader(strings.NewReader(tt.prefix), &repeated{s: "ab\n", n: field}, strings.NewReader("\"\n"))
 			var err error
-			n := allocated(func() {
+			n := memtest.Allocated(func() {
 				var rd *Reader
 				rd, err = NewReader(in, &Options{MaxRecordBytes: limit})
 				for err == nil {
@@ -179,7 +170,7 @@ func TestSparseRows(t *testing.T) {
 	}
 	in := b.String()
 	var err error
-	n := allocated(func() {
+	n := memtest.Allocated(func() {
 		var rd *Reader
 		rd, err = NewReader(strings.NewReader(in), &Options{Format: JSONL})
 		for err == nil {

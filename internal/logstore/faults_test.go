@@ -13,6 +13,26 @@ import (
 	"github.com/sextant-ml/sextant/internal/s3test"
 )
 
+// faultyLog opens a log on bucket name of the S3 server at endpoint
+// through a client with f's faults, under a prefix of the test's own.
+func faultyLog(t *testing.T, endpoint, name string, f *s3test.Faults, opts *artifact.BucketOptions) (*artifact.Bucket, *logstore.Log) {
+	t.Helper()
+	var o artifact.BucketOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.Prefix = t.Name()
+	b, err := artifact.NewBucket(s3test.FaultyBucket(t, endpoint, name, f), &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := logstore.Open(b, "registry/models/m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, l
+}
+
 // runS3Faults drives the log through the real AWS SDK against the S3
 // server at endpoint with faults injected into the client: replies lost
 // after committed creates, and a store that ignores If-None-Match.
@@ -20,11 +40,7 @@ func runS3Faults(t *testing.T, endpoint string) {
 	ctx := context.Background()
 	t.Run("lost replies write each entry once", func(t *testing.T) {
 		var f s3test.Faults
-		b, err := artifact.NewBucket(s3test.FaultyBucket(t, endpoint, "lost", &f), &artifact.BucketOptions{Prefix: t.Name()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, _ := logstore.Open(b, "registry/models/m")
+		_, l := faultyLog(t, endpoint, "lost", &f, nil)
 		// The probe's own create must get through; then lose replies.
 		if _, err := appendData(ctx, l, "warm"); err != nil {
 			t.Fatal(err)
@@ -55,11 +71,7 @@ func runS3Faults(t *testing.T, endpoint string) {
 	})
 	t.Run("lost replies among racing writers", func(t *testing.T) {
 		var f s3test.Faults
-		b, err := artifact.NewBucket(s3test.FaultyBucket(t, endpoint, "lostrace", &f), &artifact.BucketOptions{Prefix: t.Name()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, _ := logstore.Open(b, "registry/models/m")
+		_, l := faultyLog(t, endpoint, "lostrace", &f, nil)
 		if _, err := appendData(ctx, l, "warm"); err != nil {
 			t.Fatal(err)
 		}
@@ -101,26 +113,16 @@ func runS3Faults(t *testing.T, endpoint string) {
 	t.Run("a store ignoring If-None-Match is refused", func(t *testing.T) {
 		var f s3test.Faults
 		f.StripIfNoneMatch.Store(true)
-		b, err := artifact.NewBucket(s3test.FaultyBucket(t, endpoint, "strip", &f), &artifact.BucketOptions{Prefix: t.Name()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, _ := logstore.Open(b, "registry/models/m")
-		_, err = appendData(ctx, l, "x")
+		_, l := faultyLog(t, endpoint, "strip", &f, nil)
+		_, err := appendData(ctx, l, "x")
 		if !errors.Is(err, artifact.ErrNotCreateOnly) {
 			t.Fatalf("append on a store without create-only writes = %v, want ErrNotCreateOnly", err)
 		}
-		if all, _ := logstore.Open(b, "registry/models/m"); all != nil {
-			if entries, err := all.Read(ctx, 0); err != nil || len(entries) != 0 {
-				t.Fatalf("the refused append left %d entries (%v)", len(entries), err)
-			}
+		if entries, err := l.Read(ctx, 0); err != nil || len(entries) != 0 {
+			t.Fatalf("the refused append left %d entries (%v)", len(entries), err)
 		}
 		// The documented way out: one writer, and the bucket says so.
-		single, err := artifact.NewBucket(s3test.FaultyBucket(t, endpoint, "strip", &f), &artifact.BucketOptions{Prefix: t.Name(), SingleWriter: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, _ = logstore.Open(single, "registry/models/m")
+		_, l = faultyLog(t, endpoint, "strip", &f, &artifact.BucketOptions{SingleWriter: true})
 		for i := range 3 {
 			if e, err := appendData(ctx, l, fmt.Sprint(i)); err != nil || e.Seq != uint64(i+1) {
 				t.Fatalf("single-writer append %d = %d, %v", i, e.Seq, err)

@@ -1,8 +1,6 @@
 package s3test
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -12,10 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"gocloud.dev/blob"
-	"gocloud.dev/blob/s3blob"
 )
 
 // Environment variables naming an S3-compatible server for integration
@@ -105,20 +101,7 @@ func (e *External) Client() *s3.Client { return newClient(e.Endpoint, e.access, 
 // s3blob; it is closed when t ends.
 func (e *External) Bucket(t testing.TB, name string) *blob.Bucket {
 	t.Helper()
-	ctx := context.Background()
-	client := e.Client()
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
-		var api interface{ ErrorCode() string }
-		if !errors.As(err, &api) || (api.ErrorCode() != "BucketAlreadyOwnedByYou" && api.ErrorCode() != "BucketAlreadyExists") {
-			t.Fatalf("s3test: create bucket %s: %v", name, err)
-		}
-	}
-	b, err := s3blob.OpenBucket(ctx, client, name, nil)
-	if err != nil {
-		t.Fatalf("s3test: open bucket %s: %v", name, err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
+	return openBucket(t, e.Client(), name)
 }
 
 // URL returns an s3:// URL for bucket name on the server, with the

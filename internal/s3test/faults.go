@@ -9,12 +9,10 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"gocloud.dev/blob"
-	"gocloud.dev/blob/s3blob"
 )
 
 // Faults injects the failures of a real network and of stores that are
@@ -76,17 +74,5 @@ func FaultyClient(endpoint string, f *Faults) *s3.Client {
 // and opens it through s3blob with f's faults; it is closed when t ends.
 func FaultyBucket(t testing.TB, endpoint, name string, f *Faults) *blob.Bucket {
 	t.Helper()
-	ctx := context.Background()
-	client := FaultyClient(endpoint, f)
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
-		if _, herr := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name)}); herr != nil {
-			t.Fatalf("s3test: create bucket %s: %v", name, err)
-		}
-	}
-	b, err := s3blob.OpenBucket(ctx, client, name, nil)
-	if err != nil {
-		t.Fatalf("s3test: open bucket %s: %v", name, err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
+	return openBucket(t, FaultyClient(endpoint, f), name)
 }

@@ -125,10 +125,16 @@ func newClient(endpoint, access, secret string, optFns ...func(*s3.Options)) *s3
 // closed when t ends.
 func (s *Server) Bucket(t testing.TB, name string) *blob.Bucket {
 	t.Helper()
+	return openBucket(t, s.Client(), name)
+}
+
+// openBucket creates bucket name through client unless it exists, and
+// opens it through s3blob; it is closed when t ends.
+func openBucket(t testing.TB, client *s3.Client, name string) *blob.Bucket {
+	t.Helper()
 	ctx := context.Background()
-	client := s.Client()
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
-		if exists, _ := s.backend.BucketExists(name); !exists {
+		if _, herr := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name)}); herr != nil {
 			t.Fatalf("s3test: create bucket %s: %v", name, err)
 		}
 	}
