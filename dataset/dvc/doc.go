@@ -22,7 +22,7 @@
 // the Out for a .dvc file, so that `dvc pull` in a Python checkout fetches
 // what a Go service pushed. Remote.Pull fetches what a .dvc file names,
 // verifying every object's MD5, refusing listings with unsafe paths
-// (absolute, "..", backslashes, control characters), keeping files already
+// (absolute, "..", NUL; see Paths), keeping files already
 // present with the right MD5, and writing through temporary files renamed
 // into place.
 //
@@ -33,12 +33,57 @@
 // claims is cut off one byte past the limit, so a hostile remote costs at
 // most about twice the limit in memory.
 //
+// # .dvc files
+//
+// File.Marshal writes the bytes DVC 3 writes for a new .dvc file (dvc add;
+// DVC's own dump is ruamel.yaml's round-trip dumper, YAML 1.2, block
+// style, indent 2, width 80). Top-level keys come in DVC's order md5,
+// wdir, frozen, deps, outs, meta; each out as md5, size, nfiles, isexec,
+// hash, path, desc, type, labels, meta, cache, persist, remote, push,
+// leaving out what DVC leaves out: size and nfiles when nil (DVC writes
+// "size: 0" for an empty file), isexec and persist unless true, cache and
+// push unless false, empty annotations. A string is written plain unless
+// YAML 1.2 would read it as another type ('true', 'null', '~', '123', an
+// all-digit md5) or plain style cannot hold it (a leading indicator,
+// ": " or " #" inside, leading or trailing spaces), then single-quoted,
+// or double-quoted with escapes when it holds a quote, a tab, a line
+// break or another control character. Long scalars fold at column 80 as
+// ruamel folds them. testdata/golden holds one file per case; they were
+// checked against the emitter of ruamel.yaml 0.18.6, while DVC itself
+// could not be installed to write them. Deps and Meta are Go maps: keys
+// DVC orders (md5, size, hash, path, repo, url, rev, rev_lock, ...) come
+// in its order, other keys sorted, so a hand-ordered meta mapping is not
+// written back in its original order. DVC keeps the comments and layout
+// of a .dvc file it rewrites; Marshal writes a fresh file.
+//
+// Parse reads what DVC reads. String fields (path, md5, hash, wdir, desc,
+// type, remote, labels) take the scalar's text whatever it looks like:
+// "path: no" is the file "no" (YAML 1.1 would say false), an unquoted
+// all-digit md5 is its digits, as DVC's schema coerces it. Booleans are
+// true/false only (YAML 1.2; "isexec: yes" is an error), sizes and file
+// counts decimal digits. Parse then Marshal then Parse gives the same
+// values, and a second Marshal the same bytes.
+//
+// # Paths
+//
+// A .dvc path or listing relpath is taken as DVC takes it on Linux: any
+// character but NUL, so ':', '\', tabs and newlines are ordinary. It
+// must be relative (no leading "/"), valid UTF-8, and made of segments
+// that are neither empty nor "." nor "..", so nothing resolves outside
+// the .dvc file's directory; Pull also writes through an os.Root. On
+// Windows, where '\' separates and ':' names drives and streams, both
+// are refused. These paths are not dataset paths: Remote.Push hashes a
+// directory with the dataset package, whose manifests keep the stricter
+// dataset.ValidatePath rule, and this package maps nothing between the
+// two.
+//
 // # Strictness
 //
 // Parse accepts DVC 3 files only ("hash: md5" on every out); DVC 2 files
 // (no hash field, md5 of dos2unix'd text) fail with ErrUnsupported. Unknown
-// fields, duplicate keys, malformed MD5s, negative sizes and escaping paths
-// fail with ErrInvalidFile. Cloud-versioned outputs are not read.
+// fields, duplicate keys, aliases, more than one YAML document, malformed
+// MD5s, negative sizes and escaping paths fail with ErrInvalidFile.
+// Cloud-versioned outputs are not read.
 //
 // A Remote is safe for concurrent use.
 package dvc

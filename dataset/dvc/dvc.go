@@ -10,9 +10,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/sextant-ml/sextant/dataset"
-	"sigs.k8s.io/yaml"
 )
 
 // Sentinel errors, matched with errors.Is.
@@ -38,173 +35,6 @@ var (
 
 // DirSuffix marks the hash of a directory.
 const DirSuffix = ".dir"
-
-// File is a .dvc file: the outputs it tracks.
-type File struct {
-	Outs []Out `json:"outs"`
-	// Wdir, Frozen, MD5, Deps and Meta are carried for round trips and not
-	// interpreted.
-	Wdir   string           `json:"wdir,omitempty"`
-	Frozen bool             `json:"frozen,omitempty"`
-	MD5    string           `json:"md5,omitempty"`
-	Deps   []map[string]any `json:"deps,omitempty"`
-	Meta   any              `json:"meta,omitempty"`
-}
-
-// Out is one tracked file or directory.
-type Out struct {
-	// Path is relative to the directory of the .dvc file.
-	Path string `json:"path"`
-	// MD5 is the hex MD5 of a file, or of a directory listing followed by
-	// ".dir".
-	MD5 string `json:"md5"`
-	// Size is the total number of bytes.
-	Size int64 `json:"size,omitempty"`
-	// NFiles is the number of files of a directory.
-	NFiles int `json:"nfiles,omitempty"`
-	// Hash names the hash scheme; DVC 3 writes "md5".
-	Hash string `json:"hash"`
-
-	Cache   *bool    `json:"cache,omitempty"`
-	Persist bool     `json:"persist,omitempty"`
-	Push    *bool    `json:"push,omitempty"`
-	Remote  string   `json:"remote,omitempty"`
-	Desc    string   `json:"desc,omitempty"`
-	Type    string   `json:"type,omitempty"`
-	Labels  []string `json:"labels,omitempty"`
-	Meta    any      `json:"meta,omitempty"`
-	IsExec  bool     `json:"isexec,omitempty"`
-}
-
-// IsDir reports whether o tracks a directory.
-func (o Out) IsDir() bool { return strings.HasSuffix(o.MD5, DirSuffix) }
-
-// Parse reads a DVC 3 .dvc file strictly: unknown fields, a missing or
-// non-"md5" hash scheme, malformed MD5s, negative sizes and paths that
-// leave the .dvc file's directory are errors matching ErrInvalidFile (or
-// ErrUnsupported for DVC 2 files).
-func Parse(data []byte) (*File, error) {
-	if !utf8.Valid(data) {
-		return nil, fmt.Errorf("%w: not valid UTF-8", ErrInvalidFile)
-	}
-	var f File
-	if err := yaml.UnmarshalStrict(data, &f); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidFile, err)
-	}
-	if len(f.Outs) == 0 {
-		return nil, fmt.Errorf("%w: no outs", ErrInvalidFile)
-	}
-	seen := make(map[string]bool, len(f.Outs))
-	for i, o := range f.Outs {
-		if err := o.validate(); err != nil {
-			return nil, fmt.Errorf("out %d: %w", i, err)
-		}
-		if seen[o.Path] {
-			return nil, fmt.Errorf("%w: path %q listed twice", ErrInvalidFile, o.Path)
-		}
-		seen[o.Path] = true
-	}
-	return &f, nil
-}
-
-func (o Out) validate() error {
-	if err := dataset.ValidatePath(strings.TrimSuffix(o.Path, "/")); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidFile, err)
-	}
-	switch o.Hash {
-	case "md5":
-	case "":
-		return fmt.Errorf("%w: %s has no \"hash: md5\" (a DVC 2 file; re-add it with DVC 3)", ErrUnsupported, o.Path)
-	default:
-		return fmt.Errorf("%w: %s uses hash %q", ErrUnsupported, o.Path, o.Hash)
-	}
-	if !isMD5(strings.TrimSuffix(o.MD5, DirSuffix)) {
-		return fmt.Errorf("%w: %s has md5 %q", ErrInvalidFile, o.Path, o.MD5)
-	}
-	if o.Size < 0 || o.NFiles < 0 {
-		return fmt.Errorf("%w: %s has a negative size or file count", ErrInvalidFile, o.Path)
-	}
-	if o.NFiles > 0 && !o.IsDir() {
-		return fmt.Errorf("%w: %s has nfiles but is not a directory", ErrInvalidFile, o.Path)
-	}
-	return nil
-}
-
-func isMD5(s string) bool {
-	if len(s) != 2*md5.Size {
-		return false
-	}
-	for i := range len(s) {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// Marshal writes f as DVC writes .dvc files.
-func (f *File) Marshal() ([]byte, error) {
-	for _, o := range f.Outs {
-		if err := o.validate(); err != nil {
-			return nil, err
-		}
-	}
-	var b bytes.Buffer
-	if f.MD5 != "" {
-		fmt.Fprintf(&b, "md5: %s\n", f.MD5)
-	}
-	if f.Frozen {
-		b.WriteString("frozen: true\n")
-	}
-	if len(f.Deps) > 0 || f.Meta != nil || f.Wdir != "" {
-		extra, err := yaml.Marshal(struct {
-			Deps []map[string]any `json:"deps,omitempty"`
-			Meta any              `json:"meta,omitempty"`
-			Wdir string           `json:"wdir,omitempty"`
-		}{f.Deps, f.Meta, f.Wdir})
-		if err != nil {
-			return nil, err
-		}
-		b.Write(extra)
-	}
-	b.WriteString("outs:\n")
-	for _, o := range f.Outs {
-		fmt.Fprintf(&b, "- md5: %s\n", o.MD5)
-		if o.Size > 0 {
-			fmt.Fprintf(&b, "  size: %d\n", o.Size)
-		}
-		if o.NFiles > 0 {
-			fmt.Fprintf(&b, "  nfiles: %d\n", o.NFiles)
-		}
-		fmt.Fprintf(&b, "  hash: %s\n", o.Hash)
-		p, err := yaml.Marshal(o.Path)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(&b, "  path: %s", p)
-		rest, err := yaml.Marshal(struct {
-			Cache   *bool    `json:"cache,omitempty"`
-			Persist bool     `json:"persist,omitempty"`
-			Push    *bool    `json:"push,omitempty"`
-			Remote  string   `json:"remote,omitempty"`
-			Desc    string   `json:"desc,omitempty"`
-			Type    string   `json:"type,omitempty"`
-			Labels  []string `json:"labels,omitempty"`
-			Meta    any      `json:"meta,omitempty"`
-			IsExec  bool     `json:"isexec,omitempty"`
-		}{o.Cache, o.Persist, o.Push, o.Remote, o.Desc, o.Type, o.Labels, o.Meta, o.IsExec})
-		if err != nil {
-			return nil, err
-		}
-		if s := strings.TrimSpace(string(rest)); s != "{}" {
-			for line := range strings.Lines(string(rest)) {
-				b.WriteString("  " + line)
-			}
-		}
-	}
-	return b.Bytes(), nil
-}
 
 // DirEntry is one file of a DVC directory listing.
 type DirEntry struct {
@@ -284,9 +114,10 @@ func pyQuote(b *bytes.Buffer, s string) {
 }
 
 // ParseListing reads a .dir object strictly: a JSON list of objects with
-// exactly "md5" (32 lower-case hex digits) and "relpath" (a valid relative
-// path: no "..", no leading "/", no backslash), no duplicates, no path that
-// is both a file and a directory. Entries are returned sorted by path.
+// exactly "md5" (32 lower-case hex digits) and "relpath" (a relative path
+// by the rule of .dvc paths: no leading "/", no empty, "." or ".."
+// segment, no NUL), no duplicates, no path that is both a file and a
+// directory. Entries are returned sorted by path.
 func ParseListing(data []byte) ([]DirEntry, error) {
 	// encoding/json would replace invalid UTF-8 and lone surrogates with
 	// U+FFFD, naming a different file than the listing does: reject them.
@@ -316,12 +147,24 @@ func ParseListing(data []byte) ([]DirEntry, error) {
 		entries = append(entries, *e)
 	}
 	slices.SortStableFunc(entries, func(a, b DirEntry) int { return strings.Compare(a.RelPath, b.RelPath) })
-	m := dataset.Manifest{Entries: make([]dataset.Entry, len(entries))}
+	files := make(map[string]bool, len(entries))
 	for i, e := range entries {
-		m.Entries[i] = dataset.Entry{Path: e.RelPath, Digest: "md5:" + e.MD5}
+		if why := pathProblem(e.RelPath); why != "" {
+			return nil, fmt.Errorf("%w: relpath %q: %s", ErrInvalidListing, e.RelPath, why)
+		}
+		if i > 0 && entries[i-1].RelPath == e.RelPath {
+			return nil, fmt.Errorf("%w: relpath %q listed twice", ErrInvalidListing, e.RelPath)
+		}
+		files[e.RelPath] = true
 	}
-	if err := m.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidListing, err)
+	// A path that is both a file and a directory ("a" and "a/b") cannot
+	// be checked out.
+	for _, e := range entries {
+		for i := strings.LastIndexByte(e.RelPath, '/'); i > 0; i = strings.LastIndexByte(e.RelPath[:i], '/') {
+			if files[e.RelPath[:i]] {
+				return nil, fmt.Errorf("%w: %q is both a file and a directory", ErrInvalidListing, e.RelPath[:i])
+			}
+		}
 	}
 	return entries, nil
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/dataset/internal/atomicfile"
 	"github.com/sextant-ml/sextant/dataset/internal/testbucket"
 	"github.com/sextant-ml/sextant/dataset/internal/testtree"
@@ -105,7 +104,8 @@ func TestParseListingRejects(t *testing.T) {
 		"dot dot":        `[{"md5": "` + m + `", "relpath": "../etc/passwd"}]`,
 		"inner dot dot":  `[{"md5": "` + m + `", "relpath": "a/../../b"}]`,
 		"absolute":       `[{"md5": "` + m + `", "relpath": "/etc/passwd"}]`,
-		"backslash":      `[{"md5": "` + m + `", "relpath": "a\\..\\b"}]`,
+		"dot segment":    `[{"md5": "` + m + `", "relpath": "a/./b"}]`,
+		"empty segment":  `[{"md5": "` + m + `", "relpath": "a//b"}]`,
 		"empty path":     `[{"md5": "` + m + `", "relpath": ""}]`,
 		"duplicate":      `[{"md5": "` + m + `", "relpath": "a"}, {"md5": "` + m + `", "relpath": "a"}]`,
 		"file and dir":   `[{"md5": "` + m + `", "relpath": "a"}, {"md5": "` + m + `", "relpath": "a/b"}]`,
@@ -142,7 +142,7 @@ func TestParseFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &File{Outs: []Out{{MD5: "5fc28ea78987408341668eba6525ebd1.dir", Size: 10, NFiles: 3, Hash: "md5", Path: "data"}}}
+	want := &File{Outs: []Out{{MD5: "5fc28ea78987408341668eba6525ebd1.dir", Size: new(int64(10)), NFiles: new(3), Hash: "md5", Path: "data"}}}
 	if diff := cmp.Diff(want, f); diff != "" {
 		t.Errorf("Parse (-want +got):\n%s", diff)
 	}
@@ -240,7 +240,7 @@ func TestPushPullRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Out{MD5: "5fc28ea78987408341668eba6525ebd1.dir", Size: 10, NFiles: 3, Hash: "md5", Path: "issue"}
+			want := Out{MD5: "5fc28ea78987408341668eba6525ebd1.dir", Size: new(int64(10)), NFiles: new(3), Hash: "md5", Path: "issue"}
 			if diff := cmp.Diff(want, out); diff != "" {
 				t.Errorf("Push (-want +got):\n%s", diff)
 			}
@@ -346,7 +346,7 @@ func TestPullCorruptAndHostileRemote(t *testing.T) {
 		put(b, h, l)
 		dest := t.TempDir()
 		err := NewRemote(b, nil).PullOut(ctx, Out{MD5: h, Hash: "md5", Path: "d"}, filepath.Join(dest, "in"))
-		if !errors.Is(err, ErrInvalidListing) || !errors.Is(err, dataset.ErrInvalidPath) {
+		if !errors.Is(err, ErrInvalidListing) {
 			t.Fatalf("pull of escaping listing: %v", err)
 		}
 		if _, err := os.Stat(filepath.Join(dest, "escaped")); err == nil {
@@ -360,7 +360,7 @@ func TestPullCorruptAndHostileRemote(t *testing.T) {
 		put(b, h, l)
 		put(b, md5hex("a"), []byte("a"))
 		dest := t.TempDir()
-		err := NewRemote(b, nil).PullOut(ctx, Out{MD5: h, Hash: "md5", Path: "d", NFiles: 2}, dest)
+		err := NewRemote(b, nil).PullOut(ctx, Out{MD5: h, Hash: "md5", Path: "d", NFiles: new(2)}, dest)
 		if !errors.Is(err, ErrNotFound) {
 			t.Fatalf("pull with a missing object: %v", err)
 		}
@@ -374,7 +374,7 @@ func TestPullCorruptAndHostileRemote(t *testing.T) {
 		defer b.Close()
 		l, h := listingOf(DirEntry{md5hex("a"), "a"})
 		put(b, h, l)
-		err := NewRemote(b, nil).PullOut(ctx, Out{MD5: h, Hash: "md5", Path: "d", NFiles: 5}, t.TempDir())
+		err := NewRemote(b, nil).PullOut(ctx, Out{MD5: h, Hash: "md5", Path: "d", NFiles: new(5)}, t.TempDir())
 		if !errors.Is(err, ErrInvalidListing) {
 			t.Fatalf("nfiles mismatch: %v", err)
 		}
@@ -383,7 +383,7 @@ func TestPullCorruptAndHostileRemote(t *testing.T) {
 		b := memblob.OpenBucket(nil)
 		defer b.Close()
 		put(b, md5hex("abc"), []byte("abc"))
-		err := NewRemote(b, nil).PullOut(ctx, Out{MD5: md5hex("abc"), Hash: "md5", Path: "f", Size: 4}, t.TempDir())
+		err := NewRemote(b, nil).PullOut(ctx, Out{MD5: md5hex("abc"), Hash: "md5", Path: "f", Size: new(int64(4))}, t.TempDir())
 		if !errors.Is(err, ErrDigestMismatch) {
 			t.Fatalf("size mismatch: %v", err)
 		}
@@ -395,6 +395,16 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  hash: md5\n  path: ../a\n"))
 	f.Add([]byte("outs: [{md5: 1, path: [], hash: {}}]"))
 	f.Add([]byte("&a [*a]"))
+	f.Add([]byte("outs:\n- md5: 12345678901234567890123456789012\n  hash: md5\n  path: ~\n"))
+	f.Add([]byte("outs:\n- {md5: acbd18db4cc2f85cedef654fccc4a4d8, hash: md5, path: \"a\\tb: c\", meta: {x: [1, 1.5, null, yes, '2'], y: {}}}\n"))
+	f.Add([]byte("deps:\n- path: https://e.com/a\n  repo: {url: u, rev_lock: abc}\nouts:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  hash: md5\n  path: no\n  labels: [on, off]\n  cache: true\n  push: false\nmeta: 1e400\n"))
+	if golden, err := filepath.Glob(filepath.Join("testdata", "golden", "*.dvc")); err == nil {
+		for _, g := range golden {
+			if data, err := os.ReadFile(g); err == nil {
+				f.Add(data)
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse(data)
 		if err != nil {
@@ -407,8 +417,16 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshal of a parsed file: %v", err)
 		}
-		if _, err := Parse(out); err != nil {
+		again, err := Parse(out)
+		if err != nil {
 			t.Fatalf("re-parse of %q: %v", out, err)
+		}
+		if diff := cmp.Diff(file, again); diff != "" {
+			t.Fatalf("write then parse of %q changed values (-first +second):\n%s", out, diff)
+		}
+		// What Marshal writes, it writes again unchanged.
+		if out2, err := again.Marshal(); err != nil || string(out2) != string(out) {
+			t.Fatalf("second write differs: %q vs %q (%v)", out, out2, err)
 		}
 	})
 }
@@ -427,7 +445,7 @@ func FuzzParseListing(f *testing.F) {
 			return
 		}
 		for _, e := range entries {
-			if err := dataset.ValidatePath(e.RelPath); err != nil {
+			if why := pathProblem(e.RelPath); why != "" {
 				t.Fatalf("accepted unsafe path %q", e.RelPath)
 			}
 		}

@@ -124,8 +124,8 @@ func (r *Remote) PullOut(ctx context.Context, o Out, dir string) error {
 		if err != nil {
 			return fmt.Errorf("dvc: pull %s: %w", o.Path, err)
 		}
-		if o.NFiles > 0 && len(entries) != o.NFiles {
-			return fmt.Errorf("%w: %s lists %d files, the .dvc file says %d", ErrInvalidListing, o.Path, len(entries), o.NFiles)
+		if o.NFiles != nil && len(entries) != *o.NFiles {
+			return fmt.Errorf("%w: %s lists %d files, the .dvc file says %d", ErrInvalidListing, o.Path, len(entries), *o.NFiles)
 		}
 		for _, e := range entries {
 			items = append(items, item{e.MD5, outPath + "/" + e.RelPath})
@@ -155,8 +155,8 @@ func (r *Remote) PullOut(ctx context.Context, o Out, dir string) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	if o.Size > 0 && total.Load() != o.Size {
-		return fmt.Errorf("%w: %s has %d bytes, the .dvc file says %d", ErrDigestMismatch, o.Path, total.Load(), o.Size)
+	if o.Size != nil && total.Load() != *o.Size {
+		return fmt.Errorf("%w: %s has %d bytes, the .dvc file says %d", ErrDigestMismatch, o.Path, total.Load(), *o.Size)
 	}
 	return nil
 }
@@ -262,7 +262,7 @@ func (r *Remote) Push(ctx context.Context, src string) (Out, error) {
 		if err != nil {
 			return Out{}, err
 		}
-		out.MD5, out.Size = strings.TrimPrefix(e.Digest, "md5:"), e.Size
+		out.MD5, out.Size = strings.TrimPrefix(e.Digest, "md5:"), new(e.Size)
 		if err := r.upload(ctx, src, out.MD5); err != nil {
 			return Out{}, err
 		}
@@ -289,7 +289,7 @@ func (r *Remote) Push(ctx context.Context, src string) (Out, error) {
 	if err := r.put(ctx, out.MD5, bytes.NewReader(listing)); err != nil {
 		return Out{}, err
 	}
-	out.Size, out.NFiles = m.Size(), len(m.Entries)
+	out.Size, out.NFiles = new(m.Size()), new(len(m.Entries))
 	return out, nil
 }
 
