@@ -801,8 +801,6 @@ func halfToFloat(h uint16) float32 {
 	return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
 }
 
-
-
 // within adds where an error happened after its sentinel's prefix:
 // "table: invalid input: row group 2 column \"x\": a page ...".
 func within(err error, format string, args ...any) error {
