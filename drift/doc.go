@@ -114,6 +114,17 @@
 // somewhat conservative. Bins, PSI and the other binned distances,
 // categories and moments stay exact at any size.
 //
+// # Reading Parquet and tables
+//
+// [ReadParquet] reads columns of a Parquet file (an io.ReaderAt and its
+// size) into [Data], one page of each chosen column at a time through
+// package dataset/table, so that beyond the values Data keeps memory is
+// bounded by a page and a dictionary per column; integer, decimal and
+// floating-point columns are numeric, the others categorical, and nulls
+// are left out. [FromColumns] turns anything table.ReadColumns read (CSV,
+// JSON Lines, Parquet) into Data. Their errors wrap package table's
+// sentinels or the context's error, with the "drift:" prefix.
+//
 // # Streaming
 //
 // [Stream] watches one column of live traffic against a profile: Observe
@@ -148,6 +159,8 @@
 // The statistics live in the internal package internal/stats, shared with
 // deploy; its chi-square tail uses gonum's regularized incomplete gamma
 // function (gonum.org/v1/gonum/mathext), a port of Cephes as SciPy uses.
+// Reading files goes through package dataset/table, and so Parquet through
+// github.com/parquet-go/parquet-go.
 //
 // # Performance
 //

@@ -298,12 +298,14 @@ func (c *Column) rangeText() string {
 // accepts reports whether a cell of kind k can hold a value of type t.
 func accepts(t Type, k table.Kind) bool {
 	switch t {
-	case Int, Float:
+	case Int:
 		return k == table.Text || k == table.Number
+	case Float:
+		return k == table.Text || k == table.Number || k == table.Float
 	case Bool:
 		return k == table.Text || k == table.Bool
 	case Timestamp:
-		return k == table.Text || k == table.String
+		return k == table.Text || k == table.String || k == table.Timestamp
 	}
 	return true
 }

@@ -59,18 +59,60 @@ type colState struct {
 	wantCat bool
 }
 
-// ReadColumns reads a whole CSV or JSON Lines stream into typed columns.
-// Memory is proportional to the values kept; rows are not retained, and
-// each row costs time in proportion to its own fields.
+// ReadColumns reads a whole CSV or JSON Lines stream, or a Parquet file
+// (Format Parquet; r must then be an io.ReaderAt with a size, as for
+// NewReader), into typed columns. Memory is proportional to the values
+// kept; rows are not retained, and each row costs time in proportion to
+// its own fields. For Parquet, naming Numeric or Categorical columns
+// reads only their pages unless Options.ParquetColumns says otherwise.
 func ReadColumns(ctx context.Context, r io.Reader, opts *ColumnOptions) (*Columns, error) {
-	var o ColumnOptions
-	if opts != nil {
-		o = *opts
+	o := columnOptions(opts, false)
+	if o.Format == Parquet {
+		ra, size, err := readerAtSize(r)
+		if err != nil {
+			return nil, err
+		}
+		return ReadParquetColumns(ctx, ra, size, &o)
 	}
 	rd, err := NewReader(r, &o.Options)
 	if err != nil {
 		return nil, err
 	}
+	return readColumns(ctx, rd, o)
+}
+
+// ReadParquetColumns reads the Parquet file held by ra, size bytes long,
+// into typed columns, as ReadColumns does, one page of each column at a
+// time (see NewParquetReader). Integer, decimal and floating-point columns
+// are numeric; booleans, strings, dates, times and timestamps are
+// categorical, holding their cell text.
+func ReadParquetColumns(ctx context.Context, ra io.ReaderAt, size int64, opts *ColumnOptions) (*Columns, error) {
+	o := columnOptions(opts, true)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rd, err := NewParquetReader(ra, size, &o.Options)
+	if err != nil {
+		return nil, err
+	}
+	return readColumns(ctx, rd, o)
+}
+
+func columnOptions(opts *ColumnOptions, parquet bool) ColumnOptions {
+	var o ColumnOptions
+	if opts != nil {
+		o = *opts
+	}
+	if parquet {
+		o.Format = Parquet
+	}
+	if o.Format == Parquet && o.ParquetColumns == nil && len(o.Numeric)+len(o.Categorical) > 0 {
+		o.ParquetColumns = append(slices.Clone(o.Numeric), o.Categorical...)
+	}
+	return o
+}
+
+func readColumns(ctx context.Context, rd *Reader, o ColumnOptions) (*Columns, error) {
 	selected := len(o.Numeric)+len(o.Categorical) > 0
 	var states []*colState
 	stateFor := func(i int) *colState {
@@ -150,7 +192,7 @@ func ReadColumns(ctx context.Context, r io.Reader, opts *ColumnOptions) (*Column
 }
 
 func toFloat(v Value) (float64, bool) {
-	if v.Kind != Text && v.Kind != Number {
+	if v.Kind != Text && v.Kind != Number && v.Kind != Float {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(v.Text, 64)

@@ -30,6 +30,11 @@ var (
 	// ErrInvalidInput reports input that cannot be read as a table at all
 	// (no header, an unknown format, a CSV quoting error).
 	ErrInvalidInput = errors.New("table: invalid input")
+	// ErrUnsupported reports a Parquet file or column this package does not
+	// read: an encrypted file, a repeated column (a LIST, a MAP, a repeated
+	// field), or a VARIANT, GEOMETRY, GEOGRAPHY, BSON or INTERVAL column.
+	// Leave such columns out with Options.ParquetColumns.
+	ErrUnsupported = errors.New("table: unsupported input")
 )
 
 // Format is the encoding of a table stream.
@@ -40,24 +45,45 @@ const (
 	CSV Format = "csv"
 	// JSONL is JSON Lines: one JSON object per line, keys are columns.
 	JSONL Format = "jsonl"
+	// Parquet is an Apache Parquet file. It is not a stream: the reader
+	// needs random access (an io.ReaderAt) and the file's size; see
+	// NewParquetReader.
+	Parquet Format = "parquet"
 )
 
 // Kind says what a cell holds.
 type Kind uint8
 
 const (
-	// Missing is an absent key, a JSON null, or a CSV null marker.
+	// Missing is an absent key, a JSON null, a CSV null marker, or a
+	// Parquet null (a definition level below the column's maximum).
 	Missing Kind = iota
 	// Text is an untyped CSV cell.
 	Text
-	// String is a JSON string.
+	// String is a JSON string or a Parquet string (a BYTE_ARRAY or
+	// FIXED_LEN_BYTE_ARRAY, annotated or not, that is valid UTF-8; a UUID
+	// in its canonical form; a TIME as "15:04:05" with a fraction of a
+	// second when there is one).
 	String
-	// Number is a JSON number, Text holding its literal.
+	// Number is a JSON number, Text holding its literal, or a Parquet
+	// integer or decimal, Text holding its exact decimal form ("-12",
+	// "3.50").
 	Number
-	// Bool is a JSON boolean, Text "true" or "false".
+	// Bool is a JSON boolean or a Parquet BOOLEAN, Text "true" or "false".
 	Bool
 	// Nested is a JSON object or array, Text holding its JSON.
 	Nested
+	// Float is a Parquet FLOAT, DOUBLE or FLOAT16 value, Text holding the
+	// shortest decimal form that reads back to the same value
+	// (strconv.FormatFloat with format 'g': "0.5", "1e+21", "NaN",
+	// "+Inf"). JSON and CSV numbers are Number or Text, never Float.
+	Float
+	// Timestamp is a Parquet DATE, TIMESTAMP or INT96 value, Text holding
+	// it in RFC 3339 form: "2006-01-02" for a date, "2006-01-02T15:04:05Z"
+	// with a fraction of a second when there is one for a timestamp
+	// adjusted to UTC, the same without the "Z" for a local one and for
+	// INT96.
+	Timestamp
 )
 
 // Value is one cell.
@@ -82,9 +108,25 @@ type Options struct {
 	// Default: 1 MiB.
 	MaxRecordBytes int
 	// MaxColumns bounds the number of columns: the CSV header's fields, or
-	// the distinct keys of a JSON Lines stream. Default: 4096.
+	// the distinct keys of a JSON Lines stream, or the leaf columns a
+	// Parquet file has (after ParquetColumns). Default: 4096.
 	MaxColumns int
+	// ParquetColumns, for Parquet, names the columns to read (dotted
+	// paths such as "address.city"; a group's name selects every column
+	// under it). Names the file lacks are ignored, so the reader yields
+	// the columns present, in file order. Only the chosen columns' pages
+	// are read. Default: every column.
+	ParquetColumns []string
+	// MaxPageBytes, for Parquet, bounds the file footer, every page
+	// (compressed and uncompressed, as its header declares) and every
+	// page's number of values times eight. A file breaking it fails with
+	// ErrRecordTooLong. Default: DefaultMaxPageBytes (64 MiB).
+	MaxPageBytes int
 }
+
+// DefaultMaxPageBytes is the Parquet page and footer limit used when
+// Options.MaxPageBytes is zero or negative.
+const DefaultMaxPageBytes = 64 << 20
 
 // DefaultMaxColumns is the column limit used when Options.MaxColumns is
 // zero or negative.
@@ -110,6 +152,9 @@ func (o *Options) withDefaults() Options {
 	if d.MaxColumns <= 0 {
 		d.MaxColumns = DefaultMaxColumns
 	}
+	if d.MaxPageBytes <= 0 {
+		d.MaxPageBytes = DefaultMaxPageBytes
+	}
 	return d
 }
 
@@ -123,7 +168,8 @@ type Cell struct {
 // has, so a row costs memory and time in proportion to its own fields,
 // however many columns the stream has named before it.
 type Row struct {
-	// Line is the 1-based line number where the row starts.
+	// Line is the 1-based line number where the row starts; for Parquet,
+	// the 1-based number of the row in the file.
 	Line int64
 	// Cells are the row's values that are not Missing, in increasing
 	// column order. A column without a cell is Missing in this row.
@@ -157,9 +203,15 @@ type Reader struct {
 	// i, so a duplicated key is found without a per-row set.
 	lastSet []int64
 	rows    int64
+
+	pq *parquetSource
 }
 
 // NewReader starts reading r. For CSV the header row is read at once.
+// For Parquet, r must also be an io.ReaderAt with a size (see
+// NewParquetReader): *os.File, *bytes.Reader, *strings.Reader and
+// *io.SectionReader are; the file is read through ReadAt from offset 0,
+// whatever r's read position.
 func NewReader(r io.Reader, opts *Options) (*Reader, error) {
 	o := opts.withDefaults()
 	rd := &Reader{opts: o, index: map[string]int{}, nulls: map[string]bool{}}
@@ -192,6 +244,12 @@ func NewReader(r io.Reader, opts *Options) (*Reader, error) {
 			}
 			rd.addColumn(name)
 		}
+	case Parquet:
+		ra, size, err := readerAtSize(r)
+		if err != nil {
+			return nil, err
+		}
+		return NewParquetReader(ra, size, opts)
 	case JSONL:
 		rd.scanner = bufio.NewScanner(r)
 		rd.scanner.Buffer(make([]byte, 0, min(64<<10, o.MaxRecordBytes)), o.MaxRecordBytes)
@@ -229,9 +287,12 @@ func (r *Reader) Next() (Row, error) {
 	}
 	var row Row
 	var err error
-	if r.csv != nil {
+	switch {
+	case r.pq != nil:
+		row, err = r.nextParquet()
+	case r.csv != nil:
 		row, err = r.nextCSV()
-	} else {
+	default:
 		row, err = r.nextJSON()
 	}
 	if err != nil && !errors.Is(err, ErrMalformedRow) {
