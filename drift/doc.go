@@ -116,14 +116,15 @@
 //
 // # Reading Parquet and tables
 //
-// [ReadParquet] reads columns of a Parquet file (an io.ReaderAt and its
-// size) into [Data], one page of each chosen column at a time through
-// package dataset/table, so that beyond the values Data keeps memory is
-// bounded by a page and a dictionary per column; integer, decimal and
-// floating-point columns are numeric, the others categorical, and nulls
-// are left out. [FromColumns] turns anything table.ReadColumns read (CSV,
-// JSON Lines, Parquet) into Data. Their errors wrap package table's
-// sentinels or the context's error, with the "drift:" prefix.
+// Package drift/tabular builds [Data] from the tables package
+// dataset/table reads: tabular.ReadParquet reads columns of a Parquet file
+// (an io.ReaderAt and its size) one page of each chosen column at a time,
+// so that beyond the values Data keeps memory is bounded by a page and a
+// dictionary per column; integer, decimal and floating-point columns are
+// numeric, the others categorical, and nulls are left out.
+// tabular.FromColumns turns anything table.ReadColumns read (CSV, JSON
+// Lines, Parquet) into Data. It is a package of its own so that drift
+// depends on internal/stats only and never builds a Parquet decoder.
 //
 // # Streaming
 //

@@ -1,4 +1,4 @@
-package drift
+package tabular
 
 import (
 	"context"
@@ -6,11 +6,13 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
 	"github.com/sextant-ml/sextant/dataset/table"
+	"github.com/sextant-ml/sextant/drift"
 )
 
 // The two files hold 100 TPC-DS customers each, written by parquet-mr
@@ -21,7 +23,7 @@ const (
 	curFile = "testdata/parquet/delta_encoding_optional_column.parquet"
 )
 
-func readParquetFile(t *testing.T, path string, opts *table.ColumnOptions) Data {
+func readParquetFile(t *testing.T, path string, opts *table.ColumnOptions) drift.Data {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -96,7 +98,7 @@ func TestParquetFitCompare(t *testing.T) {
 	// The 1.12.1 file names its columns with a trailing colon
 	// ("c_birth_year:"); the reference takes the other file's names.
 	ref := readParquetFile(t, refFile, &table.ColumnOptions{Numeric: []string{"c_birth_year:"}, Categorical: []string{"c_salutation:"}})
-	ref = Data{
+	ref = drift.Data{
 		Numeric:     map[string][]float64{"c_birth_year": ref.Numeric["c_birth_year:"]},
 		Categorical: map[string][]string{"c_salutation": ref.Categorical["c_salutation:"]},
 	}
@@ -112,7 +114,7 @@ func TestParquetFitCompare(t *testing.T) {
 		t.Errorf("current years (-want +got):\n%s", diff)
 	}
 
-	p, err := Fit(ref, nil)
+	p, err := drift.Fit(ref, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +122,7 @@ func TestParquetFitCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]Method{}
+	got := map[string]drift.Method{}
 	for _, c := range rep.Columns {
 		got[c.Column] = c.Method
 		if c.Column != "c_birth_year" {
@@ -136,7 +138,7 @@ func TestParquetFitCompare(t *testing.T) {
 	}
 	// 100 reference rows: KS for the numeric column, chi-square for the
 	// categorical one (more than two salutations).
-	if diff := cmp.Diff(map[string]Method{"c_birth_year": MethodKS, "c_salutation": MethodChiSquare}, got); diff != "" {
+	if diff := cmp.Diff(map[string]drift.Method{"c_birth_year": drift.MethodKS, "c_salutation": drift.MethodChiSquare}, got); diff != "" {
 		t.Errorf("methods (-want +got):\n%s", diff)
 	}
 }
@@ -149,7 +151,7 @@ func TestReadParquetErrors(t *testing.T) {
 	defer f.Close()
 	// Too short to be Parquet.
 	_, err = ReadParquet(context.Background(), f, 7, nil)
-	if !errors.Is(err, table.ErrInvalidInput) || err.Error()[:6] != "drift:" {
+	if !errors.Is(err, table.ErrInvalidInput) || !strings.HasPrefix(err.Error(), "tabular:") {
 		t.Errorf("err = %v, want drift-prefixed table.ErrInvalidInput", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
