@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/sextant-ml/sextant/internal/memtest"
 )
 
 // openTestdata opens a Parquet file of testdata/parquet as a Reader.
@@ -336,7 +338,7 @@ func TestParquetBadInput(t *testing.T) {
 			}
 			var err error
 			var n int
-			before := allocated(func() {
+			before := memtest.Allocated(func() {
 				var rd *Reader
 				rd, err = NewParquetReader(ra, int64(len(tt.data)), &tt.opts)
 				for err == nil {
