@@ -1,17 +1,3 @@
-// Command serve runs a model server: the Open Inference Protocol v2 over
-// the version a registry alias names, with Prometheus metrics, streaming
-// drift, hot reload and a canary rollout.
-//
-//	go run ./examples/serve                    # seeds a local bucket with two versions, serves on :8080
-//	go run ./examples/serve -bucket URL -model NAME -alias production -addr :8080 -trusted-key key.pem
-//
-// Then:
-//
-//	curl localhost:8080/v2/models/NAME
-//	curl -d '{"inputs":[{"name":"input","datatype":"FP32","shape":[1,3],"data":[0.1,0.2,0.3]}]}' localhost:8080/v2/models/NAME/infer
-//	curl localhost:8080/metrics
-//
-// See package doc.go for what it does and guarantees.
 package main
 
 import (

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -468,4 +469,55 @@ func FuzzDecodeModel(f *testing.F) {
 			t.Fatalf("Predict of a valid model = %v", p)
 		}
 	})
+}
+
+// TestUnsignedVersionIsNotServed moves the alias to a version nobody
+// signed: the registry refuses to load it, and the version before keeps
+// serving.
+func TestUnsignedVersionIsNotServed(t *testing.T) {
+	reg := seeded(t)
+	logs := &syncBuffer{}
+	base, svc := start(t, service.Config{Registry: reg, Model: modelName, WatchInterval: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	m, _ := json.Marshal(service.SeedModels[1])
+	v, err := reg.Register(t.Context(), modelName, &registry.VersionSpec{Files: []registry.Upload{
+		{Path: service.ModelFile, Body: bytes.NewReader(m)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.SetAlias(t.Context(), modelName, "production", v.Number); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the refusal to be logged", 5*time.Second, func() bool {
+		l := logs.String()
+		return strings.Contains(l, "cannot be served") && strings.Contains(l, "signature verification failed")
+	})
+	rows := [][]float64{{1, 1, 1}}
+	if r := infer(t, base, rows); r.version != "1" {
+		t.Errorf("after the move to unsigned version %d: served by %q, want 1", v.Number, r.version)
+	}
+	if stable, _ := svc.Served(); stable != "1" {
+		t.Errorf("stable %q, want 1", stable)
+	}
+	if err := reg.SetAlias(t.Context(), modelName, "production", 2); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the signed version 2 to serve", 5*time.Second, func() bool { return infer(t, base, rows).version == "2" })
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
