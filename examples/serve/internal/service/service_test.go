@@ -230,6 +230,10 @@ func TestServesAliasAndFollowsIt(t *testing.T) {
 	eventually(t, "drift gauges", 5*time.Second, func() bool {
 		return len(series(scrape(t, base), "sextant_feature_drift_score")) == len(service.SeedFeatures)
 	})
+	// Version 1 is retired just after version 2 takes the traffic.
+	eventually(t, "version 1 to leave sextant_model_info", 5*time.Second, func() bool {
+		return len(series(scrape(t, base), "sextant_model_info")) == 1
+	})
 	fams := scrape(t, base)
 	info := series(fams, "sextant_model_info")
 	if len(info) != 1 {
