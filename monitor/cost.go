@@ -21,6 +21,7 @@ type costMeter struct {
 	every       uint64
 	overhead    time.Duration // CPU of an empty measurement, subtracted
 	fixedMemory float64       // Prices.MemoryBytes; 0 means read the runtime
+	granularity time.Duration // Prices.BillingGranularity; 0 means none
 
 	samples    prometheus.Counter
 	cpuSeconds prometheus.Counter
@@ -59,6 +60,7 @@ func newCostMeter(m *Metrics, model, version string) *costMeter {
 	return &costMeter{
 		every:       uint64(m.cfg.CostSampleEvery),
 		fixedMemory: m.cfg.Prices.MemoryBytes,
+		granularity: m.cfg.Prices.BillingGranularity,
 		overhead:    m.costOverhead,
 		samples:     m.costSamples.WithLabelValues(model, version),
 		cpuSeconds:  m.cpuSeconds.WithLabelValues(model, version),
@@ -104,6 +106,9 @@ func (c *costMeter) end(mk costMark, wall time.Duration) {
 	mem := c.fixedMemory
 	if mem == 0 {
 		mem = float64(memory)
+	}
+	if g := c.granularity; g > 0 {
+		wall = (wall + g - 1) / g * g
 	}
 	c.samples.Inc()
 	c.cpuSeconds.Add(cpu.Seconds())
@@ -165,10 +170,66 @@ func (c CostStats) CPUPerPrediction() float64 { return c.per(c.CPUSeconds) }
 func (c CostStats) AllocatedBytesPerPrediction() float64 { return c.per(c.AllocatedBytes) }
 
 // PerThousand returns the estimated cost of 1,000 predictions at prices p:
-// 1000 × (CPU seconds × VCPUSecond + GB-seconds × GBSecond) per prediction.
-// It is zero when nothing was sampled.
+// 1000 × (CPU seconds × VCPUSecond + GB-seconds × GBSecond + Request) per
+// prediction. It is zero when nothing was sampled.
 func (c CostStats) PerThousand(p Prices) float64 {
-	return 1000 * (c.per(c.CPUSeconds)*p.VCPUSecond + c.per(c.GBSeconds)*p.GBSecond)
+	if c.Samples == 0 {
+		return 0
+	}
+	return 1000 * (c.per(c.CPUSeconds)*p.VCPUSecond + c.per(c.GBSeconds)*p.GBSecond + p.Request)
+}
+
+// AWS Lambda's on-demand prices in US East (N. Virginia), first tier, in
+// USD, as published on https://aws.amazon.com/lambda/pricing/ (read on
+// 2026-12-03): duration per GB-second for x86 and for Arm (Graviton)
+// functions, and the price of one request ($0.20 per million). Lambda's
+// GB is 1,024 MB of configured memory. Prices differ by region and fall in
+// higher tiers; check the page and pass your own in LambdaPricing.
+const (
+	LambdaX86GBSecond   = 0.0000166667
+	LambdaArm64GBSecond = 0.0000133334
+	LambdaRequest       = 0.20 / 1e6
+)
+
+// LambdaPricing describes how AWS Lambda bills one invocation: the
+// configured memory times the duration rounded up to the millisecond, at a
+// price per GB-second, plus a price per request. It bills configured
+// memory, not memory used, and wall time, not CPU time.
+type LambdaPricing struct {
+	// MemoryMB is the function's configured memory in MB (MiB: Lambda
+	// counts 1,024 MB to the GB). Default 128, Lambda's smallest.
+	MemoryMB int
+	// GBSecond is the price of one GB-second. Default LambdaX86GBSecond;
+	// LambdaArm64GBSecond for arm64 functions.
+	GBSecond float64
+	// Request is the price of one request. Default LambdaRequest.
+	Request float64
+}
+
+// Prices returns the Prices that estimate a Lambda function's cost of
+// predictions served one per invocation: no CPU price, the configured
+// memory, the GB-second price converted from Lambda's GB of 2^30 bytes to
+// Prices' 10^9, the request price and 1ms billing granularity. The
+// estimate covers the prediction's own wall time; the time an invocation
+// spends decoding the event and encoding the answer is billed too but
+// not measured here, so on Lambda the estimate is a lower bound.
+func (l LambdaPricing) Prices() Prices {
+	if l.MemoryMB <= 0 {
+		l.MemoryMB = 128
+	}
+	if l.GBSecond == 0 {
+		l.GBSecond = LambdaX86GBSecond
+	}
+	if l.Request == 0 {
+		l.Request = LambdaRequest
+	}
+	const gib = 1 << 30
+	return Prices{
+		GBSecond:           l.GBSecond * 1e9 / gib,
+		MemoryBytes:        float64(l.MemoryMB) * (1 << 20),
+		Request:            l.Request,
+		BillingGranularity: time.Millisecond,
+	}
 }
 
 func (c CostStats) per(v float64) float64 {

@@ -77,7 +77,19 @@
 // vCPU-second and per GB-second, as serverless platforms charge), the
 // estimated cost of 1,000 predictions is exported and returned by
 // Metrics.Cost: 1000 × (CPU seconds × VCPUSecond + memory GB × wall
-// seconds × GBSecond) per prediction.
+// seconds × GBSecond + Request) per prediction, the wall time rounded up
+// to Prices.BillingGranularity when set.
+//
+// LambdaPricing gives the Prices of an AWS Lambda function serving one
+// prediction per invocation: configured memory (Lambda's GB is 1,024 MB)
+// times the duration rounded up to 1ms at a GB-second price, plus the
+// request price. Its defaults are the x86 prices of US East (N. Virginia),
+// first tier, read from https://aws.amazon.com/lambda/pricing/ on
+// 2026-12-03 (LambdaX86GBSecond $0.0000166667, LambdaArm64GBSecond
+// $0.0000133334, LambdaRequest $0.20 per million); prices change and
+// differ by region, so pass the ones you pay. Only the prediction's own
+// time is measured, not the invocation's decoding and encoding, so the
+// estimate is a lower bound of the bill.
 //
 // # Dashboard and alerts
 //

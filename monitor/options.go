@@ -99,9 +99,17 @@ type Prices struct {
 	// the Go runtime's mapped memory (/memory/classes/total:bytes) read on
 	// each sampled prediction.
 	MemoryBytes float64
+	// Request is the price of one request, added once per prediction (AWS
+	// Lambda's per-request charge; see LambdaPricing). Default 0.
+	Request float64
+	// BillingGranularity rounds each sampled prediction's wall time up to
+	// a multiple of it before it is multiplied by memory, as platforms
+	// that bill duration in increments do (1ms for AWS Lambda). Default 0:
+	// no rounding.
+	BillingGranularity time.Duration
 }
 
-func (p Prices) enabled() bool { return p.VCPUSecond > 0 || p.GBSecond > 0 }
+func (p Prices) enabled() bool { return p.VCPUSecond > 0 || p.GBSecond > 0 || p.Request > 0 }
 
 // config is Options with defaults applied.
 type config struct {
@@ -177,10 +185,14 @@ func (c *config) validate() error {
 		"Prices.VCPUSecond":  c.Prices.VCPUSecond,
 		"Prices.GBSecond":    c.Prices.GBSecond,
 		"Prices.MemoryBytes": c.Prices.MemoryBytes,
+		"Prices.Request":     c.Prices.Request,
 	} {
 		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("%w: %s must be a finite non-negative number, got %v", ErrInvalidOptions, name, v)
 		}
+	}
+	if c.Prices.BillingGranularity < 0 {
+		return fmt.Errorf("%w: Prices.BillingGranularity must not be negative, got %v", ErrInvalidOptions, c.Prices.BillingGranularity)
 	}
 	return nil
 }
