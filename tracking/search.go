@@ -567,3 +567,5 @@ func rows(runs []*Run, get func(*Run) map[string]string) []Row {
 	}
 	return out
 }
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
