@@ -122,10 +122,11 @@
 // # Performance
 //
 // Measured side by side in one run on a 2-core shared machine, mem://
-// bucket (go test -run XXX -bench . -benchtime 1x -benchmem ./tracking/):
+// bucket (go test -run XXX -bench . -benchtime 1x -benchmem ./tracking/;
+// the read figures with -benchtime 3x):
 //
-//	logging 1M points in batches of 1000      BENCH_LOG_TRACKING
-//	the same, one bucket write per point      BENCH_LOG_BASELINE
+//	logging 1M points in batches of 1000      1.98 s, 44 MB on the bucket, 727 MB allocated, 286k allocs
+//	the same, one bucket write per point      31.0 s (15.7x), 84 MB of payload, 3.55 GB allocated, 57M allocs
 //	reading a 100k-step series, cold tracker  292 ms, 51 MB allocated, 14.8k allocs
 //	the same, warm tracker                    206 ms, 31 MB allocated, 9.3k allocs
 //	the same, one bucket read per point       1177 ms, 225 MB allocated, 3.1M allocs
