@@ -62,9 +62,18 @@
 //
 // SearchVersions and ListModels take a filter in a small language (see
 // ParseFilter): "tags.team = 'risk' and metrics.auc >= 0.9 and not alias =
-// 'production'", with created/updated time comparisons and LIKE patterns.
+// 'production'", with created/updated time comparisons and LIKE (and
+// case-insensitive ILIKE) patterns; a key with other characters is quoted,
+// tags.`my key`. The language is shared with package tracking.
 // Pages resume strictly after the last item of the previous page (the token
 // also binds the query), so concurrent registrations never shift a listing.
+//
+// # Runs
+//
+// Lineage.RunID names the training run. With Options.Runs set (a
+// *tracking.Tracker implements RunResolver), Register refuses a run id the
+// resolver does not know with ErrNotFound; registry itself never imports
+// tracking, which registers versions from runs (tracking.RegisterModel).
 //
 // # Promotion gates
 //

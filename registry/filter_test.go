@@ -130,21 +130,6 @@ func TestParseFilterLimits(t *testing.T) {
 	}
 }
 
-func TestLike(t *testing.T) {
-	for _, tt := range []struct {
-		s, pat string
-		want   bool
-	}{
-		{"abc", "abc", true}, {"abc", "a%", true}, {"abc", "%c", true}, {"abc", "%b%", true}, {"abc", "a_c", true},
-		{"abc", "a_", false}, {"", "%", true}, {"", "_", false}, {"aaa", "%a%a%a%", true}, {"aa", "%a%a%a%", false},
-		{"abcbd", "a%bd", true}, {"abc", "", false},
-	} {
-		if got := like(tt.s, tt.pat); got != tt.want {
-			t.Errorf("like(%q, %q) = %v, want %v", tt.s, tt.pat, got, tt.want)
-		}
-	}
-}
-
 // FuzzParseFilter: the parser never panics, errors match ErrInvalidFilter,
 // and an accepted filter's canonical form parses to the same canonical form
 // and the same verdicts.

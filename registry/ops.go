@@ -212,6 +212,11 @@ func (r *Registry) Register(ctx context.Context, model string, spec *VersionSpec
 	if err := r.authorizeImplicitCreate(ctx, model); err != nil {
 		return nil, err
 	}
+	if id := spec.Lineage.RunID; id != "" && r.runs != nil {
+		if err := r.runs.ResolveRun(ctx, id); err != nil {
+			return nil, fmt.Errorf("%w: lineage run %q: %w", ErrNotFound, id, err)
+		}
+	}
 	files, err := r.upload(ctx, model, spec.Files)
 	if err != nil {
 		return nil, err

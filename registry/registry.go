@@ -69,6 +69,19 @@ type Options struct {
 	Name string
 	// Now is the clock for entry timestamps. Default time.Now.
 	Now func() time.Time
+	// Runs resolves the run ids of lineage: when set, Register refuses a
+	// version whose Lineage.RunID it does not know, with an error matching
+	// ErrNotFound. *tracking.Tracker implements it. Default: nil, run ids
+	// are recorded unchecked.
+	Runs RunResolver
+}
+
+// RunResolver tells whether a training run exists: nil, or an error (one
+// that matches the resolver's own not-found error when the run is unknown).
+// Defined here so that registry need not import the package that tracks
+// runs.
+type RunResolver interface {
+	ResolveRun(ctx context.Context, runID string) error
 }
 
 // Registry is a model registry stored on an artifact store's bucket.
@@ -85,6 +98,7 @@ type Registry struct {
 	now      func() time.Time
 	revision string
 	name     string
+	runs     RunResolver
 
 	mu     sync.RWMutex
 	models map[string]*handle
@@ -117,6 +131,7 @@ func Open(ctx context.Context, store *artifact.Store, opts *Options) (*Registry,
 		stale:  opts.MaxStaleness,
 		now:    opts.Now,
 		name:   opts.Name,
+		runs:   opts.Runs,
 		models: make(map[string]*handle),
 	}
 	if r.log == nil {
