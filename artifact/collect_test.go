@@ -13,10 +13,11 @@ import (
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/pipeline"
 	"github.com/sextant-ml/sextant/registry"
+	"github.com/sextant-ml/sextant/tracking"
 )
 
 // TestCollectComposesReferrers shares one bucket between a registry, a
-// dataset store and pipeline runs, and collects it once: what any of them
+// dataset store, pipeline runs and tracked runs, and collects it once: what any of them
 // references survives, what none does is deleted, and a referrer that
 // fails stops the collection before anything is deleted.
 func TestCollectComposesReferrers(t *testing.T) {
@@ -80,9 +81,21 @@ func TestCollectComposesReferrers(t *testing.T) {
 	if _, err := p.Run(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
+	tr, err := tracking.Open(ctx, store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := tr.CreateRun(ctx, tracking.DefaultExperimentID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plot, err := tr.LogArtifact(ctx, run.Info.ID, "plots/loss.svg", strings.NewReader("<svg/>"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	orphan := put("nobody refers to this")
 
-	refs := []artifact.Referrer{reg, data, pipeline.References(store.Bucket())}
+	refs := []artifact.Referrer{reg, data, pipeline.References(store.Bucket()), tr}
 	later := &artifact.GCOptions{Grace: time.Minute, Now: func() time.Time { return time.Now().Add(time.Hour) }}
 
 	failing := artifact.ReferrerFunc(func(context.Context, func(artifact.Digest) error) error { return errors.New("log unreadable") })
@@ -97,7 +110,7 @@ func TestCollectComposesReferrers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := map[string]artifact.Digest{"model file": v.Files[0].Digest, "card": card, "dataset manifest": artifact.Digest(dv.Manifest), "pipeline output": output}
+	live := map[string]artifact.Digest{"model file": v.Files[0].Digest, "card": card, "dataset manifest": artifact.Digest(dv.Manifest), "pipeline output": output, "run artifact": plot.Digest}
 	m, err := data.Manifest(ctx, dv.Manifest)
 	if err != nil {
 		t.Fatal(err)

@@ -183,7 +183,8 @@
 // union of what every Referrer references, and each package that records
 // references is one (registry.Registry: files, cards and signatures of
 // versions not deleted; dataset.Store: manifests and their files;
-// pipeline.References: digests recorded as task outputs). An error from
+// pipeline.References: digests recorded as task outputs; tracking.Tracker:
+// artifacts logged on runs). An error from
 // any referrer aborts the collection before anything is deleted.
 // Storing content that is already there renews its modification time when
 // it is older than RefreshAge, so re-used content is covered too (see
