@@ -112,6 +112,7 @@ func TestSearchListingIsLinear(t *testing.T) {
 			if got != want {
 				t.Fatalf("listed %d versions, want %d", got, want)
 			}
+			t.Logf("N=%d, filter %q: %d pages, %d versions examined, %.2f per version", total, tc.filter, pages, examined, float64(examined)/float64(total))
 			// Each page examines what it returns plus the gap to the next
 			// match; that gap is examined again by the next page.
 			if limit := 2*total + pages; examined > limit {
