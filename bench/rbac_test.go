@@ -27,8 +27,22 @@ func TestSameAnswers(t *testing.T) {
 	for _, c := range Cases(false) {
 		t.Run(c.Name, func(t *testing.T) {
 			a, e := engines(t, &c)
-			if err := c.Check(a, e); err != nil {
-				t.Error(err)
+			ce, err := c.CasbinCached()
+			if err != nil {
+				t.Fatal(err)
+			}
+			se, err := c.CasbinSyncedCached()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range []Enforcer{e, ce, se} {
+				// Twice: the cached enforcers answer the second round
+				// from their caches.
+				for range 2 {
+					if err := c.Check(a, e); err != nil {
+						t.Error(err)
+					}
+				}
 			}
 		})
 	}
@@ -95,5 +109,15 @@ func BenchmarkDecide(b *testing.B) {
 		}
 		b.Run(c.Name+"/sextant", func(b *testing.B) { c.BenchSextant(b, a) })
 		b.Run(c.Name+"/casbin", func(b *testing.B) { c.BenchCasbin(b, e) })
+		ce, err := c.CasbinCached()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.Name+"/casbin-cached", func(b *testing.B) { c.BenchCasbin(b, ce) })
+		se, err := c.CasbinSyncedCached()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.Name+"/casbin-synced-cached", func(b *testing.B) { c.BenchCasbin(b, se) })
 	}
 }

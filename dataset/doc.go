@@ -87,66 +87,32 @@
 //
 // # Performance
 //
-// Each hashing benchmark times, in the same iterations of one run, our
-// HashDir with no cache, sha256sum (coreutils 9.1) over the same files,
-// crypto/sha256 on one goroutine over as many bytes in memory, and a
-// re-hash of the unchanged tree through a warm StatCache. It also reports
-// the CPU efficiency (CPU time per byte of single-core crypto/sha256 over
-// ours) and the re-hash ratio in CPU time as well as wall-clock time;
-// both depend less than wall-clock time on what else the machine runs.
-// Command, on the project's 2-core build machine (Go 1.26.8, SHA-NI),
-// shared with other jobs (load average 11 to 20):
+// Large files are hashed straight from the page cache through a read-only
+// memory map (no copy), on as many workers as there are cores, so hashing
+// spends about crypto/sha256's own CPU time per byte. Each hashing
+// benchmark (HashLarge, HashSmall, HashTiny) times, in the same iterations
+// of one run, HashDir with no cache, sha256sum over the same files,
+// crypto/sha256 on one goroutine over as many bytes in memory, and a re-hash
+// of the unchanged tree through a warm StatCache, and reports CPU time as
+// well as wall time, which depends more on what else the machine runs.
 //
-//	GOFLAGS=-mod=mod go test -run XXX -bench 'HashLarge|HashSmall|HashTiny' -benchtime 3x ./dataset/
-//
-//	tree                          ours MB/s  sha256sum  1-core sha256  ours/1-core  CPU eff.  re-hash  re-hash CPU
-//	1 GiB: 8 files of 128 MiB        354.6       88.0          445.7         0.80      0.98     387x
-//	625 MiB: 20,000 of 16-48 KiB     367.6      162.3          913.1         0.40      0.36     7.1x         8.6x
-//	78 MiB: 20,000 of 2-6 KiB        137.9       77.7         1015           0.14      0.11     3.3x         4.3x
-//
-// (The small-file rows are from -benchtime 5x after the change below; the
-// 1 GiB row from an earlier run of the same command.)
-//
-// Large files: we spend 0.98 of crypto/sha256's own CPU time per byte
-// (large files are hashed straight from the page cache through a read-only
-// memory map, no copy), so on W free cores the throughput is 0.98 x W x
-// single-core, above the bar of 0.9 x cores x single-core. The wall-clock
-// ratio in the table (0.80; 1.13 to 1.33 in runs with less contention) is
-// what a machine with no free core gives and does not show the bar; it was
-// not demonstrated in wall-clock time here. We are 4x faster than
-// sha256sum, and re-hashing the unchanged tree is 387x faster than the
-// first pass (bar: 20x).
-//
-// Small files: 1.8x to 2.3x faster than sha256sum. Re-hashing the
-// unchanged tree is 7x faster than the first pass on 32 KiB files and 3.3x
-// on 4 KiB files: short of the 20x bar, which is not met on small files.
-// A CPU profile of the re-hash (go test -run XXX -bench RehashTiny
-// -cpuprofile) shows where the time goes: about two thirds in the one
-// fstatat per file that every pass must make (as DVC's state database and
-// Git's index do; nothing cheaper tells that a file is unchanged), about a
-// fifth in reading the directories, and the rest in cache lookups, sorting
-// and building the manifest. The unchanged path does only that: files are
-// statted relative to an open descriptor of their directory instead of by
-// absolute path, cache hits are resolved in one loop without the worker
-// pool, and Save writes nothing when no entry changed. Measured before and
-// after this change in one session, alternating the two test binaries:
-//
-//	GOFLAGS=-mod=mod go test -run XXX -bench RehashTiny -benchtime 10x ./dataset/
-//
-//	                      before         after
-//	wall per re-hash      180-221 ms     127-142 ms
-//	CPU per file          7.9-8.3 µs     6.0 µs
-//
-// The first pass makes the same system calls plus an open, a read and a
-// close per file, so on files of a few KiB, where system calls rather than
-// hashing dominate, no stat-based cache can be 20x faster than it.
-// Reading directories in parallel (the walk is sequential today) would
-// take the re-hash's wall time down by about a fifth more.
+// An unchanged file costs one status read: files are statted relative to
+// an open descriptor of their directory (fstatat) instead of by absolute
+// path, cache hits are resolved in one loop without the worker pool, a
+// plain file's job carries no closure, a hit's digest is formatted in one
+// allocation, and Save writes nothing when no entry changed. The persisted
+// cache is decoded straight from the file's bytes with one allocation per
+// entry (its path), so a re-hash run as a new process is the walk and the
+// stat per file, as DVC's state database and Git's index need too: nothing
+// cheaper tells that a file is unchanged. On files of a few KiB, where
+// system calls rather than hashing dominate the first pass too, no
+// stat-based cache can make the re-hash 20x faster than the first pass; the
+// fair comparison for a re-hash is a walk that only stats every file, which
+// bench/cmd/rehash times as two processes.
 //
 // BenchmarkSparseMultiGiB hashes a 5 GiB sparse file and checks the digest
-// against sha256sum (equal; 218 MB/s under the same load):
-//
-//	GOFLAGS=-mod=mod go test -run XXX -bench SparseMultiGiB -benchtime 1x ./dataset/
+// against sha256sum. The figures, with the command for each, are in
+// BENCHMARKS.md at the repository's root.
 //
 // # Testing
 //

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -200,7 +201,9 @@ func (h *Hasher) HashDir(ctx context.Context, root string) (*Manifest, error) {
 		case t.IsRegular():
 			// Stat later, in parallel: on trees of small files the
 			// walk is otherwise bound by one lstat after another.
-			jobs = append(jobs, job{rel: rel, abs: p, open: func() (io.ReadCloser, error) { return openFile(p) }})
+			// No open func: hashJob opens abs itself, sparing a
+			// closure per file.
+			jobs = append(jobs, job{rel: rel, abs: p})
 		case t&fs.ModeSymlink != 0:
 			switch h.opts.Symlinks {
 			case SymlinkSkip:
@@ -326,12 +329,21 @@ func (h *Hasher) HashFS(ctx context.Context, fsys fs.FS) (*Manifest, error) {
 	return h.run(ctx, jobs)
 }
 
+// formatSum is FormatDigest in one allocation.
+func formatSum(a Algorithm, sum []byte) string {
+	var buf [16 + 1 + 2*64]byte
+	b := append(buf[:0], a...)
+	b = append(b, ':')
+	b = hex.AppendEncode(b, sum)
+	return string(b)
+}
+
 // job is one file to hash.
 type job struct {
 	rel  string
 	abs  string // key in the stat cache; "" to bypass it
 	fi   fs.FileInfo
-	open func() (io.ReadCloser, error)
+	open func() (io.ReadCloser, error) // nil: openFile(abs)
 }
 
 // run hashes jobs with a bounded pool, largest files first so that one big
@@ -351,7 +363,7 @@ func (h *Hasher) run(ctx context.Context, jobs []job) (*Manifest, error) {
 		pr.state.BytesTotal += j.fi.Size()
 		if c := h.opts.Cache; c != nil && j.abs != "" {
 			if sum, ok := c.lookup(alg, j.abs, j.fi); ok {
-				entries[i] = Entry{Path: j.rel, Size: j.fi.Size(), Mode: j.fi.Mode().Perm(), Digest: FormatDigest(alg, sum)}
+				entries[i] = Entry{Path: j.rel, Size: j.fi.Size(), Mode: j.fi.Mode().Perm(), Digest: formatSum(alg, sum)}
 				hits++
 				hitBytes += j.fi.Size()
 				continue
@@ -405,7 +417,13 @@ func (h *Hasher) hashJob(ctx context.Context, j job, pr *progress) (Entry, error
 		}
 	}
 	hashedAt := time.Now()
-	f, err := j.open()
+	var f io.ReadCloser
+	var err error
+	if j.open != nil {
+		f, err = j.open()
+	} else {
+		f, err = openFile(j.abs)
+	}
 	if err != nil {
 		return Entry{}, fmt.Errorf("dataset: hash %s: %w", j.rel, err)
 	}

@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -9,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -304,44 +302,67 @@ func decodeStatCache(data []byte) (map[cacheKey]cacheEntry, error) {
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(trailer) {
 		return bad("checksum mismatch")
 	}
-	r := bufio.NewReader(bytes.NewReader(body[len(statCacheMagic):]))
-	count, err := binary.ReadUvarint(r)
-	if err != nil || count > uint64(len(body)) {
+	// Decoded straight from the slice: one allocation per entry (its
+	// path), none for reading; a re-hash of an unchanged tree is mostly
+	// this decoding and the status reads.
+	b := body[len(statCacheMagic):]
+	uvarint := func() (uint64, bool) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, false
+		}
+		b = b[n:]
+		return v, true
+	}
+	varint := func() (int64, bool) {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			return 0, false
+		}
+		b = b[n:]
+		return v, true
+	}
+	count, ok := uvarint()
+	if !ok || count > uint64(len(body)) {
 		return bad("bad entry count")
 	}
 	entries := make(map[cacheKey]cacheEntry, count)
-	var prev []byte
+	prev := ""
+	var scratch []byte
 	for range count {
-		code, err := r.ReadByte()
-		if err != nil || int(code) >= len(algCodes) {
+		if len(b) == 0 || int(b[0]) >= len(algCodes) {
 			return bad("bad algorithm")
 		}
-		alg := algCodes[code]
-		shared, err1 := binary.ReadUvarint(r)
-		suffix, err2 := binary.ReadUvarint(r)
-		if err1 != nil || err2 != nil || shared > uint64(len(prev)) || suffix > uint64(len(body)) {
+		alg := algCodes[b[0]]
+		b = b[1:]
+		shared, ok1 := uvarint()
+		suffix, ok2 := uvarint()
+		if !ok1 || !ok2 || shared > uint64(len(prev)) {
 			return bad("bad path")
 		}
-		p := make([]byte, int(shared)+int(suffix))
-		copy(p, prev[:shared])
-		if _, err := io.ReadFull(r, p[shared:]); err != nil {
+		if suffix > uint64(len(b)) {
 			return bad("truncated path")
 		}
+		scratch = append(append(scratch[:0], prev[:shared]...), b[:suffix]...)
+		b = b[suffix:]
+		p := string(scratch)
 		var e cacheEntry
-		var err3, err4, err5 error
-		e.size, err3 = binary.ReadVarint(r)
-		e.mtime, err4 = binary.ReadVarint(r)
-		e.inode, err5 = binary.ReadUvarint(r)
-		if err3 != nil || err4 != nil || err5 != nil {
+		var ok3, ok4, ok5 bool
+		e.size, ok3 = varint()
+		e.mtime, ok4 = varint()
+		e.inode, ok5 = uvarint()
+		if !ok3 || !ok4 || !ok5 {
 			return bad("truncated entry")
 		}
-		if _, err := io.ReadFull(r, e.sum[:alg.Size()]); err != nil {
+		if len(b) < alg.Size() {
 			return bad("truncated digest")
 		}
-		entries[cacheKey{alg, string(p)}] = e
+		copy(e.sum[:], b[:alg.Size()])
+		b = b[alg.Size():]
+		entries[cacheKey{alg, p}] = e
 		prev = p
 	}
-	if _, err := r.ReadByte(); err == nil {
+	if len(b) > 0 {
 		return bad("trailing data")
 	}
 	return entries, nil

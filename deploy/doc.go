@@ -173,37 +173,16 @@
 // # Performance
 //
 // The routing decision is measured beside a direct call of the same
-// predictor (DESIGN's bar: under 100 ns and no allocation). One run,
-// with
-//
-//	go test -run XXX -bench 'DirectCall|Route|RouterPredict|PredictVersion|Parallel|HeaderGet|TimeNow' -benchmem -count 1 ./deploy/
-//
-// on the 2-core development machine, shared with other builds (load
-// average 17; absolute times are noise and even the ratios move by a
-// factor of two from run to run):
-//
-//	BenchmarkDirectCall                  15.1 ns/op   0 allocs
-//	BenchmarkRoute/keyed                121.6 ns/op   0 allocs   8.1x direct
-//	BenchmarkRoute/random               113.9 ns/op   0 allocs   7.6x direct
-//	BenchmarkRoute/rules-miss           277.8 ns/op   0 allocs   (two rules tried first)
-//	BenchmarkRouterPredict              130.7 ns/op   0 allocs   8.7x direct (route + call)
-//	BenchmarkPredictVersion              32.6 ns/op   0 allocs   2.2x direct (version named, no lock)
-//	BenchmarkParallel/direct              7.0 ns/op   0 allocs
-//	BenchmarkParallel/router             71.7 ns/op   0 allocs   10x direct
-//	BenchmarkParallel/router-with-window  445 ns/op   0 allocs
-//	BenchmarkHeaderGet                   57.1 ns/op   0 allocs   (the Attrs lookup of a header rule)
-//	BenchmarkTimeNow                    140.8 ns/op   0 allocs
-//
-// In this run everything, the direct call included, took about twice
-// what it took in a quieter one (keyed decision 60 ns beside a 9.5 ns
-// direct call, 6.3x); so the keyed decision sits at the 100 ns bar on a
-// loaded machine and well under it on a quiet one, and never allocates.
-// The gap to a direct call of a trivial predictor (an add) vanishes
-// beside any real model. Header rules cost what the Attrs lookup costs.
-// An Observer reads the clock twice per request, and time.Now is slow on
-// this virtual machine's kvm-clock (BenchmarkTimeNow), which is most of
-// router-with-window; a Window adds a sharded lock. Give the router no
-// Observer when no rollout is analysing it.
+// predictor (DESIGN's bar: under 100 ns and no allocation): a keyed or
+// random decision reads the published routing table through an atomic
+// pointer, takes no lock and allocates nothing; header rules cost what the
+// Attrs lookup costs. The gap to a direct call of a trivial predictor (an
+// add) vanishes beside any real model. An Observer reads the clock twice
+// per request, and time.Now is slow on some virtual machines' clocks
+// (BenchmarkTimeNow), which is most of the cost with a Window; a Window
+// adds a sharded lock. Give the router no Observer when no rollout is
+// analysing it. The figures, with the command, are in BENCHMARKS.md at the
+// repository's root.
 //
 // # Testing
 //

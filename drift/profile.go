@@ -8,8 +8,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-
-	"github.com/sextant-ml/sextant/internal/stats"
 )
 
 // ProfileVersion is the version of the persisted profile format.
@@ -210,7 +208,9 @@ func fitNumeric(name string, vals []float64, o *FitOptions) (ColumnProfile, erro
 	if math.IsInf(m.M2, 0) || math.IsInf(m.Mean, 0) || math.IsNaN(m.M2) {
 		return c, fmt.Errorf("%w: numeric column %q: values too large for a finite variance", ErrInvalid, name)
 	}
-	stats.Sort(sorted)
+	// One copy of the column, sorted in place; no other allocation grows
+	// with the column (see TestFitMemory).
+	sortInPlace(sorted)
 	edges, fixed := o.Edges[name]
 	if fixed {
 		if err := checkEdges(edges); err != nil {
@@ -222,11 +222,15 @@ func fitNumeric(name string, vals []float64, o *FitOptions) (ColumnProfile, erro
 	}
 	np := &NumericProfile{Edges: edges, BinCounts: sortedHistogram(edges, sorted)}
 	np.setMoments(m)
-	np.Values, np.Counts = distinct(sorted)
-	np.Complete = true
-	if o.SampleSize > 0 && len(np.Values) > o.SampleSize {
-		np.Values, np.Counts = keepSmallestHashes(np.Values, np.Counts, o.SampleSize, o.Seed)
-		np.Complete = false
+	if n := distinctCount(sorted); o.SampleSize > 0 && n > o.SampleSize {
+		np.Values, np.Counts = sampleSorted(sorted, o.SampleSize, o.Seed)
+	} else {
+		np.Values, np.Counts = compactDistinct(sorted, n)
+		np.Complete = true
+		if n <= len(sorted)/2 {
+			// Do not keep the column-sized array alive for few values.
+			np.Values = slices.Clone(np.Values)
+		}
 	}
 	c.Numeric = np
 	return c, nil

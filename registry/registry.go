@@ -94,7 +94,8 @@ type Registry struct {
 	every    int // Options.CheckpointEvery
 	stale    time.Duration
 	trusted  []*ecdsa.PublicKey
-	unsigned bool // Options.AllowUnsigned
+	unsigned bool   // Options.AllowUnsigned
+	scanHook func() // tests only: called once per version a search examines
 	now      func() time.Time
 	revision string
 	name     string

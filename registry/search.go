@@ -145,10 +145,15 @@ func (r *Registry) SearchVersions(ctx context.Context, opts *SearchOptions) (*Ve
 		}
 	}
 	page := &VersionPage{}
-	for _, name := range names {
-		if tok != nil && name < tok.Model {
-			continue
-		}
+	start := 0
+	if tok != nil {
+		// Resume at the token's model by binary search, not a scan.
+		start, _ = slices.BinarySearch(names, tok.Model)
+	}
+	// One probe for the whole page: matching takes its address, and a probe
+	// declared per version would escape to the heap once per version scanned.
+	var probe Version
+	for _, name := range names[start:] {
 		st, err := r.state(ctx, name, false)
 		if err != nil {
 			if opts.Model != "" {
@@ -160,18 +165,29 @@ func (r *Registry) SearchVersions(ctx context.Context, opts *SearchOptions) (*Ve
 		if st.model == nil || st.model.Deleted && !opts.IncludeDeleted {
 			continue
 		}
-		aliases := st.aliasesByVersion()
-		for n := len(st.versions); n > 0; n-- {
-			if tok != nil && name == tok.Model && n >= tok.Version {
-				continue
+		// Versions are numbered from 1 and stored in order, so the page
+		// resumes at the version below the token's in O(1): listing every
+		// version page by page examines each version once or twice in all,
+		// never a rescan from the newest.
+		from := len(st.versions)
+		if tok != nil && name == tok.Model {
+			from = min(from, tok.Version-1)
+		}
+		var aliases map[int][]string
+		for n := from; n > 0; n-- {
+			if r.scanHook != nil {
+				r.scanHook()
 			}
 			v := st.versions[n-1]
 			if v.Deleted && !opts.IncludeDeleted {
 				continue
 			}
+			if aliases == nil {
+				aliases = st.aliasesByVersion()
+			}
 			// Match on a shallow copy carrying the aliases; copy deeply
 			// only what is returned.
-			probe := *v
+			probe = *v
 			probe.Aliases = aliases[n]
 			if !f.Match(&probe) {
 				continue
@@ -227,10 +243,15 @@ func (r *Registry) ListModels(ctx context.Context, opts *ListOptions) (*ModelPag
 		return nil, err
 	}
 	page := &ModelPage{}
-	for _, name := range names {
-		if tok != nil && name <= tok.Model {
-			continue
+	start := 0
+	if tok != nil {
+		// Resume strictly after the token's model by binary search.
+		start, _ = slices.BinarySearch(names, tok.Model)
+		for start < len(names) && names[start] <= tok.Model {
+			start++
 		}
+	}
+	for _, name := range names[start:] {
 		st, err := r.state(ctx, name, false)
 		if err != nil {
 			r.log.Warn("registry: listing skips an unreadable model", "model", name, "err", err)

@@ -5,6 +5,10 @@ Go benchmarks in bench_test.go, and prints the times and answers as JSON.
 Usage: /usr/bin/python3 bench_scipy.py REFERENCE.f64 CURRENT.f64 REPEATS
 The files hold little-endian float64 values. Each operation runs REPEATS
 times; the best time is reported.
+
+With REPEATS "serve", it reads one operation name ("ks" or "psi") per line
+from standard input, runs it once and prints its time and answer as one
+JSON line, so that the caller can alternate its own runs with SciPy's.
 """
 import json, sys, time
 import numpy as np
@@ -13,7 +17,7 @@ from scipy import stats
 
 ref = np.fromfile(sys.argv[1], dtype="<f8")
 cur = np.fromfile(sys.argv[2], dtype="<f8")
-repeats = int(sys.argv[3])
+repeats = 0 if sys.argv[3] == "serve" else int(sys.argv[3])
 
 
 def psi(a, b):
@@ -35,6 +39,17 @@ def best(f):
         t = min(t, time.perf_counter() - t0)
     return out, t
 
+
+if repeats == 0:
+    ops = {"ks": lambda: stats.ks_2samp(ref, cur, method="auto"), "psi": lambda: psi(ref, cur)}
+    for line in sys.stdin:
+        op = line.strip()
+        t0 = time.perf_counter()
+        out = ops[op]()
+        t = time.perf_counter() - t0
+        ans = {"ks_statistic": float(out.statistic), "ks_pvalue": float(out.pvalue)} if op == "ks" else {"psi": out}
+        print(json.dumps({"op": op, "seconds": t, **ans}), flush=True)
+    sys.exit(0)
 
 ks, ks_t = best(lambda: stats.ks_2samp(ref, cur, method="auto"))
 p, psi_t = best(lambda: psi(ref, cur))
