@@ -156,8 +156,9 @@ func allRuns(ctx context.Context, srcs []runSource, experiment string) ([]run, e
 	return out, nil
 }
 
-// findRuns returns the runs with these ids (an id may be written
-// PIPELINE/ID), in the order given.
+// findRuns returns the runs with these ids, in the order given. An id may
+// be written PIPELINE/ID, and shortened to a unique prefix of 6 or more
+// characters.
 func findRuns(ctx context.Context, srcs []runSource, experiment string, ids []string) ([]run, error) {
 	all, err := allRuns(ctx, srcs, experiment)
 	if err != nil {
@@ -171,7 +172,7 @@ func findRuns(ctx context.Context, srcs []runSource, experiment string, ids []st
 		}
 		var found []run
 		for _, r := range all {
-			if r.ID == rid && (exp == "" || r.Experiment == exp) {
+			if (r.ID == rid || (len(rid) >= 6 && strings.HasPrefix(r.ID, rid))) && (exp == "" || r.Experiment == exp) {
 				found = append(found, r)
 			}
 		}
@@ -181,7 +182,7 @@ func findRuns(ctx context.Context, srcs []runSource, experiment string, ids []st
 		case 1:
 			out[i] = found[0]
 		default:
-			return nil, fmt.Errorf("sextant: run id %q is in %d pipelines: write PIPELINE/%s", id, len(found), id)
+			return nil, fmt.Errorf("sextant: run %q matches %d runs: give the whole id, or PIPELINE/ID", id, len(found))
 		}
 	}
 	return out, nil
