@@ -40,8 +40,9 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status": cmdStatus,
-			"mkrun":  cmdMkrun,
+			"status":  cmdStatus,
+			"mkrun":   cmdMkrun,
+			"putblob": cmdPutblob,
 		},
 	})
 }
@@ -107,4 +108,21 @@ func cmdMkrun(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("mkrun: %v", err)
 	}
 	ts.Setenv(args[2], rec.ID)
+}
+
+// putblob BUCKET FILE stores the file's bytes in the bucket's artifact
+// store, where nothing refers to them.
+func cmdPutblob(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: putblob BUCKET FILE")
+	}
+	ctx := context.Background()
+	s, err := artifact.Open(ctx, args[0], nil)
+	ts.Check(err)
+	defer s.Close()
+	f, err := os.Open(ts.MkAbs(args[1]))
+	ts.Check(err)
+	defer f.Close()
+	_, err = s.Put(ctx, f, nil)
+	ts.Check(err)
 }

@@ -57,8 +57,7 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.json() {
-		return writeJSON(stdout, map[string]any{"dry_run": *dryRun, "scanned": st.Scanned, "live": st.Live, "young": st.Young,
-			"deleted": st.Deleted, "deleted_bytes": st.DeletedBytes, "uploads": st.Uploads, "multipart": st.Multipart, "indexes": st.Indexes})
+		return writeJSON(stdout, gcResult{*dryRun, st.Scanned, st.Live, st.Young, st.Deleted, st.DeletedBytes, st.Uploads, st.Multipart, st.Indexes})
 	}
 	verb := "deleted"
 	if *dryRun {
@@ -67,4 +66,17 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "scanned %d object(s): %d live, %d younger than %s; %s %d (%s), %d abandoned upload(s), %d chunk index(es)\n",
 		st.Scanned, st.Live, st.Young, *grace, verb, st.Deleted, humanBytes(st.DeletedBytes), st.Uploads, st.Indexes)
 	return nil
+}
+
+// gcResult is gc's -o json output.
+type gcResult struct {
+	DryRun       bool  `json:"dry_run"`
+	Scanned      int   `json:"scanned"`
+	Live         int   `json:"live"`
+	Young        int   `json:"young"`
+	Deleted      int   `json:"deleted"`
+	DeletedBytes int64 `json:"deleted_bytes"`
+	Uploads      int   `json:"uploads"`
+	Multipart    int   `json:"multipart"`
+	Indexes      int   `json:"indexes"`
 }

@@ -271,7 +271,7 @@ func cmdRunsCompare(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlagSet("runs compare", stderr)
 	var f runFlags
 	f.define(fs)
-	fs.Usage = usageWith(fs, "RUN RUN...", "Puts the parameters and outputs of two or more runs side by side; rows that differ are marked *.")
+	fs.Usage = usageWith(fs, "RUN RUN...", "Puts the parameters and outputs of two or more runs side by side; rows that differ are marked *, equal ones =.")
 	pos, err := parseArgs(fs, args, 2, -1)
 	if err != nil {
 		return err
@@ -337,5 +337,5 @@ func cmpMark(rs []run, f func(run) string) string {
 			return "*"
 		}
 	}
-	return ""
+	return "="
 }
