@@ -63,12 +63,12 @@ func definedFlags(t *testing.T, cmd string) []string {
 	return flags
 }
 
-// TestWorkflowUsesRealFlags checks every sextant-gate invocation of the
-// workflow against the command's flags, and that the files it names exist,
+// TestWorkflowUsesRealFlags checks every "sextant models" invocation of
+// the workflow against the command's flags (the ones sextant-gate runs), and that the files it names exist,
 // so an edit on either side that would break users' pipelines fails here.
 func TestWorkflowUsesRealFlags(t *testing.T) {
 	env, runs := workflowRuns(t)
-	invocation := regexp.MustCompile(`sextant-gate (register|gate|promote|keygen)\b([^\n)]*)`)
+	invocation := regexp.MustCompile(`sextant models (register|gate|promote|keygen)\b([^\n)]*)`)
 	flag := regexp.MustCompile(`(?:^|\s)-([a-z][a-z-]*)`)
 	var used []string
 	for _, run := range runs {
@@ -78,14 +78,14 @@ func TestWorkflowUsesRealFlags(t *testing.T) {
 			defined := definedFlags(t, cmd)
 			for _, f := range flag.FindAllStringSubmatch(m[2], -1) {
 				if !slices.Contains(defined, f[1]) {
-					t.Errorf("workflow runs sextant-gate %s -%s; the command defines only %v", cmd, f[1], defined)
+					t.Errorf("workflow runs sextant models %s -%s; the command defines only %v", cmd, f[1], defined)
 				}
 			}
 		}
 	}
 	slices.Sort(used)
 	if diff := cmp.Diff([]string{"gate", "promote", "register"}, used); diff != "" {
-		t.Errorf("sextant-gate commands in the workflow (-want +got):\n%s", diff)
+		t.Errorf("sextant models commands in the workflow (-want +got):\n%s", diff)
 	}
 	for _, k := range []string{"GATE", "POLICY"} {
 		if _, err := os.Stat(filepath.Join("..", "..", env[k])); err != nil {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 )
 
 func cmdRegister(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("register", stderr)
+	fs := newFlagSet("models register", stderr)
 	var c common
 	c.register(fs)
 	dir := fs.String("dir", "", "directory of the model's files (required)")
@@ -71,7 +71,7 @@ func cmdRegister(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-	sess, err := c.open(ctx, nil)
+	sess, err := c.openModel(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (e *gateFailedError) Error() string {
 }
 
 func cmdGate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("gate", stderr)
+	fs := newFlagSet("models gate", stderr)
 	var c common
 	c.register(fs)
 	gateFile := fs.String("gate", "", "gate file (required)")
@@ -133,7 +133,12 @@ func cmdGate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	metricsFile := fs.String("metrics", "", "metrics file of an unregistered candidate to check instead")
 	alias := fs.String("alias", "production", "alias whose version is the baseline")
 	summary := fs.String("summary", os.Getenv("GITHUB_STEP_SUMMARY"), "file the Markdown report is appended to (default $GITHUB_STEP_SUMMARY)")
-	if err := parseFlags(fs, args); err != nil {
+	fs.Usage = usageWith(fs, "[MODEL/N]", "Compares a candidate (a registered version, given as MODEL/N or with -model and -version,\nor a metrics file) with the version holding -alias, under a gate file; exit status 3 when it fails.")
+	pos, err := parseArgs(fs, args, 0, 1)
+	if err != nil {
+		return err
+	}
+	if err := refArgument(pos, &c.model, version); err != nil {
 		return err
 	}
 	if (*version > 0) == (*metricsFile != "") {
@@ -143,7 +148,7 @@ func cmdGate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	sess, err := c.open(ctx, nil)
+	sess, err := c.openModel(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -244,14 +249,19 @@ func criteria(t registry.MetricThreshold) string {
 }
 
 func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("promote", stderr)
+	fs := newFlagSet("models promote", stderr)
 	var c common
 	c.register(fs)
 	gateFile := fs.String("gate", "", "gate file (required; checked again as the alias moves)")
 	version := fs.Int("version", 0, "version to promote (required)")
 	alias := fs.String("alias", "production", "alias to move")
 	trustedKey := fs.String("trusted-key", "", "PEM public key the version must be signed by")
-	if err := parseFlags(fs, args); err != nil {
+	fs.Usage = usageWith(fs, "[MODEL/N]", "Verifies a version (MODEL/N, or -model and -version) when -trusted-key is given and moves -alias to it,\nthe gate checked again in the same registry entry; exit status 3 when the gate fails.")
+	pos, err := parseArgs(fs, args, 0, 1)
+	if err != nil {
+		return err
+	}
+	if err := refArgument(pos, &c.model, version); err != nil {
 		return err
 	}
 	if *version <= 0 {
@@ -261,9 +271,8 @@ func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if c.policy == "" && !c.noAuthorization {
-		return fmt.Errorf("%w: promote without -policy would move %q with no authorization at all; "+
-			"give -policy with -oidc-token, or -no-authorization to state that none is wanted", errUsage, *alias)
+	if err := c.requireAuthorization(fmt.Sprintf("promote (moving %q)", *alias)); err != nil {
+		return err
 	}
 	var trusted []crypto.PublicKey
 	if *trustedKey != "" {
@@ -273,7 +282,7 @@ func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		trusted = append(trusted, pub)
 	}
-	sess, err := c.open(ctx, trusted)
+	sess, err := c.openModel(ctx, trusted)
 	if err != nil {
 		return err
 	}
@@ -296,7 +305,7 @@ func cmdPromote(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func cmdKeygen(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("keygen", stderr)
+	fs := newFlagSet("models keygen", stderr)
 	out := fs.String("out", "", "path prefix of the key files (required): PREFIX.pem and PREFIX.pub.pem")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -343,14 +352,14 @@ func readPrivateKey(path string) (crypto.Signer, error) {
 	case "EC PRIVATE KEY":
 		key, err = x509.ParseECPrivateKey(block.Bytes)
 	default:
-		return nil, fmt.Errorf("sextant-gate: %s: PEM block %q is not a private key", path, block.Type)
+		return nil, fmt.Errorf("sextant: %s: PEM block %q is not a private key", path, block.Type)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sextant-gate: %s: %w", path, err)
+		return nil, fmt.Errorf("sextant: %s: %w", path, err)
 	}
 	ec, ok := key.(*ecdsa.PrivateKey)
 	if !ok || ec.Curve != elliptic.P256() {
-		return nil, fmt.Errorf("sextant-gate: %s: not an ECDSA P-256 key", path)
+		return nil, fmt.Errorf("sextant: %s: not an ECDSA P-256 key", path)
 	}
 	return ec, nil
 }
@@ -362,14 +371,14 @@ func readPublicKey(path string) (crypto.PublicKey, error) {
 		return nil, err
 	}
 	if block.Type != "PUBLIC KEY" {
-		return nil, fmt.Errorf("sextant-gate: %s: PEM block %q is not a public key", path, block.Type)
+		return nil, fmt.Errorf("sextant: %s: PEM block %q is not a public key", path, block.Type)
 	}
 	key, err := x509.ParsePKIXPublicKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("sextant-gate: %s: %w", path, err)
+		return nil, fmt.Errorf("sextant: %s: %w", path, err)
 	}
 	if _, ok := key.(*ecdsa.PublicKey); !ok {
-		return nil, fmt.Errorf("sextant-gate: %s: not an ECDSA key", path)
+		return nil, fmt.Errorf("sextant: %s: not an ECDSA key", path)
 	}
 	return key, nil
 }
@@ -381,7 +390,7 @@ func readPEM(path string) (*pem.Block, error) {
 	}
 	block, _ := pem.Decode(data)
 	if block == nil {
-		return nil, fmt.Errorf("sextant-gate: %s: no PEM block", path)
+		return nil, fmt.Errorf("sextant: %s: no PEM block", path)
 	}
 	return block, nil
 }
@@ -432,4 +441,21 @@ func githubRunURL() string {
 		return ""
 	}
 	return server + "/" + repo + "/actions/runs/" + id
+}
+
+// refArgument takes a version given as MODEL/N in place of -model and
+// -version.
+func refArgument(pos []string, model *string, version *int) error {
+	if len(pos) == 0 {
+		return nil
+	}
+	ref, err := registry.ParseRef(pos[0])
+	if err != nil || ref.Version == 0 {
+		return fmt.Errorf("%w: %q: want MODEL/N", errUsage, pos[0])
+	}
+	if (*model != "" && *model != ref.Model) || (*version != 0 && *version != ref.Version) {
+		return fmt.Errorf("%w: %q contradicts -model or -version", errUsage, pos[0])
+	}
+	*model, *version = ref.Model, ref.Version
+	return nil
 }

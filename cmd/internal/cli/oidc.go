@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -19,10 +19,10 @@ import (
 )
 
 // errToken reports an OIDC token that does not prove who runs the command.
-var errToken = errors.New("sextant-gate: invalid OIDC token")
+var errToken = errors.New("sextant: invalid OIDC token")
 
 // errJWKS reports a key set that cannot be used.
-var errJWKS = errors.New("sextant-gate: invalid JWKS")
+var errJWKS = errors.New("sextant: invalid JWKS")
 
 // clockSkew is how far the token's time claims may be off from this clock.
 const clockSkew = 60 * time.Second

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 )
 
 // errGateFile reports a gate file that cannot be used.
-var errGateFile = errors.New("sextant-gate: invalid gate file")
+var errGateFile = errors.New("sextant: invalid gate file")
 
 // errMissingDirection reports a metric whose greater_is_better is not given;
 // it matches errGateFile too.
@@ -114,14 +114,14 @@ func parseMetrics(data []byte) (map[string]float64, error) {
 	var m map[string]float64
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("sextant-gate: metrics file: %w", err)
+		return nil, fmt.Errorf("sextant: metrics file: %w", err)
 	}
 	if dec.More() {
-		return nil, errors.New("sextant-gate: metrics file: trailing data")
+		return nil, errors.New("sextant: metrics file: trailing data")
 	}
 	for k, v := range m {
 		if k == "" || math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("sextant-gate: metrics file: bad metric %q", k)
+			return nil, fmt.Errorf("sextant: metrics file: bad metric %q", k)
 		}
 	}
 	return m, nil
@@ -132,10 +132,10 @@ func parseParams(data []byte) (map[string]string, error) {
 	var m map[string]string
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("sextant-gate: params file: %w", err)
+		return nil, fmt.Errorf("sextant: params file: %w", err)
 	}
 	if dec.More() {
-		return nil, errors.New("sextant-gate: params file: trailing data")
+		return nil, errors.New("sextant: params file: trailing data")
 	}
 	return m, nil
 }

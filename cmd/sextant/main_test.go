@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/cmd/internal/cli"
+	"github.com/sextant-ml/sextant/pipeline"
+)
+
+// TestMain makes the test binary double as the sextant command, so that
+// the scripts run it as a separate process, as users do.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"sextant": func() { os.Exit(cli.Main()) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar: one script per command group,
+// each on file:// buckets under its own $WORK.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			// Nothing from the machine running the tests leaks in.
+			for _, k := range []string{"SEXTANT_BUCKET", "SEXTANT_DVC_REMOTE", "GITHUB_SHA", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT",
+				"GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_ACTOR", "GITHUB_STEP_SUMMARY"} {
+				env.Setenv(k, "")
+			}
+			env.Setenv("BUCKET", "file://"+env.WorkDir+"/bucket")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"status":  cmdStatus,
+			"mkrun":   cmdMkrun,
+			"putblob": cmdPutblob,
+		},
+	})
+}
+
+// status N PROGRAM ARGS... runs a program and checks its exit status is
+// exactly N; its output is then matched by stdout and stderr as after exec.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("status: %v", err)
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("status: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}
+
+// mkrun BUCKET PIPELINE VAR [fail] [KEY=VALUE...] runs a one-task pipeline
+// recording its run on the bucket, with the parameters given; the task
+// "train" sets every parameter whose key starts with "out." as its output
+// of that name (without the prefix), and fails when "fail" is given. The
+// run's id is stored in the environment variable VAR.
+func cmdMkrun(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: mkrun BUCKET PIPELINE VAR [fail] [KEY=VALUE...]")
+	}
+	ctx := context.Background()
+	b, err := artifact.OpenBucket(ctx, args[0])
+	ts.Check(err)
+	defer b.Close()
+	fail := len(args) > 3 && args[3] == "fail"
+	params := map[string]string{}
+	for _, kv := range args[3:] {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			params[k] = v
+		}
+	}
+	p, err := pipeline.New(args[1], []pipeline.Task{{Name: "train", Run: func(_ context.Context, t *pipeline.TaskRun) error {
+		for k, v := range params {
+			if name, ok := strings.CutPrefix(k, "out."); ok {
+				t.Set(name, v)
+			}
+		}
+		if fail {
+			return pipeline.Permanent(fmt.Errorf("training diverged"))
+		}
+		return nil
+	}}}, &pipeline.Options{Bucket: b})
+	ts.Check(err)
+	rec, err := p.Run(ctx, params)
+	if rec == nil {
+		ts.Fatalf("mkrun: %v", err)
+	}
+	ts.Setenv(args[2], rec.ID)
+}
+
+// putblob BUCKET FILE stores the file's bytes in the bucket's artifact
+// store, where nothing refers to them.
+func cmdPutblob(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: putblob BUCKET FILE")
+	}
+	ctx := context.Background()
+	s, err := artifact.Open(ctx, args[0], nil)
+	ts.Check(err)
+	defer s.Close()
+	f, err := os.Open(ts.MkAbs(args[1]))
+	ts.Check(err)
+	defer f.Close()
+	_, err = s.Put(ctx, f, nil)
+	ts.Check(err)
+}
