@@ -25,7 +25,7 @@
 //	sextant models register -model NAME -dir DIR [-metrics FILE] [-params FILE] [-data DIR [-dataset-name N]] [-sign-key FILE]
 //	sextant models keygen -out PREFIX
 //
-//	sextant runs list [-pipeline NAME] [-status S]
+//	sextant runs list [-experiment NAME] [-status S]
 //	sextant runs show RUN
 //	sextant runs compare RUN RUN...
 //
@@ -111,25 +111,29 @@
 // # Runs
 //
 // The runs commands read the run records pipelines keep on the bucket
-// (pipelines/<name>/); an id may be written PIPELINE/ID or shortened to a
-// unique prefix of 6 or more characters. A task's outputs are shown as
-// TASK.KEY, and those that are numbers count as the run's metrics.
+// (pipelines/<name>/) and the runs experiment tracking keeps there
+// (package tracking: tracking/); -experiment (or -pipeline) names a
+// pipeline or a tracked experiment. An id may be written EXPERIMENT/ID or
+// shortened to a unique prefix of 6 or more characters. A task's outputs
+// are shown as TASK.KEY, and those that are numbers count as the run's
+// metrics; a tracked run's metrics are the latest point of each series.
 //
 // # Drift
 //
-// drift report reads two tables, CSV (.csv, .tsv) or JSON Lines (.jsonl,
-// .ndjson, .json; a file of another name starting with '{'), the current
+// drift report reads two tables, CSV (.csv, .tsv), JSON Lines (.jsonl,
+// .ndjson, .json; a file of another name starting with '{') or Parquet
+// (.parquet, or a file starting with PAR1; read a page of each column at
+// a time through drift/tabular), the current
 // one in the column types inferred from the reference, and compares every
 // column with the method chosen as Evidently does. The dataset drifts when
 // the share of drifted columns reaches -share (default 0.5); the command
-// then exits 4 after writing the report. Parquet is recognised and refused
-// for now.
+// then exits 4 after writing the report.
 //
 // # Garbage collection
 //
 // gc deletes the content under the bucket's store that no model version or
 // card or signature (registry), no dataset version (datasets) and no
-// pipeline run refers to, once older than -grace (default one hour, so a
+// pipeline run or tracked run (its artifacts) refers to, once older than -grace (default one hour, so a
 // write in progress elsewhere is never lost). Every referrer is read before
 // anything is deleted, and an error from any of them deletes nothing.
 //

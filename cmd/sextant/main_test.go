@@ -6,15 +6,18 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/cmd/internal/cli"
 	"github.com/sextant-ml/sextant/pipeline"
+	"github.com/sextant-ml/sextant/tracking"
 )
 
 // TestMain makes the test binary double as the sextant command, so that
@@ -37,12 +40,19 @@ func TestScripts(t *testing.T) {
 				env.Setenv(k, "")
 			}
 			env.Setenv("BUCKET", "file://"+env.WorkDir+"/bucket")
+			// Parquet files written by parquet-mr (see their README).
+			parquet, err := filepath.Abs("../../drift/tabular/testdata/parquet")
+			if err != nil {
+				return err
+			}
+			env.Setenv("PARQUET", parquet)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status":  cmdStatus,
-			"mkrun":   cmdMkrun,
-			"putblob": cmdPutblob,
+			"status":    cmdStatus,
+			"mkrun":     cmdMkrun,
+			"putblob":   cmdPutblob,
+			"mktracked": cmdMktracked,
 		},
 	})
 }
@@ -125,4 +135,37 @@ func cmdPutblob(ts *testscript.TestScript, neg bool, args []string) {
 	defer f.Close()
 	_, err = s.Put(ctx, f, nil)
 	ts.Check(err)
+}
+
+// mktracked BUCKET EXPERIMENT VAR PARAM=VALUE METRIC=NUMBER records a
+// finished run in experiment (created if needed) through package tracking,
+// with one parameter and one metric, and stores its id in VAR.
+func cmdMktracked(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 5 {
+		ts.Fatalf("usage: mktracked BUCKET EXPERIMENT VAR PARAM=VALUE METRIC=NUMBER")
+	}
+	ctx := context.Background()
+	store, err := artifact.Open(ctx, args[0], nil)
+	ts.Check(err)
+	defer store.Close()
+	tr, err := tracking.Open(ctx, store, nil)
+	ts.Check(err)
+	exp, err := tr.GetExperimentByName(ctx, args[1])
+	var id string
+	if err == nil {
+		id = exp.ID
+	} else if id, err = tr.CreateExperiment(ctx, args[1], nil); err != nil {
+		ts.Fatalf("mktracked: %v", err)
+	}
+	run, err := tr.CreateRun(ctx, id, nil)
+	ts.Check(err)
+	pk, pv, _ := strings.Cut(args[3], "=")
+	mk, mv, _ := strings.Cut(args[4], "=")
+	value, err := strconv.ParseFloat(mv, 64)
+	ts.Check(err)
+	ts.Check(tr.LogParam(ctx, run.Info.ID, pk, pv))
+	ts.Check(tr.LogMetric(ctx, run.Info.ID, tracking.Metric{Key: mk, Value: value, Timestamp: time.Now().UnixMilli()}))
+	_, err = tr.EndRun(ctx, run.Info.ID, tracking.StatusFinished)
+	ts.Check(err)
+	ts.Setenv(args[2], run.Info.ID)
 }

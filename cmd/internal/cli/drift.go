@@ -15,6 +15,7 @@ import (
 
 	"github.com/sextant-ml/sextant/dataset/table"
 	"github.com/sextant-ml/sextant/drift"
+	"github.com/sextant-ml/sextant/drift/tabular"
 )
 
 func driftCommands() []command {
@@ -33,7 +34,7 @@ var errFormat = errors.New("sextant: unsupported data format")
 // one place a new format is added.
 func sniffFormat(path string, head []byte) (table.Options, error) {
 	if bytes.HasPrefix(head, []byte("PAR1")) {
-		return table.Options{}, fmt.Errorf("%w: %s is Parquet, which drift report does not read yet; export it as CSV or JSON Lines", errFormat, path)
+		return table.Options{Format: table.Parquet}, nil
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
@@ -43,7 +44,7 @@ func sniffFormat(path string, head []byte) (table.Options, error) {
 	case ".jsonl", ".ndjson", ".json":
 		return table.Options{Format: table.JSONL}, nil
 	case ".parquet":
-		return table.Options{}, fmt.Errorf("%w: %s is Parquet, which drift report does not read yet; export it as CSV or JSON Lines", errFormat, path)
+		return table.Options{Format: table.Parquet}, nil
 	}
 	if t := bytes.TrimLeft(head, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
 		return table.Options{Format: table.JSONL}, nil
@@ -51,7 +52,8 @@ func sniffFormat(path string, head []byte) (table.Options, error) {
 	return table.Options{Format: table.CSV}, nil
 }
 
-// readTable reads a CSV or JSON Lines file into columns. kinds, when set,
+// readTable reads a CSV, JSON Lines or Parquet file into columns (Parquet
+// through the file's ReadAt, a page of each column at a time). kinds, when set,
 // fixes the column types (those of the reference), so that both sides are
 // read alike.
 func readTable(ctx context.Context, path string, kinds *table.Columns) (*table.Columns, error) {
@@ -74,27 +76,20 @@ func readTable(ctx context.Context, path string, kinds *table.Columns) (*table.C
 		co.Numeric = slices.Sorted(maps.Keys(kinds.Numeric))
 		co.Categorical = slices.Sorted(maps.Keys(kinds.Categorical))
 	}
-	cols, err := table.ReadColumns(ctx, br, co)
+	var src io.Reader = br
+	if opts.Format == table.Parquet {
+		src = f // table reads Parquet through ReadAt and the file's size
+	}
+	cols, err := table.ReadColumns(ctx, src, co)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return cols, nil
 }
 
-func toData(c *table.Columns) drift.Data {
-	d := drift.Data{Numeric: map[string][]float64{}, Categorical: map[string][]string{}}
-	for name, col := range c.Numeric {
-		d.Numeric[name] = col.Values
-	}
-	for name, col := range c.Categorical {
-		d.Categorical[name] = col.Values
-	}
-	return d
-}
-
 func cmdDriftReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("drift report", stderr)
-	reference := fs.String("reference", "", "reference data: a CSV or JSON Lines file (required)")
+	reference := fs.String("reference", "", "reference data: a CSV, JSON Lines or Parquet file (required)")
 	current := fs.String("current", "", "current data, in the same columns (required)")
 	var o output
 	o.register(fs, "html")
@@ -121,7 +116,7 @@ func cmdDriftReport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	report, err := drift.Compare(toData(ref), toData(cur), &drift.CompareOptions{Share: *share})
+	report, err := drift.Compare(tabular.FromColumns(ref), tabular.FromColumns(cur), &drift.CompareOptions{Share: *share})
 	if err != nil {
 		return err
 	}

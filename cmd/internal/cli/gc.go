@@ -11,6 +11,7 @@ import (
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/pipeline"
 	"github.com/sextant-ml/sextant/registry"
+	"github.com/sextant-ml/sextant/tracking"
 )
 
 func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -47,7 +48,11 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	refs := []artifact.Referrer{reg, data, pipeline.References(store.Bucket())}
+	tr, err := tracking.Open(ctx, store, nil)
+	if err != nil {
+		return err
+	}
+	refs := []artifact.Referrer{reg, data, pipeline.References(store.Bucket()), tr}
 	g := *grace
 	if g == 0 {
 		g = time.Nanosecond // GCOptions reads 0 as the default hour

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/pipeline"
+	"github.com/sextant-ml/sextant/tracking"
 )
 
 func runCommands() []command {
@@ -28,8 +29,8 @@ func runCommands() []command {
 
 // run is one run as the runs commands show it, whatever recorded it.
 type run struct {
-	// Source names what recorded the run ("pipeline"); Experiment groups
-	// runs (the pipeline's name).
+	// Source names what recorded the run ("pipeline" or "tracking");
+	// Experiment groups runs (the pipeline's or the experiment's name).
 	Source     string                `json:"source"`
 	Experiment string                `json:"experiment"`
 	ID         string                `json:"id"`
@@ -43,8 +44,8 @@ type run struct {
 	Tasks      []pipeline.TaskRecord `json:"tasks,omitempty"`
 }
 
-// runSource is where runs come from. Pipeline run records are the one
-// source today; experiment tracking plugs in as another implementation.
+// runSource is where runs come from: pipeline run records and tracked
+// experiment runs (package tracking).
 type runSource interface {
 	// Runs lists the runs of experiment ("" for every one).
 	Runs(ctx context.Context, experiment string) ([]run, error)
@@ -124,7 +125,8 @@ func (f *runFlags) define(fs interface {
 	StringVar(*string, string, string, string)
 }) {
 	fs.StringVar(&f.bucket, "bucket", os.Getenv("SEXTANT_BUCKET"), "bucket URL the runs are recorded on (default $SEXTANT_BUCKET)")
-	fs.StringVar(&f.experiment, "pipeline", "", "only the runs of this pipeline")
+	fs.StringVar(&f.experiment, "pipeline", "", "only the runs of this pipeline or tracked experiment")
+	fs.StringVar(&f.experiment, "experiment", "", "the same as -pipeline")
 	fs.StringVar(&f.out.format, "o", "text", "output format: text, json")
 }
 
@@ -140,7 +142,78 @@ func (f *runFlags) sources(ctx context.Context) ([]runSource, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return []runSource{pipelineRuns{b}}, func() { b.Close() }, nil
+	store, err := artifact.New(b, nil)
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	tr, err := tracking.Open(ctx, store, nil)
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	return []runSource{pipelineRuns{b}, trackedRuns{tr}}, func() { b.Close() }, nil
+}
+
+// trackedRuns reads the runs experiment tracking keeps on a bucket.
+type trackedRuns struct{ t *tracking.Tracker }
+
+func (s trackedRuns) Runs(ctx context.Context, experiment string) ([]run, error) {
+	var exps []*tracking.Experiment
+	if experiment != "" {
+		x, err := s.t.GetExperimentByName(ctx, experiment)
+		if errors.Is(err, tracking.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		exps = []*tracking.Experiment{x}
+	} else {
+		for token := ""; ; {
+			page, err := s.t.SearchExperiments(ctx, &tracking.ExperimentSearch{PageToken: token})
+			if err != nil {
+				return nil, err
+			}
+			exps = append(exps, page.Experiments...)
+			if token = page.NextPageToken; token == "" {
+				break
+			}
+		}
+	}
+	var out []run
+	for _, x := range exps {
+		for token := ""; ; {
+			page, err := s.t.SearchRuns(ctx, &tracking.RunSearch{ExperimentIDs: []string{x.ID}, PageToken: token, MaxResults: tracking.MaxResultsLimit})
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range page.Runs {
+				out = append(out, fromTracked(x.Name, r))
+			}
+			if token = page.NextPageToken; token == "" {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// fromTracked maps a tracked run: its metrics are the latest point of
+// each series.
+func fromTracked(experiment string, r *tracking.Run) run {
+	x := run{Source: "tracking", Experiment: experiment, ID: r.Info.ID, Status: string(r.Info.Status),
+		Start: time.UnixMilli(r.Info.StartTime).UTC(), Params: r.Params}
+	if r.Info.EndTime != 0 {
+		x.End = time.UnixMilli(r.Info.EndTime).UTC()
+	}
+	for k, m := range r.Metrics {
+		if x.Metrics == nil {
+			x.Metrics = map[string]float64{}
+		}
+		x.Metrics[k] = m.Value
+	}
+	return x
 }
 
 func allRuns(ctx context.Context, srcs []runSource, experiment string) ([]run, error) {
@@ -220,7 +293,7 @@ func cmdRunsList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		rows[i] = []string{r.Experiment, r.ID, r.Status, r.Start.UTC().Format(time.RFC3339), dur}
 	}
-	return printTable(stdout, "PIPELINE\tRUN\tSTATUS\tSTART\tDURATION", rows)
+	return printTable(stdout, "EXPERIMENT\tRUN\tSTATUS\tSTART\tDURATION", rows)
 }
 
 func cmdRunsShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -271,7 +344,7 @@ func cmdRunsCompare(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlagSet("runs compare", stderr)
 	var f runFlags
 	f.define(fs)
-	fs.Usage = usageWith(fs, "RUN RUN...", "Puts the parameters and outputs of two or more runs side by side; rows that differ are marked *, equal ones =.")
+	fs.Usage = usageWith(fs, "RUN RUN...", "Puts the parameters, outputs and metrics of two or more runs side by side; rows that differ are marked *, equal ones =.")
 	pos, err := parseArgs(fs, args, 2, -1)
 	if err != nil {
 		return err
@@ -296,6 +369,11 @@ func cmdRunsCompare(ctx context.Context, args []string, stdout, stderr io.Writer
 		for k := range r.Outputs {
 			keys["output "+k] = true
 		}
+		for k := range r.Metrics {
+			if _, ok := r.Outputs[k]; !ok {
+				keys["metric "+k] = true
+			}
+		}
 	}
 	header := "\tKEY"
 	for _, r := range rs {
@@ -308,9 +386,15 @@ func cmdRunsCompare(ctx context.Context, args []string, stdout, stderr io.Writer
 		get := func(r run) string {
 			var v string
 			var ok bool
-			if kind == "param" {
+			switch kind {
+			case "param":
 				v, ok = r.Params[name]
-			} else {
+			case "metric":
+				var f float64
+				if f, ok = r.Metrics[name]; ok {
+					v = strconv.FormatFloat(f, 'g', -1, 64)
+				}
+			default:
 				v, ok = r.Outputs[name]
 			}
 			if !ok {
