@@ -352,7 +352,7 @@ func scoreNumeric(res *ColumnResult, np *NumericProfile, cur []float64, m Method
 	c := stats.Counted{Values: cur}
 	switch m {
 	case MethodKS:
-		r, err := stats.KolmogorovSmirnovCounted(ref, c, ksm)
+		r, err := stats.KolmogorovSmirnovCounted(ref, c, ksm.stats())
 		res.Statistic, res.Score = r.D, r.P
 		return err
 	case MethodCramerVonMises:

@@ -485,7 +485,7 @@ func TestBoundedSampleWithinStatedError(t *testing.T) {
 			}
 			full := slices.Clone(x)
 			slices.Sort(full)
-			d, err := stats.KolmogorovSmirnovCounted(stats.Counted{Values: np.Values, Counts: np.Counts}, stats.Counted{Values: full}, KSAsymptotic)
+			d, err := stats.KolmogorovSmirnovCounted(stats.Counted{Values: np.Values, Counts: np.Counts}, stats.Counted{Values: full}, stats.KSAsymptotic)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,39 +2,108 @@ package drift
 
 import "github.com/sextant-ml/sextant/internal/stats"
 
-// Results of the two-sample tests, shared with the rest of the module.
-type (
-	// KSResult is the outcome of a two-sample Kolmogorov-Smirnov test.
-	KSResult = stats.KSResult
-	// KSMethod selects exact or asymptotic KS p-values.
-	KSMethod = stats.KSMethod
-	// MannWhitneyResult is the outcome of a Mann-Whitney U test.
-	MannWhitneyResult = stats.MannWhitneyResult
-	// CramerVonMisesResult is the outcome of a Cramér-von Mises test.
-	CramerVonMisesResult = stats.CramerVonMisesResult
-	// ChiSquareResult is the outcome of a chi-square test.
-	ChiSquareResult = stats.ChiSquareResult
-)
+// KSResult is the outcome of a two-sample Kolmogorov-Smirnov test.
+type KSResult struct {
+	// D is the largest absolute difference between the two empirical
+	// distribution functions, in [0, 1].
+	D float64
+	// P is the two-sided p-value.
+	P float64
+	// Method is the method that produced P: KSExact or KSAsymptotic,
+	// never KSAuto.
+	Method KSMethod
+}
+
+// KSMethod selects exact or asymptotic KS p-values. The zero value is
+// KSAuto.
+type KSMethod int
 
 // KS p-value methods.
 const (
-	// KSAuto is exact up to KSExactMaxN values per sample, asymptotic above.
-	KSAuto = stats.KSAuto
+	// KSAuto is exact when the larger sample has at most KSExactMaxN
+	// values, asymptotic above, as scipy.stats.ks_2samp(method="auto").
+	KSAuto KSMethod = iota
 	// KSExact counts lattice paths (falls back to asymptotic when the
 	// sizes' least common multiple overflows 32 bits, as SciPy does).
-	KSExact = stats.KSExact
+	KSExact
 	// KSAsymptotic uses the distribution of D_n at n = n1*n2/(n1+n2).
-	KSAsymptotic = stats.KSAsymptotic
-	// KSExactMaxN is the largest sample KSAuto computes exactly.
-	KSExactMaxN = stats.KSExactMaxN
+	KSAsymptotic
 )
+
+// KSExactMaxN is the largest sample KSAuto computes exactly.
+const KSExactMaxN = stats.KSExactMaxN
+
+// String returns "auto", "exact" or "asymptotic", or "KSMethod(n)" for a
+// value outside the constants.
+func (m KSMethod) String() string { return m.stats().String() }
+
+// stats converts m to the internal method of the same meaning.
+func (m KSMethod) stats() stats.KSMethod {
+	switch m {
+	case KSAuto:
+		return stats.KSAuto
+	case KSExact:
+		return stats.KSExact
+	case KSAsymptotic:
+		return stats.KSAsymptotic
+	}
+	return stats.KSMethod(m)
+}
+
+// ksMethodFrom converts an internal method to drift's.
+func ksMethodFrom(m stats.KSMethod) KSMethod {
+	switch m {
+	case stats.KSAuto:
+		return KSAuto
+	case stats.KSExact:
+		return KSExact
+	case stats.KSAsymptotic:
+		return KSAsymptotic
+	}
+	return KSMethod(m)
+}
+
+// MannWhitneyResult is the outcome of a two-sided Mann-Whitney U test.
+type MannWhitneyResult struct {
+	// U is the statistic of the first sample (SciPy's U1): the number of
+	// pairs (x_i, y_j) with x_i > y_j, plus half the number of ties.
+	U float64
+	// Z is the continuity-corrected, tie-corrected standard score of U:
+	// positive when the first sample tends to be larger, negative when it
+	// tends to be smaller, 0 when every value is tied.
+	Z float64
+	// P is the two-sided asymptotic p-value; 1 when every value is tied.
+	P float64
+}
+
+// CramerVonMisesResult is the outcome of a two-sample Cramér-von Mises
+// test.
+type CramerVonMisesResult struct {
+	// Statistic is Anderson's T, with midranks for ties.
+	Statistic float64
+	// P is the asymptotic p-value.
+	P float64
+}
+
+// ChiSquareResult is the outcome of a chi-square test.
+type ChiSquareResult struct {
+	// Statistic is Pearson's chi-square statistic (Yates-corrected for
+	// ChiSquare at one degree of freedom).
+	Statistic float64
+	// P is Pr(X > Statistic) for X chi-square distributed with DoF
+	// degrees of freedom.
+	P float64
+	// DoF is the degrees of freedom of the reference chi-square
+	// distribution.
+	DoF int
+}
 
 // KS runs the two-sided two-sample Kolmogorov-Smirnov test, as
 // scipy.stats.ks_2samp(x, y, method=...). Samples must be non-empty and
 // free of NaN.
 func KS(x, y []float64, method KSMethod) (KSResult, error) {
-	r, err := stats.KolmogorovSmirnov(x, y, method)
-	return r, fromStats(err)
+	r, err := stats.KolmogorovSmirnov(x, y, method.stats())
+	return KSResult{D: r.D, P: r.P, Method: ksMethodFrom(r.Method)}, fromStats(err)
 }
 
 // MannWhitney runs the two-sided Mann-Whitney U test with the normal
@@ -42,7 +111,7 @@ func KS(x, y []float64, method KSMethod) (KSResult, error) {
 // scipy.stats.mannwhitneyu(x, y, method="asymptotic").
 func MannWhitney(x, y []float64) (MannWhitneyResult, error) {
 	r, err := stats.MannWhitneyU(x, y)
-	return r, fromStats(err)
+	return MannWhitneyResult(r), fromStats(err)
 }
 
 // CramerVonMises runs the two-sample Cramér-von Mises test with the
@@ -50,7 +119,7 @@ func MannWhitney(x, y []float64) (MannWhitneyResult, error) {
 // method="asymptotic"). Each sample needs at least two values.
 func CramerVonMises(x, y []float64) (CramerVonMisesResult, error) {
 	r, err := stats.CramerVonMises(x, y)
-	return r, fromStats(err)
+	return CramerVonMisesResult(r), fromStats(err)
 }
 
 // ChiSquare tests two rows of counts over the same categories with
@@ -59,7 +128,7 @@ func CramerVonMises(x, y []float64) (CramerVonMisesResult, error) {
 // sides are left out, Yates' correction applies at one degree of freedom.
 func ChiSquare(ref, cur []float64) (ChiSquareResult, error) {
 	r, err := stats.ChiSquareContingency(ref, cur)
-	return r, fromStats(err)
+	return ChiSquareResult(r), fromStats(err)
 }
 
 // ChiSquareGoodnessOfFit tests current counts against the reference
@@ -68,7 +137,7 @@ func ChiSquare(ref, cur []float64) (ChiSquareResult, error) {
 // reference makes it undefined (ErrInvalid).
 func ChiSquareGoodnessOfFit(ref, cur []float64) (ChiSquareResult, error) {
 	r, err := chiSquareGOF(ref, cur)
-	return r, fromStats(err)
+	return ChiSquareResult(r), fromStats(err)
 }
 
 // TwoProportionZ runs the pooled two-sided z-test of success1/n1 against

@@ -26,20 +26,29 @@ import (
 	"github.com/sextant-ml/sextant/monitor"
 )
 
-// Clock is a manual clock. Its zero value is not usable; get one from
-// NewClock or a Recorder.
+// Clock is a manual clock, safe for concurrent use. Its zero value is
+// ready to use and reads the Unix epoch, 1970-01-01T00:00:00Z, as
+// drifttest.Clock's does; NewClock starts it elsewhere.
 type Clock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-// NewClock returns a clock stopped at t.
+// epoch is where a zero Clock starts. monitor reads the clock as Unix
+// nanoseconds, which time.Time's zero value (year 1) does not fit.
+var epoch = time.Unix(0, 0).UTC()
+
+// NewClock returns a clock stopped at t; the zero time starts it at the
+// Unix epoch, as the zero Clock does.
 func NewClock(t time.Time) *Clock { return &Clock{t: t} }
 
 // Now returns the clock's time; pass it as monitor.Options.Now.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.t.IsZero() {
+		return epoch
+	}
 	return c.t
 }
 
@@ -47,6 +56,9 @@ func (c *Clock) Now() time.Time {
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.t.IsZero() {
+		c.t = epoch
+	}
 	c.t = c.t.Add(d)
 }
 

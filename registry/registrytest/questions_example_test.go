@@ -1,0 +1,52 @@
+package registrytest_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/sextant-ml/sextant/rbac"
+	"github.com/sextant-ml/sextant/registry/registrytest"
+)
+
+// Questions is what a policy for the registry must answer. Here a
+// read-only role for a serving process is checked against it: the serving
+// process may read models, versions and aliases, and nothing else.
+func ExampleQuestions() {
+	policy, err := rbac.Parse("serving.yaml", []byte(`
+apiVersion: sextant/v1
+kind: Role
+metadata: {name: reader}
+rules: [{resources: [models, models/versions, models/aliases], verbs: [get, list]}]
+---
+apiVersion: sextant/v1
+kind: RoleBinding
+metadata: {name: serving}
+role: reader
+subjects: [{kind: ServiceAccount, name: scorer}]
+`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	authz, err := rbac.New(policy, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := rbac.WithSubject(context.Background(), rbac.Subject{Kind: rbac.ServiceAccount, Name: "scorer"})
+	denied := 0
+	for _, q := range registrytest.Questions {
+		if err := authz.Authorize(ctx, q.Verb, q.Resource, "fraud"); err != nil {
+			denied++
+			continue
+		}
+		fmt.Println("allowed:", q.Verb, q.Resource)
+	}
+	fmt.Println("denied:", denied, "of", len(registrytest.Questions))
+	// Output:
+	// allowed: get models
+	// allowed: list models
+	// allowed: get models/versions
+	// allowed: list models/versions
+	// allowed: get models/aliases
+	// denied: 11 of 16
+}
