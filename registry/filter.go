@@ -128,37 +128,37 @@ func (f *Filter) MatchModel(m *Model) bool {
 
 type versionSubject struct{ v *Version }
 
-func (s versionSubject) Text(field string) ([]string, bool) {
+func (s versionSubject) Text(field string) (filter.TextValue, bool) {
 	v := s.v
 	switch field {
 	case "name":
-		return []string{v.Model}, true
+		return filter.One(v.Model), true
 	case "status":
-		return []string{string(v.Status)}, true
+		return filter.One(string(v.Status)), true
 	case "author":
-		return []string{v.Author}, true
+		return filter.One(v.Author), true
 	case "description":
-		return []string{v.Description}, true
+		return filter.One(v.Description), true
 	case "alias":
-		return v.Aliases, true
+		return filter.Many(v.Aliases), true
 	case "run_id":
-		return []string{v.Lineage.RunID}, true
+		return filter.One(v.Lineage.RunID), true
 	case "source":
-		return []string{v.Lineage.Source}, true
+		return filter.One(v.Lineage.Source), true
 	case "code_revision":
-		return []string{v.Lineage.CodeRevision}, true
+		return filter.One(v.Lineage.CodeRevision), true
 	case "dataset":
-		return v.Lineage.Datasets, true
+		return filter.Many(v.Lineage.Datasets), true
 	}
 	if key, ok := strings.CutPrefix(field, "tags."); ok {
 		x, ok := v.Tags[key]
-		return []string{x}, ok
+		return filter.One(x), ok
 	}
 	if key, ok := strings.CutPrefix(field, "params."); ok {
 		x, ok := v.Params[key]
-		return []string{x}, ok
+		return filter.One(x), ok
 	}
-	return nil, false
+	return filter.TextValue{}, false
 }
 
 func (s versionSubject) Number(field string) (float64, bool) {
@@ -183,27 +183,27 @@ func (s versionSubject) Bool(string) (bool, bool) { return s.v.Archived, true }
 
 type modelSubject struct{ m *Model }
 
-func (s modelSubject) Text(field string) ([]string, bool) {
+func (s modelSubject) Text(field string) (filter.TextValue, bool) {
 	m := s.m
 	switch field {
 	case "name":
-		return []string{m.Name}, true
+		return filter.One(m.Name), true
 	case "description":
-		return []string{m.Description}, true
+		return filter.One(m.Description), true
 	case "owner", "author":
-		return []string{m.Owner}, true
+		return filter.One(m.Owner), true
 	case "alias":
 		out := make([]string, 0, len(m.Aliases))
 		for a := range m.Aliases {
 			out = append(out, a)
 		}
-		return out, true
+		return filter.Many(out), true
 	}
 	if key, ok := strings.CutPrefix(field, "tags."); ok {
 		x, ok := m.Tags[key]
-		return []string{x}, ok
+		return filter.One(x), ok
 	}
-	return nil, false
+	return filter.TextValue{}, false
 }
 
 func (s modelSubject) Number(field string) (float64, bool) {

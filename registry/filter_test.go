@@ -164,3 +164,23 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+// TestFilterMatchAllocatesNothing: a search scans every version of a
+// model through Match, so matching costs no allocation per version,
+// whatever fields the filter reads.
+func TestFilterMatchAllocatesNothing(t *testing.T) {
+	v := &Version{Model: "fraud", Number: 7, Status: StatusReady, Author: "ana",
+		Tags: map[string]string{"team": "risk"}, Params: map[string]string{"lr": "0.1"},
+		Metrics: map[string]float64{"auc": 0.91}, Aliases: []string{"champion"},
+		Lineage: Lineage{RunID: "r1", Datasets: []string{"sha256:ab"}}}
+	f, err := ParseFilter("name ilike 'FR%' and tags.team = 'risk' and params.lr = '0.1' and metrics.auc > 0.9 and status = 'ready' and alias = 'champion' and run_id != 'r2' and version >= 7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Match(v) {
+		t.Fatal("the version does not match")
+	}
+	if n := testing.AllocsPerRun(200, func() { f.Match(v) }); n != 0 {
+		t.Fatalf("Match allocates %v times per version, want 0", n)
+	}
+}

@@ -92,35 +92,35 @@ func experimentField(name string) (string, filter.Kind, bool) {
 
 type runSubject struct{ r *Run }
 
-func (s runSubject) Text(f string) ([]string, bool) {
+func (s runSubject) Text(f string) (filter.TextValue, bool) {
 	r := s.r
 	if k, ok := strings.CutPrefix(f, "params."); ok {
 		v, ok := r.Params[k]
-		return []string{v}, ok
+		return filter.One(v), ok
 	}
 	if k, ok := strings.CutPrefix(f, "tags."); ok {
 		v, ok := r.Tags[k]
-		return []string{v}, ok
+		return filter.One(v), ok
 	}
 	switch f {
 	case "attributes.run_id":
-		return []string{r.Info.ID}, true
+		return filter.One(r.Info.ID), true
 	case "attributes.run_name":
-		return []string{r.Info.Name}, true
+		return filter.One(r.Info.Name), true
 	case "attributes.status":
-		return []string{string(r.Info.Status)}, true
+		return filter.One(string(r.Info.Status)), true
 	case "attributes.user_id":
-		return []string{r.Info.UserID}, true
+		return filter.One(r.Info.UserID), true
 	case "attributes.artifact_uri":
-		return []string{r.Info.ArtifactURI}, true
+		return filter.One(r.Info.ArtifactURI), true
 	case "attributes.lifecycle_stage":
-		return []string{string(r.Info.Lifecycle)}, true
+		return filter.One(string(r.Info.Lifecycle)), true
 	case "attributes.experiment_id":
-		return []string{r.Info.ExperimentID}, true
+		return filter.One(r.Info.ExperimentID), true
 	case "attributes.parent_run_id":
-		return []string{r.Info.ParentID}, r.Info.ParentID != ""
+		return filter.One(r.Info.ParentID), r.Info.ParentID != ""
 	}
-	return nil, false
+	return filter.TextValue{}, false
 }
 
 func (s runSubject) Number(f string) (float64, bool) {
@@ -142,22 +142,22 @@ func (runSubject) Bool(string) (bool, bool)      { return false, false }
 
 type experimentSubject struct{ x *Experiment }
 
-func (s experimentSubject) Text(f string) ([]string, bool) {
+func (s experimentSubject) Text(f string) (filter.TextValue, bool) {
 	if k, ok := strings.CutPrefix(f, "tags."); ok {
 		v, ok := s.x.Tags[k]
-		return []string{v}, ok
+		return filter.One(v), ok
 	}
 	switch f {
 	case "name":
-		return []string{s.x.Name}, true
+		return filter.One(s.x.Name), true
 	case "experiment_id":
-		return []string{s.x.ID}, true
+		return filter.One(s.x.ID), true
 	case "lifecycle_stage":
-		return []string{string(s.x.Lifecycle)}, true
+		return filter.One(string(s.x.Lifecycle)), true
 	case "artifact_location":
-		return []string{s.x.ArtifactLocation}, true
+		return filter.One(s.x.ArtifactLocation), true
 	}
-	return nil, false
+	return filter.TextValue{}, false
 }
 
 func (s experimentSubject) Number(f string) (float64, bool) {
@@ -225,11 +225,11 @@ func (o orderBy) compare(a, b filter.Subject) int {
 			okA, okB = okA && !math.IsNaN(x), okB && !math.IsNaN(y)
 			c = cmp.Compare(x, y)
 		} else {
-			var x, y []string
+			var x, y filter.TextValue
 			x, okA = a.Text(k.field)
 			y, okB = b.Text(k.field)
 			if okA && okB {
-				c = slices.Compare(x, y)
+				c = filter.CompareText(x, y)
 			}
 		}
 		switch {

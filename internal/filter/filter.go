@@ -58,10 +58,51 @@ type Schema func(field string) (canon string, kind Kind, ok bool)
 // Subject is what a filter evaluates. Each method reports false for a field
 // the subject lacks.
 type Subject interface {
-	Text(field string) ([]string, bool)
+	Text(field string) (TextValue, bool)
 	Number(field string) (float64, bool)
 	Time(field string) (time.Time, bool)
 	Bool(field string) (bool, bool)
+}
+
+// TextValue is the value of a text field: one string, or the strings of a
+// field that holds several (a version's aliases). It is returned by value,
+// so a subject answers without allocating.
+type TextValue struct {
+	one   string
+	many  []string
+	multi bool
+}
+
+// One is the value of a field holding one string.
+func One(s string) TextValue { return TextValue{one: s} }
+
+// Many is the value of a field holding several strings (possibly none).
+func Many(s []string) TextValue { return TextValue{many: s, multi: true} }
+
+// Len returns the number of strings.
+func (v TextValue) Len() int {
+	if v.multi {
+		return len(v.many)
+	}
+	return 1
+}
+
+// At returns string i, 0 <= i < Len().
+func (v TextValue) At(i int) string {
+	if v.multi {
+		return v.many[i]
+	}
+	return v.one
+}
+
+// CompareText orders two values as slices.Compare orders their strings.
+func CompareText(a, b TextValue) int {
+	for i := 0; i < a.Len() && i < b.Len(); i++ {
+		if c := strings.Compare(a.At(i), b.At(i)); c != 0 {
+			return c
+		}
+	}
+	return a.Len() - b.Len()
 }
 
 // Error is a filter that does not parse: what is wrong and, when Offset is
@@ -525,16 +566,22 @@ func (n *cmpNode) match(s Subject) bool {
 		return false
 	}
 	if n.op == "!=" {
-		return !slices.Contains(vals, n.val.str)
+		for i := range vals.Len() {
+			if vals.At(i) == n.val.str {
+				return false
+			}
+		}
+		return true
 	}
-	for _, x := range vals {
+	for i := range vals.Len() {
+		x := vals.At(i)
 		switch n.op {
 		case "like":
 			if Like(x, n.val.str) {
 				return true
 			}
 		case "ilike":
-			if Like(strings.ToLower(x), strings.ToLower(n.val.str)) {
+			if ilike(x, n.val.str) {
 				return true
 			}
 		default:
@@ -566,12 +613,41 @@ func compareOrdered[T int64 | float64 | string](a, b T, op string) bool {
 
 // Like matches SQL LIKE patterns: % any run, _ one byte. Iterative with one
 // backtrack point, so it is linear-ish and cannot blow up.
-func Like(s, pat string) bool {
+func Like(s, pat string) bool { return like(s, pat, false) }
+
+// ilike is Like after lower-casing both sides; ASCII text is folded byte
+// by byte as it is compared, without a copy.
+func ilike(s, pat string) bool {
+	if isASCII(s) && isASCII(pat) {
+		return like(s, pat, true)
+	}
+	return Like(strings.ToLower(s), strings.ToLower(pat))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerASCII folds an ASCII upper-case letter.
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func like(s, pat string, fold bool) bool {
+	same := func(a, b byte) bool { return a == b || fold && lowerASCII(a) == lowerASCII(b) }
 	si, pi := 0, 0
 	star, mark := -1, 0
 	for si < len(s) {
 		switch {
-		case pi < len(pat) && (pat[pi] == '_' || pat[pi] == s[si]):
+		case pi < len(pat) && (pat[pi] == '_' || pat[pi] != '%' && same(pat[pi], s[si])):
 			si++
 			pi++
 		case pi < len(pat) && pat[pi] == '%':
