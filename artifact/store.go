@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sextant-ml/sextant/rbac"
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 	"gocloud.dev/secrets"
@@ -69,9 +70,7 @@ type Options struct {
 
 // Authorizer decides whether the subject carried by ctx may apply verb to
 // the named resource; nil means allowed. *rbac.Authorizer implements it.
-type Authorizer interface {
-	Authorize(ctx context.Context, verb, resource, name string) error
-}
+type Authorizer = rbac.Checker
 
 // PutOptions describe content given to Put. A nil *PutOptions is the zero
 // value.

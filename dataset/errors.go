@@ -3,6 +3,7 @@ package dataset
 import (
 	"errors"
 
+	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/internal/logstore"
 )
 
@@ -29,7 +30,9 @@ var (
 	// ErrCorruptCache reports a stat cache file that is truncated or damaged.
 	ErrCorruptCache = errors.New("dataset: corrupt stat cache")
 	// ErrDigestMismatch reports bytes whose digest is not the expected one.
-	ErrDigestMismatch = errors.New("dataset: digest mismatch")
+	// It is artifact.ErrDigestMismatch: one error for the condition in
+	// every package.
+	ErrDigestMismatch = artifact.ErrDigestMismatch
 	// ErrNotFound reports a dataset, version or tag that does not exist.
 	ErrNotFound = errors.New("dataset: not found")
 	// ErrInvalidName reports a dataset name or tag that is not allowed.

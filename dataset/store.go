@@ -21,6 +21,7 @@ import (
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset/internal/atomicfile"
 	"github.com/sextant-ml/sextant/internal/logstore"
+	"github.com/sextant-ml/sextant/rbac"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -32,9 +33,7 @@ import (
 // as artifact.Digest.ResourceName does ("sha256/<hex>"). Every question is
 // asked before anything is written. A denial is returned wrapped, so
 // errors.Is matches the authorizer's error.
-type Authorizer interface {
-	Authorize(ctx context.Context, verb, resource, name string) error
-}
+type Authorizer = rbac.Checker
 
 // Options configures a Store.
 type Options struct {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 var (
@@ -65,9 +67,7 @@ type MetricsSink interface {
 
 // Authorizer decides whether the subject in ctx may act; nil error
 // means allowed. rbac's compiled authorizer satisfies it.
-type Authorizer interface {
-	Authorize(ctx context.Context, verb, resource, name string) error
-}
+type Authorizer = rbac.Checker
 
 // Phase is where a rollout is.
 type Phase string

@@ -130,8 +130,13 @@ func (BearerToken) Challenge() string { return "Bearer" }
 // for 401 responses.
 type challenger interface{ Challenge() string }
 
-// Checker is what the middleware asks: *Authorizer, or any implementation
-// of the same contract.
+// Checker is the one question every package that takes an authorizer
+// asks, and what the middleware asks: may the subject carried by ctx apply
+// verb to the named resource? A nil error allows; a refusal matches
+// ErrDenied, a missing subject ErrNoSubject. *Authorizer implements it;
+// artifact, dataset, registry and deploy name it Authorizer in their
+// options (each says which verbs and resources it asks about), and
+// rbactest.RunConformance checks any implementation.
 type Checker interface {
 	Authorize(ctx context.Context, verb, resource, name string) error
 }

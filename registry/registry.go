@@ -15,6 +15,7 @@ import (
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/internal/logstore"
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // Authorizer decides whether the subject carried by ctx may apply verb to the
@@ -24,9 +25,7 @@ import (
 // list, create, update, evaluate, delete, promote and sign; registering a
 // file by digest may also ask "get artifacts" without a name. rbac's
 // compiled authorizer implements it.
-type Authorizer interface {
-	Authorize(ctx context.Context, verb, resource, name string) error
-}
+type Authorizer = rbac.Checker
 
 // Options configure a Registry. The zero value (or nil) gives the defaults.
 type Options struct {

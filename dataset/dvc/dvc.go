@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sextant-ml/sextant/artifact"
 )
 
 // Sentinel errors, matched with errors.Is.
@@ -24,8 +26,9 @@ var (
 	// Options.MaxListingBytes; nothing past the limit is read.
 	ErrListingTooLarge = errors.New("dvc: directory listing too large")
 	// ErrDigestMismatch reports remote bytes whose MD5 is not the one asked
-	// for: a corrupt or tampered remote.
-	ErrDigestMismatch = errors.New("dvc: digest mismatch")
+	// for: a corrupt or tampered remote. It is artifact.ErrDigestMismatch:
+	// one error for the condition in every package.
+	ErrDigestMismatch = artifact.ErrDigestMismatch
 	// ErrNotFound reports an object missing from the remote.
 	ErrNotFound = errors.New("dvc: object not found")
 	// ErrUnsupported reports a .dvc feature this package does not read

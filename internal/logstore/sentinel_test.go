@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset"
+	"github.com/sextant-ml/sextant/dataset/dvc"
 	"github.com/sextant-ml/sextant/deploy"
 	"github.com/sextant-ml/sextant/internal/logstore"
 	"github.com/sextant-ml/sextant/pipeline"
@@ -22,6 +24,7 @@ func TestSentinelsAreShared(t *testing.T) {
 	}{
 		{"corrupt", logstore.ErrCorrupt, []error{registry.ErrCorruptEntry, dataset.ErrCorruptLog, pipeline.ErrCorrupt, deploy.ErrCorrupt}},
 		{"unsupported", logstore.ErrUnsupported, []error{registry.ErrUnsupportedEntry, dataset.ErrUnsupported, pipeline.ErrUnsupported, deploy.ErrUnsupported}},
+		{"digest mismatch", artifact.ErrDigestMismatch, []error{dataset.ErrDigestMismatch, dvc.ErrDigestMismatch}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			for i, err := range tt.all {

@@ -21,9 +21,7 @@ import (
 // defines: nil means allowed; refusals match rbac.ErrDenied, a missing
 // subject rbac.ErrNoSubject, and the refusal of a subject of kind Group
 // (which never makes a request) also rbac.ErrInvalidSubject.
-type Authorizer interface {
-	Authorize(ctx context.Context, verb, resource, name string) error
-}
+type Authorizer = rbac.Checker
 
 // New compiles a policy written in YAML (see rbac.Parse) into a real
 // *rbac.Authorizer. A policy that does not load fails t. When the test
