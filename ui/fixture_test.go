@@ -53,12 +53,12 @@ subjects: [{kind: User, name: bob}]
 // world is a bucket with two runs, two dataset versions, a model with two
 // versions whose lineage names them, and a rollout's history.
 type world struct {
-	Opts         *Options
-	Run1, Run2   string
-	Model        string
-	DS           string
-	DS1, DS2     dataset.Version
-	Deployment   string
+	Opts       *Options
+	Run1, Run2 string
+	Model      string
+	DS         string
+	DS1, DS2   dataset.Version
+	Deployment string
 }
 
 var errNoUser = errors.New("no X-User header")
