@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // get fetches path from srv as user ("" sends no X-User header).
@@ -300,5 +303,61 @@ func TestStyleSheetLoadsNothing(t *testing.T) {
 	}
 	if strings.Contains(css, "url(") || strings.Contains(css, "@import") || strings.Contains(css, "@font-face") {
 		t.Error("style sheet loads resources")
+	}
+}
+
+func TestOptions(t *testing.T) {
+	if _, err := New(&Options{RunsResource: "runs"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("RunsResource runs: %v, want ErrInvalid", err)
+	}
+	w := newWorld(t)
+	for _, tt := range []struct {
+		name string
+		opts *Options
+		want map[string]int
+	}{
+		{"empty", nil, map[string]int{"/": 404, "/models": 404, "/runs": 404, "/datasets": 404, "/deployments": 404}},
+		{"registry only, no authorizer", &Options{Registry: w.Opts.Registry},
+			map[string]int{"/": 200, "/models": 200, "/models/" + w.Model + "/versions/1/lineage": 200, "/runs": 404, "/datasets": 404}},
+		{"datasets bring their bucket", &Options{Datasets: w.Opts.Datasets},
+			map[string]int{"/datasets": 200, "/deployments": 200, "/deployments/" + w.Deployment: 200}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := New(tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			for p, want := range tt.want {
+				if code, body, _ := get(t, srv, "", p); code != want {
+					t.Errorf("GET %s: %d, want %d\n%s", p, code, want, body)
+				}
+			}
+		})
+	}
+}
+
+// TestSubjectFromMiddleware leaves Subject unset: the subject comes from
+// the context rbac.Middleware's authenticator fills in.
+func TestSubjectFromContext(t *testing.T) {
+	w := newWorld(t)
+	o := *w.Opts
+	o.Subject = nil
+	h, err := New(&o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if u := r.Header.Get("X-User"); u != "" {
+			r = r.WithContext(rbac.WithSubject(r.Context(), rbac.Subject{Name: u}))
+		}
+		h.ServeHTTP(rw, r)
+	}))
+	defer srv.Close()
+	for user, want := range map[string]int{"alice": 200, "eve": 403, "": 401} {
+		if code, _, _ := get(t, srv, user, "/models"); code != want {
+			t.Errorf("%q GET /models: %d, want %d", user, code, want)
+		}
 	}
 }
