@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -722,9 +723,17 @@ func (h *Handler) datasetDrift(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, err)
 		return
 	}
-	// The report is drift's own self-contained page, served as it is.
+	// The report is drift's own self-contained page, with one line of
+	// links back into the UI after its opening body tag.
+	root := rootOf(r.URL.Path)
+	back := fmt.Sprintf(`<body>
+<p style="font-size:.9rem"><a href="%s">%s</a> · <a href="%s">%s</a> · <a href="%s">diff v%d → v%d</a></p>`,
+		html.EscapeString(root), html.EscapeString(h.o.Title),
+		html.EscapeString(root+"datasets/"+url.PathEscape(name)), html.EscapeString(name),
+		html.EscapeString(root+"datasets/"+url.PathEscape(name)+"/diff?"+url.Values{"from": {strconv.Itoa(fv.Number)}, "to": {strconv.Itoa(tv.Number)}}.Encode()), fv.Number, tv.Number)
+	page := bytes.Replace(b.Bytes(), []byte("<body>"), []byte(back), 1)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write(b.Bytes())
+	w.Write(page)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -232,9 +232,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, title
 func (h *Handler) failErr(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, registry.ErrNotFound), errors.Is(err, tracking.ErrNotFound), errors.Is(err, dataset.ErrNotFound),
-		errors.Is(err, deploy.ErrNoState), errors.Is(err, artifact.ErrNotFound), errors.Is(err, errNotFound):
+		errors.Is(err, deploy.ErrNoState), errors.Is(err, artifact.ErrNotFound), errors.Is(err, errNotFound),
+		errors.Is(err, registry.ErrDeleted):
 		h.fail(w, r, http.StatusNotFound, "Not found", err.Error())
-	case errors.Is(err, errBadRequest), errors.Is(err, dataset.ErrInvalidName):
+	case errors.Is(err, errBadRequest), errors.Is(err, dataset.ErrInvalidName), errors.Is(err, registry.ErrInvalidName),
+		errors.Is(err, registry.ErrInvalidReference), errors.Is(err, registry.ErrInvalidArgument), errors.Is(err, tracking.ErrInvalidParameter):
 		h.fail(w, r, http.StatusBadRequest, "Bad request", err.Error())
 	case errors.Is(err, rbac.ErrDenied):
 		h.fail(w, r, http.StatusForbidden, "Forbidden", err.Error())

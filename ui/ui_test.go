@@ -75,7 +75,7 @@ func pages(w *world) []struct {
 		{"datasets", "/datasets", "datasets", []string{w.DS, "more data"}},
 		{"dataset", "/datasets/" + w.DS, "datasets", []string{"latest-good", "first cut", "from v1"}},
 		{"diff", "/datasets/" + w.DS + "/diff?from=1&to=2", "datasets", []string{"README", "modified", "train.csv", `id="drift-links"`}},
-		{"drift", "/datasets/" + w.DS + "/drift?from=1&to=2&file=train.csv", "datasets", []string{`id="drift-summary"`, "amount", "site", `class="histogram"`, `class="ecdf"`, "drift detected"}},
+		{"drift", "/datasets/" + w.DS + "/drift?from=1&to=2&file=train.csv", "datasets", []string{`id="drift-summary"`, "amount", "site", `class="histogram"`, `class="ecdf"`, "drift detected", `href="../../datasets/transactions/diff?from=1&amp;to=2"`}},
 		{"drift json", "/datasets/" + w.DS + "/drift?from=1&to=2&file=train.csv&format=json", "datasets", []string{`"columns"`, `"histogram"`, `"p_value"`}},
 		{"deployments", "/deployments", "deployments", []string{w.Deployment, "promoted", "100%"}},
 		{"deployment", "/deployments/" + w.Deployment, "deployments", []string{"canary weight", "<polyline", "step 3", `id="history"`}},
