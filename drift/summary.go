@@ -110,13 +110,10 @@ func describe(res *ColumnResult, col *ColumnProfile, cur batch) {
 		Mean: np.Mean, Std: np.Std(), Min: np.Min, Max: np.Max,
 		P25: refQ[0], P50: refQ[1], P75: refQ[2], Approximate: !np.Complete,
 	}
-	m := moments{}
-	for _, v := range cur.sorted {
-		m.add(v)
-	}
+	mean, std := meanStd(cur.sorted)
 	curQ := quantiles(cur.sorted, nil, 0.25, 0.5, 0.75)
 	res.Stats.Current.Numeric = &NumericSummary{
-		Mean: m.Mean, Std: m.std(), Min: cur.sorted[0], Max: cur.sorted[len(cur.sorted)-1],
+		Mean: mean, Std: std, Min: cur.sorted[0], Max: cur.sorted[len(cur.sorted)-1],
 		P25: curQ[0], P50: curQ[1], P75: curQ[2],
 	}
 	if !res.IsTest {
@@ -223,17 +220,60 @@ func histogram(np *NumericProfile, cur []float64) *ValueHistogram {
 		h.Edges[i] = lo + (hi-lo)*float64(i)/HistogramBins
 	}
 	h.Edges[HistogramBins] = hi
-	bin := func(v float64) int {
-		b := int((v - lo) / (hi - lo) * HistogramBins)
-		return max(0, min(b, HistogramBins-1))
-	}
+	// Both sides are ascending: each bin's count is the distance between
+	// the first values at or above its edges.
 	for i, v := range np.Values {
-		h.Reference[bin(v)] += np.Counts[i]
+		h.Reference[binOf(h.Edges, v)] += np.Counts[i]
 	}
-	for _, v := range cur {
-		h.Current[bin(v)]++
+	at := 0
+	for i := range HistogramBins {
+		end := len(cur)
+		if i < HistogramBins-1 {
+			end = at + sort.SearchFloat64s(cur[at:], h.Edges[i+1])
+		}
+		h.Current[i] = int64(end - at)
+		at = end
 	}
 	return h
+}
+
+// binOf returns the bin of v among edges: i with edges[i] <= v <
+// edges[i+1], the last bin closed above.
+func binOf(edges []float64, v float64) int {
+	i := sort.Search(len(edges), func(i int) bool { return edges[i] > v }) - 1
+	return max(0, min(i, len(edges)-2))
+}
+
+// meanStd returns the mean and population standard deviation of values in
+// two passes (a sum, then squared deviations from the mean).
+func meanStd(values []float64) (float64, float64) {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(values); i += 4 {
+		s0 += values[i]
+		s1 += values[i+1]
+		s2 += values[i+2]
+		s3 += values[i+3]
+	}
+	for ; i < len(values); i++ {
+		s0 += values[i]
+	}
+	n := float64(len(values))
+	mean := (s0 + s1 + s2 + s3) / n
+	s0, s1, s2, s3 = 0, 0, 0, 0
+	i = 0
+	for ; i+4 <= len(values); i += 4 {
+		d0, d1, d2, d3 := values[i]-mean, values[i+1]-mean, values[i+2]-mean, values[i+3]-mean
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(values); i++ {
+		d := values[i] - mean
+		s0 += d * d
+	}
+	return mean, math.Sqrt((s0 + s1 + s2 + s3) / n)
 }
 
 // ecdf thins the empirical distribution function of ascending values (with
