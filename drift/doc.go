@@ -148,7 +148,9 @@
 // Histogram (HistogramBins equal-width bins over both sides' range, edges
 // included) and ECDF (at most ECDFPoints steps per side). On a sampled
 // profile the reference quantiles, histogram and ECDF come from the sample
-// and NumericSummary.Approximate is set; moments are always exact.
+// and NumericSummary.Approximate is set; moments are always exact. A
+// Stream's WindowResult embeds the same ColumnResult, so each check carries
+// these fields for its window too.
 // [Report.WriteHTML] writes one page with a summary table (with p-values
 // beside distances) and per column a table of both sides' statistics, then
 // inline SVG charts 960 pixels wide: for numeric columns a histogram on a
