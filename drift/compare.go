@@ -115,6 +115,19 @@ type ColumnResult struct {
 	// Unseen lists current categories absent from the reference.
 	Unseen []string `json:"unseen,omitempty"`
 	Chart  Chart    `json:"chart"`
+	// PValue is a p-value beside the score: the score itself for tests;
+	// for distances the p-value of PValueMethod (MethodKS on numeric
+	// columns, MethodChiSquare on categorical ones) on the same data.
+	// Nil when that test cannot be computed (a single category).
+	PValue       *float64 `json:"p_value,omitempty"`
+	PValueMethod Method   `json:"p_value_method,omitempty"`
+	// Stats summarise each side of the column.
+	Stats ColumnStats `json:"stats"`
+	// Histogram and ECDF, for numeric columns only, place both sides on
+	// one value axis; nil when the column's range overflows float64. The
+	// numeric summaries are nil when its moments overflow.
+	Histogram *ValueHistogram `json:"histogram,omitempty"`
+	ECDF      *ECDF           `json:"ecdf,omitempty"`
 }
 
 // Report is the outcome of comparing current data with a reference.
@@ -288,6 +301,7 @@ func compareColumn(col *ColumnProfile, cur batch, o ColumnOptions) (ColumnResult
 		return res, fmt.Errorf("%w: column %q: %s overflowed (statistic %v, score %v)", ErrInvalid, col.Name, method, res.Statistic, res.Score)
 	}
 	res.Drifted = verdict(res.IsTest, res.Score, res.Threshold)
+	describe(&res, col, cur)
 	return res, nil
 }
 

@@ -138,9 +138,25 @@
 // # Reports
 //
 // [Report] marshals to JSON with a fixed field order and sorted columns.
-// [Report.WriteHTML] writes one page with a summary table and an inline SVG
-// chart of reference and current shares per column; it loads no scripts,
-// fonts or style sheets. The tests parse the page, and the test in
+// Fields are only ever added: a column's entry keeps its verdict, counts
+// and chart (shares per bin or category) and now also carries Stats (per
+// side: rows, count, missing share; for numeric columns mean, population
+// std, min, 25/50/75% quantiles interpolated linearly, max; for
+// categorical ones distinct categories and the most frequent), PValue (the
+// score of a test, or beside a distance the p-value of MethodKS on numeric
+// and MethodChiSquare on categorical columns) and, for numeric columns,
+// Histogram (HistogramBins equal-width bins over both sides' range, edges
+// included) and ECDF (at most ECDFPoints steps per side). On a sampled
+// profile the reference quantiles, histogram and ECDF come from the sample
+// and NumericSummary.Approximate is set; moments are always exact. A
+// Stream's WindowResult embeds the same ColumnResult, so each check carries
+// these fields for its window too.
+// [Report.WriteHTML] writes one page with a summary table (with p-values
+// beside distances) and per column a table of both sides' statistics, then
+// inline SVG charts 960 pixels wide: for numeric columns a histogram on a
+// value axis labelled at every bin edge and an overlay of both ECDFs, for
+// categorical columns the shares per category. It loads no scripts, fonts
+// or style sheets. The tests parse the page, and the test in
 // drift/internal/reportrender renders it in headless Chromium (Debian
 // package chromium, which that test needs) to check that the bars are
 // painted.

@@ -143,20 +143,38 @@ func TestReportHTML(t *testing.T) {
 		if got := text(cells[2]); got != string(c.Method) {
 			t.Errorf("row %d method %q, want %q", i, got, c.Method)
 		}
+		if c.PValue == nil {
+			t.Errorf("row %d: no p-value", i)
+		} else if got, want := text(cells[5]), strconv.FormatFloat(*c.PValue, 'f', 4, 64); got != want && !strings.Contains(got, "e") {
+			t.Errorf("row %d p-value %q, want %q", i, got, want)
+		}
 		wantVerdict := "ok"
 		if c.Drifted {
 			wantVerdict = "drift"
 		}
-		if got := text(cells[6]); got != wantVerdict {
+		if got := text(cells[7]); got != wantVerdict {
 			t.Errorf("row %d verdict %q, want %q", i, got, wantVerdict)
 		}
 	}
-	if len(svgs) != len(r.Columns) {
-		t.Fatalf("%d charts for %d columns", len(svgs), len(r.Columns))
+	byClass := map[string][]*html.Node{}
+	for _, n := range svgs {
+		byClass[attr(n, "class")] = append(byClass[attr(n, "class")], n)
 	}
-	for i, c := range r.Columns {
+	var numeric, categorical []ColumnResult
+	for _, c := range r.Columns {
+		if c.Kind == Numeric {
+			numeric = append(numeric, c)
+		} else {
+			categorical = append(categorical, c)
+		}
+	}
+	if len(byClass["shares"]) != len(categorical) || len(byClass["histogram"]) != len(numeric) || len(byClass["ecdf"]) != len(numeric) {
+		t.Fatalf("charts %d shares, %d histograms, %d ECDFs for %d categorical and %d numeric columns",
+			len(byClass["shares"]), len(byClass["histogram"]), len(byClass["ecdf"]), len(categorical), len(numeric))
+	}
+	for i, c := range categorical {
 		bars := min(len(c.Chart.Labels), 20)
-		rects := find(svgs[i], "rect")
+		rects := find(byClass["shares"][i], "rect")
 		if len(rects) != 2*bars {
 			t.Errorf("column %s: %d bars, want %d", c.Column, len(rects), 2*bars)
 		}
@@ -184,6 +202,75 @@ func TestReportHTML(t *testing.T) {
 			}
 		}
 	}
+	for i, c := range numeric {
+		h := c.Histogram
+		// Bars alternate reference, current per bin, scaled so that the
+		// largest share spans the 200-pixel plot.
+		rects := find(byClass["histogram"][i], "rect")
+		if len(rects) != 2*HistogramBins {
+			t.Fatalf("column %s: %d histogram bars, want %d", c.Column, len(rects), 2*HistogramBins)
+		}
+		total := func(v []int64) float64 {
+			s := int64(0)
+			for _, x := range v {
+				s += x
+			}
+			return float64(s)
+		}
+		rt, ct := total(h.Reference), total(h.Current)
+		peak := 0.0
+		for j := range h.Reference {
+			peak = max(peak, float64(h.Reference[j])/rt, float64(h.Current[j])/ct)
+		}
+		for j := range h.Reference {
+			for side, share := range []float64{float64(h.Reference[j]) / rt, float64(h.Current[j]) / ct} {
+				got, _ := strconv.ParseFloat(attr(rects[2*j+side], "height"), 64)
+				if want := 200 * share / peak; math.Abs(got-want) > 0.051 {
+					t.Errorf("column %s bin %d side %d: bar %v px, want %.2f", c.Column, j, side, got, want)
+				}
+			}
+		}
+		// Every bin edge is labelled on the value axis.
+		var edges []string
+		for _, tx := range find(byClass["histogram"][i], "text") {
+			if attr(tx, "class") == "edge" {
+				edges = append(edges, text(tx))
+			}
+		}
+		var want []string
+		for _, e := range h.Edges {
+			want = append(want, strconv.FormatFloat(e, 'g', 4, 64))
+		}
+		if diff := cmp.Diff(want, edges); diff != "" {
+			t.Errorf("column %s: edge labels (-want +got):\n%s", c.Column, diff)
+		}
+		// The ECDF chart draws one non-decreasing step line per side,
+		// ending at the top of the plot (P = 1).
+		lines := find(byClass["ecdf"][i], "polyline")
+		if len(lines) != 2 {
+			t.Fatalf("column %s: %d ECDF lines, want 2", c.Column, len(lines))
+		}
+		for _, l := range lines {
+			pts := strings.Fields(attr(l, "points"))
+			prevY := math.Inf(1)
+			for _, p := range pts {
+				_, ys, _ := strings.Cut(p, ",")
+				y, err := strconv.ParseFloat(ys, 64)
+				if err != nil || y > prevY+0.01 {
+					t.Fatalf("column %s: ECDF line goes down at %q", c.Column, p)
+				}
+				prevY = y
+			}
+			if math.Abs(prevY-12) > 0.05 {
+				t.Errorf("column %s: ECDF ends at y %v, want 12 (P = 1)", c.Column, prevY)
+			}
+		}
+		// The summary table shows both sides' statistics.
+		stats := find(mustID(t, doc, "stats-"+c.Column), "tr")
+		if got := text(stats[4]); !strings.HasPrefix(got, "mean") || !strings.Contains(got, strconv.FormatFloat(c.Stats.Current.Numeric.Mean, 'f', 4, 64)) {
+			t.Errorf("column %s: mean row %q", c.Column, got)
+		}
+	}
 	// The categorical column with 45 categories pools the small ones.
 	if !strings.Contains(buf.String(), "(others)") {
 		t.Error("no pooled bar for the 45-category column")
@@ -196,6 +283,25 @@ func TestReportHTML(t *testing.T) {
 	if strings.Contains(buf.String(), "<east>") {
 		t.Error("category label not escaped")
 	}
+}
+
+func mustID(t *testing.T, doc *html.Node, id string) *html.Node {
+	t.Helper()
+	var found *html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && attr(n, "id") == id {
+			found = n
+		}
+		for c := n.FirstChild; c != nil && found == nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if found == nil {
+		t.Fatalf("no element with id %q", id)
+	}
+	return found
 }
 
 func attr(n *html.Node, key string) string {

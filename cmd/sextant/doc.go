@@ -32,6 +32,7 @@
 //	sextant drift report -reference FILE -current FILE [-o text|json|html] [-out FILE] [-share S]
 //	sextant rbac can-i VERB RESOURCE [NAME] --as KIND:NAME -policy FILE [-groups G,...] [-scope S]
 //	sextant gc [-dry-run] [-grace 1h]
+//	sextant ui [-addr :8080] [-prefix /ml] [-policy FILE -user-header X-User]
 //
 // sextant, each group and each subcommand answer -h (also -help and
 // --help; sextant and the groups also "help") with their usage, exit status

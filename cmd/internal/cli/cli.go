@@ -57,6 +57,7 @@ func groups() []group {
 		{name: "runs", summary: "pipeline runs recorded on the bucket: list, show, compare", cmds: runCommands()},
 		{name: "drift", summary: "compare current data with a reference: report", cmds: driftCommands()},
 		{name: "rbac", summary: "ask an rbac policy: can-i", cmds: rbacCommands()},
+		{name: "ui", summary: "serve the web UI over a bucket: models, runs, datasets, drift, rollouts", run: cmdUI},
 		{name: "gc", summary: "delete content nothing on the bucket refers to any more", run: cmdGC},
 	}
 }

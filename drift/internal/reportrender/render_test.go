@@ -58,10 +58,26 @@ func TestReportRendersInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Each chart is 180 pixels tall at its largest share, and its bars
-	// are 12 pixels wide: the area each colour should cover follows.
+	// A categorical column's share chart is 180 pixels tall at its
+	// largest share, with bars 12 pixels wide; a numeric column's
+	// histogram is 200 pixels tall at its largest share, with 20 bins of
+	// two 19-pixel bars across 880 pixels. The ECDF chart of a numeric
+	// column adds one 2-pixel step line per side, at most 880 + 200
+	// pixels long.
 	area := map[string]float64{}
+	lines := 0.0
 	for _, c := range r.Columns {
+		if c.Kind == drift.Numeric {
+			h := c.Histogram
+			rs, cs := sharesOf(h.Reference), sharesOf(h.Current)
+			peak := max(slices.Max(rs), slices.Max(cs))
+			for i := range rs {
+				area["ref"] += 19 * 200 * rs[i] / peak
+				area["cur"] += 19 * 200 * cs[i] / peak
+			}
+			lines += 2 * (880 + 200)
+			continue
+		}
 		peak := max(slices.Max(c.Chart.Reference), slices.Max(c.Chart.Current))
 		for i := range c.Chart.Labels {
 			area["ref"] += 12 * 180 * c.Chart.Reference[i] / peak
@@ -80,7 +96,7 @@ func TestReportRendersInChromium(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
 		"--no-first-run", "--disable-extensions", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1200,2000", "--screenshot="+shot, "file://"+page)
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1200,3200", "--screenshot="+shot, "file://"+page)
 	cmd.Env = append(os.Environ(), "HOME="+dir)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium: %v\n%s", err, out)
@@ -107,11 +123,23 @@ func TestReportRendersInChromium(t *testing.T) {
 			painted[name]++
 		}
 	}
-	legends := float64(len(r.Columns) * 14 * 14)
+	legends := float64(len(r.Columns)*14*14) + lines
 	for _, name := range want {
 		got := float64(painted[name])
 		if got < 0.9*area[name] || got > 1.1*area[name]+legends {
 			t.Errorf("%s bars: %v pixels painted in the %dx%d screenshot, want about %v", name, got, b.Dx(), b.Dy(), area[name])
 		}
 	}
+}
+
+func sharesOf(counts []int64) []float64 {
+	total := 0.0
+	for _, c := range counts {
+		total += float64(c)
+	}
+	out := make([]float64, len(counts))
+	for i, c := range counts {
+		out[i] = float64(c) / total
+	}
+	return out
 }
