@@ -28,7 +28,7 @@ func FuzzRequests(f *testing.F) {
 		"/models/%2e%2e", "/models/a/versions/-1", "/models/a/versions/99999999999999999999",
 		"/models/" + w.Model + "/versions/0/lineage", "/runs/compare?id=&id=", "/runs/%00",
 		"/datasets/..", "/datasets/" + w.DS + "/diff?from=latest-good&to=1", "/datasets/" + w.DS + "/drift?from=2&to=1&file=../x.csv",
-		"/deployments/a%2Fb", "/deployments/..", "/assets/../assets/style.css", "//models",
+		"/deployments/a%2Fb", "/deployments/..", "/assets/../assets/style.css", "//models", "*",
 	} {
 		f.Add(s, "alice")
 	}

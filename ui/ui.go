@@ -145,6 +145,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if !strings.HasPrefix(r.URL.Path, "/") {
+		// "*" (the target of OPTIONS *) and other paths the mux answers
+		// with a bare 400 of its own.
+		h.fail(w, r, http.StatusBadRequest, "Bad request", "the path must start with /")
+		return
+	}
 	h.mux.ServeHTTP(w, r)
 }
 
