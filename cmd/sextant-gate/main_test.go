@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/cmd/internal/oidctest"
 	"github.com/sextant-ml/sextant/registry"
 )
 
@@ -295,9 +296,9 @@ func TestWorkflowSteps(t *testing.T) {
 	model := "pump-failure"
 	// Each job proves who it is with a GitHub Actions OIDC token, here
 	// issued by keys made for the test, with the sub claims GitHub gives.
-	is := newIssuer(t)
+	is := oidctest.New(t)
 	as := func(alg, sub string) []string {
-		return append([]string{"-bucket", f.bucket, "-model", model, "-policy", policy}, is.oidcFlags(is.tokenFile(t, alg, sub))...)
+		return append([]string{"-bucket", f.bucket, "-model", model, "-policy", policy}, is.Flags(is.TokenFile(t, alg, sub))...)
 	}
 	reviewer := as("RS256", "repo:sextant-ml/sextant:pull_request")
 	trainer := as("RS256", "repo:sextant-ml/sextant:ref:refs/heads/main")

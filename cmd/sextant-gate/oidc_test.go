@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sextant-ml/sextant/cmd/internal/oidctest"
 )
 
 // The subject comes from a verified token; a token that does not verify
 // stops the command before the registry is touched.
 func TestOIDCSubject(t *testing.T) {
 	f := newFixture(t)
-	is := newIssuer(t)
+	is := oidctest.New(t)
 	policy := filepath.Join(f.dir, "policy.yaml")
 	write(t, policy, `apiVersion: sextant/v1
 kind: Role
@@ -44,18 +45,18 @@ role: release
 subjects: [{kind: User, name: "repo:acme/pumps:environment:production"}]
 `)
 	dir, m := f.model(t, "v1", `{}`, `{"auc": 0.9, "log_loss": 0.1}`)
-	trainer := is.tokenFile(t, "RS256", "repo:acme/pumps:ref:refs/heads/main")
-	release := is.tokenFile(t, "ES256", "repo:acme/pumps:environment:production")
-	expired := filepath.Join(is.dir, "expired.jwt")
-	old := claimsFor("repo:acme/pumps:environment:production", time.Now().Add(-2*time.Hour))
-	write(t, expired, is.sign(t, "ES256", "ec-1", old))
-	forger := &testIssuerKeys{rsa: is.rsa}
+	trainer := is.TokenFile(t, "RS256", "repo:acme/pumps:ref:refs/heads/main")
+	release := is.TokenFile(t, "ES256", "repo:acme/pumps:environment:production")
+	expired := filepath.Join(is.Dir, "expired.jwt")
+	old := oidctest.Claims("repo:acme/pumps:environment:production", time.Now().Add(-2*time.Hour))
+	write(t, expired, is.Sign(t, "ES256", "ec-1", old))
+	forger := &oidctest.Keys{RSA: is.RSA}
 	var err error
-	if forger.ec, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+	if forger.EC, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 		t.Fatal(err)
 	}
-	forged := filepath.Join(is.dir, "forged.jwt")
-	write(t, forged, forger.sign(t, "ES256", "ec-1", claimsFor("repo:acme/pumps:environment:production", time.Now())))
+	forged := filepath.Join(is.Dir, "forged.jwt")
+	write(t, forged, forger.Sign(t, "ES256", "ec-1", oidctest.Claims("repo:acme/pumps:environment:production", time.Now())))
 	base := []string{"-bucket", f.bucket, "-model", "m", "-policy", policy}
 	promote := []string{"-version", "1", "-gate", f.gate}
 	tests := []struct {
@@ -65,14 +66,14 @@ subjects: [{kind: User, name: "repo:acme/pumps:environment:production"}]
 		want int
 		text string
 	}{
-		{"main registers", "register", append(is.oidcFlags(trainer), "-dir", dir, "-metrics", m), exitOK, "registered m/1"},
-		{"main may not promote", "promote", append(is.oidcFlags(trainer), promote...), exitError, "denied"},
-		{"expired token", "promote", append(is.oidcFlags(expired), promote...), exitError, "expired"},
-		{"forged token", "promote", append(is.oidcFlags(forged), promote...), exitError, "invalid OIDC token"},
-		{"wrong audience", "promote", append(append(is.oidcFlags(release), "-oidc-audience", "other"), promote...), exitError, "audience"},
-		{"token without key set", "promote", append([]string{"-oidc-token", release, "-oidc-issuer", testIssuer, "-oidc-audience", testAudience}, promote...), exitUsage, "-oidc-jwks"},
-		{"token and -as", "promote", append(append(is.oidcFlags(release), "-as", "ServiceAccount:x", "-insecure-subject"), promote...), exitUsage, "not both"},
-		{"production promotes", "promote", append(is.oidcFlags(release), promote...), exitOK, ""},
+		{"main registers", "register", append(is.Flags(trainer), "-dir", dir, "-metrics", m), exitOK, "registered m/1"},
+		{"main may not promote", "promote", append(is.Flags(trainer), promote...), exitError, "denied"},
+		{"expired token", "promote", append(is.Flags(expired), promote...), exitError, "expired"},
+		{"forged token", "promote", append(is.Flags(forged), promote...), exitError, "invalid OIDC token"},
+		{"wrong audience", "promote", append(append(is.Flags(release), "-oidc-audience", "other"), promote...), exitError, "audience"},
+		{"token without key set", "promote", append([]string{"-oidc-token", release, "-oidc-issuer", oidctest.Issuer, "-oidc-audience", oidctest.Audience}, promote...), exitUsage, "-oidc-jwks"},
+		{"token and -as", "promote", append(append(is.Flags(release), "-as", "ServiceAccount:x", "-insecure-subject"), promote...), exitUsage, "not both"},
+		{"production promotes", "promote", append(is.Flags(release), promote...), exitOK, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
