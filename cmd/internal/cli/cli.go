@@ -272,6 +272,16 @@ func (o *output) register(fs *flag.FlagSet, extra ...string) {
 	fs.StringVar(&o.format, "o", "text", "output format: "+strings.Join(formats, ", "))
 }
 
+// parseArgs parses the flags and positional arguments of fs (as the
+// function parseArgs does) and then checks the -o format.
+func (o *output) parseArgs(fs *flag.FlagSet, args []string, min, max int) ([]string, error) {
+	pos, err := parseArgs(fs, args, min, max)
+	if err != nil {
+		return nil, err
+	}
+	return pos, o.check()
+}
+
 func (o *output) check(extra ...string) error {
 	if o.format == "text" || o.format == "json" || slices.Contains(extra, o.format) {
 		return nil

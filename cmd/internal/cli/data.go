@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -318,11 +319,8 @@ func cmdDataCommit(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.Var(&tags, "tag", "tag to set on the new version (repeatable)")
 	progress := progressFlag(fs)
 	fs.Usage = usageWith(fs, "[TARGET...]", "Re-hashes each tracked directory (all .dvc files here by default; an untracked PATH is added first),\nuploads what the bucket lacks, records the next version of its dataset, and writes the version into\nthe .dvc file (meta.sextant), so checkout and status know it.")
-	pos, err := parseArgs(fs, args, 0, -1)
+	pos, err := o.parseArgs(fs, args, 0, -1)
 	if err != nil {
-		return err
-	}
-	if err := o.check(); err != nil {
 		return err
 	}
 	files, err := targets(pos)
@@ -403,11 +401,8 @@ func cmdDataStatus(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.StringVar(&bucket, "bucket", os.Getenv("SEXTANT_BUCKET"), "bucket URL of the datasets; with it, directories are compared file by file with their committed version (default $SEXTANT_BUCKET)")
 	o.register(fs)
 	fs.Usage = usageWith(fs, "[TARGET...]", "Compares each tracked output (all .dvc files here by default) with its .dvc file.")
-	pos, err := parseArgs(fs, args, 0, -1)
+	pos, err := o.parseArgs(fs, args, 0, -1)
 	if err != nil {
-		return err
-	}
-	if err := o.check(); err != nil {
 		return err
 	}
 	files, err := targets(pos)
@@ -485,11 +480,8 @@ func cmdDataDiff(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	bucketFlag(fs, &bucket)
 	o.register(fs)
 	fs.Usage = usageWith(fs, "DATASET|TARGET.dvc [FROM [TO]]", "Compares two versions (number, vN, tag or latest) of a dataset, or of the one a .dvc file records.\nDefaults: TO latest, FROM the version before TO.")
-	pos, err := parseArgs(fs, args, 1, 3)
+	pos, err := o.parseArgs(fs, args, 1, 3)
 	if err != nil {
-		return err
-	}
-	if err := o.check(); err != nil {
 		return err
 	}
 	name := pos[0]
@@ -565,56 +557,34 @@ func remoteFlag(fs interface {
 
 func cmdDataPush(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("data push", stderr)
-	remoteURL := remoteFlag(fs)
-	progress := progressFlag(fs)
 	fs.Usage = usageWith(fs, "[TARGET...]", "Uploads each tracked output (all .dvc files here by default) to the DVC remote in DVC 3 layout,\nonly the objects it lacks, the directory listing last. An output changed since its .dvc file was\nwritten is refused: run sextant data add or commit first.")
-	pos, err := parseArgs(fs, args, 0, -1)
-	if err != nil {
-		return err
-	}
-	files, err := targets(pos)
-	if err != nil {
-		return err
-	}
-	ts := make([]*tracked, len(files))
-	var total int64
-	for i, f := range files {
-		if ts[i], err = loadTracked(f); err != nil {
-			return err
-		}
-		total += deref(ts[i].out().Size)
-	}
-	remote, closeRemote, err := openRemote(ctx, *remoteURL)
-	if err != nil {
-		return err
-	}
-	defer closeRemote()
-	b := newBar(stderr, *progress)
-	var done int64
-	for i, t := range ts {
-		b.update("push", i, len(ts), done, total)
+	return transferOutputs(ctx, fs, args, "push", stdout, stderr, func(remote *dvc.Remote, t *tracked) error {
 		out, err := remote.Push(ctx, t.dataPath())
 		if err != nil {
-			b.done()
 			return err
 		}
-		done += deref(t.out().Size)
-		b.update("push", i+1, len(ts), done, total)
 		if out.MD5 != t.out().MD5 {
-			b.done()
 			return fmt.Errorf("sextant: %s changed since %s was written (now %s, recorded %s): run sextant data add or commit, then push", t.dataPath(), t.file, out.MD5, t.out().MD5)
 		}
-	}
-	b.done()
-	fmt.Fprintf(stdout, "pushed %d output(s), %s\n", len(ts), humanBytes(total))
-	return nil
+		return nil
+	})
 }
 
 func cmdDataPull(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("data pull", stderr)
+	fs.Usage = usageWith(fs, "[TARGET...]", "Downloads each tracked output (all .dvc files here by default) from the DVC remote: every object\nverified against its MD5, files already right kept, each written through a temporary file.")
+	return transferOutputs(ctx, fs, args, "pull", stdout, stderr, func(remote *dvc.Remote, t *tracked) error {
+		return remote.PullOut(ctx, *t.out(), filepath.Join(filepath.Dir(t.file), t.dvc.Wdir))
+	})
+}
+
+// transferOutputs is push and pull: it takes the remote and progress
+// flags besides fs's own, loads the tracked outputs the arguments name,
+// moves each with move under a progress bar counting their recorded
+// sizes, and reports what moved ("pushed" or "pulled").
+func transferOutputs(ctx context.Context, fs *flag.FlagSet, args []string, verb string, stdout, stderr io.Writer, move func(*dvc.Remote, *tracked) error) error {
 	remoteURL := remoteFlag(fs)
 	progress := progressFlag(fs)
-	fs.Usage = usageWith(fs, "[TARGET...]", "Downloads each tracked output (all .dvc files here by default) from the DVC remote: every object\nverified against its MD5, files already right kept, each written through a temporary file.")
 	pos, err := parseArgs(fs, args, 0, -1)
 	if err != nil {
 		return err
@@ -637,19 +607,18 @@ func cmdDataPull(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer closeRemote()
 	b := newBar(stderr, *progress)
+	defer b.done()
 	var done int64
 	for i, t := range ts {
-		b.update("pull", i, len(ts), done, total)
-		dir := filepath.Join(filepath.Dir(t.file), t.dvc.Wdir)
-		if err := remote.PullOut(ctx, *t.out(), dir); err != nil {
-			b.done()
+		b.update(verb, i, len(ts), done, total)
+		if err := move(remote, t); err != nil {
 			return err
 		}
 		done += deref(t.out().Size)
-		b.update("pull", i+1, len(ts), done, total)
+		b.update(verb, i+1, len(ts), done, total)
 	}
 	b.done()
-	fmt.Fprintf(stdout, "pulled %d output(s), %s\n", len(ts), humanBytes(total))
+	fmt.Fprintf(stdout, "%sed %d output(s), %s\n", verb, len(ts), humanBytes(total))
 	return nil
 }
 

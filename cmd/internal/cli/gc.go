@@ -21,7 +21,7 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	grace := fs.Duration("grace", artifact.DefaultGrace, "keep unreferenced content younger than this (it may belong to a write in progress)")
 	var o output
 	o.register(fs)
-	fs.Usage = usageWith(fs, "", "Deletes the content no model version, dataset version or pipeline run on the bucket refers to,\n"+
+	fs.Usage = usageWith(fs, "", "Deletes the content no model version, dataset version, pipeline run or tracked run on the bucket refers to,\n"+
 		"once it is older than -grace. Every referrer is read before anything is deleted; an error from any\nof them deletes nothing.")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -41,11 +41,8 @@ func cmdModelsList(ctx context.Context, args []string, stdout, stderr io.Writer)
 	filter := fs.String("filter", "", "filter in the registry's language, e.g. \"metrics.auc > 0.8\"")
 	deleted := fs.Bool("deleted", false, "include deleted models or versions")
 	fs.Usage = usageWith(fs, "[MODEL]", "Without MODEL, lists the models; with it, the model's versions, newest first.")
-	pos, err := parseArgs(fs, args, 0, 1)
+	pos, err := o.parseArgs(fs, args, 0, 1)
 	if err != nil {
-		return err
-	}
-	if err := o.check(); err != nil {
 		return err
 	}
 	sess, err := c.open(ctx, nil)
@@ -151,11 +148,8 @@ func cmdModelsShow(ctx context.Context, args []string, stdout, stderr io.Writer)
 	c.registerAuth(fs)
 	o.register(fs)
 	fs.Usage = usageWith(fs, "MODEL | MODEL/N | MODEL@ALIAS | MODEL/latest", "Shows a model, or one of its versions.")
-	pos, err := parseArgs(fs, args, 1, 1)
+	pos, err := o.parseArgs(fs, args, 1, 1)
 	if err != nil {
-		return err
-	}
-	if err := o.check(); err != nil {
 		return err
 	}
 	sess, err := c.open(ctx, nil)
@@ -213,11 +207,8 @@ func cmdModelsHistory(ctx context.Context, args []string, stdout, stderr io.Writ
 	c.registerAuth(fs)
 	o.register(fs)
 	fs.Usage = usageWith(fs, "MODEL", "Prints every change recorded for MODEL, oldest first, read from its log.")
-	pos, err := parseArgs(fs, args, 1, 1)
+	pos, err := o.parseArgs(fs, args, 1, 1)
 	if err != nil {
-		return err
-	}
-	if err := o.check(); err != nil {
 		return err
 	}
 	sess, err := c.open(ctx, nil)
@@ -409,11 +400,8 @@ func cmdModelsVerify(ctx context.Context, args []string, stdout, stderr io.Write
 	var keys stringList
 	fs.Var(&keys, "trusted-key", "PEM public key a signature must be made with (required; repeatable)")
 	fs.Usage = usageWith(fs, "MODEL/N | MODEL@ALIAS", "Checks that a trusted key signed the version and that every file matches its digest; exit status 1 if not.")
-	pos, err := parseArgs(fs, args, 1, 1)
+	pos, err := o.parseArgs(fs, args, 1, 1)
 	if err != nil {
-		return err
-	}
-	if err := o.check(); err != nil {
 		return err
 	}
 	if len(keys) == 0 {

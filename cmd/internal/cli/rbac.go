@@ -28,11 +28,8 @@ func cmdCanI(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Usage = usageWith(fs, "VERB RESOURCE [NAME]",
 		"Answers from the policy alone, as kubectl auth can-i does: prints yes (exit status 0) or no (exit status 1).\n"+
 			"Verbs: "+strings.Join(rbac.Verbs(), ", ")+"\nResources: "+strings.Join(rbac.Resources(), ", "))
-	pos, err := parseArgs(fs, args, 2, 3)
+	pos, err := o.parseArgs(fs, args, 2, 3)
 	if err != nil {
-		return err
-	}
-	if err := o.check(); err != nil {
 		return err
 	}
 	verb, resource, name := pos[0], pos[1], ""
