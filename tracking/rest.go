@@ -478,23 +478,37 @@ func restGetExperimentByName(t *Tracker, r *http.Request) (any, error) {
 	return map[string]any{"experiment": toExperimentJSON(x)}, nil
 }
 
+// searchQuery holds the fields both searches take besides the view type.
+type searchQuery struct {
+	Filter     string   `json:"filter"`
+	MaxResults flexInt  `json:"max_results"`
+	OrderBy    []string `json:"order_by"`
+	PageToken  string   `json:"page_token"`
+}
+
+// validate reads the view type and checks max_results.
+func (q *searchQuery) validate(v flexEnum) (ViewType, error) {
+	view, err := v.viewType()
+	if err != nil {
+		return "", err
+	}
+	if q.MaxResults.V < 0 || q.MaxResults.V > MaxResultsLimit {
+		return "", fmt.Errorf("%w: max_results %d out of range", ErrInvalidParameter, q.MaxResults.V)
+	}
+	return view, nil
+}
+
 func restSearchExperiments(t *Tracker, r *http.Request) (any, error) {
 	var q struct {
-		MaxResults flexInt  `json:"max_results"`
-		PageToken  string   `json:"page_token"`
-		Filter     string   `json:"filter"`
-		OrderBy    []string `json:"order_by"`
-		ViewType   flexEnum `json:"view_type"`
+		searchQuery
+		ViewType flexEnum `json:"view_type"`
 	}
 	if err := decodeRequest(r, &q); err != nil {
 		return nil, err
 	}
-	view, err := q.ViewType.viewType()
+	view, err := q.validate(q.ViewType)
 	if err != nil {
 		return nil, err
-	}
-	if q.MaxResults.V < 0 || q.MaxResults.V > MaxResultsLimit {
-		return nil, fmt.Errorf("%w: max_results %d out of range", ErrInvalidParameter, q.MaxResults.V)
 	}
 	page, err := t.SearchExperiments(r.Context(), &ExperimentSearch{Filter: q.Filter, ViewType: view, OrderBy: q.OrderBy,
 		MaxResults: int(q.MaxResults.V), PageToken: q.PageToken})
@@ -643,22 +657,16 @@ func restRestoreRun(t *Tracker, r *http.Request) (any, error) {
 
 func restSearchRuns(t *Tracker, r *http.Request) (any, error) {
 	var q struct {
+		searchQuery
 		ExperimentIDs []string `json:"experiment_ids"`
-		Filter        string   `json:"filter"`
 		RunViewType   flexEnum `json:"run_view_type"`
-		MaxResults    flexInt  `json:"max_results"`
-		OrderBy       []string `json:"order_by"`
-		PageToken     string   `json:"page_token"`
 	}
 	if err := decodeRequest(r, &q); err != nil {
 		return nil, err
 	}
-	view, err := q.RunViewType.viewType()
+	view, err := q.validate(q.RunViewType)
 	if err != nil {
 		return nil, err
-	}
-	if q.MaxResults.V < 0 || q.MaxResults.V > MaxResultsLimit {
-		return nil, fmt.Errorf("%w: max_results %d out of range", ErrInvalidParameter, q.MaxResults.V)
 	}
 	for _, id := range q.ExperimentIDs {
 		if validID("experiment id", id) != nil {
