@@ -324,17 +324,13 @@ func (s *Store) putSeekable(ctx context.Context, r io.ReadSeeker, total int64, p
 	}
 	want := Descriptor{Digest: digestOf(h), Size: n}
 	final, _ := s.blobRel(want.Digest)
-	a, err := s.b.Attributes(ctx, final)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	found, intact, mod, err := s.storedCopy(ctx, final, want)
+	if err != nil {
 		return Descriptor{}, err
 	}
 	replace := false
-	if err == nil {
-		intact, err := s.recheck(ctx, final, want)
-		if err != nil {
-			return Descriptor{}, err
-		}
-		if intact && !s.stale(a.ModTime) {
+	if found {
+		if intact && !s.stale(mod) {
 			s.log.DebugContext(ctx, "artifact: already stored", "digest", want.Digest)
 			return want, nil
 		}
@@ -375,19 +371,15 @@ func (s *Store) PutKnown(ctx context.Context, want Descriptor, r io.Reader) (Des
 		return Descriptor{}, err
 	}
 	final, _ := s.blobRel(want.Digest)
-	a, err := s.b.Attributes(ctx, final)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	found, intact, mod, err := s.storedCopy(ctx, final, want)
+	if err != nil {
 		return Descriptor{}, err
 	}
 	replace := false
-	if err == nil {
-		intact, err := s.recheck(ctx, final, want)
-		if err != nil {
-			return Descriptor{}, err
-		}
+	if found {
 		if intact {
 			s.log.DebugContext(ctx, "artifact: already stored", "digest", want.Digest)
-			if s.b.localDir == "" || !s.stale(a.ModTime) {
+			if s.b.localDir == "" || !s.stale(mod) {
 				return want, nil
 			}
 			err := s.touchLocal(final)
@@ -560,19 +552,14 @@ func (s *Store) newSealer(ctx context.Context, w io.Writer) (*sealer, error) {
 // (recheck): an intact copy is kept (its modification time renewed when
 // older than RefreshAge), a damaged one is replaced by the upload.
 func (s *Store) commit(ctx context.Context, tmp, final string, want Descriptor) error {
-	a, err := s.b.Attributes(ctx, final)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	exists, intact, mod, err := s.storedCopy(ctx, final, want)
+	if err != nil {
 		return err
 	}
-	exists := err == nil
 	if exists {
-		intact, err := s.recheck(ctx, final, want)
-		if err != nil {
-			return err
-		}
 		if intact {
 			s.log.DebugContext(ctx, "artifact: already stored", "key", final)
-			if !s.stale(a.ModTime) {
+			if !s.stale(mod) {
 				return nil
 			}
 			// Renew the modification time so that GC's grace period covers
@@ -615,6 +602,21 @@ func (s *Store) commit(ctx context.Context, tmp, final string, want Descriptor) 
 		return mapErr("commit", dst, err)
 	}
 	return nil
+}
+
+// storedCopy reports whether an object is stored at final and, if so,
+// whether it is an intact copy of want (see recheck) and when it was last
+// written.
+func (s *Store) storedCopy(ctx context.Context, final string, want Descriptor) (found, intact bool, mod time.Time, err error) {
+	a, err := s.b.Attributes(ctx, final)
+	if errors.Is(err, ErrNotFound) {
+		return false, false, time.Time{}, nil
+	}
+	if err != nil {
+		return false, false, time.Time{}, err
+	}
+	intact, err = s.recheck(ctx, final, want)
+	return true, intact, a.ModTime, err
 }
 
 // recheck reads the stored object of want at rel back and reports whether
