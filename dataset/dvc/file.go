@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/sextant-ml/sextant/internal/relpath"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -423,26 +424,12 @@ func (o Out) validate() error {
 // a stream, so both are refused there.
 func pathProblem(p string) string {
 	switch {
-	case p == "":
-		return "empty"
-	case !utf8.ValidString(p):
-		return "not valid UTF-8"
-	case p[0] == '/':
-		return "absolute path"
 	case strings.IndexByte(p, 0) >= 0:
 		return "NUL character"
 	case runtime.GOOS == "windows" && strings.ContainsAny(p, `\:`):
 		return "backslash or colon on Windows"
 	}
-	for seg := range strings.SplitSeq(p, "/") {
-		switch seg {
-		case "":
-			return "empty path segment"
-		case ".", "..":
-			return "dot segment"
-		}
-	}
-	return ""
+	return relpath.Shape(p)
 }
 
 // Marshal writes f byte for byte as DVC 3 writes a new .dvc file (dvc

@@ -19,6 +19,23 @@ import (
 // Problem returns why p breaks the rule, in a few lower-case words, or ""
 // when p passes.
 func Problem(p string) string {
+	if why := Shape(p); why != "" {
+		return why
+	}
+	for _, r := range p {
+		if why := BadRune(r); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// Shape returns why p cannot be a relative path inside a directory
+// whatever characters it holds, or "": empty, invalid UTF-8, absolute, or
+// with an empty, "." or ".." segment. Callers with a wider character set
+// than Problem's (DVC's file names) check only this and their own
+// characters.
+func Shape(p string) string {
 	switch {
 	case p == "":
 		return "empty"
@@ -26,11 +43,6 @@ func Problem(p string) string {
 		return "not valid UTF-8"
 	case p[0] == '/':
 		return "absolute path"
-	}
-	for _, r := range p {
-		if why := BadRune(r); why != "" {
-			return why
-		}
 	}
 	for seg := range strings.SplitSeq(p, "/") {
 		switch seg {
