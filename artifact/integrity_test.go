@@ -19,16 +19,7 @@ func newS3Store(t *testing.T, m mode) (*Store, *s3test.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := &Options{}
-	if m.encrypted {
-		opts.Keeper = testKeeper(t, 1)
-		opts.SegmentSize = 1024
-	}
-	s, err := New(b, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, srv
+	return storeOn(t, b, m), srv
 }
 
 // TestS3ChecksumMismatchIsDigestMismatch has the S3 server send an

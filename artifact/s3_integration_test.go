@@ -31,16 +31,7 @@ func versityStore(t *testing.T, srv *s3test.External, m mode) (*Store, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := &Options{}
-	if m.encrypted {
-		opts.Keeper = testKeeper(t, 1)
-		opts.SegmentSize = 1024
-	}
-	s, err := New(b, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, name
+	return storeOn(t, b, m), name
 }
 
 // TestVersitySuite runs the behavioural suite on versitygw.

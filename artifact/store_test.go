@@ -32,12 +32,18 @@ var modes = []mode{{"plain", false}, {"encrypted", true}}
 // newTestStore returns a store of the given mode on a fresh bucket.
 func newTestStore(t *testing.T, bk backend, m mode) *Store {
 	t.Helper()
+	return storeOn(t, bk.open(t), m)
+}
+
+// storeOn returns a store of the given mode on b.
+func storeOn(t *testing.T, b *Bucket, m mode) *Store {
+	t.Helper()
 	opts := &Options{}
 	if m.encrypted {
 		opts.Keeper = testKeeper(t, 1)
 		opts.SegmentSize = 1024 // small, so short contents have several segments
 	}
-	s, err := New(bk.open(t), opts)
+	s, err := New(b, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
