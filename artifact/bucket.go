@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/sextant-ml/sextant/internal/relpath"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// URLs
@@ -119,13 +118,9 @@ type Bucket struct {
 	prefix   string // "" or ends with "/"
 	localDir string
 	owned    bool
-	// serverSideCopy is set for stores where moving an upload to its final
-	// name is a copy on the server (S3, GCS, Azure), which Put of a
-	// seekable source avoids by hashing first.
-	serverSideCopy bool
-	timeout        time.Duration // <= 0: none
-	retries        int
-	single         bool
+	timeout  time.Duration // <= 0: none
+	retries  int
+	single   bool
 
 	probeMu sync.Mutex
 	probed  bool  // the store's create-only write was checked
@@ -188,9 +183,6 @@ func OpenBucket(ctx context.Context, urlstr string) (*Bucket, error) {
 		return nil, fmt.Errorf("artifact: open bucket: %w", err)
 	}
 	bk, err := NewBucket(b, &BucketOptions{Prefix: prefix, LocalDir: localDir, Owned: true})
-	if err == nil && (u.Scheme == "gs" || u.Scheme == "azblob") {
-		bk.serverSideCopy = true
-	}
 	if err != nil {
 		b.Close()
 		return nil, err
@@ -216,8 +208,6 @@ func NewBucket(b *blob.Bucket, opts *BucketOptions) (*Bucket, error) {
 	}
 	nb := &Bucket{b: b, prefix: prefix, localDir: o.LocalDir, owned: o.Owned, single: o.SingleWriter,
 		timeout: o.Timeout, retries: o.Retries}
-	var s3c *s3.Client
-	nb.serverSideCopy = o.LocalDir == "" && b.As(&s3c)
 	if nb.timeout == 0 {
 		nb.timeout = DefaultTimeout
 	}

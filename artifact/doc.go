@@ -67,10 +67,9 @@
 // uploads to a temporary name, and commits to the final name only once the
 // digest is known; content already present is not stored twice. A
 // seekable source (an *os.File, a *bytes.Reader) is hashed first and then
-// uploaded once to its final name where the commit would be a server-side
-// copy (S3, and gs:// and azblob:// URLs), sparing the store a temporary
-// object and a copy; it must not change while Put runs. On file:// (a hard
-// link) and mem:// (a copy in memory) every source is read once. PutKnown
+// uploaded once to its final name, on every bucket but file:// (where the
+// commit is a hard link anyway), sparing S3 a temporary object and a
+// server-side copy; it must not change while Put runs. PutKnown
 // is for callers that know the digest in advance: it writes the final name
 // directly and aborts the write, leaving nothing, if the bytes do not match.
 //

@@ -241,9 +241,7 @@ func (s *Store) uploadRel() (string, error) {
 // the final name directly, is cheaper for it when the digest is known.
 //
 // A source that is an io.ReadSeeker (an *os.File, a *bytes.Reader) is
-// read twice instead where the move is a server-side copy (S3, and gs://
-// and azblob:// URLs; not file:// or mem://, where it is a rename or a
-// copy in memory): hashed first, then,
+// read twice instead, on every bucket but file://: hashed first, then,
 // unless intact content is already stored, rewound and uploaded once to
 // its final name with a create-only write, verified again on the way, so
 // that no temporary object and no server-side copy are needed. The source
@@ -269,7 +267,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 	if o.Size > 0 {
 		total = o.Size
 	}
-	if rs, ok := r.(io.ReadSeeker); ok && s.b.serverSideCopy {
+	if rs, ok := r.(io.ReadSeeker); ok && s.b.localDir == "" {
 		d, err := s.putSeekable(ctx, rs, total, progress)
 		if err != nil {
 			return Descriptor{}, err
