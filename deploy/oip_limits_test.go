@@ -56,9 +56,7 @@ func TestInferAllocationsPerValue(t *testing.T) {
 		datatype, value string
 		// maxPerValue bounds the bytes allocated per value: twice the
 		// text of a value and its separator (the body and the copy of
-		// the data), plus its typed size, plus 2 bytes of slack. Before
-		// the decoder stored values straight into the typed slice, FP32
-		// allocated 141.6 bytes and 7 objects per value.
+		// the data), plus its typed size, plus 2 bytes of slack.
 		maxPerValue float64
 	}{
 		{deploy.FP32, "1.5", 2*4 + 8 + 2},
