@@ -41,15 +41,26 @@ type faultyTransport struct {
 func (t faultyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	conditional := req.Method == http.MethodPut && req.Header.Get("If-None-Match") != ""
 	resp, err := t.base.RoundTrip(req)
-	if err != nil || !conditional || t.f.DropCreateReplies.Add(-1) < 0 {
-		if conditional {
-			t.f.DropCreateReplies.Add(1) // undo: nothing to drop
-		}
+	if err != nil || !conditional || !t.f.takeDrop() {
 		return resp, err
 	}
 	resp.Body.Close()
 	t.f.Dropped.Add(1)
 	return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+}
+
+// takeDrop uses up one of DropCreateReplies, reporting false when none
+// is left.
+func (f *Faults) takeDrop() bool {
+	for {
+		n := f.DropCreateReplies.Load()
+		if n <= 0 {
+			return false
+		}
+		if f.DropCreateReplies.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
 }
 
 // FaultyClient returns an S3 client of the AWS SDK v2 for the server at
