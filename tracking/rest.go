@@ -583,6 +583,17 @@ func restCreateRun(t *Tracker, r *http.Request) (any, error) {
 
 // runID reads the run id of a request and turns an id that cannot name a
 // run into RESOURCE_DOES_NOT_EXIST, as MLflow answers for unknown runs.
+// decodeRun decodes a request naming a run (its type embeds runRef) and
+// returns the run's id.
+func decodeRun(r *http.Request, q interface{ ref() runRef }) (string, error) {
+	if err := decodeRequest(r, q); err != nil {
+		return "", err
+	}
+	return runID(q.ref())
+}
+
+func (q runRef) ref() runRef { return q }
+
 func runID(ref runRef) (string, error) {
 	id, err := ref.id()
 	if err != nil {
@@ -617,10 +628,7 @@ func restUpdateRun(t *Tracker, r *http.Request) (any, error) {
 		EndTime flexInt  `json:"end_time"`
 		RunName string   `json:"run_name"`
 	}
-	if err := decodeRequest(r, &q); err != nil {
-		return nil, err
-	}
-	id, err := runID(q.runRef)
+	id, err := decodeRun(r, &q)
 	if err != nil {
 		return nil, err
 	}
@@ -690,10 +698,7 @@ func restSearchRuns(t *Tracker, r *http.Request) (any, error) {
 
 func restLogBatch(t *Tracker, r *http.Request) (any, error) {
 	var q logBatchReq
-	if err := decodeRequest(r, &q); err != nil {
-		return nil, err
-	}
-	id, err := runID(q.runRef)
+	id, err := decodeRun(r, &q)
 	if err != nil {
 		return nil, err
 	}
@@ -709,10 +714,7 @@ func restLogMetric(t *Tracker, r *http.Request) (any, error) {
 		runRef
 		metricReq
 	}
-	if err := decodeRequest(r, &q); err != nil {
-		return nil, err
-	}
-	id, err := runID(q.runRef)
+	id, err := decodeRun(r, &q)
 	if err != nil {
 		return nil, err
 	}
@@ -728,10 +730,7 @@ func restKV(r *http.Request, op func(id, key, value string) error) (any, error) 
 		runRef
 		keyValue
 	}
-	if err := decodeRequest(r, &q); err != nil {
-		return nil, err
-	}
-	id, err := runID(q.runRef)
+	id, err := decodeRun(r, &q)
 	if err != nil {
 		return nil, err
 	}
@@ -755,10 +754,7 @@ func restDeleteTag(t *Tracker, r *http.Request) (any, error) {
 		runRef
 		Key *string `json:"key"`
 	}
-	if err := decodeRequest(r, &q); err != nil {
-		return nil, err
-	}
-	id, err := runID(q.runRef)
+	id, err := decodeRun(r, &q)
 	if err != nil {
 		return nil, err
 	}
@@ -775,10 +771,7 @@ func restMetricHistory(t *Tracker, r *http.Request) (any, error) {
 		PageToken  string  `json:"page_token"`
 		MaxResults flexInt `json:"max_results"`
 	}
-	if err := decodeRequest(r, &q); err != nil {
-		return nil, err
-	}
-	id, err := runID(q.runRef)
+	id, err := decodeRun(r, &q)
 	if err != nil {
 		return nil, err
 	}
