@@ -302,11 +302,11 @@
 //
 //	go test -run '^$' -bench SmallPut -benchmem ./artifact/
 //
-//	                     time/op    bytes/op   allocs/op
-//	raw write            7.7 µs      3360        38
-//	Put (stored)         7.0 µs      3581        58
-//	Put, encrypted      28 µs       81966        80
-//	Get (verified)       4.3 µs      4272        34
+//	                     time/op    bytes/op   allocs/op   (-count 3)
+//	raw write            7.5 µs      3360        38
+//	Put (stored)         6.9-7.4 µs  3840        62
+//	Put, encrypted      28-39 µs    81850        84
+//	Get (verified)       4.4-5.1 µs  4272        34
 //
 // The benchmark puts the same 1 KiB again and again, so after the first
 // call Put finds it stored: it hashes the seekable source, checks the
