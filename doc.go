@@ -22,8 +22,13 @@
 //   - [github.com/sextant-ml/sextant/monitor]: Prometheus instrumentation for
 //     predictions, drift and rollouts, with a Grafana dashboard and alert rules.
 //   - [github.com/sextant-ml/sextant/deploy]: canary, sticky, header, shadow,
-//     blue/green and bandit routing between model versions, and rollouts that
-//     analyse and roll back by themselves.
+//     blue/green and bandit routing between model versions; a router is
+//     itself a predictor.
+//   - [github.com/sextant-ml/sextant/deploy/rollout]: rollouts that step the
+//     canary's weight, analyse it against the stable version and promote
+//     or roll back by themselves, with their state on the bucket.
+//   - [github.com/sextant-ml/sextant/deploy/oip]: the Open Inference
+//     Protocol v2 REST server for predictors and routers.
 //   - [github.com/sextant-ml/sextant/rbac]: Kubernetes-style roles and
 //     bindings over ML resources, a compiled authorizer, HTTP middleware, audit.
 //   - [github.com/sextant-ml/sextant/pipeline]: a small DAG runner with
@@ -41,8 +46,18 @@
 //
 //	Authorize(ctx context.Context, verb, resource, name string) error
 //
-// which rbac's compiled authorizer has. deploy reads monitor's windowed
-// statistics and moves registry aliases through small interfaces of its own.
+// which rbac's compiled authorizer has.
+//
+// One window of statistics serves serving and rollouts: a deploy.Router
+// reports every routed prediction (never a direct call of a named
+// version) to its Observer, a *monitor.Metrics, which counts and times it
+// for Prometheus and keeps it in its sliding window; a rollout.Rollout
+// reads that window through its Source, which the same *monitor.Metrics
+// satisfies, and publishes its weights and phase through the same
+// Metrics. The rollout moves a registry alias on promotion through
+// rollout.NumberedAliases. deploy and rollout declare these seams as
+// small interfaces; only rollout imports monitor (for the
+// monitor.WindowStats its Source returns), and monitor imports neither.
 //
 // `go run ./examples/quickstart` runs the whole loop on a local directory;
 // `go run ./examples/maintenance` tells the predictive-maintenance story:

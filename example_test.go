@@ -12,9 +12,15 @@ import (
 	"io"
 	"log"
 	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/rollout"
 	"github.com/sextant-ml/sextant/drift"
+	"github.com/sextant-ml/sextant/monitor"
 	"github.com/sextant-ml/sextant/registry"
 )
 
@@ -89,4 +95,51 @@ func spread(n int, lo, hi float64) []float64 {
 		x[i] = lo + (hi-lo)*float64(i)/float64(n-1)
 	}
 	return x
+}
+
+// Serving and rolling out share one window: the router reports every
+// routed prediction to monitor's metrics, which export it to Prometheus
+// and keep it in the sliding window the rollout's analysis reads. A client
+// that calls a version by name adds nothing to it.
+func Example_rollout() {
+	metrics, err := monitor.New(prometheus.NewRegistry(), &monitor.Options{Window: 2 * time.Second, WindowSlots: 40})
+	if err != nil {
+		log.Fatal(err)
+	}
+	score := func(p float64) deploy.Predictor[float64, float64] {
+		return deploy.PredictorFunc[float64, float64](func(context.Context, float64) (float64, error) { return p, nil })
+	}
+	router, err := deploy.NewRouter(map[string]deploy.Predictor[float64, float64]{"v1": score(0.1), "v2": score(0.2)},
+		&deploy.RouterOptions[float64]{Model: "fraud", Observer: metrics})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer router.Close()
+
+	healthy := rollout.Analysis{Interval: 50 * time.Millisecond, Count: 5, ConsecutiveSuccessLimit: 1, InconclusiveLimit: 4,
+		Checks: []rollout.Check{rollout.ErrorRate{Max: 0.01, MinSamples: 20}}}
+	ro, err := rollout.New(router, rollout.Spec{Model: "fraud", Stable: "v1", Canary: "v2",
+		Steps: []rollout.Step{rollout.SetWeight(25), rollout.Analyze(healthy)}},
+		&rollout.Options{Source: metrics, Metrics: metrics})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { // traffic, sticky by card
+		defer close(done)
+		for i := 0; ctx.Err() == nil; i++ {
+			router.Serve(ctx, deploy.Request{Key: fmt.Sprint("card-", i%1000)}, 1)
+		}
+	}()
+	runCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := ro.Run(runCtx)
+	stop()
+	<-done
+	weight, _ := metrics.RolloutWeight("fraud", "v2")
+	fmt.Println(st.Phase, err, weight)
+	// Output:
+	// promoted <nil> 100
 }

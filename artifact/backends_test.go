@@ -36,7 +36,7 @@ func openBucketURL(t *testing.T, url string) *Bucket {
 // pointing Sextant at MinIO or Ceph would.
 func openS3Bucket(t *testing.T) *Bucket {
 	t.Helper()
-	b, err := NewBucket(s3test.Start(t).Bucket(t, "sextant"), nil)
+	b, err := NewBucket(s3test.New(t).Bucket(t, "sextant"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func BenchmarkPutExisting(b *testing.B) {
 			case "file":
 				bk, err = OpenBucket(ctx, "file://"+b.TempDir())
 			default:
-				bk, err = NewBucket(s3test.Start(b).Bucket(b, "bench"), nil)
+				bk, err = NewBucket(s3test.New(b).Bucket(b, "bench"), nil)
 			}
 			if err != nil {
 				b.Fatal(err)

@@ -210,9 +210,9 @@ func BenchmarkTransfer(b *testing.B) {
 				}
 				return d.Digest
 			}
-			// A source that hides Seek: Put reads it once, hashing while
-			// the previous buffer is written (a seekable one is hashed
-			// first and read again on every bucket but file://).
+			// A source that hides Seek and WriteTo: Put reads it once into
+			// its buffers, hashing each while it is written (a seekable
+			// one is hashed first and read again on remote stores).
 			streamPut := func(s *Store) {
 				if _, err := s.Put(ctx, struct{ io.Reader }{bytes.NewReader(p)}, nil); err != nil {
 					b.Fatal(err)

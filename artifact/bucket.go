@@ -117,6 +117,10 @@ type Bucket struct {
 	b        *blob.Bucket
 	prefix   string // "" or ends with "/"
 	localDir string
+	// inMemory is set for memblob buckets (mem:// URLs): a server-side
+	// copy shares the source's bytes instead of copying them, and an
+	// object being written is one buffer that grows by doubling.
+	inMemory bool
 	owned    bool
 	timeout  time.Duration // <= 0: none
 	retries  int
@@ -144,7 +148,10 @@ func optionalDriver(scheme string) (string, bool) {
 // directory is created if missing), s3://bucket?region=..., or any scheme
 // whose gocloud driver the program imports (gs:// with gocloud.dev/blob/gcsblob,
 // azblob:// with gocloud.dev/blob/azureblob). A prefix=dir query parameter
-// is removed from the URL and used as the key prefix.
+// is removed from the URL and used as the key prefix. mem:// buckets are
+// opened without memblob's MD5 of every object (its nomd5 parameter),
+// which nothing here reads; wrap memblob.OpenBucket with NewBucket to keep
+// it.
 func OpenBucket(ctx context.Context, urlstr string) (*Bucket, error) {
 	u, err := url.Parse(urlstr)
 	if err != nil {
@@ -174,6 +181,11 @@ func OpenBucket(ctx context.Context, urlstr string) (*Bucket, error) {
 			q.Set("no_tmp_dir", "true")
 		}
 	}
+	// memblob computes an MD5 of every object for its attributes, which
+	// nothing here reads, at a cost above SHA-256's: skip it.
+	if u.Scheme == "mem" && !q.Has("nomd5") {
+		q.Set("nomd5", "")
+	}
 	u.RawQuery = q.Encode()
 	if drv, ok := optionalDriver(u.Scheme); ok && !blob.DefaultURLMux().ValidBucketScheme(u.Scheme) {
 		return nil, fmt.Errorf("artifact: open bucket: no driver for %s:// in this program; add import _ %q", u.Scheme, drv)
@@ -187,6 +199,7 @@ func OpenBucket(ctx context.Context, urlstr string) (*Bucket, error) {
 		b.Close()
 		return nil, err
 	}
+	bk.inMemory = u.Scheme == "mem"
 	return bk, nil
 }
 

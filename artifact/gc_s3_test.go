@@ -89,7 +89,7 @@ func testGCAbortsMultipart(t *testing.T, client *s3.Client, bucket *Bucket, name
 
 func TestGCAbortsStaleMultipart(t *testing.T) {
 	t.Parallel()
-	srv := s3test.Start(t)
+	srv := s3test.New(t)
 	b, err := NewBucket(srv.Bucket(t, "sextant"), nil)
 	if err != nil {
 		t.Fatal(err)

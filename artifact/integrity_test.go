@@ -14,7 +14,7 @@ import (
 // newS3Store returns a store on a fresh gofakes3 server, and the server.
 func newS3Store(t *testing.T, m mode) (*Store, *s3test.Server) {
 	t.Helper()
-	srv := s3test.Start(t)
+	srv := s3test.New(t)
 	b, err := NewBucket(srv.Bucket(t, "sextant"), nil)
 	if err != nil {
 		t.Fatal(err)

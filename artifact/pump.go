@@ -1,6 +1,7 @@
 package artifact
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -11,7 +12,7 @@ import (
 )
 
 const (
-	pumpBuffers = 4
+	pumpBuffers = 8
 	pumpBufSize = 256 << 10
 	// maxEmptyReads is how many reads in a row may return neither bytes
 	// nor an error before pump gives up with io.ErrNoProgress, the bound
@@ -72,112 +73,284 @@ func (bp *bufPool) put(b *[]byte) {
 }
 
 // pump copies src to dst and returns the byte count and SHA-256 digest of
-// what it copied. The calling goroutine reads and hashes while a second
-// goroutine, owned by pump and finished before it returns, writes the
-// previous buffers, so hashing overlaps with the (often CPU-bound) write to
-// the bucket. Memory is at most pumpBuffers*pumpBufSize whatever the
-// length; buffers are taken from bufs only as the content needs them (one
-// for content shorter than pumpBufSize) and returned to it at the end.
+// what it copied. The calling goroutine reads each buffer; two goroutines
+// owned by pump, finished before it returns, then hash it and write it
+// side by side, so that reading, hashing and writing overlap and a large
+// copy costs about the slowest of the three, not their sum. A buffer is
+// read into again only once both have finished with it. Memory is at most
+// pumpBuffers*pumpBufSize whatever the length; buffers are taken from bufs
+// only as the content needs them and returned to it at the end. Content
+// that ends within the first buffer is hashed and written by the calling
+// goroutine alone: starting goroutines would cost more than they save.
+//
+// With whole set, content that src holds in memory (a *bytes.Reader, a
+// *bytes.Buffer) is handed to dst in one Write instead (see pumpMemory),
+// for a destination that collects everything written into one growing
+// buffer, which then grows once instead of by doubling.
 //
 // At most limit bytes are read when limit >= 0. report, when not nil, is
 // called from the calling goroutine with the running byte count. h, when
 // not nil, is the SHA-256 to hash with (a chainHasher); otherwise pump
 // makes one.
-func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report func(int64), bufs *bufPool, h hash.Hash) (int64, Digest, error) {
+func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report func(int64), bufs *bufPool, h hash.Hash, whole bool) (int64, Digest, error) {
 	if h == nil {
 		h = sha256.New()
 	}
-	free := make(chan *[]byte, pumpBuffers)
-	full := make(chan *[]byte, pumpBuffers)
-	failed := make(chan struct{}) // closed when a write fails
-	done := make(chan struct{})   // closed when the writer has exited
-	var werr error
-	allocated := 0
-	go func() {
-		defer close(done)
-		for b := range full {
-			if werr == nil {
-				if _, werr = dst.Write(*b); werr != nil {
-					close(failed)
-				}
+	if whole {
+		switch src.(type) {
+		case *bytes.Reader, *bytes.Buffer:
+			return pumpMemory(ctx, dst, src.(io.WriterTo), limit, report, h)
+		}
+	}
+	p := &piper{ctx: ctx, src: src, limit: limit, h: h}
+	first := bufs.get()
+	b, end, err := p.read(first)
+	if end {
+		if err == nil && len(b) > 0 {
+			h.Write(b)
+			_, err = dst.Write(b)
+			if report != nil {
+				report(p.n)
 			}
-			free <- b
+		}
+		bufs.put(first)
+		if err != nil {
+			return p.n, "", err
+		}
+		return p.n, digestOf(h), nil
+	}
+	p.start(dst)
+	p.all[0], p.allocated = first, 1
+	bp := first
+	for {
+		if err == nil && len(b) > 0 {
+			p.send(bp, b)
+			if report != nil {
+				report(p.n)
+			}
+		}
+		if end {
+			return p.finish(bufs, err)
+		}
+		if bp, err = p.free(bufs); bp == nil {
+			return p.finish(bufs, err)
+		}
+		b, end, err = p.read(bp)
+	}
+}
+
+// piper is the state of one pump past its first buffer. Every buffer in
+// flight is on both queues, and each goroutine answers on its own channel,
+// in order, once done with one; so the oldest buffer in flight is free
+// once an answer of each has come. No send blocks: at most pumpBuffers
+// buffers are in flight.
+type piper struct {
+	ctx   context.Context
+	src   io.Reader
+	limit int64
+	h     hash.Hash
+	n     int64
+
+	hashq, writeq   chan []byte
+	hashed, written chan struct{}
+	failed          chan struct{} // closed when a write fails
+	hdone, wdone    chan struct{} // closed when each goroutine has exited
+	werr            error         // the writer's, read after wdone
+
+	ring           [pumpBuffers]*[]byte // in flight, oldest at head
+	head, inFlight int
+	all            [pumpBuffers]*[]byte // every buffer taken from the pool
+	allocated      int
+}
+
+// read fills *bp with the next piece of content and returns it, and
+// whether the copy ends with it (the content ended, the limit was reached,
+// or err).
+func (p *piper) read(bp *[]byte) ([]byte, bool, error) {
+	b := (*bp)[:cap(*bp)]
+	if p.limit >= 0 && int64(len(b)) > p.limit-p.n {
+		b = b[:p.limit-p.n]
+	}
+	if len(b) == 0 {
+		return nil, true, nil
+	}
+	m, err := fill(p.ctx, p.src, b)
+	p.n += int64(m)
+	switch {
+	case err == nil:
+		return b, false, nil
+	case errors.Is(err, io.EOF):
+		return b[:m], true, p.ctx.Err()
+	case err == p.ctx.Err():
+		return nil, true, err
+	default:
+		return nil, true, fmt.Errorf("read content: %w", err)
+	}
+}
+
+// start starts the hashing and the writing goroutines.
+func (p *piper) start(dst io.Writer) {
+	p.hashq, p.writeq = make(chan []byte, pumpBuffers), make(chan []byte, pumpBuffers)
+	p.hashed, p.written = make(chan struct{}, pumpBuffers), make(chan struct{}, pumpBuffers)
+	p.failed, p.hdone, p.wdone = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(p.hdone)
+		for b := range p.hashq {
+			p.h.Write(b)
+			p.hashed <- struct{}{}
 		}
 	}()
-	var n int64
-	finish := func(err error) (int64, Digest, error) {
-		close(full)
-		<-done
-		// Every buffer taken is back in free now.
-		for range allocated {
-			bufs.put(<-free)
+	go func() {
+		defer close(p.wdone)
+		for b := range p.writeq {
+			if p.werr == nil {
+				if _, p.werr = dst.Write(b); p.werr != nil {
+					close(p.failed)
+				}
+			}
+			p.written <- struct{}{}
 		}
-		if err == nil {
-			err = werr
-		}
-		if err != nil {
-			return n, "", err
-		}
-		return n, digestOf(h), nil
-	}
-	for {
-		var bp *[]byte
+	}()
+}
+
+// send hands b, read into *bp, to both goroutines.
+func (p *piper) send(bp *[]byte, b []byte) {
+	p.ring[(p.head+p.inFlight)%pumpBuffers] = bp
+	p.inFlight++
+	p.hashq <- b
+	p.writeq <- b
+}
+
+// free returns a buffer to read into: a new one while fewer than
+// pumpBuffers have been taken, else the oldest in flight once it has been
+// hashed and written. It returns nil when the copy must stop: with the
+// context's error, or with none after a failed write.
+func (p *piper) free(bufs *bufPool) (*[]byte, error) {
+	var bp *[]byte
+	if p.allocated < pumpBuffers {
+		bp = bufs.get()
+		p.all[p.allocated] = bp
+		p.allocated++
+	} else {
 		select {
-		case bp = <-free:
-		default:
-			if allocated < pumpBuffers {
-				bp = bufs.get()
-				allocated++
-				break
-			}
-			select {
-			case bp = <-free:
-			case <-failed:
-				return finish(nil)
-			case <-ctx.Done():
-				return finish(ctx.Err())
-			}
+		case <-p.written:
+		case <-p.ctx.Done():
+			return nil, p.ctx.Err()
 		}
-		select {
-		case <-failed:
-			free <- bp
-			return finish(nil)
-		case <-ctx.Done():
-			free <- bp
-			return finish(ctx.Err())
-		default:
+		<-p.hashed
+		bp = p.ring[p.head]
+		p.head = (p.head + 1) % pumpBuffers
+		p.inFlight--
+	}
+	select {
+	case <-p.failed:
+		return nil, nil
+	case <-p.ctx.Done():
+		return nil, p.ctx.Err()
+	default:
+		return bp, nil
+	}
+}
+
+// finish stops both goroutines, returns every buffer to bufs and reports
+// the outcome: err, else the writer's error, else the digest.
+func (p *piper) finish(bufs *bufPool, err error) (int64, Digest, error) {
+	close(p.hashq)
+	close(p.writeq)
+	<-p.hdone
+	<-p.wdone
+	for _, bp := range p.all[:p.allocated] {
+		bufs.put(bp)
+	}
+	if err == nil {
+		err = p.werr
+	}
+	if err != nil {
+		return p.n, "", err
+	}
+	return p.n, digestOf(p.h), nil
+}
+
+// errLimitReached stops an in-memory source's WriteTo at pump's limit.
+var errLimitReached = errors.New("artifact: limit reached")
+
+// pumpMemory is pump for a source that holds its content in memory and
+// hands it over whole to WriteTo (a *bytes.Reader, a *bytes.Buffer): no
+// byte is copied into pump's buffers. Each slice the source hands over is
+// written by a goroutine in one Write, as a raw copy of the source would
+// write it, while the calling goroutine hashes it beside it, reporting
+// progress every hashStep bytes; the goroutine has finished before the
+// slice is let go. Slices shorter than a pump buffer are hashed and
+// written by the calling goroutine alone.
+func pumpMemory(ctx context.Context, dst io.Writer, src io.WriterTo, limit int64, report func(int64), h hash.Hash) (int64, Digest, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, "", err
+	}
+	mw := &memoryWriter{ctx: ctx, dst: dst, limit: limit, report: report, h: h}
+	_, err := src.WriteTo(mw)
+	switch {
+	case mw.werr != nil:
+		return mw.n, "", mw.werr
+	case err == nil, errors.Is(err, errLimitReached):
+	case err == ctx.Err():
+		return mw.n, "", err
+	default:
+		return mw.n, "", fmt.Errorf("read content: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return mw.n, "", err
+	}
+	return mw.n, digestOf(h), nil
+}
+
+// hashStep is how many bytes pumpMemory hashes between progress reports.
+const hashStep = pumpBufSize
+
+// memoryWriter is the io.Writer pumpMemory gives an in-memory source.
+type memoryWriter struct {
+	ctx    context.Context
+	dst    io.Writer
+	limit  int64
+	report func(int64)
+	h      hash.Hash
+	n      int64
+	werr   error // the destination's
+}
+
+func (w *memoryWriter) Write(p []byte) (int, error) {
+	if err := w.ctx.Err(); err != nil {
+		return 0, err
+	}
+	var stop error
+	if w.limit >= 0 && int64(len(p)) > w.limit-w.n {
+		p, stop = p[:w.limit-w.n], errLimitReached
+	}
+	if len(p) < pumpBufSize {
+		w.h.Write(p)
+		if _, w.werr = w.dst.Write(p); w.werr != nil {
+			return 0, w.werr
 		}
-		b := (*bp)[:cap(*bp)]
-		if limit >= 0 && int64(len(b)) > limit-n {
-			b = b[:limit-n]
+		w.n += int64(len(p))
+		if w.report != nil && len(p) > 0 {
+			w.report(w.n)
 		}
-		if len(b) == 0 {
-			free <- bp
-			return finish(nil)
-		}
-		m, err := fill(ctx, src, b)
-		if m > 0 {
-			h.Write(b[:m])
-			n += int64(m)
-			*bp = b[:m]
-			full <- bp
-			if report != nil {
-				report(n)
-			}
-		} else {
-			free <- bp
-		}
-		switch {
-		case err == nil:
-		case errors.Is(err, io.EOF):
-			if err := ctx.Err(); err != nil {
-				return finish(err)
-			}
-			return finish(nil)
-		case err == ctx.Err():
-			return finish(err)
-		default:
-			return finish(fmt.Errorf("read content: %w", err))
+		return len(p), stop
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, w.werr = w.dst.Write(p)
+	}()
+	for off := 0; off < len(p); off += hashStep {
+		w.h.Write(p[off:min(off+hashStep, len(p))])
+		if w.report != nil {
+			w.report(w.n + int64(min(off+hashStep, len(p))))
 		}
 	}
+	<-done
+	if w.werr != nil {
+		return 0, w.werr
+	}
+	w.n += int64(len(p))
+	return len(p), stop
 }

@@ -40,9 +40,22 @@ func within(t *testing.T, what string, fn func()) {
 // boundedPump is pump under within.
 func boundedPump(t *testing.T, ctx context.Context, dst io.Writer, src io.Reader, limit int64) (n int64, d Digest, err error) {
 	t.Helper()
-	within(t, "pump", func() { n, d, err = pump(ctx, dst, src, limit, nil, &bufPool{}, nil) })
+	return boundedPumpWhole(t, ctx, dst, src, limit, false)
+}
+
+// boundedPumpWhole is pump under within, with its whole argument.
+func boundedPumpWhole(t *testing.T, ctx context.Context, dst io.Writer, src io.Reader, limit int64, whole bool) (n int64, d Digest, err error) {
+	t.Helper()
+	within(t, "pump", func() { n, d, err = pump(ctx, dst, src, limit, nil, &bufPool{}, nil, whole) })
 	return n, d, err
 }
+
+// pumpModes are the ways pump reads an in-memory source: through its
+// buffers (whole unset), and handed over whole (see pumpMemory).
+var pumpModes = []struct {
+	name  string
+	whole bool
+}{{"buffered", false}, {"whole", true}}
 
 // countReader returns count bytes and no error from every Read, whatever
 // it is asked for: with 0 it never makes progress, and with a count below
@@ -80,7 +93,7 @@ func TestPump(t *testing.T) {
 		wantErr error
 	}{
 		{"everything", bytes.NewReader(p), func() io.Writer { return new(bytes.Buffer) }, -1, int64(len(p)), nil},
-		{"one byte at a time", iotest.OneByteReader(bytes.NewReader(p[:1000])), func() io.Writer { return new(bytes.Buffer) }, -1, 1000, nil},
+		{"one byte at a time", nil, func() io.Writer { return new(bytes.Buffer) }, -1, 1000, nil},
 		{"empty", bytes.NewReader(nil), func() io.Writer { return new(bytes.Buffer) }, -1, 0, nil},
 		{"limit inside a buffer", bytes.NewReader(p), func() io.Writer { return new(bytes.Buffer) }, 1000, 1000, nil},
 		{"limit on a buffer boundary", bytes.NewReader(p), func() io.Writer { return new(bytes.Buffer) }, 2 * pumpBufSize, 2 * pumpBufSize, nil},
@@ -91,29 +104,83 @@ func TestPump(t *testing.T) {
 		{"negative count", countReader{-1}, func() io.Writer { return new(bytes.Buffer) }, -1, -1, errReadCount},
 		{"count beyond the buffer", countReader{pumpBufSize + 1}, func() io.Writer { return new(bytes.Buffer) }, -1, -1, errReadCount},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dst := tt.dst()
-			n, d, err := boundedPump(t, ctx, dst, tt.src, tt.limit)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("err = %v, want %v", err, tt.wantErr)
-			}
-			if tt.wantErr != nil {
-				return
-			}
-			if n != tt.wantN || d != FromBytes(p[:n]) {
-				t.Fatalf("n = %d, digest %s; want %d bytes of the input", n, d, tt.wantN)
-			}
-			if got := dst.(*bytes.Buffer).Bytes(); !bytes.Equal(got, p[:n]) {
-				t.Fatalf("wrote %d bytes, not the input", len(got))
-			}
-		})
+	for _, mode := range pumpModes {
+		for _, tt := range tests {
+			t.Run(mode.name+"/"+tt.name, func(t *testing.T) {
+				if r, ok := tt.src.(*bytes.Reader); ok {
+					r.Seek(0, io.SeekStart)
+				}
+				if tt.src == nil { // stateful: a fresh one each time
+					tt.src = iotest.OneByteReader(bytes.NewReader(p[:1000]))
+				}
+				dst := tt.dst()
+				n, d, err := boundedPumpWhole(t, ctx, dst, tt.src, tt.limit, mode.whole)
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				if tt.wantErr != nil {
+					return
+				}
+				if n != tt.wantN || d != FromBytes(p[:n]) {
+					t.Fatalf("n = %d, digest %s; want %d bytes of the input", n, d, tt.wantN)
+				}
+				if got := dst.(*bytes.Buffer).Bytes(); !bytes.Equal(got, p[:n]) {
+					t.Fatalf("wrote %d bytes, not the input", len(got))
+				}
+			})
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, _, err := boundedPump(t, ctx, io.Discard, bytes.NewReader(p), -1); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled: err = %v", err)
+	for _, mode := range pumpModes {
+		if _, _, err := boundedPumpWhole(t, ctx, io.Discard, bytes.NewReader(p), -1, mode.whole); !errors.Is(err, context.Canceled) {
+			t.Fatalf("%s, cancelled: err = %v", mode.name, err)
+		}
 	}
+}
+
+// TestPumpOverlapsWithoutMixingBuffers copies content of many buffers
+// through a writer that is slower than reading and hashing, so that every
+// buffer is reused while others are in flight, and checks the bytes
+// written, their order and the digest, in both modes, for content handed
+// over in one piece and in pieces of every size around a buffer.
+func TestPumpOverlapsWithoutMixingBuffers(t *testing.T) {
+	t.Parallel()
+	p := content(3*pumpBuffers*pumpBufSize+12345, 8)
+	for _, mode := range pumpModes {
+		for _, piece := range []int{len(p), pumpBufSize - 1, pumpBufSize, pumpBufSize + 1, 7 << 10} {
+			var src io.Reader = bytes.NewReader(p)
+			if piece != len(p) {
+				src = &pieceReader{r: bytes.NewReader(p), piece: piece}
+			}
+			dst := &slowBuffer{}
+			n, d, err := boundedPumpWhole(t, context.Background(), dst, src, -1, mode.whole)
+			if err != nil {
+				t.Fatalf("%s, pieces of %d: %v", mode.name, piece, err)
+			}
+			if n != int64(len(p)) || d != FromBytes(p) || !bytes.Equal(dst.b.Bytes(), p) {
+				t.Fatalf("%s, pieces of %d: copied %d bytes, digest %s, %d written; want the input", mode.name, piece, n, d, dst.b.Len())
+			}
+		}
+	}
+}
+
+// pieceReader reads at most piece bytes per Read.
+type pieceReader struct {
+	r     io.Reader
+	piece int
+}
+
+func (r *pieceReader) Read(p []byte) (int, error) { return r.r.Read(p[:min(len(p), r.piece)]) }
+
+// slowBuffer is a bytes.Buffer whose writes yield first, so that pump's
+// reads and hashes run ahead of them.
+type slowBuffer struct{ b bytes.Buffer }
+
+func (w *slowBuffer) Write(p []byte) (int, error) {
+	runtime.Gosched()
+	time.Sleep(50 * time.Microsecond)
+	return w.b.Write(p)
 }
 
 // trickleReader returns at most 1 KiB per Read and cancels its context
@@ -239,25 +306,27 @@ func TestPumpWriterEndsBeforeReturn(t *testing.T) {
 			return io.MultiReader(bytes.NewReader(p[:3*pumpBufSize]), &cancelReader{cancel: cancel, r: bytes.NewReader(p)})
 		}, false, true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			w := &lateWriter{fail: tt.fail}
-			_, _, err := boundedPump(t, ctx, w, tt.src(cancel), -1)
-			w.mu.Lock()
-			w.returned = true
-			w.mu.Unlock()
-			if (err == nil) != (tt.name == "success") {
-				t.Fatalf("pump: %v", err)
-			}
-			time.Sleep(20 * time.Millisecond)
-			w.mu.Lock()
-			defer w.mu.Unlock()
-			if w.late != 0 {
-				t.Fatalf("%d writes after pump returned", w.late)
-			}
-		})
+	for _, mode := range pumpModes {
+		for _, tt := range tests {
+			t.Run(mode.name+"/"+tt.name, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				w := &lateWriter{fail: tt.fail}
+				_, _, err := boundedPumpWhole(t, ctx, w, tt.src(cancel), -1, mode.whole)
+				w.mu.Lock()
+				w.returned = true
+				w.mu.Unlock()
+				if (err == nil) != (tt.name == "success") {
+					t.Fatalf("pump: %v", err)
+				}
+				time.Sleep(20 * time.Millisecond)
+				w.mu.Lock()
+				defer w.mu.Unlock()
+				if w.late != 0 {
+					t.Fatalf("%d writes after pump returned", w.late)
+				}
+			})
+		}
 	}
 }
 

@@ -36,7 +36,7 @@ func versityStore(t *testing.T, srv *s3test.External, m mode) (*Store, string) {
 
 // TestVersitySuite runs the behavioural suite on versitygw.
 func TestVersitySuite(t *testing.T) {
-	srv := s3test.Versity(t)
+	srv := s3test.NewVersity(t)
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			runSuite(t, func(t *testing.T) *Store { s, _ := versityStore(t, srv, m); return s }, m)
@@ -66,7 +66,7 @@ func flipOnDisk(t *testing.T, srv *s3test.External, bucket, key string, off func
 // that every read reports ErrDigestMismatch and releases no altered byte,
 // and that storing the content again repairs it.
 func TestVersityBitRot(t *testing.T) {
-	srv := s3test.Versity(t)
+	srv := s3test.NewVersity(t)
 	ctx := context.Background()
 	for _, m := range modes {
 		for _, size := range []int{3000, 3*chunkSize + 11} {
@@ -112,7 +112,7 @@ func TestVersityBitRot(t *testing.T) {
 // TestVersityGCAbortsStaleMultipart leaves multipart uploads on versitygw
 // and checks that GC aborts the stale ones under the store's directory.
 func TestVersityGCAbortsStaleMultipart(t *testing.T) {
-	srv := s3test.Versity(t)
+	srv := s3test.NewVersity(t)
 	name := fmt.Sprintf("sextant-mp-%d", os.Getpid())
 	b, err := NewBucket(srv.Bucket(t, name), nil)
 	if err != nil {
@@ -124,7 +124,7 @@ func TestVersityGCAbortsStaleMultipart(t *testing.T) {
 // TestVersityURL opens a store by an s3:// URL with the parameters
 // doc.go lists for S3-compatible servers.
 func TestVersityURL(t *testing.T) {
-	srv := s3test.Versity(t)
+	srv := s3test.NewVersity(t)
 	ctx := context.Background()
 	name := fmt.Sprintf("sextant-url-%d", os.Getpid())
 	srv.Bucket(t, name)
@@ -155,7 +155,7 @@ func TestVersityURL(t *testing.T) {
 //	go test -tags integration -run '^$' -bench VersityPut -benchtime 5x ./artifact/
 func BenchmarkVersityPut(b *testing.B) {
 	const size = 32 << 20
-	srv := s3test.Versity(b)
+	srv := s3test.NewVersity(b)
 	ctx := context.Background()
 	bk, err := NewBucket(srv.Bucket(b, fmt.Sprintf("sextant-bench-%d", os.Getpid())), nil)
 	if err != nil {

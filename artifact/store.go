@@ -186,7 +186,7 @@ func (s *Store) authorize(ctx context.Context, verb, name string) error {
 	if s.authz == nil {
 		return nil
 	}
-	if err := s.authz.Authorize(ctx, verb, "artifacts", name); err != nil {
+	if err := s.authz.Authorize(ctx, verb, rbac.ResourceArtifacts, name); err != nil {
 		if name == "" {
 			return fmt.Errorf("artifact: %s artifacts: %w", verb, err)
 		}
@@ -241,13 +241,16 @@ func (s *Store) uploadRel() (string, error) {
 // the final name directly, is cheaper for it when the digest is known.
 //
 // A source that is an io.ReadSeeker (an *os.File, a *bytes.Reader) is
-// read twice instead, on every bucket but file://: hashed first, then,
-// unless intact content is already stored, rewound and uploaded once to
-// its final name with a create-only write, verified again on the way, so
-// that no temporary object and no server-side copy are needed. The source
-// must not change meanwhile (if it does, Put fails with ErrDigestMismatch
-// and stores nothing); Progress reports the upload pass. Wrap a seekable
-// source in a plain io.Reader to have it read once.
+// read twice instead on remote stores (S3, GCS, Azure, and any bucket
+// given to NewBucket), and on mem:// when it holds at most 256 KiB:
+// hashed first, then, unless intact content is already stored, rewound
+// and uploaded once to its final name with a create-only write, verified
+// again on the way, so that no temporary object and no server-side copy
+// are needed. The source must not change meanwhile (if it does, Put fails
+// with ErrDigestMismatch and stores nothing); Progress reports the upload
+// pass. On file://, whose commit is a hard link, and for longer content
+// on mem://, whose copy shares the bytes, it is read once as any reader
+// is. Wrap a seekable source in a plain io.Reader to have it read once.
 func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descriptor, error) {
 	if r == nil {
 		return Descriptor{}, errors.New("artifact: put: nil reader")
@@ -267,7 +270,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 	if o.Size > 0 {
 		total = o.Size
 	}
-	if rs, ok := r.(io.ReadSeeker); ok && s.b.localDir == "" {
+	if rs, ok := r.(io.ReadSeeker); ok && s.hashFirst(rs, total) {
 		d, err := s.putSeekable(ctx, rs, total, progress)
 		if err != nil {
 			return Descriptor{}, err
@@ -297,6 +300,40 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 		return Descriptor{}, err
 	}
 	return Descriptor{MediaType: o.MediaType, Digest: d, Size: n, Annotations: o.Annotations}, nil
+}
+
+// hashFirst reports whether Put should read the seekable source r twice
+// (putSeekable) rather than once. Twice spares a temporary object and a
+// server-side copy, which on a remote store cost more than a second read
+// of a local source; on file:// the commit is a hard link, so once is
+// always cheaper; on mem://, whose copy shares the bytes, once is cheaper
+// as soon as the content is longer than one pump buffer, where hashing
+// and writing start to overlap. total is the size the caller gave, or -1.
+func (s *Store) hashFirst(r io.Seeker, total int64) bool {
+	switch {
+	case s.b.localDir != "":
+		return false
+	case !s.b.inMemory:
+		return true
+	case total >= 0:
+		return total <= pumpBufSize
+	}
+	// The length left, found without moving the source.
+	switch r := r.(type) {
+	case interface{ Len() int }: // *bytes.Reader, *strings.Reader
+		return r.Len() <= pumpBufSize
+	case *os.File:
+		fi, err := r.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return true
+		}
+		cur, err := r.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return true // putSeekable reports it
+		}
+		return fi.Size()-cur <= pumpBufSize
+	}
+	return true
 }
 
 // putSeekable is Put for a source that can be read twice, on buckets
@@ -448,7 +485,7 @@ func (s *Store) upload(ctx context.Context, rel string, r io.Reader, want *Descr
 		ch = newChainHasher(chunkSize)
 		h = ch
 	}
-	n, d, err := pump(ctx, dst, r, limit, report, &s.bufs, h)
+	n, d, err := pump(ctx, dst, r, limit, report, &s.bufs, h, s.b.inMemory && seal == nil)
 	if err != nil {
 		return abort(fmt.Errorf("artifact: upload %s: %w", rel, err))
 	}

@@ -327,6 +327,18 @@ func (c *changingSource) Seek(off int64, whence int) (int64, error) {
 	return c.Reader.Seek(off, whence)
 }
 
+// countingSeeker is a seekable source that counts the bytes read from it.
+type countingSeeker struct {
+	*bytes.Reader
+	read int64
+}
+
+func (c *countingSeeker) Read(p []byte) (int, error) {
+	n, err := c.Reader.Read(p)
+	c.read += int64(n)
+	return n, err
+}
+
 // testSeekablePut stores seekable sources, which Put hashes first and
 // uploads once: from the source's current offset, and failing without
 // storing anything when the source changes between its two passes.
@@ -346,6 +358,26 @@ func testSeekablePut(t *testing.T, s *Store, _ mode) {
 		if got, err := s.Get(ctx, d.Digest); err != nil || !bytes.Equal(got, p[100:]) {
 			t.Fatalf("get %d: %d bytes, %v", n, len(got), err)
 		}
+	}
+	// Content longer than a pump buffer is read once on mem:// and
+	// file://, where a temporary object costs little, and twice elsewhere.
+	big := content(3*pumpBufSize+17, 4)
+	src := &countingSeeker{Reader: bytes.NewReader(big)}
+	if d, err := s.Put(ctx, src, nil); err != nil || d.Digest != FromBytes(big) {
+		t.Fatalf("put of %d bytes: %+v, %v", len(big), d, err)
+	}
+	wantRead := 2 * int64(len(big))
+	if s.b.inMemory || s.b.localDir != "" {
+		wantRead = int64(len(big))
+	}
+	if src.read != wantRead {
+		t.Fatalf("put of %d seekable bytes read %d, want %d", len(big), src.read, wantRead)
+	}
+	if got, err := s.Get(ctx, FromBytes(big)); err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("get %d: %d bytes, %v", len(big), len(got), err)
+	}
+	if n := uploads(t, s); n != 0 {
+		t.Fatalf("%d temporary uploads left", n)
 	}
 	first, then := content(3000, 1), content(3000, 2)
 	d, err := s.Put(ctx, &changingSource{Reader: bytes.NewReader(first), a: then}, nil)

@@ -1,49 +1,29 @@
-// Package dataset versions data at the speed of the hardware: it hashes
-// files and trees in parallel with a persisted stat cache, describes a tree
-// as a manifest, commits trees as named, numbered dataset versions in a
-// content-addressed artifact store, and checks versions out again,
-// verifying every byte.
+// Package dataset versions data at the speed of the hardware: it
+// describes a tree as a manifest, commits trees as named, numbered dataset
+// versions in a content-addressed artifact store, and checks versions out
+// again, verifying every byte.
 //
 // # Hashing
 //
-// A Hasher digests a file, a directory (HashDir) or any fs.FS (HashFS).
-// Digests are SHA-256 written "sha256:<hex>" as OCI does; MD5 ("md5:<hex>")
-// is available for DVC interoperability (see package dvc). Files are hashed
-// by a bounded pool of workers (default GOMAXPROCS), largest first, each
-// streaming its file through a 1 MiB buffer; file status is also read in
-// parallel. Progress reports files and bytes done against the totals.
-//
-// A StatCache remembers digests keyed by (absolute path, size, modification
-// time in nanoseconds, inode), as DVC's state database and Git's index do:
-// an unchanged file is not read again, while a touched file, a file
-// rewritten with another size within the same timestamp, or a file
-// replaced by rename (new inode) is. A file modified less than the
-// cache's Granularity (default 2 s) before it was hashed is not remembered,
-// since a later write within the same timestamp could go unseen. The cache
-// lives by default at <os.UserCacheDir()>/sextant/statcache, in a compact
-// binary file (prefix-compressed paths, CRC-32C) that Save writes to a
-// temporary file and renames into place, merging what other processes
-// saved meanwhile.
-//
-// What a tree may contain is decided, not accidental. Regular files are
-// hashed; directories are implied by their files (empty ones are not
-// recorded). Symbolic links are rejected by default (ErrSymlink), skipped,
-// or followed when their target is a regular file inside the root
-// (SymlinkPolicy; a target outside the root is ErrInvalidPath, a link to a
-// directory is ErrSymlink, which also rules out cycles). Devices, pipes and
-// sockets are ErrSpecialFile unless skipped. A file name that is not a
-// valid path (ValidatePath: relative, clean, slash-separated UTF-8 without
-// backslashes, control characters (C0, DEL and C1) or U+FFFD, the same
-// character rule artifact keys follow) is ErrInvalidPath, so a manifest can
-// always be checked out on another machine.
+// Trees are hashed by package treehash: in parallel, with a persisted stat
+// cache (treehash.Cache, set in Options.Cache) that skips unchanged files,
+// under the rules that package states for symbolic links, special files
+// and file names (treehash.ValidatePath), so a manifest can always be
+// checked out on another machine. Its errors come out of this package's
+// calls under this package's names (ErrInvalidPath, ErrSymlink,
+// ErrSpecialFile, ErrChanged are treehash's values).
 //
 // # Manifests
 //
 // A Manifest lists entries (path, size, digest, permission bits) sorted by
-// path. Its canonical JSON encoding is hashed into its own digest, which
-// identifies a version. ParseManifest rejects unknown fields, unsorted or
-// duplicate paths, a path that is both a file and a directory, bad digests
-// and unsafe paths. Diff compares two manifests (added, modified, deleted,
+// path; NewManifest makes one from the files treehash hashed. Every digest
+// is an artifact.Digest ("sha256:<hex>", the name of the file's bytes in
+// the artifact store), and so is the manifest's own: the SHA-256 of its
+// canonical JSON encoding, which identifies a version (Version.Manifest).
+// ParseManifest rejects unknown fields, unsorted or duplicate paths, a path
+// that is both a file and a directory, digests that are not canonical
+// SHA-256 (ErrInvalidDigest, which is artifact.ErrInvalidDigest) and unsafe
+// paths. Diff compares two manifests (added, modified, deleted,
 // unchanged).
 //
 // # Versions
@@ -58,9 +38,10 @@
 // breaks an invariant or has a newer format is skipped with a warning on
 // the Logger and the versions are folded from the log, losing nothing; a
 // damaged log entry fails with ErrCorruptLog, one from a newer writer with
-// ErrUnsupported, the same values as the registry's and pipeline's). Commit uploads
-// only what the store lacks, checking existence and uploading in parallel
-// under the digests just computed; Versions lists, Resolve finds a version
+// ErrUnsupported, the same values as the registry's and pipeline's). A
+// manifest missing from the store is ErrNotFound and artifact.ErrNotFound.
+// Commit uploads only what the store lacks, checking existence and
+// uploading in parallel under the digests just computed; Versions lists, Resolve finds a version
 // by number ("3", "v3"), tag or "latest"; Tag moves a tag. Checkout and
 // Pull write a version into a directory: files already present with the
 // right digest are kept, every other file is streamed through a verifying
@@ -82,42 +63,22 @@
 //
 // # Concurrency
 //
-// Hasher, StatCache and Store are safe for concurrent use. Every goroutine
-// they start belongs to one call and ends before it returns.
+// Store is safe for concurrent use. Every goroutine it starts belongs to
+// one call and ends before it returns.
 //
 // # Performance
 //
-// Large files are hashed straight from the page cache through a read-only
-// memory map (no copy), on as many workers as there are cores, so hashing
-// spends about crypto/sha256's own CPU time per byte. Each hashing
-// benchmark (HashLarge, HashSmall, HashTiny) times, in the same iterations
-// of one run, HashDir with no cache, sha256sum over the same files,
-// crypto/sha256 on one goroutine over as many bytes in memory, and a re-hash
-// of the unchanged tree through a warm StatCache, and reports CPU time as
-// well as wall time, which depends more on what else the machine runs.
-//
-// An unchanged file costs one status read: files are statted relative to
-// an open descriptor of their directory (fstatat) instead of by absolute
-// path, cache hits are resolved in one loop without the worker pool, a
-// plain file's job carries no closure, a hit's digest is formatted in one
-// allocation, and Save writes nothing when no entry changed. The persisted
-// cache is decoded straight from the file's bytes with one allocation per
-// entry (its path), so a re-hash run as a new process is the walk and the
-// stat per file, as DVC's state database and Git's index need too: nothing
-// cheaper tells that a file is unchanged. On files of a few KiB, where
-// system calls rather than hashing dominate the first pass too, no
-// stat-based cache can make the re-hash 20x faster than the first pass; the
-// fair comparison for a re-hash is a walk that only stats every file, which
-// bench/cmd/rehash times as two processes.
-//
-// BenchmarkSparseMultiGiB hashes a 5 GiB sparse file and checks the digest
-// against sha256sum. The figures, with the command for each, are in
-// BENCHMARKS.md at the repository's root.
+// Hashing is treehash's; its package documentation says how a tree is
+// hashed at the speed of the hardware and re-hashed for little more than
+// a stat per file. Commit checks existence and uploads in parallel; a
+// manifest is built from hashed files in three allocations whatever their
+// number. The figures, with the command for each, are in BENCHMARKS.md at
+// the repository's root.
 //
 // # Testing
 //
 // Package datasettest gives a ready Store on mem:// in one call
-// (datasettest.New, datasettest.NewCommitted), corrupts stored bytes for
-// failure tests (datasettest.Corrupt), and checks Authorizer
-// implementations (datasettest.RunConformance).
+// (datasettest.New, datasettest.NewVersion), corrupts stored bytes for
+// failure tests (datasettest.Corrupt), and lists what a Store asks an
+// Authorizer (datasettest.Consumer) for rbactest.RunConformance.
 package dataset

@@ -4,31 +4,35 @@ import (
 	"errors"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/dataset/treehash"
 	"github.com/sextant-ml/sextant/internal/logstore"
 )
 
 // Sentinel errors. Every error returned by this package that stems from one of
-// these conditions matches it with errors.Is.
+// these conditions matches it with errors.Is. Conditions another package
+// detects are that package's values under a name of this one, so one
+// check works whichever package reports them.
 var (
 	// ErrInvalidPath reports a path that is not a clean, slash-separated
 	// relative path inside the dataset root (absolute, "..", empty segments,
-	// backslashes, NUL or control characters).
-	ErrInvalidPath = errors.New("dataset: invalid path")
-	// ErrSymlink reports a symbolic link met while hashing under
-	// SymlinkReject, or a link to a directory under SymlinkFollow.
-	ErrSymlink = errors.New("dataset: symbolic link")
-	// ErrSpecialFile reports a device, named pipe or socket met while hashing.
-	ErrSpecialFile = errors.New("dataset: special file")
-	// ErrChanged reports a file whose size changed while it was being read.
-	ErrChanged = errors.New("dataset: file changed while hashing")
-	// ErrInvalidDigest reports a digest string that is not "<algorithm>:<hex>"
-	// with a supported algorithm and the right length.
-	ErrInvalidDigest = errors.New("dataset: invalid digest")
+	// backslashes, NUL or control characters; see treehash.ValidatePath).
+	// It is treehash.ErrInvalidPath.
+	ErrInvalidPath = treehash.ErrInvalidPath
+	// ErrSymlink reports a symbolic link met while hashing a tree (see
+	// treehash.SymlinkPolicy). It is treehash.ErrSymlink.
+	ErrSymlink = treehash.ErrSymlink
+	// ErrSpecialFile reports a device, named pipe or socket met while
+	// hashing. It is treehash.ErrSpecialFile.
+	ErrSpecialFile = treehash.ErrSpecialFile
+	// ErrChanged reports a file that changed while it was being hashed. It
+	// is treehash.ErrChanged.
+	ErrChanged = treehash.ErrChanged
+	// ErrInvalidDigest reports a digest that is not a canonical
+	// "sha256:<hex>" (see artifact.Digest). It is artifact.ErrInvalidDigest.
+	ErrInvalidDigest = artifact.ErrInvalidDigest
 	// ErrInvalidManifest reports a manifest that cannot be parsed or breaks
 	// its invariants (unsorted or duplicate paths, bad digests, bad sizes).
 	ErrInvalidManifest = errors.New("dataset: invalid manifest")
-	// ErrCorruptCache reports a stat cache file that is truncated or damaged.
-	ErrCorruptCache = errors.New("dataset: corrupt stat cache")
 	// ErrDigestMismatch reports bytes whose digest is not the expected one.
 	// It is artifact.ErrDigestMismatch: one error for the condition in
 	// every package.

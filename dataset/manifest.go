@@ -2,12 +2,14 @@ package dataset
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/dataset/treehash"
 )
 
 // manifestVersion is the format version written in every manifest.
@@ -19,8 +21,8 @@ type Entry struct {
 	Path string `json:"path"`
 	// Size is the file's length in bytes.
 	Size int64 `json:"size"`
-	// Digest is "<algorithm>:<hex>" of the file's bytes.
-	Digest string `json:"digest"`
+	// Digest names the file's bytes in the artifact store.
+	Digest artifact.Digest `json:"digest"`
 	// Mode holds the permission bits (fs.ModePerm) only.
 	Mode fs.FileMode `json:"mode"`
 }
@@ -46,15 +48,53 @@ func (m *Manifest) MarshalJSON() ([]byte, error) {
 	return json.Marshal(manifestJSON{Version: manifestVersion, Entries: entries})
 }
 
-// Digest is "sha256:<hex>" of the manifest's canonical JSON encoding.
-func (m *Manifest) Digest() string {
+// Digest is the SHA-256 of the manifest's canonical JSON encoding, the
+// name the artifact store keeps the manifest under.
+func (m *Manifest) Digest() artifact.Digest {
 	data, err := m.MarshalJSON()
 	if err != nil {
 		// Entries hold only strings and integers; encoding cannot fail.
 		return ""
 	}
-	sum := sha256.Sum256(data)
-	return FormatDigest(SHA256, sum[:])
+	return artifact.FromBytes(data)
+}
+
+// digestLen is the length of "sha256:<64 hex digits>".
+const digestLen = len("sha256:") + 64
+
+// NewManifest returns the manifest of files hashed with SHA-256 (what
+// treehash.Hasher.HashDir returns with the default algorithm), checked by
+// Validate. A sum of another algorithm fails with ErrInvalidDigest: a
+// manifest names contents of the artifact store, which are addressed by
+// SHA-256 only.
+func NewManifest(files []treehash.File) (*Manifest, error) {
+	m, err := manifestOf(files)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// manifestOf converts files without Validate, for the output of HashDir,
+// which holds valid paths in order. The digests are written into one
+// string, so a manifest of any size costs three allocations.
+func manifestOf(files []treehash.File) (*Manifest, error) {
+	buf := make([]byte, 0, len(files)*digestLen)
+	for _, f := range files {
+		if a := f.Sum.Algorithm(); a != treehash.SHA256 {
+			return nil, fmt.Errorf("%w: %s is hashed with %s, manifests hold sha256 digests", ErrInvalidDigest, f.Path, a)
+		}
+		buf = f.Sum.AppendText(buf)
+	}
+	all := string(buf)
+	entries := make([]Entry, len(files))
+	for i, f := range files {
+		entries[i] = Entry{Path: f.Path, Size: f.Size, Mode: f.Mode, Digest: artifact.Digest(all[i*digestLen : (i+1)*digestLen])}
+	}
+	return &Manifest{Entries: entries}, nil
 }
 
 // Size is the total number of bytes of the manifest's files.
@@ -78,11 +118,11 @@ func (m *Manifest) Lookup(path string) (Entry, bool) {
 }
 
 // Validate checks the invariants: valid paths in strictly increasing order,
-// no file that is also a directory of another, well-formed digests,
+// no file that is also a directory of another, canonical SHA-256 digests,
 // non-negative sizes, permission bits only.
 func (m *Manifest) Validate() error {
 	for i, e := range m.Entries {
-		if err := ValidatePath(e.Path); err != nil {
+		if err := treehash.ValidatePath(e.Path); err != nil {
 			return fmt.Errorf("%w: entry %d: %w", ErrInvalidManifest, i, err)
 		}
 		if i > 0 {
@@ -91,7 +131,7 @@ func (m *Manifest) Validate() error {
 				return fmt.Errorf("%w: entries %q and %q out of order or duplicated", ErrInvalidManifest, prev, e.Path)
 			}
 		}
-		if _, _, err := ParseDigest(e.Digest); err != nil {
+		if err := e.Digest.Validate(); err != nil {
 			return fmt.Errorf("%w: entry %q: %w", ErrInvalidManifest, e.Path, err)
 		}
 		if e.Size < 0 {
@@ -154,9 +194,8 @@ func (c *Changes) Clean() bool {
 }
 
 // Diff compares from with to: a path only in to is added, only in from is
-// deleted, in both with a different digest, size or mode is modified.
-// Digests of different algorithms never compare equal. A nil manifest is
-// an empty one.
+// deleted, in both with a different digest, size or mode is modified. A
+// nil manifest is an empty one.
 func Diff(from, to *Manifest) Changes {
 	var c Changes
 	if from == nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/internal/proctest"
 )
 
@@ -51,7 +52,7 @@ func TestCommitFromProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	manifests := map[string]bool{}
+	manifests := map[artifact.Digest]bool{}
 	for i, v := range versions {
 		if v.Number != i+1 {
 			t.Errorf("version %d numbered %d", i+1, v.Number)

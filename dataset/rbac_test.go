@@ -109,7 +109,7 @@ func TestStoreRealAuthorizer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mname := artifact.Digest(v.Manifest).ResourceName()
+	mname := v.Manifest.ResourceName()
 	if err := s.Tag(ada, "sensors", 1, "silver"); err != nil {
 		t.Fatalf("tag as ada: %v", err)
 	}
@@ -162,10 +162,7 @@ func TestStoreRealAuthorizer(t *testing.T) {
 	// dataset. Nothing is written to the bucket by any of them.
 	before := bucketKeys(t, b)
 	fresh := makeTree(t, map[string]string{"new.csv": "t,v\n9,9\n"})
-	fm, err := newHasher(t, nil).HashDir(bg, fresh)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fm := hashManifest(t, fresh)
 	rec2 := &rbactest.Recorder{Next: rec.Next}
 	s.opts.Authorizer = rec2
 	rec = rec2
@@ -181,7 +178,7 @@ func TestStoreRealAuthorizer(t *testing.T) {
 		{"rob tags", func() error { return s.Tag(rob, "sensors", 1, "mine") },
 			call{"rob", "update", "datasets", "sensors DENIED"}},
 		{"rob pushes", func() error { _, _, err := s.Push(rob, fresh); return err },
-			call{"rob", "create", "artifacts", artifact.Digest(fm.Digest()).ResourceName() + " DENIED"}},
+			call{"rob", "create", "artifacts", fm.Digest().ResourceName() + " DENIED"}},
 		{"ada lists another dataset", func() error { _, err := s.Versions(ada, "other"); return err },
 			call{"ada", "list", "datasets", "other DENIED"}},
 	}

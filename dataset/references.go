@@ -11,9 +11,8 @@ import (
 
 // References calls yield with every digest the store's datasets refer
 // to, for artifact.Store.Collect: the manifest of every version of every
-// dataset on the bucket, and every file those manifests list (digests of
-// another algorithm than SHA-256, which name no stored content, are
-// skipped). It needs list on every dataset.
+// dataset on the bucket, and every file those manifests list. It needs
+// list on every dataset.
 func (s *Store) References(ctx context.Context, yield func(artifact.Digest) error) error {
 	names, err := s.names(ctx)
 	if err != nil {
@@ -28,7 +27,7 @@ func (s *Store) References(ctx context.Context, yield func(artifact.Digest) erro
 			return err
 		}
 		for _, v := range versions {
-			if err := yield(artifact.Digest(v.Manifest)); err != nil {
+			if err := yield(v.Manifest); err != nil {
 				return err
 			}
 			m, err := s.Manifest(ctx, v.Manifest)
@@ -36,11 +35,7 @@ func (s *Store) References(ctx context.Context, yield func(artifact.Digest) erro
 				return err
 			}
 			for _, e := range m.Entries {
-				d, err := artifact.ParseDigest(e.Digest)
-				if err != nil {
-					continue
-				}
-				if err := yield(d); err != nil {
+				if err := yield(e.Digest); err != nil {
 					return err
 				}
 			}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset/internal/atomicfile"
+	"github.com/sextant-ml/sextant/dataset/treehash"
 	"github.com/sextant-ml/sextant/internal/logstore"
 	"github.com/sextant-ml/sextant/rbac"
 	"golang.org/x/sync/errgroup"
@@ -41,8 +42,8 @@ type Options struct {
 	// at once. Default: 8.
 	Workers int
 	// Cache is used when hashing local trees (commit, checkout, status).
-	// Default: nil, every file is read.
-	Cache *StatCache
+	// Default: nil, every file is read. Open one with treehash.OpenCache.
+	Cache *treehash.Cache
 	// Progress receives the progress of hashing (Phase "hash"), uploads
 	// ("upload", counting distinct contents; FilesCached counts those the
 	// store already had) and checkouts ("download"; FilesCached counts files
@@ -65,7 +66,7 @@ type Store struct {
 	bucket *artifact.Bucket
 	owned  bool
 	opts   Options
-	hasher *Hasher
+	hasher *treehash.Hasher
 
 	mu   sync.Mutex
 	logs map[string]*logstore.Folded[*datasetState]
@@ -87,7 +88,7 @@ func New(blobs *artifact.Store, opts *Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	h, err := NewHasher(&HashOptions{Cache: o.Cache, Progress: o.Progress, Logger: o.Logger})
+	h, err := treehash.New(&treehash.Options{Cache: o.Cache, Progress: o.Progress, Logger: o.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -127,11 +128,11 @@ type Version struct {
 	// Number counts the dataset's commits from 1.
 	Number int `json:"number"`
 	// Manifest is the digest of the version's manifest.
-	Manifest string    `json:"manifest"`
-	Files    int       `json:"files"`
-	Bytes    int64     `json:"bytes"`
-	Message  string    `json:"message,omitempty"`
-	Created  time.Time `json:"created"`
+	Manifest artifact.Digest `json:"manifest"`
+	Files    int             `json:"files"`
+	Bytes    int64           `json:"bytes"`
+	Message  string          `json:"message,omitempty"`
+	Created  time.Time       `json:"created"`
 	// Tags point at this version now (a tag moves when set again).
 	Tags []string `json:"tags,omitempty"`
 }
@@ -173,7 +174,7 @@ func versionNumber(ref string) (int, bool) {
 }
 
 func (s *Store) authorize(ctx context.Context, verb, name string) error {
-	return s.authorizeOn(ctx, verb, "datasets", name)
+	return s.authorizeOn(ctx, verb, rbac.ResourceDatasets, name)
 }
 
 func (s *Store) authorizeOn(ctx context.Context, verb, resource, name string) error {
@@ -193,11 +194,11 @@ func (s *Store) authorizeOn(ctx context.Context, verb, resource, name string) er
 // The Authorizer is asked for "create" on "artifacts" with the name of
 // the manifest ("sha256/<hex>") once dir is hashed, before any upload.
 func (s *Store) Push(ctx context.Context, dir string) (*Manifest, Transfer, error) {
-	m, err := s.hasher.HashDir(ctx, dir)
+	m, err := s.hashDir(ctx, dir)
 	if err != nil {
 		return nil, Transfer{}, err
 	}
-	if err := s.authorizeOn(ctx, "create", "artifacts", artifact.Digest(m.Digest()).ResourceName()); err != nil {
+	if err := s.authorizeOn(ctx, rbac.VerbCreate, rbac.ResourceArtifacts, m.Digest().ResourceName()); err != nil {
 		return nil, Transfer{}, err
 	}
 	tr, _, err := s.push(ctx, dir, m)
@@ -207,13 +208,22 @@ func (s *Store) Push(ctx context.Context, dir string) (*Manifest, Transfer, erro
 	return m, tr, nil
 }
 
+// hashDir hashes dir into a manifest.
+func (s *Store) hashDir(ctx context.Context, dir string) (*Manifest, error) {
+	files, err := s.hasher.HashDir(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	return manifestOf(files)
+}
+
 // push uploads the files of m, the manifest of dir, and then m, whose
 // digest it returns.
-func (s *Store) push(ctx context.Context, dir string, m *Manifest) (Transfer, string, error) {
+func (s *Store) push(ctx context.Context, dir string, m *Manifest) (Transfer, artifact.Digest, error) {
 	var tr Transfer
 	var files, present atomic.Int64
 	var moved atomic.Int64
-	uniq := map[string]Entry{}
+	uniq := map[artifact.Digest]Entry{}
 	for _, e := range m.Entries {
 		if _, ok := uniq[e.Digest]; !ok {
 			uniq[e.Digest] = e
@@ -228,7 +238,7 @@ func (s *Store) push(ctx context.Context, dir string, m *Manifest) (Transfer, st
 	g.SetLimit(s.opts.Workers)
 	for _, e := range uniq {
 		g.Go(func() error {
-			d := artifact.Descriptor{Digest: artifact.Digest(e.Digest), Size: e.Size}
+			d := artifact.Descriptor{Digest: e.Digest, Size: e.Size}
 			ok, err := s.blobs.Exists(gctx, d.Digest)
 			if err != nil {
 				return fmt.Errorf("dataset: push %s: %w", e.Path, err)
@@ -265,7 +275,7 @@ func (s *Store) push(ctx context.Context, dir string, m *Manifest) (Transfer, st
 }
 
 // putManifest stores m and returns its digest.
-func (s *Store) putManifest(ctx context.Context, m *Manifest) (string, error) {
+func (s *Store) putManifest(ctx context.Context, m *Manifest) (artifact.Digest, error) {
 	data, err := m.MarshalJSON()
 	if err != nil {
 		return "", err
@@ -275,14 +285,14 @@ func (s *Store) putManifest(ctx context.Context, m *Manifest) (string, error) {
 	if _, err := s.blobs.PutKnown(ctx, d, bytes.NewReader(data)); err != nil {
 		return "", fmt.Errorf("dataset: store manifest: %w", err)
 	}
-	return d.Digest.String(), nil
+	return d.Digest, nil
 }
 
 // Manifest fetches and verifies the manifest with digest d.
-func (s *Store) Manifest(ctx context.Context, d string) (*Manifest, error) {
-	data, err := s.blobs.Get(ctx, artifact.Digest(d))
+func (s *Store) Manifest(ctx context.Context, d artifact.Digest) (*Manifest, error) {
+	data, err := s.blobs.Get(ctx, d)
 	if errors.Is(err, artifact.ErrNotFound) {
-		return nil, fmt.Errorf("%w: manifest %s", ErrNotFound, d)
+		return nil, fmt.Errorf("%w: manifest %s: %w", ErrNotFound, d, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("dataset: manifest %s: %w", d, err)
@@ -324,7 +334,7 @@ func (s *Store) Commit(ctx context.Context, name, dir string, opts *CommitOption
 	if err := s.authorize(ctx, "create", name); err != nil {
 		return Version{}, err
 	}
-	m, err := s.hasher.HashDir(ctx, dir)
+	m, err := s.hashDir(ctx, dir)
 	if err != nil {
 		return Version{}, err
 	}
@@ -432,7 +442,7 @@ func (s *Store) Status(ctx context.Context, name, ref, dir string) (Changes, err
 	if err != nil {
 		return Changes{}, err
 	}
-	local, err := s.hasher.HashDir(ctx, dir)
+	local, err := s.hashDir(ctx, dir)
 	if err != nil {
 		return Changes{}, err
 	}
@@ -485,7 +495,7 @@ func (s *Store) Pull(ctx context.Context, m *Manifest, dir string, opts *Checkou
 	if m == nil {
 		return Transfer{}, fmt.Errorf("%w: nil manifest", ErrInvalidManifest)
 	}
-	if err := s.authorizeOn(ctx, "get", "artifacts", artifact.Digest(m.Digest()).ResourceName()); err != nil {
+	if err := s.authorizeOn(ctx, rbac.VerbGet, rbac.ResourceArtifacts, m.Digest().ResourceName()); err != nil {
 		return Transfer{}, err
 	}
 	return s.pull(ctx, m, dir, opts)
@@ -517,7 +527,7 @@ func (s *Store) pull(ctx context.Context, m *Manifest, dir string, opts *Checkou
 		g.Go(func() error {
 			local := filepath.Join(dir, filepath.FromSlash(e.Path))
 			if fi, err := root.Lstat(filepath.FromSlash(e.Path)); err == nil && fi.Mode().IsRegular() {
-				if got, err := s.hasher.HashFile(gctx, local); err == nil && got.Digest == e.Digest {
+				if got, err := s.hasher.HashFile(gctx, local); err == nil && artifact.Digest(got.Sum.String()) == e.Digest {
 					if fi.Mode().Perm() != e.perm() {
 						if err := root.Chmod(filepath.FromSlash(e.Path), e.perm()); err != nil {
 							return fmt.Errorf("dataset: checkout %s: %w", e.Path, err)
@@ -558,7 +568,7 @@ func (e Entry) perm() fs.FileMode {
 // download streams one entry into place through atomicfile.
 func (s *Store) download(ctx context.Context, root *os.Root, e Entry) error {
 	err := atomicfile.Write(root, e.Path, e.perm(), func(w io.Writer) error {
-		rc, err := s.blobs.Open(ctx, artifact.Digest(e.Digest))
+		rc, err := s.blobs.Open(ctx, e.Digest)
 		if err != nil {
 			return err
 		}

@@ -208,10 +208,7 @@ func TestStoreAuthorizer(t *testing.T) {
 	err4 := s.Tag(ctx, "d", 1, "t")
 	pushed := makeTree(t, map[string]string{"f": "x"})
 	_, _, err5 := s.Push(ctx, pushed)
-	pm, err := newHasher(t, nil).HashDir(ctx, pushed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pm := hashManifest(t, pushed)
 	empty := &Manifest{}
 	_, err6 := s.Pull(ctx, empty, t.TempDir(), nil)
 	for i, err := range []error{err1, err2, err3, err4, err5, err6} {
@@ -219,7 +216,7 @@ func TestStoreAuthorizer(t *testing.T) {
 			t.Errorf("call %d: %v, want the authorizer's error", i, err)
 		}
 	}
-	want := []string{"create datasets d", "list datasets d", "get datasets d", "update datasets d", "create artifacts " + artifact.Digest(pm.Digest()).ResourceName(), "get artifacts " + artifact.Digest(empty.Digest()).ResourceName()}
+	want := []string{"create datasets d", "list datasets d", "get datasets d", "update datasets d", "create artifacts " + pm.Digest().ResourceName(), "get artifacts " + empty.Digest().ResourceName()}
 	if diff := cmp.Diff(want, az.calls); diff != "" {
 		t.Errorf("authorizer calls (-want +got):\n%s", diff)
 	}
@@ -253,7 +250,7 @@ func TestStoreConcurrentCommits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
+	seen := map[artifact.Digest]bool{}
 	for i, v := range versions {
 		if v.Number != i+1 {
 			t.Errorf("version %d has number %d", i, v.Number)
@@ -284,7 +281,7 @@ func TestCheckoutCorruptObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, _ := v1manifest(t, s, v).Lookup("bad")
-	hexsum := strings.TrimPrefix(e.Digest, "sha256:")
+	hexsum := e.Digest.Hex()
 	if err := ab.WriteAll(ctx, "cas/sha256/"+hexsum[:2]+"/"+hexsum[2:], []byte("tampered content")); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/internal/logstore"
 )
 
@@ -17,16 +18,16 @@ const logFormat = 1
 // logRecord is the JSON envelope of a dataset log entry. Type "commit"
 // adds version Number; type "tag" points Tag at version Number.
 type logRecord struct {
-	Type     string    `json:"type"`
-	V        int       `json:"v"`
-	Number   int       `json:"number"`
-	Manifest string    `json:"manifest,omitempty"`
-	Files    int       `json:"files,omitempty"`
-	Bytes    int64     `json:"bytes,omitempty"`
-	Message  string    `json:"message,omitempty"`
-	Tags     []string  `json:"tags,omitempty"`
-	Tag      string    `json:"tag,omitempty"`
-	Time     time.Time `json:"time"`
+	Type     string          `json:"type"`
+	V        int             `json:"v"`
+	Number   int             `json:"number"`
+	Manifest artifact.Digest `json:"manifest,omitempty"`
+	Files    int             `json:"files,omitempty"`
+	Bytes    int64           `json:"bytes,omitempty"`
+	Message  string          `json:"message,omitempty"`
+	Tags     []string        `json:"tags,omitempty"`
+	Tag      string          `json:"tag,omitempty"`
+	Time     time.Time       `json:"time"`
 }
 
 // checkpointEvery is how many log entries pass between checkpoints.

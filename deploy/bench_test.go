@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/monitor"
 )
 
 // The peer of a routing decision is a direct call of the predictor:
@@ -80,7 +83,32 @@ func BenchmarkRouterPredict(b *testing.B) {
 	ctx := context.Background()
 	i := 0
 	for b.Loop() {
-		r.Predict(ctx, deploy.Request{Key: keys[i&1023]}, i)
+		r.Serve(ctx, deploy.Request{Key: keys[i&1023]}, i)
+		i++
+	}
+}
+
+// BenchmarkRouterObserved is BenchmarkRouterPredict with monitor's
+// metrics as the Observer: counted, timed and kept in the window a
+// rollout reads, the whole instrumentation of a routed call.
+func BenchmarkRouterObserved(b *testing.B) {
+	m, err := monitor.New(prometheus.NewRegistry(), &monitor.Options{CostSampleEvery: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := deploy.NewRouter(map[string]deploy.Predictor[int, int]{"stable": trivial, "canary": trivial, "pinned": trivial},
+		&deploy.RouterOptions[int]{Model: "m", Observer: m})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.Update(canaryCfg); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		r.Serve(ctx, deploy.Request{Key: keys[i&1023]}, i)
 		i++
 	}
 }
@@ -114,19 +142,23 @@ func BenchmarkParallel(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			i := 0
 			for pb.Next() {
-				r.Predict(ctx, deploy.Request{Key: keys[i&1023]}, i)
+				r.Serve(ctx, deploy.Request{Key: keys[i&1023]}, i)
 				i++
 			}
 		})
 	})
 	b.Run("router-with-window", func(b *testing.B) {
-		r, _ := deploy.NewRouter(map[string]deploy.Predictor[int, int]{"stable": trivial, "canary": trivial}, &deploy.RouterOptions[int]{Observer: deploy.NewWindow(0)})
+		m, err := monitor.New(prometheus.NewRegistry(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, _ := deploy.NewRouter(map[string]deploy.Predictor[int, int]{"stable": trivial, "canary": trivial}, &deploy.RouterOptions[int]{Model: "m", Observer: m})
 		defer r.Close()
 		r.SetCanary("stable", "canary", 10)
 		b.RunParallel(func(pb *testing.PB) {
 			i := 0
 			for pb.Next() {
-				r.Predict(ctx, deploy.Request{Key: keys[i&1023]}, i)
+				r.Serve(ctx, deploy.Request{Key: keys[i&1023]}, i)
 				i++
 			}
 		})
@@ -146,12 +178,30 @@ func TestRouteDoesNotAllocate(t *testing.T) {
 	ctx := context.Background()
 	allocs := testing.AllocsPerRun(1000, func() {
 		r.Route(deploy.Request{Key: "user-1", Attrs: hdr})
-		r.Predict(ctx, deploy.Request{Key: "user-2"}, 1)
+		r.Serve(ctx, deploy.Request{Key: "user-2"}, 1)
+		r.Predict(ctx, 1)
 		r.PredictVersion(ctx, "canary", 1)
 		r.Reward("canary", 1)
 	})
 	if allocs != 0 {
 		t.Errorf("routing allocates %v times per request", allocs)
+	}
+	// With monitor's metrics as the Observer, recording adds no allocation.
+	m, err := monitor.New(prometheus.NewRegistry(), &monitor.Options{CostSampleEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	observed, err := deploy.NewRouter(map[string]deploy.Predictor[int, int]{"stable": trivial, "canary": trivial}, &deploy.RouterOptions[int]{Model: "m", Observer: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer observed.Close()
+	if err := observed.SetCanary("stable", "canary", 10); err != nil {
+		t.Fatal(err)
+	}
+	observed.Serve(ctx, deploy.Request{}, 1) // the first call of a window slot may set it up
+	if allocs := testing.AllocsPerRun(1000, func() { observed.Serve(ctx, deploy.Request{Key: "user-2"}, 1) }); allocs != 0 {
+		t.Errorf("an observed routed call allocates %v times", allocs)
 	}
 }
 

@@ -9,15 +9,26 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/oip"
+	"github.com/sextant-ml/sextant/monitor"
 )
 
 // Direct calls never reach the Observer, so they cannot weigh in the
 // window a rollout's analysis reads; DirectObserver sees them instead.
 func TestDirectCallsStayOutOfAnalysis(t *testing.T) {
-	window, direct := deploy.NewWindow(0), deploy.NewWindow(0)
-	r, fakes := newRouter(t, &deploy.RouterOptions[string]{Observer: window, DirectObserver: direct}, "stable", "canary")
+	reg := prometheus.NewRegistry()
+	window, err := monitor.New(reg, &monitor.Options{ConstLabels: prometheus.Labels{"route": "routed"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := monitor.New(reg, &monitor.Options{ConstLabels: prometheus.Labels{"route": "direct"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, fakes := newRouter(t, &deploy.RouterOptions[string]{Model: "m", Observer: window, DirectObserver: direct}, "stable", "canary")
 	fakes["canary"].SetErrorRate(1)
 	if err := r.SetCanary("stable", "canary", 10); err != nil {
 		t.Fatal(err)
@@ -27,23 +38,36 @@ func TestDirectCallsStayOutOfAnalysis(t *testing.T) {
 		r.PredictVersion(context.Background(), "canary", i)
 	}
 	to := time.Now().Add(time.Minute)
-	got, err := window.Observations(context.Background(), "canary", from, to)
-	if err != nil {
-		t.Fatal(err)
+	got := window.Range("m", "canary", from, to)
+	if got.Requests != 0 {
+		t.Errorf("the analysis window saw %d direct calls (%d errors), want none", got.Requests, got.Errors)
 	}
-	if got.Total != 0 {
-		t.Errorf("the analysis window saw %d direct calls (%d errors), want none", got.Total, got.Errors)
-	}
-	seen, _ := direct.Observations(context.Background(), "canary", from, to)
-	if seen.Total != 50 || seen.Errors != 50 {
-		t.Errorf("DirectObserver saw %d calls, %d errors; want 50, 50", seen.Total, seen.Errors)
+	seen := direct.Range("m", "canary", from, to)
+	if seen.Requests != 50 || seen.Errors != 50 {
+		t.Errorf("DirectObserver saw %d calls, %d errors; want 50, 50", seen.Requests, seen.Errors)
 	}
 	// Routed calls are still observed.
-	r.Predict(context.Background(), deploy.Request{}, 1)
-	st, _ := window.Observations(context.Background(), "stable", from, time.Now().Add(time.Minute))
-	ca, _ := window.Observations(context.Background(), "canary", from, time.Now().Add(time.Minute))
-	if st.Total+ca.Total != 1 {
-		t.Errorf("a routed call was observed %d times, want once", st.Total+ca.Total)
+	r.Serve(context.Background(), deploy.Request{}, 1)
+	st := window.Range("m", "stable", from, time.Now().Add(time.Minute))
+	ca := window.Range("m", "canary", from, time.Now().Add(time.Minute))
+	if st.Requests+ca.Requests != 1 {
+		t.Errorf("a routed call was observed %d times, want once", st.Requests+ca.Requests)
+	}
+	// Routed through the Predictor interface too, with the Request in ctx.
+	r.Predict(deploy.WithRequest(context.Background(), deploy.Request{Key: "k"}), 1)
+	st = window.Range("m", "stable", from, time.Now().Add(time.Minute))
+	ca = window.Range("m", "canary", from, time.Now().Add(time.Minute))
+	if st.Requests+ca.Requests != 2 {
+		t.Errorf("two routed calls were observed %d times, want twice", st.Requests+ca.Requests)
+	}
+	// One Metrics cannot be both: direct calls would reach the window.
+	if _, err := deploy.NewRouter(map[string]deploy.Predictor[int, string]{"a": newFake("a")},
+		&deploy.RouterOptions[string]{Model: "m", Observer: window, DirectObserver: window}); !errors.Is(err, deploy.ErrInvalid) {
+		t.Errorf("the same Observer and DirectObserver: %v, want ErrInvalid", err)
+	}
+	if _, err := deploy.NewRouter(map[string]deploy.Predictor[int, string]{"a": newFake("a")},
+		&deploy.RouterOptions[string]{Observer: window}); !errors.Is(err, deploy.ErrInvalid) {
+		t.Errorf("an Observer without a Model: %v, want ErrInvalid", err)
 	}
 }
 
@@ -103,13 +127,13 @@ func TestPredictVersionServesOnlyRoutedVersions(t *testing.T) {
 // and does not reach the version.
 func TestOIPVersionPathNeedsRoutedTraffic(t *testing.T) {
 	calls := map[string]int{}
-	model := func(v string) deploy.InferPredictor {
-		return deploy.PredictorFunc[*deploy.InferRequest, *deploy.InferResponse](func(context.Context, *deploy.InferRequest) (*deploy.InferResponse, error) {
+	model := func(v string) oip.InferPredictor {
+		return deploy.PredictorFunc[*oip.InferRequest, *oip.InferResponse](func(context.Context, *oip.InferRequest) (*oip.InferResponse, error) {
 			calls[v]++
-			return &deploy.InferResponse{}, nil
+			return &oip.InferResponse{}, nil
 		})
 	}
-	r, err := deploy.NewRouter(map[string]deploy.InferPredictor{"blue": model("blue"), "green": model("green")}, nil)
+	r, err := deploy.NewRouter(map[string]oip.InferPredictor{"blue": model("blue"), "green": model("green")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +141,8 @@ func TestOIPVersionPathNeedsRoutedTraffic(t *testing.T) {
 	if err := r.SetCanary("blue", "green", 0); err != nil {
 		t.Fatal(err)
 	}
-	h := deploy.NewHandler(nil)
-	h.AddRouter(deploy.ModelMetadata{Name: "m"}, r)
+	h := oip.NewHandler(nil)
+	h.AddRouter(oip.ModelMetadata{Name: "m"}, r)
 	body := `{"inputs":[{"name":"x","datatype":"INT8","shape":[1],"data":[1]}]}`
 	post := func(path string) int {
 		rec := httptest.NewRecorder()

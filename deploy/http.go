@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -54,6 +55,24 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// ServedVersionHeader is the response header naming the version that
+// answered a routed request.
+const ServedVersionHeader = "Sextant-Served-Version"
+
+// Request headers the HTTP forms route on (with every other header
+// available to header rules).
+const (
+	RouteKeyHeader = "Sextant-Route-Key"
+	CohortHeader   = "Sextant-Cohort"
+)
+
+// RequestFromHTTP returns the routing request of an HTTP request: its
+// Sextant-Route-Key and Sextant-Cohort headers, and all its headers as
+// the attributes header rules match.
+func RequestFromHTTP(hr *http.Request) Request {
+	return Request{Key: hr.Header.Get(RouteKeyHeader), Cohort: hr.Header.Get(CohortHeader), Attrs: hr.Header}
+}
+
 // HTTPHandler is the HTTP form of a router whose versions are
 // http.Handlers (see HandlerVersion): each request is routed by its
 // Sextant-Route-Key and Sextant-Cohort headers and the router's header
@@ -61,15 +80,17 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // Sextant-Served-Version response header. Shadow traffic is not
 // mirrored in this form, since a request body can be read only once and
 // a response written only once; use the Open Inference Protocol Handler
-// or Router.Predict for shadowing. When nothing is routed it answers 503.
+// or Router.Serve for shadowing. When nothing is routed it answers 503.
 func HTTPHandler(r *Router[Exchange, struct{}]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
-		req := Request{Key: hr.Header.Get(RouteKeyHeader), Cohort: hr.Header.Get(CohortHeader), Attrs: hr.Header}
+		req := RequestFromHTTP(hr)
 		_, _, err := r.serve(hr.Context(), &req, Exchange{W: w, R: hr}, false, func(v string) {
 			w.Header().Set(ServedVersionHeader, v)
 		})
 		if errors.Is(err, ErrNoRoute) || errors.Is(err, ErrClosed) {
-			writeError(w, http.StatusServiceUnavailable, err.Error())
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package deploy_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/monitor"
 )
 
 func TestHTTPHandler(t *testing.T) {
@@ -19,11 +21,14 @@ func TestHTTPHandler(t *testing.T) {
 			fmt.Fprintf(w, "%s %s", name, r.URL.Path)
 		})
 	}
-	w := deploy.NewWindow(0)
+	w, err := monitor.New(prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, err := deploy.NewRouter(map[string]deploy.Predictor[deploy.Exchange, struct{}]{
 		"blue":  deploy.HandlerVersion(version("blue", 200)),
 		"green": deploy.HandlerVersion(version("green", 503)),
-	}, &deploy.RouterOptions[struct{}]{Observer: w})
+	}, &deploy.RouterOptions[struct{}]{Model: "m", Observer: w})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,9 +73,9 @@ func TestHTTPHandler(t *testing.T) {
 	if code, served, _ := get(map[string]string{"X-Color": "green"}); served != "green" || code != 503 {
 		t.Errorf("header rule: %d from %q", code, served)
 	}
-	g, _ := w.Observations(context.Background(), "green", start, time.Now().Add(time.Second))
-	b, _ := w.Observations(context.Background(), "blue", start, time.Now().Add(time.Second))
-	if g.Total != int64(seen["green"]+1) || g.Errors != g.Total || b.Errors != 0 || b.Total != int64(seen["blue"]) {
+	g := w.Range("m", "green", start, time.Now().Add(time.Second))
+	b := w.Range("m", "blue", start, time.Now().Add(time.Second))
+	if g.Requests != uint64(seen["green"]+1) || g.Errors != g.Requests || b.Errors != 0 || b.Requests != uint64(seen["blue"]) {
 		t.Errorf("observed green %+v, blue %+v; served %v", g, b, seen)
 	}
 }

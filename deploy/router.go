@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,12 @@ type PredictorFunc[In, Out any] func(ctx context.Context, in In) (Out, error)
 
 // Predict calls f.
 func (f PredictorFunc[In, Out]) Predict(ctx context.Context, in In) (Out, error) { return f(ctx, in) }
+
+// Readier is implemented by predictors that can report readiness; the
+// others are always ready.
+type Readier interface {
+	Ready(ctx context.Context) bool
+}
 
 // Attrs gives request attributes that rules match on. http.Header
 // satisfies it, so an HTTP request's headers can be passed as they are.
@@ -121,10 +128,22 @@ const Buckets = 10000
 
 // Observer receives the outcome of every prediction the router routes
 // (not shadow calls, and not direct calls by PredictVersion, which a
-// client chooses and so must not weigh in a rollout's analysis). Window
-// implements it.
+// client chooses and so must not weigh in a rollout's analysis).
+// *monitor.Metrics satisfies it: its Recorder records into the series of
+// the model version, whose window a rollout reads as its Source. The
+// router asks for a version's function once, when it registers the
+// version, and calls it after every routed prediction with the
+// prediction's latency and error.
 type Observer interface {
-	Observe(version string, latency time.Duration, err error)
+	Recorder(model, version string) func(latency time.Duration, err error)
+}
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(model, version string, latency time.Duration, err error)
+
+// Recorder returns a function that calls f for model and version.
+func (f ObserverFunc) Recorder(model, version string) func(time.Duration, error) {
+	return func(d time.Duration, err error) { f(model, version, d, err) }
 }
 
 // ShadowStats counts shadow traffic.
@@ -141,6 +160,9 @@ type ShadowStats struct {
 
 // RouterOptions configures a Router. The zero value is usable.
 type RouterOptions[Out any] struct {
+	// Model names the model the versions belong to, for the observers.
+	// Required when Observer or DirectObserver is set.
+	Model string
 	// Observer receives the outcome of every routed prediction (not of
 	// PredictVersion calls: see DirectObserver). Default none.
 	Observer Observer
@@ -160,40 +182,61 @@ type RouterOptions[Out any] struct {
 	DirectAnyVersion bool
 	// DirectObserver receives the outcome of every PredictVersion call,
 	// kept apart from Observer so that direct calls never reach a
-	// rollout's analysis window. Default none.
+	// rollout's analysis window: it must not be the Observer (NewRouter
+	// refuses the same value). With monitor, give it a second
+	// *monitor.Metrics: on a registry of its own, or on the same one
+	// with const labels that tell the two sets apart (both need the same
+	// label names: ConstLabels {"route": "routed"} for the Observer's,
+	// {"route": "direct"} for this one). Default none.
 	DirectObserver Observer
 }
 
 type route[In, Out any] struct {
 	version string
 	p       Predictor[In, Out]
-	arm     *arm // bandit state; shared across tables
+	arm     *arm                       // bandit state; shared across tables
+	rec     func(time.Duration, error) // the Observer's; nil without one
 }
 
 // registry is an immutable set of registered versions; Add replaces it
 // whole, so that requests naming a version read it without a lock.
 type registry[In, Out any] struct {
-	preds map[string]Predictor[In, Out]
-	arms  map[string]*arm
-	names []string // sorted
+	preds  map[string]Predictor[In, Out]
+	arms   map[string]*arm
+	recs   map[string]func(time.Duration, error) // routed calls, to Observer
+	direct map[string]func(time.Duration, error) // direct calls, to DirectObserver
+	names  []string                              // sorted
+}
+
+func (g *registry[In, Out]) clone() *registry[In, Out] {
+	return &registry[In, Out]{preds: maps.Clone(g.preds), arms: maps.Clone(g.arms), recs: maps.Clone(g.recs), direct: maps.Clone(g.direct)}
 }
 
 func (g *registry[In, Out]) without(version string) *registry[In, Out] {
-	n := &registry[In, Out]{preds: maps.Clone(g.preds), arms: maps.Clone(g.arms)}
+	n := g.clone()
 	delete(n.preds, version)
 	delete(n.arms, version)
+	delete(n.recs, version)
+	delete(n.direct, version)
 	n.names = slices.Sorted(maps.Keys(n.preds))
 	return n
 }
 
-func (g *registry[In, Out]) with(version string, p Predictor[In, Out]) *registry[In, Out] {
-	n := &registry[In, Out]{preds: maps.Clone(g.preds), arms: maps.Clone(g.arms)}
+func (g *registry[In, Out]) with(version string, p Predictor[In, Out], o *RouterOptions[Out]) *registry[In, Out] {
+	n := g.clone()
 	if n.preds == nil {
 		n.preds, n.arms = map[string]Predictor[In, Out]{}, map[string]*arm{}
+		n.recs, n.direct = map[string]func(time.Duration, error){}, map[string]func(time.Duration, error){}
 	}
 	n.preds[version] = p
 	if n.arms[version] == nil {
 		n.arms[version] = &arm{}
+	}
+	if o.Observer != nil && n.recs[version] == nil {
+		n.recs[version] = o.Observer.Recorder(o.Model, version)
+	}
+	if o.DirectObserver != nil && n.direct[version] == nil {
+		n.direct[version] = o.DirectObserver.Recorder(o.Model, version)
 	}
 	n.names = slices.Sorted(maps.Keys(n.preds))
 	return n
@@ -239,7 +282,6 @@ func (t *table[In, Out]) carriesTraffic(version string) bool {
 // updates never block requests and requests never block updates.
 type Router[In, Out any] struct {
 	opts    RouterOptions[Out]
-	rec     recorder // opts.Observer, when it is one
 	log     *slog.Logger
 	tab     atomic.Pointer[table[In, Out]]
 	mu      sync.Mutex // serialises updates and registrations
@@ -271,7 +313,12 @@ func NewRouter[In, Out any](versions map[string]Predictor[In, Out], opts *Router
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	r.rec, _ = r.opts.Observer.(recorder)
+	if (r.opts.Observer != nil || r.opts.DirectObserver != nil) && r.opts.Model == "" {
+		return nil, fmt.Errorf("%w: observers need RouterOptions.Model", ErrInvalid)
+	}
+	if sameObserver(r.opts.Observer, r.opts.DirectObserver) {
+		return nil, fmt.Errorf("%w: the DirectObserver is the Observer: direct calls would reach the analysis window", ErrInvalid)
+	}
 	reg := &registry[In, Out]{}
 	for v, p := range versions {
 		if err := validVersion(v); err != nil {
@@ -280,12 +327,20 @@ func NewRouter[In, Out any](versions map[string]Predictor[In, Out], opts *Router
 		if p == nil {
 			return nil, fmt.Errorf("%w: nil predictor for version %q", ErrInvalid, v)
 		}
-		reg = reg.with(v, p)
+		reg = reg.with(v, p, &r.opts)
 	}
 	r.reg.Store(reg)
 	r.cancels = map[uint64]context.CancelFunc{}
 	r.tab.Store(&table[In, Out]{})
 	return r, nil
+}
+
+// sameObserver reports whether a and b are one comparable value.
+func sameObserver(a, b Observer) bool {
+	if a == nil || b == nil || reflect.TypeOf(a) != reflect.TypeOf(b) || !reflect.TypeOf(a).Comparable() {
+		return false
+	}
+	return a == b
 }
 
 func validVersion(v string) error {
@@ -306,7 +361,7 @@ func (r *Router[In, Out]) Add(version string, p Predictor[In, Out]) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.reg.Store(r.reg.Load().with(version, p))
+	r.reg.Store(r.reg.Load().with(version, p, &r.opts))
 	cur := r.tab.Load()
 	if len(cur.cfg.Split) == 0 {
 		return nil // nothing routed yet
@@ -473,7 +528,7 @@ func (r *Router[In, Out]) compile(cfg Config) (*table[In, Out], error) {
 			return nil, fmt.Errorf("%w: %q", ErrUnknownVersion, tg.Version)
 		}
 		cum += tg.Weight
-		t.routes = append(t.routes, route[In, Out]{version: tg.Version, p: p, arm: reg.arms[tg.Version]})
+		t.routes = append(t.routes, route[In, Out]{version: tg.Version, p: p, arm: reg.arms[tg.Version], rec: reg.recs[tg.Version]})
 		t.upper = append(t.upper, uint32(math.Round(cum/total*Buckets)))
 	}
 	t.upper[len(t.upper)-1] = Buckets
@@ -487,7 +542,7 @@ func (r *Router[In, Out]) compile(cfg Config) (*table[In, Out], error) {
 		}
 		t.rules = append(t.rules, rl)
 		t.ruleRoutes = append(t.ruleRoutes, len(t.routes))
-		t.routes = append(t.routes, route[In, Out]{version: rl.Version, p: p, arm: reg.arms[rl.Version]})
+		t.routes = append(t.routes, route[In, Out]{version: rl.Version, p: p, arm: reg.arms[rl.Version], rec: reg.recs[rl.Version]})
 	}
 	if s := cfg.Shadow; s != nil {
 		if !(s.Fraction > 0 && s.Fraction <= 1) {
@@ -584,12 +639,36 @@ func bucketOf(salt uint64, key string) uint32 {
 	return uint32((h >> 32) * Buckets >> 32)
 }
 
-// Predict serves in with the version routing chooses for req, and
-// returns that version with the answer (also on error). A configured
-// shadow may receive a copy of in afterwards; its answer is never
-// returned and its latency is never added to the caller's.
-func (r *Router[In, Out]) Predict(ctx context.Context, req Request, in In) (Out, string, error) {
+// Predict serves in with the version routing chooses, so that a Router
+// is itself a Predictor: it can be wrapped (monitor.Wrap), served
+// (oip.Handler.Add) or routed to by another router. It routes by the
+// Request that WithRequest put in ctx, or as the zero Request (a random
+// draw by the weights) when there is none. Use Serve to learn which
+// version answered.
+func (r *Router[In, Out]) Predict(ctx context.Context, in In) (Out, error) {
+	req, _ := ctx.Value(requestKey{}).(*Request)
+	if req == nil {
+		req = &Request{}
+	}
+	out, _, err := r.serve(ctx, req, in, true, nil)
+	return out, err
+}
+
+// Serve serves in with the version routing chooses for req, and returns
+// that version with the answer (also on error). A configured shadow may
+// receive a copy of in afterwards; its answer is never returned and its
+// latency is never added to the caller's.
+func (r *Router[In, Out]) Serve(ctx context.Context, req Request, in In) (out Out, version string, err error) {
 	return r.serve(ctx, &req, in, true, nil)
+}
+
+type requestKey struct{}
+
+// WithRequest returns a context that carries req to Router.Predict, for
+// a router called through the Predictor interface (wrapped, or behind
+// another router) that should still route by key, cohort or attributes.
+func WithRequest(ctx context.Context, req Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, &req)
 }
 
 // serve routes and calls; before, when not nil, learns the version just
@@ -609,12 +688,12 @@ func (r *Router[In, Out]) serve(ctx context.Context, req *Request, in In, shadow
 		before(rt.version)
 	}
 	var start time.Time
-	if r.opts.Observer != nil {
+	if rt.rec != nil {
 		start = time.Now()
 	}
 	out, err := rt.p.Predict(ctx, in)
-	if r.opts.Observer != nil {
-		r.observe(rt.version, start, err)
+	if rt.rec != nil {
+		rt.rec(time.Since(start), err)
 	}
 	if shadow && t.shadow != nil && t.shadow.version != rt.version && rand.Uint64()>>11 < t.shadowCut {
 		r.mirror(t.shadow, in, out, err)
@@ -647,34 +726,14 @@ func (r *Router[In, Out]) PredictVersion(ctx context.Context, version string, in
 	if p == nil {
 		return zero, fmt.Errorf("%w: %q", ErrUnknownVersion, version)
 	}
-	o := r.opts.DirectObserver
-	if o == nil {
+	rec := r.reg.Load().direct[version]
+	if rec == nil {
 		return p.Predict(ctx, in)
 	}
 	start := time.Now()
 	out, err := p.Predict(ctx, in)
-	end := time.Now()
-	if rec, ok := o.(recorder); ok {
-		rec.Record(version, end, end.Sub(start), err)
-	} else {
-		o.Observe(version, end.Sub(start), err)
-	}
+	rec(time.Since(start), err)
 	return out, err
-}
-
-// recorder is an Observer that takes the instant too (Window does),
-// which saves reading the clock twice.
-type recorder interface {
-	Record(version string, at time.Time, latency time.Duration, err error)
-}
-
-func (r *Router[In, Out]) observe(version string, start time.Time, err error) {
-	end := time.Now()
-	if r.rec != nil {
-		r.rec.Record(version, end, end.Sub(start), err)
-		return
-	}
-	r.opts.Observer.Observe(version, end.Sub(start), err)
 }
 
 func (r *Router[In, Out]) mirror(s *route[In, Out], in In, primary Out, perr error) {
@@ -721,6 +780,18 @@ func (r *Router[In, Out]) mirror(s *route[In, Out], in In, primary Out, perr err
 			}
 		}
 	}()
+}
+
+// Ready reports whether the router routes somewhere and every version
+// it routes to that implements Readier is ready. A Router is a Readier.
+func (r *Router[In, Out]) Ready(ctx context.Context) bool {
+	t := r.tab.Load()
+	for _, rt := range t.routes {
+		if rd, ok := rt.p.(Readier); ok && !rd.Ready(ctx) {
+			return false
+		}
+	}
+	return len(t.routes) > 0 && !r.closed.Load()
 }
 
 // ShadowStats returns the shadow counters since the router was made.

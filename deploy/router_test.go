@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sextant-ml/sextant/deploy"
 	"github.com/sextant-ml/sextant/deploy/deploytest"
+	"github.com/sextant-ml/sextant/monitor"
 )
 
 type fake = deploytest.Fake[int, string]
@@ -186,7 +188,7 @@ func TestRules(t *testing.T) {
 			if err != nil || got != tc.want {
 				t.Errorf("Route = %q, %v; want %q", got, err, tc.want)
 			}
-			_, served, err := r.Predict(context.Background(), tc.req, 1)
+			_, served, err := r.Serve(context.Background(), tc.req, 1)
 			if err != nil || served != tc.want {
 				t.Errorf("Predict served %q, %v; want %q", served, err, tc.want)
 			}
@@ -199,7 +201,7 @@ func TestConfigErrors(t *testing.T) {
 	if _, err := r.Route(deploy.Request{}); !errors.Is(err, deploy.ErrNoRoute) {
 		t.Errorf("Route before any config: %v, want ErrNoRoute", err)
 	}
-	if _, _, err := r.Predict(context.Background(), deploy.Request{}, 1); !errors.Is(err, deploy.ErrNoRoute) {
+	if _, _, err := r.Serve(context.Background(), deploy.Request{}, 1); !errors.Is(err, deploy.ErrNoRoute) {
 		t.Errorf("Predict before any config: %v, want ErrNoRoute", err)
 	}
 	tests := []struct {
@@ -245,7 +247,7 @@ func TestBlueGreenAndAdd(t *testing.T) {
 	if err := r.Switch("blue"); err != nil {
 		t.Fatal(err)
 	}
-	out, served, err := r.Predict(ctx, deploy.Request{Key: "a"}, 1)
+	out, served, err := r.Serve(ctx, deploy.Request{Key: "a"}, 1)
 	if err != nil || out != "blue" || served != "blue" {
 		t.Fatalf("Predict = %q, %q, %v; want blue", out, served, err)
 	}
@@ -253,7 +255,7 @@ func TestBlueGreenAndAdd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 100 {
-		if _, served, _ := r.Predict(ctx, deploy.Request{Key: fmt.Sprint(i)}, 1); served != "green" {
+		if _, served, _ := r.Serve(ctx, deploy.Request{Key: fmt.Sprint(i)}, 1); served != "green" {
 			t.Fatalf("after switch served %q", served)
 		}
 	}
@@ -261,7 +263,7 @@ func TestBlueGreenAndAdd(t *testing.T) {
 	if err := r.Add("green", newFake("green-2")); err != nil {
 		t.Fatal(err)
 	}
-	if out, _, _ := r.Predict(ctx, deploy.Request{}, 1); out != "green-2" {
+	if out, _, _ := r.Serve(ctx, deploy.Request{}, 1); out != "green-2" {
 		t.Errorf("after Add, answer %q, want green-2", out)
 	}
 	if diff := cmp.Diff([]string{"blue", "green"}, r.Versions()); diff != "" {
@@ -273,15 +275,18 @@ func TestBlueGreenAndAdd(t *testing.T) {
 		t.Error("Config returned an alias of the live table")
 	}
 	r.Close()
-	if _, _, err := r.Predict(ctx, deploy.Request{}, 1); !errors.Is(err, deploy.ErrClosed) {
+	if _, _, err := r.Serve(ctx, deploy.Request{}, 1); !errors.Is(err, deploy.ErrClosed) {
 		t.Errorf("Predict after Close: %v, want ErrClosed", err)
 	}
 }
 
 func TestObserverSeesServedPredictions(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := deploy.NewWindow(0)
-		r, fakes := newRouter(t, &deploy.RouterOptions[string]{Observer: w}, "stable", "canary")
+		w, err := monitor.New(prometheus.NewRegistry(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, fakes := newRouter(t, &deploy.RouterOptions[string]{Model: "m", Observer: w}, "stable", "canary")
 		fakes["canary"].SetLatency(30*time.Millisecond, 0).SetErrorRate(0.5)
 		fakes["stable"].SetLatency(10*time.Millisecond, 0)
 		start := time.Now()
@@ -289,22 +294,21 @@ func TestObserverSeesServedPredictions(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 1000 {
-			r.Predict(t.Context(), deploy.Request{Key: fmt.Sprint(i)}, i)
+			r.Serve(t.Context(), deploy.Request{Key: fmt.Sprint(i)}, i)
 		}
-		ctx := t.Context()
-		c, _ := w.Observations(ctx, "canary", start, time.Now().Add(time.Nanosecond))
-		s, _ := w.Observations(ctx, "stable", start, time.Now().Add(time.Nanosecond))
-		if c.Total+s.Total != 1000 || c.Total < 400 || c.Total > 600 {
-			t.Fatalf("observed canary %d + stable %d requests", c.Total, s.Total)
+		c := w.Range("m", "canary", start, time.Now().Add(time.Nanosecond))
+		s := w.Range("m", "stable", start, time.Now().Add(time.Nanosecond))
+		if c.Requests+s.Requests != 1000 || c.Requests < 400 || c.Requests > 600 {
+			t.Fatalf("observed canary %d + stable %d requests", c.Requests, s.Requests)
 		}
-		if c.Errors != c.Total/2 || s.Errors != 0 {
-			t.Errorf("errors canary %d of %d, stable %d", c.Errors, c.Total, s.Errors)
+		if c.Errors != c.Requests/2 || s.Errors != 0 {
+			t.Errorf("errors canary %d of %d, stable %d", c.Errors, c.Requests, s.Errors)
 		}
-		if c.Latencies[0] != 0.03 || s.Latencies[0] != 0.01 {
-			t.Errorf("latencies %v and %v, want 0.03 and 0.01", c.Latencies[0], s.Latencies[0])
+		if c.Latencies[0] != 30*time.Millisecond || s.Latencies[0] != 10*time.Millisecond {
+			t.Errorf("latencies %v and %v, want 30ms and 10ms", c.Latencies[0], s.Latencies[0])
 		}
-		empty, _ := w.Observations(ctx, "canary", start.Add(-time.Hour), start)
-		if empty.Total != 0 || !math.IsNaN(empty.ErrorRate()) {
+		empty := w.Range("m", "canary", start.Add(-time.Hour), start)
+		if empty.Requests != 0 || !math.IsNaN(empty.ErrorRate()) {
 			t.Errorf("window before traffic: %+v", empty)
 		}
 	})
@@ -337,7 +341,7 @@ func TestShadow(t *testing.T) {
 				}
 				for i := range 100 {
 					start := time.Now()
-					out, served, err := r.Predict(t.Context(), deploy.Request{}, i)
+					out, served, err := r.Serve(t.Context(), deploy.Request{}, i)
 					if out != "prod" || served != "prod" || err != nil {
 						t.Fatalf("caller got %q from %q, %v", out, served, err)
 					}
@@ -361,7 +365,7 @@ func TestShadow(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 50 {
-			if _, served, err := r.Predict(context.Background(), deploy.Request{}, i); served != "prod" || err != nil {
+			if _, served, err := r.Serve(context.Background(), deploy.Request{}, i); served != "prod" || err != nil {
 				t.Fatalf("served %q, %v", served, err)
 			}
 		}
@@ -383,7 +387,7 @@ func TestShadow(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 2500 {
-			r.Predict(context.Background(), deploy.Request{}, i)
+			r.Serve(context.Background(), deploy.Request{}, i)
 		}
 		r.Close() // waits for the shadow calls
 		st := r.ShadowStats()
@@ -445,8 +449,11 @@ func TestBandit(t *testing.T) {
 }
 
 func TestConcurrentRequestsAndUpdates(t *testing.T) {
-	w := deploy.NewWindow(1000)
-	r, _ := newRouter(t, &deploy.RouterOptions[string]{Observer: w, Equal: func(a, b string) bool { return a == b }}, "stable", "canary", "shadow")
+	w, err := monitor.New(prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := newRouter(t, &deploy.RouterOptions[string]{Model: "m", Observer: w, Equal: func(a, b string) bool { return a == b }}, "stable", "canary", "shadow")
 	if err := r.SetCanary("stable", "canary", 0); err != nil {
 		t.Fatal(err)
 	}
@@ -461,7 +468,7 @@ func TestConcurrentRequestsAndUpdates(t *testing.T) {
 					return
 				default:
 				}
-				out, served, err := r.Predict(context.Background(), deploy.Request{Key: fmt.Sprint(g, i)}, i)
+				out, served, err := r.Serve(context.Background(), deploy.Request{Key: fmt.Sprint(g, i)}, i)
 				if err != nil || out != served {
 					t.Errorf("got %q from %q, %v", out, served, err)
 					return
@@ -488,105 +495,4 @@ func TestConcurrentRequestsAndUpdates(t *testing.T) {
 		close(stop)
 	})
 	wg.Wait()
-}
-
-func TestWindowKeepsTheNewest(t *testing.T) {
-	w := deploy.NewWindow(10)
-	base := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 25 {
-		var err error
-		if i%2 == 1 {
-			err = errors.New("x")
-		}
-		w.Record("v", base.Add(time.Duration(i)*time.Second), time.Duration(i)*time.Millisecond, err)
-	}
-	o, err := w.Observations(context.Background(), "v", base, base.Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Requests 15..24 remain: five errors (odd), five successes.
-	if o.Total != 10 || o.Errors != 5 {
-		t.Fatalf("kept %d requests with %d errors, want 10 and 5", o.Total, o.Errors)
-	}
-	got := map[float64]bool{}
-	for _, l := range o.Latencies {
-		got[l] = true
-	}
-	for _, i := range []int{16, 18, 20, 22, 24} {
-		if !got[float64(i)/1000] {
-			t.Errorf("latency of request %d missing from %v", i, o.Latencies)
-		}
-	}
-	// The window's range is half open: [from, to).
-	o, _ = w.Observations(context.Background(), "v", base.Add(20*time.Second), base.Add(22*time.Second))
-	if o.Total != 2 {
-		t.Errorf("[20s, 22s) holds %d requests, want 2", o.Total)
-	}
-	if o, _ := w.Observations(context.Background(), "unknown", base, base.Add(time.Hour)); o.Total != 0 {
-		t.Errorf("unknown version: %+v", o)
-	}
-}
-
-func TestStepStrings(t *testing.T) {
-	got := []string{
-		deploy.SetWeight(25).String(), deploy.Pause(0).String(), deploy.Pause(time.Minute).String(),
-		deploy.Analyze(deploy.Analysis{Checks: []deploy.Check{deploy.Judge{}}}).String(), deploy.Step{}.String(),
-	}
-	want := []string{"set weight 25%", "pause until resumed", "pause 1m0s", "analyze 5×1m0s", "invalid step"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
-func TestFollowArguments(t *testing.T) {
-	r, _ := newRouter(t, nil, "a", "b")
-	if err := deploy.Follow(context.Background(), nil, r, time.Second, nil); !errors.Is(err, deploy.ErrInvalid) {
-		t.Errorf("Follow without a store: %v", err)
-	}
-}
-
-// flakyStore fails every read until healed, then reads the state set.
-type flakyStore struct {
-	mu     sync.Mutex
-	st     deploy.State
-	healed bool
-	reads  int
-}
-
-func (s *flakyStore) Load(context.Context) (deploy.State, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.reads++
-	if !s.healed {
-		return deploy.State{}, errors.New("bucket unavailable")
-	}
-	return s.st, nil
-}
-
-func (s *flakyStore) Save(_ context.Context, st deploy.State) error { return nil }
-
-func TestFollowRetriesAFailingStore(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		r, _ := newRouter(t, nil, "a", "b")
-		if err := r.Switch("a"); err != nil {
-			t.Fatal(err)
-		}
-		store := &flakyStore{st: deploy.State{Model: "m", Stable: "a", Canary: "b", Phase: deploy.Promoted, Weight: 100, Revision: 9}}
-		done := make(chan error)
-		go func() { done <- deploy.Follow(t.Context(), store, r, time.Second, nil) }()
-		time.Sleep(10*time.Second - time.Nanosecond)
-		synctest.Wait()
-		if v, _ := r.Route(deploy.Request{}); v != "a" || store.reads != 10 {
-			t.Fatalf("while the store fails: routed to %q after %d reads, want a after 10", v, store.reads)
-		}
-		store.mu.Lock()
-		store.healed = true
-		store.mu.Unlock()
-		if err := <-done; err != nil {
-			t.Fatalf("Follow: %v", err)
-		}
-		if v, _ := r.Route(deploy.Request{}); v != "b" {
-			t.Errorf("after the store healed: routed to %q, want b", v)
-		}
-	})
 }

@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/oip"
 )
 
 func TestNewServerDefaults(t *testing.T) {
@@ -31,12 +33,17 @@ func TestNewServerDefaults(t *testing.T) {
 	}
 }
 
+// one answers every inference request with one value.
+var one = deploy.PredictorFunc[*oip.InferRequest, *oip.InferResponse](func(context.Context, *oip.InferRequest) (*oip.InferResponse, error) {
+	return &oip.InferResponse{Outputs: []oip.Tensor{{Name: "n", Datatype: oip.FP64, Shape: []int64{1}, Floats: []float64{1}}}}, nil
+})
+
 // A client that sends part of a request and stalls, or leaves a
 // connection idle, is cut off by the timeouts NewServer sets; the same
 // client holds a server without them.
 func TestServerCutsOffStalledClients(t *testing.T) {
-	h := deploy.NewHandler(nil)
-	if err := h.Add(deploy.ModelMetadata{Name: "m"}, sum); err != nil {
+	h := oip.NewHandler(nil)
+	if err := h.Add(oip.ModelMetadata{Name: "m"}, one); err != nil {
 		t.Fatal(err)
 	}
 	small := &deploy.ServerTimeouts{ReadHeader: 100 * time.Millisecond, Read: 300 * time.Millisecond, Write: time.Second, Idle: 300 * time.Millisecond}

@@ -27,6 +27,34 @@ func QuantileEdges(sorted []float64, bins int) []float64 {
 	return quantileEdges(len(sorted), bins, func(i int) float64 { return sorted[i] })
 }
 
+// QuantileEdgesCounted returns QuantileEdges of the sample that holds
+// counts[i] copies of values[i], without expanding it: the same edges, to
+// the bit, in memory of the number of distinct values. Values must be
+// strictly increasing and finite and counts positive, as in a
+// NumericProfile's sample; it returns nil otherwise, for an empty sample,
+// for bins outside 2 to MaxBins, or when the counts sum past the int
+// range. On a profile whose sample is Complete it gives the edges Fit
+// would cut the fitted column at; on a bounded sample, edges of that
+// sample.
+func QuantileEdgesCounted(values []float64, counts []int64, bins int) []float64 {
+	if bins > MaxBins || len(values) != len(counts) {
+		return nil
+	}
+	cum := make([]int, len(counts)) // cum[i]: copies of values[0..i]
+	total := 0
+	for i, c := range counts {
+		if c <= 0 || c > int64(math.MaxInt-total) || math.IsNaN(values[i]) || math.IsInf(values[i], 0) ||
+			(i > 0 && !(values[i] > values[i-1])) {
+			return nil
+		}
+		total += int(c)
+		cum[i] = total
+	}
+	return quantileEdges(total, bins, func(k int) float64 {
+		return values[sort.SearchInts(cum, k+1)]
+	})
+}
+
 // quantileEdges computes the edges from order statistics: at(i) is the
 // i-th smallest of n values. The arithmetic mirrors NumPy's
 // quantile(method="linear") so that edges, and therefore bin counts,

@@ -145,3 +145,72 @@ func TestBinEdgesMatchQuantileEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantileEdgesCountedMatchesExpanded checks that the edges of a
+// counted sample are bit for bit those of the expanded sorted sample, and
+// that bad samples give nil.
+func TestQuantileEdgesCountedMatchesExpanded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for trial := range 300 {
+		distinct := 1 + rng.IntN(400)
+		values := make([]float64, 0, distinct)
+		counts := make([]int64, 0, distinct)
+		var expanded []float64
+		v := rng.NormFloat64() * 100
+		for range distinct {
+			v += 1e-3 + rng.ExpFloat64()
+			c := int64(1 + rng.IntN(1+trial%17))
+			values, counts = append(values, v), append(counts, c)
+			for range c {
+				expanded = append(expanded, v)
+			}
+		}
+		bins := 2 + rng.IntN(40)
+		if trial%50 == 0 {
+			bins = MaxBins
+		}
+		want, got := QuantileEdges(expanded, bins), QuantileEdgesCounted(values, counts, bins)
+		if len(want) == 0 || !slices.Equal(want, got) {
+			t.Fatalf("trial %d: %d bins of %d values: got %v, want %v", trial, bins, len(expanded), got, want)
+		}
+	}
+	for name, c := range map[string]struct {
+		values []float64
+		counts []int64
+		bins   int
+	}{
+		"empty":          {nil, nil, 10},
+		"one bin":        {[]float64{1, 2}, []int64{1, 1}, 1},
+		"too many bins":  {[]float64{1, 2}, []int64{1, 1}, MaxBins + 1},
+		"length":         {[]float64{1, 2}, []int64{1}, 10},
+		"zero count":     {[]float64{1, 2}, []int64{1, 0}, 10},
+		"not increasing": {[]float64{2, 2}, []int64{1, 1}, 10},
+		"nan":            {[]float64{1, math.NaN()}, []int64{1, 1}, 10},
+		"overflow":       {[]float64{1, 2}, []int64{math.MaxInt64, math.MaxInt64}, 10},
+	} {
+		if got := QuantileEdgesCounted(c.values, c.counts, c.bins); got != nil {
+			t.Errorf("%s: got %v, want nil", name, got)
+		}
+	}
+}
+
+// TestQuantileEdgesCountedOfCompleteProfile checks the use the function is
+// for: the sample of a Complete profile gives the edges Fit cut at.
+func TestQuantileEdgesCountedOfCompleteProfile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	x := make([]float64, 5000)
+	for i := range x {
+		x[i] = math.Round(rng.NormFloat64()*300) / 10
+	}
+	p, err := Fit(Data{Numeric: map[string][]float64{"x": x}}, &FitOptions{Bins: 17})
+	if err != nil {
+		t.Fatal(err)
+	}
+	np := p.Columns[0].Numeric
+	if !np.Complete {
+		t.Fatal("sample not complete")
+	}
+	if got := QuantileEdgesCounted(np.Values, np.Counts, 17); !slices.Equal(got, np.Edges) {
+		t.Errorf("edges %v, Fit cut at %v", got, np.Edges)
+	}
+}

@@ -58,7 +58,7 @@ func BenchmarkPredict(b *testing.B) {
 		}
 	})
 	b.Run("wrapped", func(b *testing.B) {
-		f := monitor.Wrap(newSet(b, nil), "m", "1", linear, nil)
+		f := monitor.WrapFunc(newSet(b, nil), "m", "1", linear, nil)
 		for b.Loop() {
 			_, _ = f(ctx, in)
 		}
@@ -67,7 +67,7 @@ func BenchmarkPredict(b *testing.B) {
 		// The same instrumentation with a clock that costs nothing: what
 		// remains is the overhead of the counters, histograms and window.
 		t0 := time.Unix(1e9, 0)
-		f := monitor.Wrap(newSet(b, &monitor.Options{Now: func() time.Time { return t0 }}), "m", "1", linear, nil)
+		f := monitor.WrapFunc(newSet(b, &monitor.Options{Now: func() time.Time { return t0 }}), "m", "1", linear, nil)
 		for b.Loop() {
 			_, _ = f(ctx, in)
 		}
@@ -84,13 +84,13 @@ func BenchmarkPredict(b *testing.B) {
 		_ = sink
 	})
 	b.Run("wrapped-classic-only-no-cost", func(b *testing.B) {
-		f := monitor.Wrap(newSet(b, &monitor.Options{DisableNativeHistograms: true, CostSampleEvery: -1}), "m", "1", linear, nil)
+		f := monitor.WrapFunc(newSet(b, &monitor.Options{DisableNativeHistograms: true, CostSampleEvery: -1}), "m", "1", linear, nil)
 		for b.Loop() {
 			_, _ = f(ctx, in)
 		}
 	})
 	b.Run("wrapped-value-class", func(b *testing.B) {
-		f := monitor.Wrap(newSet(b, nil), "m", "1", linear, &monitor.WrapOptions[float64]{
+		f := monitor.WrapFunc(newSet(b, nil), "m", "1", linear, &monitor.WrapOptions[float64]{
 			Value: func(v float64) (float64, bool) { return v, true },
 			Class: func(v float64) string {
 				if v > 0 {
@@ -104,7 +104,7 @@ func BenchmarkPredict(b *testing.B) {
 		}
 	})
 	b.Run("wrapped-parallel", func(b *testing.B) {
-		f := monitor.Wrap(newSet(b, nil), "m", "1", linear, nil)
+		f := monitor.WrapFunc(newSet(b, nil), "m", "1", linear, nil)
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				_, _ = f(ctx, in)
@@ -118,7 +118,7 @@ func BenchmarkWindowRead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := monitor.Wrap(m, "m", "1", linear, nil)
+	f := monitor.WrapFunc(m, "m", "1", linear, nil)
 	for range 10000 {
 		_, _ = f(context.Background(), [4]float64{})
 	}
@@ -140,7 +140,7 @@ func BenchmarkOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	wrapped := monitor.Wrap(m, "m", "1", linear, nil)
+	wrapped := monitor.WrapFunc(m, "m", "1", linear, nil)
 	inFlight := prometheus.NewGauge(prometheus.GaugeOpts{Name: "in_flight"})
 	total := prometheus.NewCounter(prometheus.CounterOpts{Name: "predictions_total"})
 	latency := prometheus.NewHistogram(prometheus.HistogramOpts{

@@ -17,7 +17,7 @@ func TestCost(t *testing.T) {
 	prices := monitor.Prices{VCPUSecond: 2, GBSecond: 3, MemoryBytes: 2e9}
 	m, reg := newMetrics(t, &monitor.Options{Now: clk.Now, CostSampleEvery: 1, Prices: prices})
 	var sink []byte
-	predict := monitor.Wrap(m, "m", "1", func(_ context.Context, n int) (int, error) {
+	predict := monitor.WrapFunc(m, "m", "1", func(_ context.Context, n int) (int, error) {
 		// Five million dependent multiply-adds (a few ms of CPU on this
 		// goroutine, however busy the machine) and 1 MiB allocated.
 		x := uint64(n)

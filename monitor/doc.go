@@ -38,11 +38,28 @@
 //
 // # Instrumenting predictions
 //
-// Wrap turns any func(context.Context, In) (Out, error) into an
-// instrumented one; Metrics.Middleware does the same for an http.Handler,
-// taking the outcome from the status code. Metrics.Series gives the
-// underlying instruments of one model version for custom code
+// Wrap instruments any Predictor, a value with the method
+// Predict(context.Context, In) (Out, error) (a deploy.Predictor, a
+// *deploy.Router, a model of your own), and returns one, so an
+// instrumented predictor goes wherever the bare one went; WrapFunc does
+// the same for a plain function. Metrics.Middleware instruments an
+// http.Handler, taking the outcome from the status code. Metrics.Series
+// gives the underlying instruments of one model version for custom code
 // (Series.Do, Series.Observe, Series.ObserveValue, Series.ObserveClass).
+//
+// Metrics.Recorder(model, version) returns a function that records a
+// prediction the caller timed; it makes a *Metrics the Observer of a
+// deploy.Router, which records each routed prediction under its version:
+//
+//	router, _ := deploy.NewRouter(versions, &deploy.RouterOptions[In, Out]{Model: "fraud", Observer: metrics})
+//
+// Count the versions behind a router that way, not with a plain Wrap: the
+// router leaves out the calls a client makes to a version by name
+// (Router.PredictVersion), which would otherwise count in the window a
+// rollout judges. For cost, value and class of those versions, wrap them
+// with WrapOptions.BehindRouter, which records those and leaves outcomes,
+// latency and the window to the router. Options.Classify maps errors to
+// outcomes for Recorder and for Wrap.
 //
 // # Windowed statistics
 //
@@ -56,6 +73,16 @@
 // resolution; the clock is Options.Now, so tests control time. Errors are
 // the outcomes error and timeout; no data gives a NaN error rate, never
 // zero.
+//
+// This window is the one a rollout judges: *Metrics satisfies
+// deploy/rollout's Source through Metrics.Range, so the metrics a router
+// feeds as its Observer are the evidence of the rollout's analysis. For
+// analysis windows shorter than a few slots, choose slots finer than the
+// default 5s (Options.Window/Options.WindowSlots).
+//
+// monitor imports no package of this module's: deploy and deploy/rollout
+// declare the interfaces that *Metrics satisfies (Observer, Source,
+// MetricsSink), and Predictor here is structural.
 //
 // # Drift, versions and rollouts
 //
@@ -104,14 +131,16 @@
 // check metrics on a promhttp scrape, promtool check rules, and promtool
 // test rules with testdata/rules_test.yml.
 //
-// A nil *Metrics (and the nil *Series it returns) records nothing: Wrap
-// and Middleware return what they were given, setters do nothing and
+// A nil *Metrics (and the nil *Series it returns) records nothing: Wrap,
+// WrapFunc and Middleware return what they were given, Recorder a
+// function that does nothing, setters do nothing and
 // readers return zero values, so instrumentation can be optional.
 //
 // # Concurrency
 //
-// All methods of Metrics and Series, and the functions returned by Wrap
-// and Middleware, are safe for concurrent use. The hot path does not
+// All methods of Metrics and Series, and the predictors, functions and
+// handlers returned by Wrap, WrapFunc, Recorder and Middleware, are safe
+// for concurrent use. The hot path does not
 // allocate and takes a lock only when a window slot turns over (once per
 // slot width), a new class label is admitted, or the call is one of those
 // sampled for cost (one in Options.CostSampleEvery). Windowed statistics

@@ -18,9 +18,10 @@ import (
 	"github.com/sextant-ml/sextant/monitor/monitortest"
 )
 
-// Wrap a predictor: every call is counted by outcome and timed, and the
-// predicted probability and class are recorded.
-func ExampleWrap() {
+// WrapFunc instruments a predictor that is a function: every call is
+// counted by outcome and timed, and the predicted probability and class
+// are recorded.
+func ExampleWrapFunc() {
 	reg := prometheus.NewRegistry()
 	m, err := monitor.New(reg, &monitor.Options{ConstLabels: prometheus.Labels{"service": "fraud-api"}})
 	if err != nil {
@@ -34,7 +35,7 @@ func ExampleWrap() {
 		}
 		return min(t.Amount/1000, 1), nil
 	}
-	predict := monitor.Wrap(m, "fraud", "v2", score, &monitor.WrapOptions[float64]{
+	predict := monitor.WrapFunc(m, "fraud", "v2", score, &monitor.WrapOptions[float64]{
 		Value: func(p float64) (float64, bool) { return p, true },
 		Class: func(p float64) string {
 			if p > 0.5 {

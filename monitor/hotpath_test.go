@@ -20,7 +20,7 @@ func TestHotPathDoesNotAllocate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, _ := newMetrics(t, tc.opts)
-			f := monitor.Wrap(m, "m", "1", linear, &monitor.WrapOptions[float64]{
+			f := monitor.WrapFunc(m, "m", "1", linear, &monitor.WrapOptions[float64]{
 				Value: func(v float64) (float64, bool) { return v, true },
 				Class: func(v float64) string {
 					if v > 0 {
@@ -38,6 +38,47 @@ func TestHotPathDoesNotAllocate(t *testing.T) {
 				t.Fatalf("%v allocations per instrumented call, want 0", n)
 			}
 		})
+	}
+}
+
+// scorer is a Predictor of a user's own: Wrap takes it as it is.
+type scorer struct{}
+
+func (scorer) Predict(ctx context.Context, in [4]float64) (float64, error) { return linear(ctx, in) }
+
+func (scorer) Ready(context.Context) bool { return true }
+
+// The Predictor form and Recorder, which a deploy.Router calls as its
+// Observer, allocate nothing either.
+func TestWrapAndRecorderDoNotAllocate(t *testing.T) {
+	m, _ := newMetrics(t, nil)
+	p := monitor.Wrap(m, "m", "1", scorer{}, nil)
+	if rd, ok := p.(interface{ Ready(context.Context) bool }); !ok || !rd.Ready(context.Background()) {
+		t.Errorf("Wrap hid the predictor's readiness")
+	}
+	rec := m.Recorder("m", "2")
+	ctx := context.Background()
+	in := [4]float64{1, 2, 3, 4}
+	for range 100 {
+		_, _ = p.Predict(ctx, in)
+		rec(time.Millisecond, nil)
+	}
+	if n := testing.AllocsPerRun(1000, func() { _, _ = p.Predict(ctx, in) }); n != 0 {
+		t.Errorf("%v allocations per call of a wrapped Predictor, want 0", n)
+	}
+	if n := testing.AllocsPerRun(1000, func() { rec(time.Millisecond, nil) }); n != 0 {
+		t.Errorf("%v allocations per recorded call, want 0", n)
+	}
+	if w := m.Window("m", "2"); w.Requests != 1101 || w.ByOutcome[monitor.OutcomeOK] != 1101 { // 100, then AllocsPerRun's 1 + 1000
+		t.Errorf("Recorder's window: %d requests", w.Requests)
+	}
+	if nilRec := (*monitor.Metrics)(nil).Recorder("m", "1"); nilRec == nil {
+		t.Error("a nil Metrics gave a nil Recorder")
+	} else {
+		nilRec(time.Second, errors.New("x")) // records nothing, does not panic
+	}
+	if got := monitor.Wrap[[4]float64, float64](nil, "m", "1", scorer{}, nil); got != (scorer{}) {
+		t.Errorf("Wrap on a nil Metrics returned %v, want the predictor itself", got)
 	}
 }
 
@@ -112,7 +153,7 @@ func TestNativeHistogramSettings(t *testing.T) {
 
 func TestNilMetricsRecordsNothing(t *testing.T) {
 	var m *monitor.Metrics
-	f := monitor.Wrap(m, "m", "1", linear, nil)
+	f := monitor.WrapFunc(m, "m", "1", linear, nil)
 	if v, err := f(context.Background(), [4]float64{2}); v != 1 || err != nil {
 		t.Fatalf("wrapped on nil Metrics = %v, %v", v, err)
 	}

@@ -35,7 +35,7 @@ func TestLambdaPricing(t *testing.T) {
 			clk := newClock()
 			prices := tc.pricing.Prices()
 			m, reg := newMetrics(t, &monitor.Options{Now: clk.Now, CostSampleEvery: 1, Prices: prices})
-			predict := monitor.Wrap(m, "m", "1", func(_ context.Context, n int) (int, error) {
+			predict := monitor.WrapFunc(m, "m", "1", func(_ context.Context, n int) (int, error) {
 				clk.Advance(tc.wall)
 				return n, nil
 			}, nil)

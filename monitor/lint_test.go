@@ -46,7 +46,7 @@ func exercised(t *testing.T) *prometheus.Registry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	predict := monitor.Wrap(m, "fraud", "v2", scripted(clk), &monitor.WrapOptions[call]{
+	predict := monitor.WrapFunc(m, "fraud", "v2", scripted(clk), &monitor.WrapOptions[call]{
 		Value: func(c call) (float64, bool) { return c.score, true },
 		Class: func(c call) string { return c.class },
 	})

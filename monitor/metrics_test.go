@@ -125,7 +125,7 @@ func TestClassify(t *testing.T) {
 func TestWrapClassifyAndPanic(t *testing.T) {
 	m, reg := newMetrics(t, nil)
 	errBadInput := errors.New("bad input")
-	predict := monitor.Wrap(m, "m", "1", func(_ context.Context, in string) (int, error) {
+	predict := monitor.WrapFunc(m, "m", "1", func(_ context.Context, in string) (int, error) {
 		switch in {
 		case "panic":
 			panic("model exploded")
@@ -404,7 +404,7 @@ func TestForget(t *testing.T) {
 
 func TestConcurrentPredictions(t *testing.T) {
 	m, reg := newMetrics(t, &monitor.Options{CostSampleEvery: 7})
-	predict := monitor.Wrap(m, "m", "1", func(_ context.Context, i int) (int, error) {
+	predict := monitor.WrapFunc(m, "m", "1", func(_ context.Context, i int) (int, error) {
 		if i%10 == 0 {
 			return 0, errors.New("fail")
 		}
@@ -438,5 +438,32 @@ func TestConcurrentPredictions(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(counter(t, reg, monitor.MetricPredictions, "outcome", "ok")); got != workers*per*9/10 {
 		t.Errorf("ok = %v", got)
+	}
+}
+
+// Options.Classify decides outcomes for Recorder and for Wrap without a
+// Classify of its own; WrapOptions.Classify still wins.
+func TestOptionsClassify(t *testing.T) {
+	errBad := errors.New("bad input")
+	m, _ := newMetrics(t, &monitor.Options{Classify: func(err error) monitor.Outcome {
+		if errors.Is(err, errBad) {
+			return monitor.OutcomeRejected
+		}
+		return monitor.Classify(err)
+	}})
+	m.Recorder("m", "rec")(time.Millisecond, errBad)
+	m.Recorder("m", "rec")(time.Millisecond, errors.New("boom"))
+	fail := func(context.Context, int) (int, error) { return 0, errBad }
+	_, _ = monitor.WrapFunc(m, "m", "wrap", fail, nil)(context.Background(), 1)
+	_, _ = monitor.WrapFunc(m, "m", "own", fail, &monitor.WrapOptions[int]{Classify: func(error) monitor.Outcome { return monitor.OutcomeTimeout }})(context.Background(), 1)
+	rec, wrap, own := m.Window("m", "rec"), m.Window("m", "wrap"), m.Window("m", "own")
+	if rec.ByOutcome[monitor.OutcomeRejected] != 1 || rec.ByOutcome[monitor.OutcomeError] != 1 || rec.Errors != 1 {
+		t.Errorf("Recorder: %v outcomes, %d errors; want one rejected, one error", rec.ByOutcome, rec.Errors)
+	}
+	if wrap.ByOutcome[monitor.OutcomeRejected] != 1 || wrap.Errors != 0 {
+		t.Errorf("WrapFunc: %v", wrap.ByOutcome)
+	}
+	if own.ByOutcome[monitor.OutcomeTimeout] != 1 {
+		t.Errorf("WrapFunc with its own Classify: %v", own.ByOutcome)
 	}
 }

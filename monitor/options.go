@@ -73,6 +73,12 @@ type Options struct {
 	// Default: 64.
 	WindowSample int
 
+	// Classify maps a predictor's error to an outcome, for Recorder (and
+	// so for a deploy.Router that has the metrics as its Observer) and for
+	// Wrap and WrapFunc when WrapOptions.Classify is not set. Default:
+	// the package's Classify.
+	Classify func(error) Outcome
+
 	// Now is the clock for latencies and the window. Default: the
 	// monotonic clock, read as time.Since of a start time (one clock read
 	// instead of time.Now's two).
@@ -148,6 +154,9 @@ func (o *Options) withDefaults() config {
 	}
 	if c.WindowSample <= 0 {
 		c.WindowSample = 64
+	}
+	if c.Classify == nil {
+		c.Classify = Classify
 	}
 	if c.CostSampleEvery == 0 {
 		c.CostSampleEvery = 128

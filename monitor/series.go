@@ -157,6 +157,19 @@ func (s *Series) end(mk mark, o Outcome) {
 	s.window.record(now, d, o)
 }
 
+// finish ends a prediction begun with begin: in full, or, when partial,
+// only the cost and the in-flight count (see WrapOptions.BehindRouter).
+func (s *Series) finish(mk mark, o Outcome, partial bool) {
+	if !partial {
+		s.end(mk, o)
+		return
+	}
+	if mk.cost.on {
+		s.cost.end(mk.cost, time.Duration(s.clock()-mk.start))
+	}
+	s.inFlight.Dec()
+}
+
 // Do runs f as one prediction and records its outcome (by Classify),
 // latency and cost. A panic in f is recorded as an error and re-raised.
 func (s *Series) Do(ctx context.Context, f func(context.Context) error) error {

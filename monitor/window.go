@@ -191,13 +191,16 @@ func (s WindowStats) ErrorRate() float64 {
 // 1/8 octave. ok is false when there were no successful predictions or q
 // is out of range.
 func (s WindowStats) Quantile(q float64) (d time.Duration, ok bool) {
-	if s.Requests == 0 || !(q >= 0 && q <= 1) || len(s.hist) == 0 {
+	if s.Requests == 0 || !(q >= 0 && q <= 1) {
 		return 0, false
 	}
 	if n := len(s.Latencies); n > 0 && uint64(n) == s.ByOutcome[OutcomeOK] {
 		sorted := slices.Clone(s.Latencies)
 		slices.Sort(sorted)
 		return sorted[max(0, int(math.Ceil(q*float64(n)))-1)], true
+	}
+	if len(s.hist) == 0 { // made by hand, with a partial sample
+		return 0, false
 	}
 	var total uint64
 	for _, c := range s.hist {

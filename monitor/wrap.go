@@ -5,12 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"time"
 )
 
-// WrapOptions configures Wrap. The zero value (or nil) records outcome,
+// WrapOptions configures Wrap and WrapFunc. The zero value (or nil) records outcome,
 // latency and cost only.
 type WrapOptions[Out any] struct {
-	// Classify maps the predictor's error to an outcome. Default: Classify.
+	// Classify maps the predictor's error to an outcome. Default:
+	// Options.Classify of the metrics set.
 	Classify func(error) Outcome
 	// Value, when set, extracts a number from a successful prediction for
 	// sextant_prediction_value; ok false skips it. Default: none.
@@ -18,50 +20,129 @@ type WrapOptions[Out any] struct {
 	// Class, when set, extracts the predicted class of a successful
 	// prediction for sextant_prediction_class_total. Default: none.
 	Class func(Out) string
+	// BehindRouter leaves the outcome counters, the latency histogram and
+	// the windowed statistics to a deploy.Router whose Observer is the
+	// same Metrics, and records only the in-flight count, the sampled cost
+	// and the value and class. Wrap the versions behind such a router this
+	// way: the router records routed calls only, so that calls of a
+	// version by name (Router.PredictVersion) stay out of the window a
+	// rollout judges, while cost, value and class cover every call.
+	// Default false: Wrap records everything.
+	BehindRouter bool
 }
 
-// Wrap returns a predictor that behaves as f and records each call in m
+// Predictor is what Wrap instruments: any value with this Predict
+// method, such as a deploy.Predictor, a *deploy.Router or a model of
+// your own. Wrap returns one too, so an instrumented predictor goes
+// wherever the bare one went.
+type Predictor[In, Out any] interface {
+	Predict(ctx context.Context, in In) (Out, error)
+}
+
+// Wrap returns a predictor that behaves as p and records each call in m
 // under model and version: outcome, latency, in-flight count, windowed
 // statistics, sampled cost, and optionally the predicted value and class.
-// A panic in f is recorded as an error and re-raised.
-func Wrap[In, Out any](m *Metrics, model, version string, f func(context.Context, In) (Out, error), opts *WrapOptions[Out]) func(context.Context, In) (Out, error) {
+// A panic in p is recorded as an error and re-raised. When p reports
+// readiness (a Ready(context.Context) bool method), so does the result.
+// A nil m returns p itself.
+//
+// Behind a deploy.Router, give m to the router as its Observer, and wrap
+// each version, if at all, with WrapOptions.BehindRouter: the router
+// records routed calls only, while a fully wrapped version would also
+// count calls made to it by name (PredictVersion), which must not weigh
+// in a rollout's analysis.
+func Wrap[In, Out any](m *Metrics, model, version string, p Predictor[In, Out], opts *WrapOptions[Out]) Predictor[In, Out] {
+	if m == nil {
+		return p
+	}
+	w := instrument(m, model, version, p.Predict, opts)
+	if rd, ok := p.(readier); ok {
+		return &readyWrapped[In, Out]{wrapped: w, rd: rd}
+	}
+	return w
+}
+
+// WrapFunc is Wrap for a predictor that is a plain function.
+func WrapFunc[In, Out any](m *Metrics, model, version string, f func(context.Context, In) (Out, error), opts *WrapOptions[Out]) func(context.Context, In) (Out, error) {
 	if m == nil {
 		return f
 	}
-	s := m.Series(model, version)
+	return instrument(m, model, version, f, opts).Predict
+}
+
+type readier interface {
+	Ready(ctx context.Context) bool
+}
+
+// wrapped is an instrumented predictor.
+type wrapped[In, Out any] struct {
+	s        *Series
+	next     func(context.Context, In) (Out, error)
+	classify func(error) Outcome
+	value    func(Out) (float64, bool)
+	class    func(Out) string
+	partial  bool // BehindRouter
+}
+
+type readyWrapped[In, Out any] struct {
+	*wrapped[In, Out]
+	rd readier
+}
+
+// Ready asks the wrapped predictor.
+func (w *readyWrapped[In, Out]) Ready(ctx context.Context) bool { return w.rd.Ready(ctx) }
+
+func instrument[In, Out any](m *Metrics, model, version string, f func(context.Context, In) (Out, error), opts *WrapOptions[Out]) *wrapped[In, Out] {
 	var o WrapOptions[Out]
 	if opts != nil {
 		o = *opts
 	}
-	classify := o.Classify
-	if classify == nil {
-		classify = Classify
+	w := &wrapped[In, Out]{s: m.Series(model, version), next: f, classify: o.Classify, value: o.Value, class: o.Class, partial: o.BehindRouter}
+	if w.classify == nil {
+		w.classify = m.cfg.Classify
 	}
-	value, class := o.Value, o.Class
-	return func(ctx context.Context, in In) (Out, error) {
-		mk := s.begin()
-		done := false
-		defer func() {
-			if !done {
-				s.end(mk, OutcomeError)
-			}
-		}()
-		out, err := f(ctx, in)
-		oc := classify(err) // inside the deferred accounting, should it panic
-		done = true
-		s.end(mk, oc)
-		if oc == OutcomeOK {
-			if value != nil {
-				if v, ok := value(out); ok {
-					s.ObserveValue(v)
-				}
-			}
-			if class != nil {
-				s.ObserveClass(class(out))
+	return w
+}
+
+// Predict calls the wrapped predictor and records the call.
+func (w *wrapped[In, Out]) Predict(ctx context.Context, in In) (Out, error) {
+	s := w.s
+	mk := s.begin()
+	done := false
+	defer func() {
+		if !done {
+			s.finish(mk, OutcomeError, w.partial)
+		}
+	}()
+	out, err := w.next(ctx, in)
+	oc := w.classify(err) // inside the deferred accounting, should it panic
+	done = true
+	s.finish(mk, oc, w.partial)
+	if oc == OutcomeOK {
+		if w.value != nil {
+			if v, ok := w.value(out); ok {
+				s.ObserveValue(v)
 			}
 		}
-		return out, err
+		if w.class != nil {
+			s.ObserveClass(w.class(out))
+		}
 	}
+	return out, err
+}
+
+// Recorder returns a function that records one prediction of a model
+// version that the caller timed: its latency, and its outcome by
+// Options.Classify of its error, in the same series Wrap uses (counters,
+// latency histogram, windowed statistics; not the in-flight gauge or
+// cost). deploy's Router takes a *Metrics as its Observer through this
+// method. On a nil Metrics the function records nothing.
+func (m *Metrics) Recorder(model, version string) func(latency time.Duration, err error) {
+	if m == nil {
+		return func(time.Duration, error) {}
+	}
+	s, classify := m.Series(model, version), m.cfg.Classify
+	return func(d time.Duration, err error) { s.Observe(classify(err), d) }
 }
 
 // Middleware returns an http.Handler that serves next and records each

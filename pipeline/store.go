@@ -163,14 +163,23 @@ func (s *Store) ended(ctx context.Context, rec *Record) error {
 }
 
 func (s *Store) append(ctx context.Context, typ string, rec *Record) error {
-	data, err := json.Marshal(envelope{V: formatVersion, Type: typ, Record: rec})
+	data, err := encodeEntry(typ, rec)
 	if err != nil {
-		return fmt.Errorf("pipeline: encode run record: %w", err)
+		return err
 	}
 	if _, _, err := s.log.Append(ctx, func(*runs) ([]byte, error) { return data, nil }); err != nil {
 		return fmt.Errorf("pipeline: record run %s of %s: %w", rec.ID, s.name, err)
 	}
 	return nil
+}
+
+// encodeEntry returns the log entry of type typ for rec.
+func encodeEntry(typ string, rec *Record) ([]byte, error) {
+	data, err := json.Marshal(envelope{V: formatVersion, Type: typ, Record: rec})
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: encode run record: %w", err)
+	}
+	return data, nil
 }
 
 // decodeEntry parses one log entry.

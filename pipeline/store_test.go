@@ -27,7 +27,7 @@ func backends(t *testing.T) map[string]func(t *testing.T) *artifact.Bucket {
 			return openBucket(t, "file://"+t.TempDir())
 		},
 		"s3": func(t *testing.T) *artifact.Bucket {
-			srv := s3test.Start(t)
+			srv := s3test.New(t)
 			b, err := artifact.NewBucket(srv.Bucket(t, "runs"), &artifact.BucketOptions{Prefix: "team"})
 			if err != nil {
 				t.Fatal(err)

@@ -174,6 +174,9 @@
 // (rbactest.New), authorizers that allow, deny or fail, a Recorder of the
 // questions code asks, the benchmark policy shapes, and conformance suites
 // for what users implement themselves: RunConformance for the Authorize
-// contract, RunAuthenticatorConformance for an Authenticator (an OIDC
+// contract and the questions each consumer asks (registrytest.Consumer,
+// datasettest.Consumer; the verbs and resources are the Verb* and
+// Resource* constants here, the only place they are spelled),
+// RunAuthenticatorConformance for an Authenticator (an OIDC
 // verifier, say), RunSourceConformance for a policy Source.
 package rbac

@@ -50,7 +50,7 @@ func (a *Authorizer) AuthorizeRole(ctx context.Context, r Role) error {
 		return errs[0]
 	}
 	idx := a.state().idx
-	if idx.decide(&s, "escalate", "policies", r.Scope, r.Name).Allowed {
+	if idx.decide(&s, VerbEscalate, ResourcePolicies, r.Scope, r.Name).Allowed {
 		return nil
 	}
 	return idx.holdsAll(&s, r.Scope, r.Rules, fmt.Sprintf("role %q", r.Name))
@@ -78,7 +78,7 @@ func (a *Authorizer) AuthorizeBinding(ctx context.Context, b Binding) error {
 	if role == nil {
 		return policyErr(b.Origin, "binding %q refers to missing role %s", b.Name, describeRole(b.RoleScope, b.Role))
 	}
-	if idx.decide(&s, "bind", "policies", b.Scope, b.Role).Allowed {
+	if idx.decide(&s, VerbBind, ResourcePolicies, b.Scope, b.Role).Allowed {
 		return nil
 	}
 	return idx.holdsAll(&s, b.Scope, role.Rules, fmt.Sprintf("binding %q", b.Name))

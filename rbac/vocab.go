@@ -1,18 +1,51 @@
 package rbac
 
-// Verbs a rule may grant. "*" in a rule grants all of them, including
-// escalate and bind.
+// The verbs a rule may grant. "*" in a rule grants all of them, including
+// VerbEscalate and VerbBind. Every package that asks an authorizer spells
+// its questions with these constants, so the vocabulary is written once.
+const (
+	VerbGet    = "get"
+	VerbList   = "list"
+	VerbCreate = "create"
+	VerbUpdate = "update"
+	VerbDelete = "delete"
+	// VerbPromote moves an alias (registry) or completes a rollout (deploy).
+	VerbPromote = "promote"
+	// VerbDeploy starts or retries a rollout.
+	VerbDeploy = "deploy"
+	// VerbRollback aborts a rollout.
+	VerbRollback = "rollback"
+	// VerbSign signs a model version.
+	VerbSign = "sign"
+	// VerbEscalate lets a subject grant rules it does not hold itself.
+	VerbEscalate = "escalate"
+	// VerbBind lets a subject bind a role it does not hold itself.
+	VerbBind = "bind"
+	// VerbEvaluate records evaluation metrics on a model version.
+	VerbEvaluate = "evaluate"
+)
+
+// The resources a rule may name. "*" in a rule names all of them.
+const (
+	ResourceModels        = "models"
+	ResourceModelVersions = "models/versions"
+	ResourceModelAliases  = "models/aliases"
+	ResourceDatasets      = "datasets"
+	ResourceArtifacts     = "artifacts"
+	ResourceDeployments   = "deployments"
+	ResourcePolicies      = "policies"
+)
+
 var verbNames = [...]string{
-	"get", "list", "create", "update", "delete",
-	"promote", "deploy", "rollback", "sign",
-	"escalate", "bind",
-	"evaluate",
+	VerbGet, VerbList, VerbCreate, VerbUpdate, VerbDelete,
+	VerbPromote, VerbDeploy, VerbRollback, VerbSign,
+	VerbEscalate, VerbBind,
+	VerbEvaluate,
 }
 
-// Resources a rule may name. "*" in a rule names all of them.
 var resourceNames = [...]string{
-	"models", "models/versions", "models/aliases",
-	"datasets", "artifacts", "deployments", "policies",
+	ResourceModels, ResourceModelVersions, ResourceModelAliases,
+	ResourceDatasets, ResourceArtifacts, ResourceDeployments, ResourcePolicies,
 }
 
 const (
@@ -24,29 +57,29 @@ const (
 // verbIndex returns the position of v in verbNames, or -1.
 func verbIndex(v string) int {
 	switch v {
-	case "get":
+	case VerbGet:
 		return 0
-	case "list":
+	case VerbList:
 		return 1
-	case "create":
+	case VerbCreate:
 		return 2
-	case "update":
+	case VerbUpdate:
 		return 3
-	case "delete":
+	case VerbDelete:
 		return 4
-	case "promote":
+	case VerbPromote:
 		return 5
-	case "deploy":
+	case VerbDeploy:
 		return 6
-	case "rollback":
+	case VerbRollback:
 		return 7
-	case "sign":
+	case VerbSign:
 		return 8
-	case "escalate":
+	case VerbEscalate:
 		return 9
-	case "bind":
+	case VerbBind:
 		return 10
-	case "evaluate":
+	case VerbEvaluate:
 		return 11
 	}
 	return -1
@@ -55,19 +88,19 @@ func verbIndex(v string) int {
 // resourceIndex returns the position of r in resourceNames, or -1.
 func resourceIndex(r string) int {
 	switch r {
-	case "models":
+	case ResourceModels:
 		return 0
-	case "models/versions":
+	case ResourceModelVersions:
 		return 1
-	case "models/aliases":
+	case ResourceModelAliases:
 		return 2
-	case "datasets":
+	case ResourceDatasets:
 		return 3
-	case "artifacts":
+	case ResourceArtifacts:
 		return 4
-	case "deployments":
+	case ResourceDeployments:
 		return 5
-	case "policies":
+	case ResourcePolicies:
 		return 6
 	}
 	return -1

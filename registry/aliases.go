@@ -3,6 +3,8 @@ package registry
 import (
 	"context"
 	"fmt"
+
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // SetAlias points alias at version of model, creating or moving it. Every
@@ -12,7 +14,7 @@ func (r *Registry) SetAlias(ctx context.Context, model, alias string, version in
 	if err := r.checkAliasArgs(model, alias); err != nil {
 		return err
 	}
-	if err := r.authorize(ctx, "update", "models/aliases", model); err != nil {
+	if err := r.authorize(ctx, rbac.VerbUpdate, rbac.ResourceModelAliases, model); err != nil {
 		return err
 	}
 	_, err := r.write(ctx, model, func(s *state) (*record, error) {
@@ -45,7 +47,7 @@ func (r *Registry) DeleteAlias(ctx context.Context, model, alias string) error {
 	if err := r.checkAliasArgs(model, alias); err != nil {
 		return err
 	}
-	if err := r.authorize(ctx, "delete", "models/aliases", model); err != nil {
+	if err := r.authorize(ctx, rbac.VerbDelete, rbac.ResourceModelAliases, model); err != nil {
 		return err
 	}
 	_, err := r.write(ctx, model, func(s *state) (*record, error) {

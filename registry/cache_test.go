@@ -83,7 +83,7 @@ func TestResolveFromCacheDoesNotAllocate(t *testing.T) {
 // concurrent create-only writes of one key through s3blob exactly one wins.
 func TestS3CreateOnlyIsAtomic(t *testing.T) {
 	ctx := context.Background()
-	srv := s3test.Start(t)
+	srv := s3test.New(t)
 	b, err := artifact.NewBucket(srv.Bucket(t, "atomic"), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"text/template"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // DefaultCardTemplate renders a model card in Markdown with the sections a
@@ -141,7 +142,7 @@ func sortedPairs(m map[string]string) []NameValue {
 
 // RenderCard renders the model card of the version ref names.
 func (r *Registry) RenderCard(ctx context.Context, ref string, opts *CardOptions) ([]byte, error) {
-	st, n, err := r.lookup(ctx, ref, "get", false)
+	st, n, err := r.lookup(ctx, ref, rbac.VerbGet, false)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +156,7 @@ func (r *Registry) RenderCard(ctx context.Context, ref string, opts *CardOptions
 // artifact store and records it beside the version (Version.Card). It returns
 // the card's digest.
 func (r *Registry) SaveCard(ctx context.Context, ref string, opts *CardOptions) (artifact.Digest, error) {
-	st, n, err := r.lookup(ctx, ref, "update", true)
+	st, n, err := r.lookup(ctx, ref, rbac.VerbUpdate, true)
 	if err != nil {
 		return "", err
 	}
@@ -182,7 +183,7 @@ func (r *Registry) SaveCard(ctx context.Context, ref string, opts *CardOptions) 
 // Card returns the stored model card of the version ref names; errors match
 // ErrNotFound when none was saved.
 func (r *Registry) Card(ctx context.Context, ref string) ([]byte, error) {
-	st, n, err := r.lookup(ctx, ref, "get", false)
+	st, n, err := r.lookup(ctx, ref, rbac.VerbGet, false)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // Files registered by digest (an Upload without a Body) name content already
@@ -69,11 +70,11 @@ func (r *Registry) mayReadDigests(ctx context.Context, model string, want map[ar
 			missing[d] = true
 		}
 	}
-	if len(missing) == 0 || r.auth.Authorize(ctx, "get", "artifacts", "") == nil {
+	if len(missing) == 0 || r.auth.Authorize(ctx, rbac.VerbGet, rbac.ResourceArtifacts, "") == nil {
 		return nil
 	}
 	search := func(name string) {
-		if r.auth.Authorize(ctx, "get", "models/versions", name) != nil {
+		if r.auth.Authorize(ctx, rbac.VerbGet, rbac.ResourceModelVersions, name) != nil {
 			return
 		}
 		st, err := r.state(ctx, name, false)

@@ -216,9 +216,10 @@
 // # Testing
 //
 // Package registrytest gives a seeded registry on mem:// in one call
-// (registrytest.New), fault injection (a damaged entry, an entry from a
-// newer writer, a tampered file) and registrytest.RunConformance for an
-// Authorizer of one's own. This package's own suite runs on mem://,
+// (registrytest.New), fault injection (registrytest.NewFaulty: a damaged
+// entry, an entry from a newer writer, a tampered file) and
+// registrytest.Consumer, the questions the registry asks an Authorizer,
+// which rbactest.RunConformance checks an Authorizer of one's own against. This package's own suite runs on mem://,
 // file:// and S3 (the AWS SDK v2 through gocloud's s3blob against an
 // in-process gofakes3 server, which honours If-None-Match on PutObject
 // atomically), and races 4 processes of 8 goroutines on one file:// bucket

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path"
+
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // checkTrusted enforces Options.TrustedKeys before files are handed out;
@@ -33,7 +35,7 @@ func (r *Registry) checkTrusted(ctx context.Context, v *Version) error {
 // carry a valid signature by one of Options.TrustedKeys (ErrSignature), or
 // Options.AllowUnsigned be set (ErrNoTrustedKeys otherwise).
 func (r *Registry) OpenFile(ctx context.Context, ref, name string) (io.ReadCloser, error) {
-	st, n, err := r.lookup(ctx, ref, "get", false)
+	st, n, err := r.lookup(ctx, ref, rbac.VerbGet, false)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +57,7 @@ func (r *Registry) OpenFile(ctx context.Context, ref, name string) (io.ReadClose
 // signature by one of Options.TrustedKeys (ErrSignature), checked first, or
 // Options.AllowUnsigned be set (ErrNoTrustedKeys otherwise).
 func (r *Registry) Load(ctx context.Context, ref, dir string) (*Version, error) {
-	st, n, err := r.lookup(ctx, ref, "get", false)
+	st, n, err := r.lookup(ctx, ref, rbac.VerbGet, false)
 	if err != nil {
 		return nil, err
 	}

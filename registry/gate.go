@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // MetricThreshold is one metric's criterion for promotion, with the semantics
@@ -239,7 +241,7 @@ func (r *Registry) Promote(ctx context.Context, ref, alias string, gate Gate) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := r.authorize(ctx, "promote", "models/aliases", p.Model); err != nil {
+	if err := r.authorize(ctx, rbac.VerbPromote, rbac.ResourceModelAliases, p.Model); err != nil {
 		return nil, err
 	}
 	var n int

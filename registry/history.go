@@ -3,13 +3,15 @@ package registry
 import (
 	"context"
 	"fmt"
+
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // History returns every change recorded for model, oldest first, read from
 // the log itself (not from the cache or a checkpoint). At a damaged entry it
 // returns the events before it and the error naming the entry.
 func (r *Registry) History(ctx context.Context, model string) ([]Event, error) {
-	if err := r.authorize(ctx, "get", "models", model); err != nil {
+	if err := r.authorize(ctx, rbac.VerbGet, rbac.ResourceModels, model); err != nil {
 		return nil, err
 	}
 	h, err := r.handle(model)

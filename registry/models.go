@@ -5,7 +5,33 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
+
+	"github.com/sextant-ml/sextant/rbac"
 )
+
+// Model is a registered model as folded from its log.
+type Model struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description,omitempty"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	Owner       string            `json:"owner,omitempty"`
+	Created     time.Time         `json:"created"`
+	Updated     time.Time         `json:"updated"`
+	Archived    bool              `json:"archived,omitempty"`
+	Deleted     bool              `json:"deleted,omitempty"`
+	// LatestVersion is the highest version number assigned (deleted ones included).
+	LatestVersion int `json:"latest_version"`
+	// Aliases maps each alias to the version it points at.
+	Aliases map[string]int `json:"aliases,omitempty"`
+}
+
+func (m *Model) clone() *Model {
+	c := *m
+	c.Tags = maps.Clone(m.Tags)
+	c.Aliases = maps.Clone(m.Aliases)
+	return &c
+}
 
 // ModelSpec describes a model to create.
 type ModelSpec struct {
@@ -28,7 +54,7 @@ func (r *Registry) CreateModel(ctx context.Context, name string, spec *ModelSpec
 	if err := validateTags(spec.Tags); err != nil {
 		return nil, fmt.Errorf("registry: model tags: %w", err)
 	}
-	if err := r.authorize(ctx, "create", "models", name); err != nil {
+	if err := r.authorize(ctx, rbac.VerbCreate, rbac.ResourceModels, name); err != nil {
 		return nil, err
 	}
 	st, err := r.write(ctx, name, func(s *state) (*record, error) {
@@ -60,7 +86,7 @@ func (r *Registry) UpdateModel(ctx context.Context, name string, upd *ModelUpdat
 	if err := validateTags(upd.SetTags); err != nil {
 		return nil, fmt.Errorf("registry: model tags: %w", err)
 	}
-	if err := r.authorize(ctx, "update", "models", name); err != nil {
+	if err := r.authorize(ctx, rbac.VerbUpdate, rbac.ResourceModels, name); err != nil {
 		return nil, err
 	}
 	st, err := r.write(ctx, name, func(s *state) (*record, error) {
@@ -78,7 +104,7 @@ func (r *Registry) UpdateModel(ctx context.Context, name string, upd *ModelUpdat
 
 // GetModel returns a model.
 func (r *Registry) GetModel(ctx context.Context, name string) (*Model, error) {
-	if err := r.authorize(ctx, "get", "models", name); err != nil {
+	if err := r.authorize(ctx, rbac.VerbGet, rbac.ResourceModels, name); err != nil {
 		return nil, err
 	}
 	st, err := r.existing(ctx, name)
@@ -93,7 +119,7 @@ func (s *state) modelView() *Model { return s.model.clone() }
 // ArchiveModel marks a model archived (true) or active again (false).
 // Archived models keep their versions and aliases and stay readable.
 func (r *Registry) ArchiveModel(ctx context.Context, name string, archived bool) error {
-	if err := r.authorize(ctx, "update", "models", name); err != nil {
+	if err := r.authorize(ctx, rbac.VerbUpdate, rbac.ResourceModels, name); err != nil {
 		return err
 	}
 	_, err := r.write(ctx, name, func(s *state) (*record, error) {
@@ -109,7 +135,7 @@ func (r *Registry) ArchiveModel(ctx context.Context, name string, archived bool)
 // are dropped, and reads fail with ErrDeleted. The log and files stay for
 // audit (and for artifact garbage collection to decide on).
 func (r *Registry) DeleteModel(ctx context.Context, name string) error {
-	if err := r.authorize(ctx, "delete", "models", name); err != nil {
+	if err := r.authorize(ctx, rbac.VerbDelete, rbac.ResourceModels, name); err != nil {
 		return err
 	}
 	_, err := r.write(ctx, name, func(s *state) (*record, error) {

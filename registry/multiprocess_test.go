@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 func TestMultiProcess(t *testing.T) {
 	t.Parallel()
 	fileURL := "file://" + filepath.ToSlash(t.TempDir())
-	srv := s3test.Start(t)
+	srv := s3test.New(t)
 	s3Bucket, err := artifact.NewBucket(srv.Bucket(t, "race"), nil)
 	if err != nil {
 		t.Fatal(err)

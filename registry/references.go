@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // References calls yield with every digest the registry refers to, for
@@ -12,7 +13,7 @@ import (
 // model in the catalog that is not deleted. It reads each model's log
 // fresh and needs list on models.
 func (r *Registry) References(ctx context.Context, yield func(artifact.Digest) error) error {
-	if err := r.authorize(ctx, "list", "models", ""); err != nil {
+	if err := r.authorize(ctx, rbac.VerbList, rbac.ResourceModels, ""); err != nil {
 		return err
 	}
 	names, err := r.modelNames(ctx)

@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/sextant-ml/sextant/artifact"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // Upload is one file of a version to register: its path inside the version
@@ -92,7 +94,7 @@ func (r *Registry) Register(ctx context.Context, model string, spec *VersionSpec
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
-	if err := r.authorize(ctx, "create", "models/versions", model); err != nil {
+	if err := r.authorize(ctx, rbac.VerbCreate, rbac.ResourceModelVersions, model); err != nil {
 		return nil, err
 	}
 	if err := r.authorizeImplicitCreate(ctx, model); err != nil {
@@ -151,7 +153,7 @@ func (r *Registry) authorizeImplicitCreate(ctx context.Context, model string) er
 	if st.model != nil {
 		return nil
 	}
-	return r.authorize(ctx, "create", "models", model)
+	return r.authorize(ctx, rbac.VerbCreate, rbac.ResourceModels, model)
 }
 
 // uploadLimit is how many files upload at once.

@@ -301,7 +301,7 @@ func (r *Registry) ensureCatalog(ctx context.Context, name string) error {
 
 // Refresh brings the cached state of model up to date with its log.
 func (r *Registry) Refresh(ctx context.Context, model string) error {
-	if err := r.authorize(ctx, "get", "models", model); err != nil {
+	if err := r.authorize(ctx, rbac.VerbGet, rbac.ResourceModels, model); err != nil {
 		return err
 	}
 	_, err := r.state(ctx, model, true)

@@ -11,8 +11,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sextant-ml/sextant/artifact"
 	"gocloud.dev/blob"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 const (
@@ -135,7 +137,7 @@ func (r *Registry) SearchVersions(ctx context.Context, opts *SearchOptions) (*Ve
 			return nil, err
 		}
 	}
-	if err := r.authorize(ctx, "list", "models/versions", opts.Model); err != nil {
+	if err := r.authorize(ctx, rbac.VerbList, rbac.ResourceModelVersions, opts.Model); err != nil {
 		return nil, err
 	}
 	names := []string{opts.Model}
@@ -235,7 +237,7 @@ func (r *Registry) ListModels(ctx context.Context, opts *ListOptions) (*ModelPag
 		return nil, err
 	}
 	f, size, query, tok := q.filter, q.size, q.hash, q.after
-	if err := r.authorize(ctx, "list", "models", ""); err != nil {
+	if err := r.authorize(ctx, rbac.VerbList, rbac.ResourceModels, ""); err != nil {
 		return nil, err
 	}
 	names, err := r.modelNames(ctx)

@@ -16,7 +16,19 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"time"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/rbac"
 )
+
+// Signature records a DSSE envelope stored in the artifact store for a version.
+type Signature struct {
+	KeyID   string          `json:"keyid"`
+	Digest  artifact.Digest `json:"digest"` // artifact digest of the envelope JSON
+	Actor   string          `json:"actor,omitempty"`
+	Created time.Time       `json:"created"`
+}
 
 // The signature layout of the OpenSSF model-signing format: an in-toto v1
 // Statement with one subject per file (its path and SHA-256), wrapped in a
@@ -288,7 +300,7 @@ func decodeB64(s string) ([]byte, error) {
 // a signature that does not verify is never recorded (ErrSignature). A
 // version can carry several signatures.
 func (r *Registry) Sign(ctx context.Context, ref string, signer crypto.Signer) (*Signature, error) {
-	st, n, err := r.lookup(ctx, ref, "sign", true)
+	st, n, err := r.lookup(ctx, ref, rbac.VerbSign, true)
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +378,7 @@ func (r *Registry) Verify(ctx context.Context, ref string, keys []crypto.PublicK
 		}
 		pks = append(pks, pk)
 	}
-	st, n, err := r.lookup(ctx, ref, "get", false)
+	st, n, err := r.lookup(ctx, ref, rbac.VerbGet, false)
 	if err != nil {
 		return "", err
 	}

@@ -36,7 +36,7 @@ func backends() []backend {
 		{"mem", func(t *testing.T) *artifact.Bucket { return openBucket(t, "mem://") }},
 		{"file", func(t *testing.T) *artifact.Bucket { return openBucket(t, "file://"+filepath.ToSlash(t.TempDir())) }},
 		{"s3", func(t *testing.T) *artifact.Bucket {
-			srv := s3test.Start(t)
+			srv := s3test.New(t)
 			b, err := artifact.NewBucket(srv.Bucket(t, "models"), &artifact.BucketOptions{Prefix: "team"})
 			if err != nil {
 				t.Fatal(err)

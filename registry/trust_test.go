@@ -63,12 +63,12 @@ func TestSignRecordsOnlyWhatVerifies(t *testing.T) {
 
 // appendSignature attaches an existing envelope to a version by writing the
 // log entry directly, as anyone who may write the bucket can.
-func appendSignature(t *testing.T, f *registrytest.Fixture, model string, version int, sig *registry.Signature) {
+func appendSignature(t *testing.T, r *registry.Registry, f *registrytest.Faults, model string, version int, sig *registry.Signature) {
 	t.Helper()
 	entry := fmt.Sprintf(`{"format":1,"type":"signature.add","time":"2026-02-01T00:00:00Z","actor":"mallory","version":%d,"digest":%q,"keyid":%q}`,
 		version, sig.Digest, sig.KeyID)
 	f.AppendRaw(t, model, []byte(entry))
-	if err := f.Registry.Refresh(context.Background(), model); err != nil {
+	if err := r.Refresh(context.Background(), model); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -77,8 +77,7 @@ func appendSignature(t *testing.T, f *registrytest.Fixture, model string, versio
 // another registry, all holding the same files, does not verify.
 func TestSignatureReplay(t *testing.T) {
 	ctx := context.Background()
-	f := registrytest.NewFixture(t, nil, &registry.Options{Name: "prod"})
-	r := f.Registry
+	r, f := registrytest.NewFaulty(t, nil, &registry.Options{Name: "prod"})
 	key := genKey(t)
 	v1 := must[*registry.Version](t)(r.Register(ctx, "fraud", &registry.VersionSpec{Files: files("model.bin", "weights", "cfg.json", "{}")}))
 	sig := must[*registry.Signature](t)(r.Sign(ctx, "fraud/1", key))
@@ -91,8 +90,8 @@ func TestSignatureReplay(t *testing.T) {
 	}
 	must[*registry.Version](t)(r.Register(ctx, "fraud", byDigest()))
 	must[*registry.Version](t)(r.Register(ctx, "churn", byDigest()))
-	appendSignature(t, f, "fraud", 2, sig)
-	appendSignature(t, f, "churn", 1, sig)
+	appendSignature(t, r, f, "fraud", 2, sig)
+	appendSignature(t, r, f, "churn", 1, sig)
 	trusted := []crypto.PublicKey{key.Public()}
 	if _, err := r.Verify(ctx, "fraud/1", trusted); err != nil {
 		t.Fatalf("the version signed: %v", err)
@@ -140,8 +139,7 @@ func TestSignatureReplay(t *testing.T) {
 // signed again.
 func TestPromoteChecksSignedMetrics(t *testing.T) {
 	ctx := context.Background()
-	f := registrytest.NewFixture(t, nil, nil)
-	r := f.Registry
+	r, f := registrytest.NewFaulty(t, nil, nil)
 	key := genKey(t)
 	strict, err := registry.Open(ctx, f.Store, &registry.Options{TrustedKeys: []crypto.PublicKey{key.Public()}, MaxStaleness: -1})
 	if err != nil {

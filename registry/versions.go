@@ -5,7 +5,104 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
+
+	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/rbac"
 )
+
+// Status is the lifecycle state of a version.
+type Status string
+
+// Version statuses, as MLflow and Kubeflow name them.
+const (
+	StatusPending Status = "pending"
+	StatusReady   Status = "ready"
+	StatusFailed  Status = "failed"
+)
+
+func (s Status) valid() bool {
+	return s == StatusPending || s == StatusReady || s == StatusFailed
+}
+
+// File is one entry of a version's manifest: a slash-separated relative path
+// and the artifact digest ("sha256:<hex>") of its bytes.
+type File struct {
+	Path   string          `json:"path"`
+	Digest artifact.Digest `json:"digest"`
+	Size   int64           `json:"size"`
+}
+
+// Lineage records where a version came from.
+type Lineage struct {
+	// Datasets are the manifest digests of the data the version was trained on.
+	Datasets []string `json:"datasets,omitempty"`
+	// CodeRevision defaults to the vcs.revision of the running binary's build info.
+	CodeRevision string `json:"code_revision,omitempty"`
+	// Parent is the version this one was derived from (fine-tuned, retrained), 0 for none.
+	Parent int `json:"parent,omitempty"`
+	// RunID names the training run.
+	RunID string `json:"run_id,omitempty"`
+	// Source is free-form: a URL, a job name, a notebook path.
+	Source string `json:"source,omitempty"`
+}
+
+// Version is one registered version of a model as folded from the log.
+// Values returned by the Registry are copies the caller may modify.
+type Version struct {
+	Model       string             `json:"model"`
+	Number      int                `json:"number"`
+	Description string             `json:"description,omitempty"`
+	Files       []File             `json:"files"`
+	Tags        map[string]string  `json:"tags,omitempty"`
+	Params      map[string]string  `json:"params,omitempty"`
+	Metrics     map[string]float64 `json:"metrics,omitempty"`
+	Status      Status             `json:"status"`
+	Author      string             `json:"author,omitempty"`
+	Created     time.Time          `json:"created"`
+	Updated     time.Time          `json:"updated"`
+	Lineage     Lineage            `json:"lineage"`
+	Archived    bool               `json:"archived,omitempty"`
+	Deleted     bool               `json:"deleted,omitempty"`
+	// Card is the artifact digest of the stored model card, "" if none.
+	Card       artifact.Digest `json:"card,omitempty"`
+	Signatures []Signature     `json:"signatures,omitempty"`
+	// Aliases lists the aliases pointing at this version, sorted. It is filled
+	// in on the copies the Registry returns and not stored.
+	Aliases []string `json:"-"`
+}
+
+// Ref returns the numbered reference of the version ("name/N").
+func (v *Version) Ref() Ref { return Ref{Model: v.Model, Version: v.Number} }
+
+// File returns the manifest entry for path.
+func (v *Version) File(path string) (File, bool) {
+	i, ok := slices.BinarySearchFunc(v.Files, path, func(f File, p string) int {
+		switch {
+		case f.Path < p:
+			return -1
+		case f.Path > p:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return File{}, false
+	}
+	return v.Files[i], true
+}
+
+func (v *Version) clone() *Version {
+	c := *v
+	c.Files = slices.Clone(v.Files)
+	c.Tags = maps.Clone(v.Tags)
+	c.Params = maps.Clone(v.Params)
+	c.Metrics = maps.Clone(v.Metrics)
+	c.Lineage.Datasets = slices.Clone(v.Lineage.Datasets)
+	c.Signatures = slices.Clone(v.Signatures)
+	c.Aliases = slices.Clone(v.Aliases)
+	return &c
+}
 
 // resolve finds the version ref names in st.
 func (s *state) resolve(ref Ref) (int, error) {
@@ -45,7 +142,7 @@ func (r *Registry) Resolve(ctx context.Context, ref string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := r.authorize(ctx, "get", "models/versions", p.Model); err != nil {
+	if err := r.authorize(ctx, rbac.VerbGet, rbac.ResourceModelVersions, p.Model); err != nil {
 		return 0, err
 	}
 	st, err := r.state(ctx, p.Model, false)
@@ -57,7 +154,7 @@ func (r *Registry) Resolve(ctx context.Context, ref string) (int, error) {
 
 // Get returns the version ref names.
 func (r *Registry) Get(ctx context.Context, ref string) (*Version, error) {
-	st, n, err := r.lookup(ctx, ref, "get", false)
+	st, n, err := r.lookup(ctx, ref, rbac.VerbGet, false)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +171,7 @@ func (r *Registry) lookup(ctx context.Context, ref, verb string, latest bool) (*
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := r.authorize(ctx, verb, "models/versions", p.Model); err != nil {
+	if err := r.authorize(ctx, verb, rbac.ResourceModelVersions, p.Model); err != nil {
 		return nil, 0, err
 	}
 	st, err := r.state(ctx, p.Model, latest && p.Alias != "")
@@ -126,10 +223,10 @@ func (r *Registry) UpdateVersion(ctx context.Context, ref string, upd *VersionUp
 	update := upd.Description != nil || len(upd.SetTags) > 0 || len(upd.DeleteTags) > 0 || upd.Status != "" || !evaluate
 	var verbs []string
 	if update {
-		verbs = append(verbs, "update")
+		verbs = append(verbs, rbac.VerbUpdate)
 	}
 	if evaluate {
-		verbs = append(verbs, "evaluate")
+		verbs = append(verbs, rbac.VerbEvaluate)
 	}
 	return r.changeVersion(ctx, ref, verbs, func(_ *state, n int) (*record, error) {
 		return &record{Type: EventVersionUpdate, Version: n, Description: upd.Description,
@@ -146,7 +243,7 @@ func (r *Registry) changeVersion(ctx context.Context, ref string, verbs []string
 		return nil, err
 	}
 	for _, verb := range verbs {
-		if err := r.authorize(ctx, verb, "models/versions", p.Model); err != nil {
+		if err := r.authorize(ctx, verb, rbac.ResourceModelVersions, p.Model); err != nil {
 			return nil, err
 		}
 	}
@@ -180,7 +277,7 @@ func (s *state) resolveOnce(p Ref, n int) (int, error) {
 // drops the aliases pointing at it; an archived version stays readable by
 // number but cannot receive an alias.
 func (r *Registry) ArchiveVersion(ctx context.Context, ref string, archived bool) (*Version, error) {
-	return r.changeVersion(ctx, ref, []string{"update"}, func(_ *state, n int) (*record, error) {
+	return r.changeVersion(ctx, ref, []string{rbac.VerbUpdate}, func(_ *state, n int) (*record, error) {
 		return &record{Type: EventVersionArchive, Version: n, Archived: archived}, nil
 	})
 }
@@ -188,7 +285,7 @@ func (r *Registry) ArchiveVersion(ctx context.Context, ref string, archived bool
 // DeleteVersion soft-deletes a version: recorded in the log, its aliases
 // dropped, and reads by number fail with ErrDeleted. Its number is never reused.
 func (r *Registry) DeleteVersion(ctx context.Context, ref string) error {
-	_, err := r.changeVersion(ctx, ref, []string{"delete"}, func(_ *state, n int) (*record, error) {
+	_, err := r.changeVersion(ctx, ref, []string{rbac.VerbDelete}, func(_ *state, n int) (*record, error) {
 		return &record{Type: EventVersionDelete, Version: n}, nil
 	})
 	return err

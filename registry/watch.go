@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // AliasEvent reports that an alias was set, moved or deleted.
@@ -56,7 +58,7 @@ func (r *Registry) Watch(ctx context.Context, model string, opts *WatchOptions) 
 	if interval < 0 {
 		return nil, fmt.Errorf("%w: negative watch interval", ErrInvalidArgument)
 	}
-	if err := r.authorize(ctx, "get", "models/aliases", model); err != nil {
+	if err := r.authorize(ctx, rbac.VerbGet, rbac.ResourceModelAliases, model); err != nil {
 		return nil, err
 	}
 	h, err := r.handle(model)

@@ -9,6 +9,41 @@ import (
 	"strings"
 )
 
+// Lifecycle is whether an experiment or run is active or deleted
+// (MLflow's lifecycle_stage).
+type Lifecycle string
+
+// Lifecycle stages.
+const (
+	Active  Lifecycle = "active"
+	Deleted Lifecycle = "deleted"
+)
+
+// DefaultExperimentID is the experiment every tracker has, named
+// DefaultExperimentName, as MLflow's experiment 0.
+const (
+	DefaultExperimentID   = "0"
+	DefaultExperimentName = "Default"
+)
+
+// Experiment groups runs.
+type Experiment struct {
+	ID               string            `json:"id"`
+	Name             string            `json:"name"`
+	ArtifactLocation string            `json:"artifact_location"`
+	Lifecycle        Lifecycle         `json:"lifecycle"`
+	Tags             map[string]string `json:"tags,omitempty"`
+	// CreationTime and LastUpdateTime are Unix milliseconds.
+	CreationTime   int64 `json:"creation_time"`
+	LastUpdateTime int64 `json:"last_update_time"`
+}
+
+func (e *Experiment) clone() *Experiment {
+	c := *e
+	c.Tags = maps.Clone(e.Tags)
+	return &c
+}
+
 // ExperimentOptions are the optional parts of a new experiment.
 type ExperimentOptions struct {
 	// ArtifactLocation is recorded as given. Default

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -11,6 +12,111 @@ import (
 	"github.com/sextant-ml/sextant/artifact"
 	"golang.org/x/sync/errgroup"
 )
+
+// RunStatus is the status of a run, as MLflow names it.
+type RunStatus string
+
+// Run statuses.
+const (
+	StatusRunning   RunStatus = "RUNNING"
+	StatusScheduled RunStatus = "SCHEDULED"
+	StatusFinished  RunStatus = "FINISHED"
+	StatusFailed    RunStatus = "FAILED"
+	StatusKilled    RunStatus = "KILLED"
+)
+
+// Valid reports whether s is one of the five statuses.
+func (s RunStatus) Valid() bool {
+	switch s {
+	case StatusRunning, StatusScheduled, StatusFinished, StatusFailed, StatusKilled:
+		return true
+	}
+	return false
+}
+
+// Terminated reports whether s is FINISHED, FAILED or KILLED.
+func (s RunStatus) Terminated() bool {
+	return s == StatusFinished || s == StatusFailed || s == StatusKilled
+}
+
+// Reserved tags, as MLflow's clients set them.
+const (
+	TagRunName     = "mlflow.runName"
+	TagParentRunID = "mlflow.parentRunId"
+	TagUser        = "mlflow.user"
+)
+
+// Metric is one point of a metric series. Timestamp is Unix milliseconds.
+type Metric struct {
+	Key       string  `json:"key"`
+	Value     float64 `json:"value"`
+	Timestamp int64   `json:"timestamp"`
+	Step      int64   `json:"step"`
+}
+
+// Param is a run parameter; once logged its value never changes.
+type Param struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Tag is a run tag; setting it again replaces the value.
+type Tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Batch is what one LogBatch call writes, as one log entry.
+type Batch struct {
+	Metrics []Metric
+	Params  []Param
+	Tags    []Tag
+}
+
+// Artifact is a file recorded on a run: its path in the run and the digest
+// of its bytes in the artifact store.
+type Artifact struct {
+	Path   string          `json:"path"`
+	Digest artifact.Digest `json:"digest"`
+	Size   int64           `json:"size"`
+}
+
+// RunInfo is a run's metadata. Times are Unix milliseconds; EndTime is 0
+// while the run has none.
+type RunInfo struct {
+	ID           string    `json:"id"`
+	ExperimentID string    `json:"experiment_id"`
+	Name         string    `json:"name"`
+	UserID       string    `json:"user_id,omitempty"`
+	Status       RunStatus `json:"status"`
+	StartTime    int64     `json:"start_time"`
+	EndTime      int64     `json:"end_time,omitempty"`
+	Lifecycle    Lifecycle `json:"lifecycle"`
+	ParentID     string    `json:"parent_id,omitempty"`
+	ArtifactURI  string    `json:"artifact_uri"`
+}
+
+// Run is a run as folded from its log. Values the Tracker returns are
+// copies the caller may change.
+type Run struct {
+	Info   RunInfo
+	Params map[string]string
+	Tags   map[string]string
+	// Metrics holds the latest point of each series, chosen as MLflow does:
+	// the greatest step, then timestamp, then value.
+	Metrics map[string]Metric
+	// Artifacts are sorted by path.
+	Artifacts []Artifact
+}
+
+func (r *Run) clone() *Run {
+	c := *r
+	c.Params = maps.Clone(r.Params)
+	c.Tags = maps.Clone(r.Tags)
+	c.Metrics = maps.Clone(r.Metrics)
+	c.Artifacts = slices.Clone(r.Artifacts)
+	return &c
+}
 
 // RunOptions are the optional parts of a new run.
 type RunOptions struct {

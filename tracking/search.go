@@ -21,6 +21,26 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
+// ViewType selects runs or experiments by lifecycle stage in a search.
+type ViewType string
+
+// View types, as MLflow names them. The zero value means ActiveOnly.
+const (
+	ActiveOnly  ViewType = "ACTIVE_ONLY"
+	DeletedOnly ViewType = "DELETED_ONLY"
+	All         ViewType = "ALL"
+)
+
+func (v ViewType) admits(l Lifecycle) bool {
+	switch v {
+	case All:
+		return true
+	case DeletedOnly:
+		return l == Deleted
+	}
+	return l == Active
+}
+
 // Search defaults and limits, as MLflow's.
 const (
 	DefaultMaxResults = 1000

@@ -14,7 +14,7 @@ import (
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset"
-	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/rollout"
 	"github.com/sextant-ml/sextant/rbac"
 	"github.com/sextant-ml/sextant/registry"
 	"github.com/sextant-ml/sextant/tracking"
@@ -152,8 +152,8 @@ func newWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	for i, spec := range []registry.VersionSpec{
-		{Metrics: map[string]float64{"auc": 0.91}, Params: map[string]string{"lr": "0.01"}, Lineage: registry.Lineage{RunID: w.Run1, Datasets: []string{w.DS1.Manifest}, CodeRevision: "abc123"}},
-		{Metrics: map[string]float64{"auc": 0.93}, Lineage: registry.Lineage{RunID: w.Run2, Datasets: []string{w.DS2.Manifest}, Parent: 1}},
+		{Metrics: map[string]float64{"auc": 0.91}, Params: map[string]string{"lr": "0.01"}, Lineage: registry.Lineage{RunID: w.Run1, Datasets: []string{w.DS1.Manifest.String()}, CodeRevision: "abc123"}},
+		{Metrics: map[string]float64{"auc": 0.93}, Lineage: registry.Lineage{RunID: w.Run2, Datasets: []string{w.DS2.Manifest.String()}, Parent: 1}},
 	} {
 		spec.Files = []registry.Upload{{Path: "model.bin", Body: strings.NewReader(fmt.Sprintf("weights %d", i))}}
 		if _, err := reg.Register(ctx, w.Model, &spec); err != nil {
@@ -170,17 +170,17 @@ func newWorld(t testing.TB) *world {
 	}
 
 	// A rollout that went to full weight.
-	bs, err := deploy.NewBlobStore(store.Bucket(), w.Deployment, nil)
+	bs, err := rollout.NewBlobStore(store.Bucket(), w.Deployment, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for i, wt := range []float64{0, 10, 50, 100} {
-		phase := deploy.Progressing
+		phase := rollout.Progressing
 		if wt == 100 {
-			phase = deploy.Promoted
+			phase = rollout.Promoted
 		}
-		st := deploy.State{Model: w.Model, Stable: "1", Canary: "2", Phase: phase, Step: i, Weight: wt, Revision: int64(i + 1), Updated: t0.Add(time.Duration(i) * time.Minute), Reason: fmt.Sprintf("step %d", i)}
+		st := rollout.State{Model: w.Model, Stable: "1", Canary: "2", Phase: phase, Step: i, Weight: wt, Revision: int64(i + 1), Updated: t0.Add(time.Duration(i) * time.Minute), Reason: fmt.Sprintf("step %d", i)}
 		if err := bs.Save(ctx, st); err != nil {
 			t.Fatal(err)
 		}

@@ -21,9 +21,10 @@ import (
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/dataset/table"
-	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/rollout"
 	"github.com/sextant-ml/sextant/drift"
 	"github.com/sextant-ml/sextant/drift/tabular"
+	"github.com/sextant-ml/sextant/rbac"
 	"github.com/sextant-ml/sextant/registry"
 	"github.com/sextant-ml/sextant/tracking"
 )
@@ -58,7 +59,7 @@ type section struct {
 func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 	var s []section
 	add := func(ok bool, resource, p, name, about string) {
-		if ok && h.may(r, "list", resource, "") {
+		if ok && h.may(r, rbac.VerbList, resource, "") {
 			s = append(s, section{p, name, about})
 		}
 	}
@@ -84,7 +85,7 @@ func (h *Handler) models(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, fmt.Errorf("%w: no registry", errNotFound))
 		return
 	}
-	if !h.allow(w, r, check{"list", "models", ""}) {
+	if !h.allow(w, r, check{rbac.VerbList, rbac.ResourceModels, ""}) {
 		return
 	}
 	var all []*registry.Model
@@ -122,7 +123,7 @@ func (h *Handler) model(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("model")
-	if !h.allow(w, r, check{"get", "models", name}, check{"list", "models/versions", name}, check{"list", "models/aliases", name}) {
+	if !h.allow(w, r, check{rbac.VerbGet, rbac.ResourceModels, name}, check{rbac.VerbList, rbac.ResourceModelVersions, name}, check{rbac.VerbList, rbac.ResourceModelAliases, name}) {
 		return
 	}
 	ctx := r.Context()
@@ -174,7 +175,7 @@ func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request) (*registry.
 		h.failErr(w, r, fmt.Errorf("%w: version %q is not a positive number", errBadRequest, num))
 		return nil, false
 	}
-	if !h.allow(w, r, check{"get", "models/versions", name}) {
+	if !h.allow(w, r, check{rbac.VerbGet, rbac.ResourceModelVersions, name}) {
 		return nil, false
 	}
 	v, err := h.o.Registry.Get(r.Context(), name+"/"+strconv.Itoa(n))
@@ -245,7 +246,7 @@ func (h *Handler) lineage(w http.ResponseWriter, r *http.Request) {
 		if o, ok := owners[d]; ok {
 			n.Label = fmt.Sprintf("%s v%d", o.Dataset, o.Number)
 			n.Sub = shortDigest(d)
-			if h.may(r, "get", "datasets", o.Dataset) {
+			if h.may(r, rbac.VerbGet, rbac.ResourceDatasets, o.Dataset) {
 				n.Href = root + "datasets/" + pathEscape(o.Dataset)
 			}
 		}
@@ -285,8 +286,8 @@ func (h *Handler) datasetOwners(ctx context.Context, digests []string) map[strin
 			continue
 		}
 		for _, v := range vs {
-			if _, seen := out[v.Manifest]; want[v.Manifest] && !seen {
-				out[v.Manifest] = v
+			if _, seen := out[v.Manifest.String()]; want[v.Manifest.String()] && !seen {
+				out[v.Manifest.String()] = v
 			}
 		}
 	}
@@ -322,7 +323,7 @@ func (h *Handler) runs(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, fmt.Errorf("%w: no tracker", errNotFound))
 		return
 	}
-	if !h.allow(w, r, check{"list", h.o.RunsResource, ""}) {
+	if !h.allow(w, r, check{rbac.VerbList, h.o.RunsResource, ""}) {
 		return
 	}
 	ctx := r.Context()
@@ -382,7 +383,7 @@ func (h *Handler) run(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if !h.allow(w, r, check{"get", h.o.RunsResource, id}) {
+	if !h.allow(w, r, check{rbac.VerbGet, h.o.RunsResource, id}) {
 		return
 	}
 	ctx := r.Context()
@@ -437,7 +438,7 @@ func (h *Handler) compareRuns(w http.ResponseWriter, r *http.Request) {
 	}
 	var checks []check
 	for _, id := range ids {
-		checks = append(checks, check{"get", h.o.RunsResource, id})
+		checks = append(checks, check{rbac.VerbGet, h.o.RunsResource, id})
 	}
 	if !h.allow(w, r, checks...) {
 		return
@@ -509,7 +510,7 @@ func (h *Handler) datasets(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, fmt.Errorf("%w: no dataset store", errNotFound))
 		return
 	}
-	if !h.allow(w, r, check{"list", "datasets", ""}) {
+	if !h.allow(w, r, check{rbac.VerbList, rbac.ResourceDatasets, ""}) {
 		return
 	}
 	names, err := h.listNames(r.Context(), "datasets/")
@@ -519,7 +520,7 @@ func (h *Handler) datasets(w http.ResponseWriter, r *http.Request) {
 	}
 	var rows []datasetRow
 	for _, n := range names {
-		if dataset.ValidateName(n) != nil || !h.may(r, "get", "datasets", n) {
+		if dataset.ValidateName(n) != nil || !h.may(r, rbac.VerbGet, rbac.ResourceDatasets, n) {
 			continue
 		}
 		vs, err := h.o.Datasets.Versions(r.Context(), n)
@@ -541,7 +542,7 @@ func (h *Handler) datasetVersions(w http.ResponseWriter, r *http.Request) (strin
 		h.failErr(w, r, err)
 		return "", nil, false
 	}
-	if !h.allow(w, r, check{"get", "datasets", name}) {
+	if !h.allow(w, r, check{rbac.VerbGet, rbac.ResourceDatasets, name}) {
 		return "", nil, false
 	}
 	vs, err := h.o.Datasets.Versions(r.Context(), name)
@@ -749,7 +750,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 type deploymentRow struct {
 	Name  string
-	State deploy.State
+	State rollout.State
 }
 
 func (h *Handler) deployments(w http.ResponseWriter, r *http.Request) {
@@ -757,7 +758,7 @@ func (h *Handler) deployments(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, fmt.Errorf("%w: no bucket", errNotFound))
 		return
 	}
-	if !h.allow(w, r, check{"list", "deployments", ""}) {
+	if !h.allow(w, r, check{rbac.VerbList, rbac.ResourceDeployments, ""}) {
 		return
 	}
 	names, err := h.listNames(r.Context(), "deployments/")
@@ -767,10 +768,10 @@ func (h *Handler) deployments(w http.ResponseWriter, r *http.Request) {
 	}
 	var rows []deploymentRow
 	for _, n := range names {
-		if !h.may(r, "get", "deployments", n) {
+		if !h.may(r, rbac.VerbGet, rbac.ResourceDeployments, n) {
 			continue
 		}
-		s, err := deploy.NewBlobStore(h.o.Artifacts.Bucket(), n, nil)
+		s, err := rollout.NewBlobStore(h.o.Artifacts.Bucket(), n, nil)
 		if err != nil {
 			continue
 		}
@@ -785,8 +786,8 @@ func (h *Handler) deployments(w http.ResponseWriter, r *http.Request) {
 
 type deploymentData struct {
 	Name    string
-	State   deploy.State
-	History []deploy.State // newest first
+	State   rollout.State
+	History []rollout.State // newest first
 	Weight  lineChart
 }
 
@@ -796,17 +797,17 @@ func (h *Handler) deployment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	if !h.allow(w, r, check{"get", "deployments", name}) {
+	if !h.allow(w, r, check{rbac.VerbGet, rbac.ResourceDeployments, name}) {
 		return
 	}
-	s, err := deploy.NewBlobStore(h.o.Artifacts.Bucket(), name, nil)
+	s, err := rollout.NewBlobStore(h.o.Artifacts.Bucket(), name, nil)
 	if err != nil {
 		h.failErr(w, r, fmt.Errorf("%w: %w", errBadRequest, err))
 		return
 	}
 	hist, err := s.History(r.Context())
 	if err == nil && len(hist) == 0 {
-		err = fmt.Errorf("%w: deployment %q", deploy.ErrNoState, name)
+		err = fmt.Errorf("%w: deployment %q", rollout.ErrNoState, name)
 	}
 	if err != nil {
 		h.failErr(w, r, err)

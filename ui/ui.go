@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -16,7 +15,7 @@ import (
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset"
-	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/rollout"
 	"github.com/sextant-ml/sextant/rbac"
 	"github.com/sextant-ml/sextant/registry"
 	"github.com/sextant-ml/sextant/tracking"
@@ -29,10 +28,9 @@ var files embed.FS
 var ErrInvalid = errors.New("ui: invalid options")
 
 // Authorizer decides whether the subject carried by ctx may apply verb to
-// the named resource; a nil error allows. *rbac.Authorizer implements it.
-type Authorizer interface {
-	Authorize(ctx context.Context, verb, resource, name string) error
-}
+// the named resource; a nil error allows. It is rbac.Checker, which
+// *rbac.Authorizer implements.
+type Authorizer = rbac.Checker
 
 // Options configure the handler. Every field may be left zero; a page whose
 // source is missing answers 404.
@@ -238,7 +236,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, title
 func (h *Handler) failErr(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, registry.ErrNotFound), errors.Is(err, tracking.ErrNotFound), errors.Is(err, dataset.ErrNotFound),
-		errors.Is(err, deploy.ErrNoState), errors.Is(err, artifact.ErrNotFound), errors.Is(err, errNotFound),
+		errors.Is(err, rollout.ErrNoState), errors.Is(err, artifact.ErrNotFound), errors.Is(err, errNotFound),
 		errors.Is(err, registry.ErrDeleted):
 		h.fail(w, r, http.StatusNotFound, "Not found", err.Error())
 	case errors.Is(err, errBadRequest), errors.Is(err, dataset.ErrInvalidName), errors.Is(err, registry.ErrInvalidName),

@@ -16,17 +16,10 @@ import (
 	"github.com/sextant-ml/sextant/artifact"
 )
 
-// NewStore returns an empty, unencrypted Store on a fresh mem:// bucket,
-// closed when the test ends.
-func NewStore(t testing.TB) *artifact.Store {
-	t.Helper()
-	return NewStoreWith(t, nil)
-}
-
-// NewStoreWith is NewStore with options, for example a Keeper from
-// gocloud.dev/secrets/localsecrets to test with encryption. A nil opts is
-// the zero artifact.Options.
-func NewStoreWith(t testing.TB, opts *artifact.Options) *artifact.Store {
+// New returns an empty Store on a fresh mem:// bucket, closed when the
+// test ends. A nil opts is the zero artifact.Options (no encryption); pass
+// a Keeper from gocloud.dev/secrets/localsecrets to test with encryption.
+func New(t testing.TB, opts *artifact.Options) *artifact.Store {
 	t.Helper()
 	s, err := artifact.Open(context.Background(), "mem://", opts)
 	if err != nil {
@@ -34,6 +27,19 @@ func NewStoreWith(t testing.TB, opts *artifact.Options) *artifact.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// NewBucket returns a fresh mem:// Bucket, closed when the test ends: the
+// ground a registry, a dataset store, a pipeline or a rollout store keeps
+// its state on.
+func NewBucket(t testing.TB) *artifact.Bucket {
+	t.Helper()
+	b, err := artifact.OpenBucket(context.Background(), "mem://")
+	if err != nil {
+		t.Fatalf("artifacttest: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
 }
 
 // Seed stores each content in s and returns the descriptors in the same

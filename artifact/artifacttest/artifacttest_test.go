@@ -13,8 +13,8 @@ import (
 	"gocloud.dev/secrets/localsecrets"
 )
 
-func TestNewStoreAndSeed(t *testing.T) {
-	s := NewStore(t)
+func TestNewAndSeed(t *testing.T) {
+	s := New(t, nil)
 	ds := Seed(t, s, "one", "two", "one")
 	want := []artifact.Descriptor{
 		{Digest: artifact.FromBytes([]byte("one")), Size: 3},
@@ -201,8 +201,8 @@ func TestFaultyBucketCounts(t *testing.T) {
 	}
 }
 
-func TestNewStoreWithEncryption(t *testing.T) {
-	s := NewStoreWith(t, keeper(t))
+func TestNewWithEncryption(t *testing.T) {
+	s := New(t, keeper(t))
 	d := Seed(t, s, "secret")[0]
 	info, err := s.Stat(context.Background(), d.Digest)
 	if err != nil || info.Size != 6 || info.StoredSize <= 6 {

@@ -21,6 +21,7 @@ import (
 // BucketTarget is a store under test for RunBucketConformance.
 type BucketTarget struct {
 	// Open returns a fresh, empty bucket (or an empty prefix of one).
+	// Nil: NewBucket, so the zero BucketTarget checks mem://.
 	Open func(t testing.TB) *artifact.Bucket
 	// URL, when set, is an artifact.OpenBucket URL of a fresh, empty
 	// bucket that child processes open to race on one log; the test
@@ -141,6 +142,9 @@ func (s *lostReplies) CreateOnly(ctx context.Context, rel string, data []byte) e
 // once under lost replies.
 func RunBucketConformance(t *testing.T, target BucketTarget) {
 	ctx := context.Background()
+	if target.Open == nil {
+		target.Open = NewBucket
+	}
 	t.Run("key validation", func(t *testing.T) {
 		b := target.Open(t)
 		for _, key := range []string{"", "/abs", "a/../b", "a//b", `a\b`, "a\x00b", "%2e%2e/x", "c:/x", "a/./b"} {

@@ -27,6 +27,9 @@ func TestBucketConformance(t *testing.T) {
 			return b
 		}})
 	})
+	t.Run("zero target", func(t *testing.T) {
+		artifacttest.RunBucketConformance(t, artifacttest.BucketTarget{})
+	})
 	t.Run("file", func(t *testing.T) {
 		artifacttest.RunBucketConformance(t, artifacttest.BucketTarget{
 			Open: func(t testing.TB) *artifact.Bucket { return openURL(t, "file://"+t.TempDir()) },
@@ -34,7 +37,7 @@ func TestBucketConformance(t *testing.T) {
 		})
 	})
 	t.Run("s3 (gofakes3)", func(t *testing.T) {
-		srv := s3test.Start(t)
+		srv := s3test.New(t)
 		s3test.SetEnv(t)
 		n := 0
 		artifacttest.RunBucketConformance(t, artifacttest.BucketTarget{

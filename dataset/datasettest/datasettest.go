@@ -1,7 +1,9 @@
 // Package datasettest provides real, in-memory dataset stores for tests:
-// a Store on a fresh mem:// bucket in one call, committed versions from a
-// map of files, fault injection (corrupting stored bytes), and a
-// conformance suite for Authorizer implementations.
+// New returns a Store on a fresh mem:// bucket in one call, NewVersion a
+// Store holding a version committed from a map of files; Commit adds
+// versions, WriteTree and ReadTree turn maps of files into directories and
+// back, Corrupt damages stored bytes for failure tests, and Consumer says
+// what a Store asks an Authorizer, for rbactest.RunConformance.
 package datasettest
 
 import (
@@ -10,9 +12,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/dataset/internal/testtree"
+	"github.com/sextant-ml/sextant/rbac"
+	"github.com/sextant-ml/sextant/rbac/rbactest"
 )
 
 // New returns a Store on a fresh, empty mem:// bucket, closed when the test
@@ -53,9 +56,9 @@ func Commit(t testing.TB, s *dataset.Store, name string, files map[string]string
 	return v
 }
 
-// NewCommitted returns a fresh in-memory Store holding version 1 of
-// dataset name with files.
-func NewCommitted(t testing.TB, name string, files map[string]string) (*dataset.Store, dataset.Version) {
+// NewVersion returns version 1 of dataset name holding files, committed
+// to a fresh in-memory Store, which it returns too.
+func NewVersion(t testing.TB, name string, files map[string]string) (*dataset.Store, dataset.Version) {
 	t.Helper()
 	s := New(t, nil)
 	return s, Commit(t, s, name, files)
@@ -75,68 +78,53 @@ func Corrupt(t testing.TB, s *dataset.Store, v dataset.Version, path string) {
 	if !ok {
 		t.Fatalf("datasettest: version %d of %s has no file %q", v.Number, v.Dataset, path)
 	}
-	d, err := artifact.ParseDigest(e.Digest)
-	if err != nil {
-		t.Fatalf("datasettest: file %q of version %d: %v", path, v.Number, err)
-	}
-	key := "cas/sha256/" + d.Hex()[:2] + "/" + d.Hex()[2:]
+	hexsum := e.Digest.Hex()
+	key := "cas/sha256/" + hexsum[:2] + "/" + hexsum[2:]
 	if err := s.Artifacts().Bucket().WriteAll(ctx, key, []byte("corrupted by datasettest")); err != nil {
 		t.Fatalf("datasettest: corrupt %s: %v", key, err)
 	}
 }
 
-// RunConformance checks an Authorizer implementation against what a
-// dataset.Store expects of it. newAuthorizer returns the authorizer and two
-// contexts: one whose subject may do everything to datasets, one whose
-// subject may do nothing. One subtest per behaviour.
-func RunConformance(t *testing.T, newAuthorizer func(t *testing.T) (az dataset.Authorizer, allowed, denied context.Context)) {
-	verbs := []string{"create", "update", "get", "list"}
-	t.Run("allows", func(t *testing.T) {
-		az, allowed, _ := newAuthorizer(t)
-		for _, verb := range verbs {
-			if err := az.Authorize(allowed, verb, "datasets", "d"); err != nil {
-				t.Errorf("Authorize(%s datasets d) = %v for the allowed subject", verb, err)
-			}
-		}
-	})
-	t.Run("denies", func(t *testing.T) {
-		az, _, denied := newAuthorizer(t)
-		for _, verb := range verbs {
-			if err := az.Authorize(denied, verb, "datasets", "d"); err == nil {
-				t.Errorf("Authorize(%s datasets d) allowed the denied subject", verb)
-			}
-		}
-	})
-	t.Run("store allows", func(t *testing.T) {
-		az, allowed, _ := newAuthorizer(t)
-		s := New(t, &dataset.Options{Authorizer: az})
-		v, err := s.Commit(allowed, "d", WriteTree(t, map[string]string{"f": "x"}), &dataset.CommitOptions{Tags: []string{"t"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Resolve(allowed, "d", "t"); err != nil {
-			t.Error(err)
-		}
-		if err := s.Tag(allowed, "d", v.Number, "u"); err != nil {
-			t.Error(err)
-		}
-		if _, err := s.Versions(allowed, "d"); err != nil {
-			t.Error(err)
-		}
-	})
-	t.Run("store denies with the authorizer's error", func(t *testing.T) {
-		az, allowed, denied := newAuthorizer(t)
-		want := az.Authorize(denied, "create", "datasets", "d")
-		if want == nil {
-			t.Fatal("the denied subject is allowed")
-		}
-		s := New(t, &dataset.Options{Authorizer: az})
-		_, err := s.Commit(denied, "d", WriteTree(t, map[string]string{"f": "x"}), nil)
-		if err == nil || (!errors.Is(err, want) && !strings.Contains(err.Error(), want.Error())) {
-			t.Errorf("Commit by the denied subject: %v, want the authorizer's error %v", err, want)
-		}
-		if _, err := s.Versions(allowed, "d"); !errors.Is(err, dataset.ErrNotFound) {
-			t.Errorf("a denied commit left a version: %v", err)
-		}
-	})
+// Consumer describes what a dataset.Store asks an authorizer, for
+// rbactest.RunConformance: "create", "update", "get" and "list" on
+// "datasets", "create" and "get" on "artifacts" (Push and Pull), and an
+// Exercise that commits, tags and reads as the allowed
+// subject and checks that a commit by the denied one fails with the
+// authorizer's error and leaves no version.
+func Consumer() rbactest.Consumer {
+	var qs []rbactest.Question
+	for _, verb := range []string{rbac.VerbCreate, rbac.VerbUpdate, rbac.VerbGet, rbac.VerbList} {
+		qs = append(qs, rbactest.Question{Verb: verb, Resource: rbac.ResourceDatasets})
+	}
+	qs = append(qs, rbactest.Question{Verb: rbac.VerbCreate, Resource: rbac.ResourceArtifacts},
+		rbactest.Question{Verb: rbac.VerbGet, Resource: rbac.ResourceArtifacts})
+	return rbactest.Consumer{Name: "dataset", Questions: qs, Exercise: exercise}
+}
+
+func exercise(t *testing.T, setup rbactest.Setup) {
+	az, allowed, denied := setup.Authorizer, setup.Allowed, setup.Denied
+	s := New(t, &dataset.Options{Authorizer: az})
+	v, err := s.Commit(allowed, "d", WriteTree(t, map[string]string{"f": "x"}), &dataset.CommitOptions{Tags: []string{"t"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Resolve(allowed, "d", "t"); err != nil {
+		t.Error(err)
+	}
+	if err := s.Tag(allowed, "d", v.Number, "u"); err != nil {
+		t.Error(err)
+	}
+	if _, err := s.Versions(allowed, "d"); err != nil {
+		t.Error(err)
+	}
+	want := az.Authorize(denied, rbac.VerbCreate, rbac.ResourceDatasets, "e")
+	if want == nil {
+		t.Fatal("the denied subject is allowed")
+	}
+	if _, err := s.Commit(denied, "e", WriteTree(t, map[string]string{"f": "x"}), nil); err == nil || (!errors.Is(err, want) && !strings.Contains(err.Error(), want.Error())) {
+		t.Errorf("Commit by the denied subject: %v, want the authorizer's error %v", err, want)
+	}
+	if _, err := s.Versions(allowed, "e"); !errors.Is(err, dataset.ErrNotFound) {
+		t.Errorf("a denied commit left a version: %v", err)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/dataset/datasettest"
+	"github.com/sextant-ml/sextant/rbac"
+	"github.com/sextant-ml/sextant/rbac/rbactest"
 )
 
 // A service's test: check out a dataset version the way production would,
@@ -18,7 +20,7 @@ func TestCheckoutOfACommittedVersion(t *testing.T) {
 		"readings.csv": "id,temp\n1,20.5\n",
 		"meta/README":  "November",
 	}
-	s, v := datasettest.NewCommitted(t, "sensors", files)
+	s, v := datasettest.NewVersion(t, "sensors", files)
 	dir := t.TempDir()
 	if _, _, err := s.Checkout(ctx, "sensors", "latest", dir, nil); err != nil {
 		t.Fatal(err)
@@ -34,22 +36,24 @@ func TestCheckoutOfACommittedVersion(t *testing.T) {
 	}
 }
 
-type subjectKey struct{}
-
-// roleAuthorizer allows the subject "admin" everything on datasets.
-type roleAuthorizer struct{}
-
-var errForbidden = errors.New("forbidden")
-
-func (roleAuthorizer) Authorize(ctx context.Context, verb, resource, name string) error {
-	if ctx.Value(subjectKey{}) == "admin" && resource == "datasets" {
-		return nil
-	}
-	return errForbidden
-}
-
+// TestAuthorizerConformance runs the one authorization suite on rbac's
+// compiled authorizer with the questions a Store asks.
 func TestAuthorizerConformance(t *testing.T) {
-	datasettest.RunConformance(t, func(t *testing.T) (dataset.Authorizer, context.Context, context.Context) {
-		return roleAuthorizer{}, context.WithValue(t.Context(), subjectKey{}, "admin"), context.WithValue(t.Context(), subjectKey{}, "guest")
-	})
+	rbactest.RunConformance(t, func(t *testing.T) rbactest.Setup {
+		a := rbactest.New(t, `
+apiVersion: sextant/v1
+kind: Role
+metadata: {name: data}
+rules: [{resources: [datasets, artifacts], verbs: ["*"]}]
+---
+apiVersion: sextant/v1
+kind: RoleBinding
+metadata: {name: data}
+role: data
+subjects: [{kind: User, name: admin}]
+`)
+		return rbactest.Setup{Authorizer: a,
+			Allowed: rbac.WithSubject(t.Context(), rbac.Subject{Name: "admin"}),
+			Denied:  rbac.WithSubject(t.Context(), rbac.Subject{Name: "guest"})}
+	}, datasettest.Consumer())
 }

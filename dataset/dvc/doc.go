@@ -73,9 +73,9 @@
 // the .dvc file's directory; Pull also writes through an os.Root. On
 // Windows, where '\' separates and ':' names drives and streams, both
 // are refused. These paths are not dataset paths: Remote.Push hashes a
-// directory with the dataset package, whose manifests keep the stricter
-// dataset.ValidatePath rule, and this package maps nothing between the
-// two.
+// directory with package treehash, which keeps the stricter
+// treehash.ValidatePath rule that dataset manifests follow too, and this
+// package maps nothing between the two.
 //
 // # Strictness
 //

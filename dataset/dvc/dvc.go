@@ -29,8 +29,9 @@ var (
 	// for: a corrupt or tampered remote. It is artifact.ErrDigestMismatch:
 	// one error for the condition in every package.
 	ErrDigestMismatch = artifact.ErrDigestMismatch
-	// ErrNotFound reports an object missing from the remote.
-	ErrNotFound = errors.New("dvc: object not found")
+	// ErrNotFound reports an object missing from the remote. It is
+	// artifact.ErrNotFound, the error of a missing object on any bucket.
+	ErrNotFound = artifact.ErrNotFound
 	// ErrUnsupported reports a .dvc feature this package does not read
 	// (DVC 2 "md5-dos2unix" hashes, cloud-versioned outputs).
 	ErrUnsupported = errors.New("dvc: unsupported")

@@ -16,8 +16,8 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/dataset/internal/atomicfile"
+	"github.com/sextant-ml/sextant/dataset/treehash"
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 	"golang.org/x/sync/errgroup"
@@ -29,7 +29,7 @@ type Options struct {
 	Workers int
 	// Cache, if set, lets Push and Pull skip reading unchanged local files
 	// when computing their MD5. Default: nil.
-	Cache *dataset.StatCache
+	Cache *treehash.Cache
 	// Logger receives debug records of skipped and transferred objects.
 	// Default: discard.
 	Logger *slog.Logger
@@ -51,7 +51,7 @@ const DefaultMaxListingBytes = 64 << 20
 type Remote struct {
 	bucket *blob.Bucket
 	opts   Options
-	hasher *dataset.Hasher
+	hasher *treehash.Hasher
 }
 
 // NewRemote returns a Remote on b (not closed by the Remote; use
@@ -70,7 +70,7 @@ func NewRemote(b *blob.Bucket, opts *Options) *Remote {
 	if o.MaxListingBytes <= 0 {
 		o.MaxListingBytes = DefaultMaxListingBytes
 	}
-	h, _ := dataset.NewHasher(&dataset.HashOptions{Algorithm: dataset.MD5, Cache: o.Cache, Logger: o.Logger})
+	h, _ := treehash.New(&treehash.Options{Algorithm: treehash.MD5, Cache: o.Cache, Logger: o.Logger})
 	return &Remote{bucket: b, opts: o, hasher: h}
 }
 
@@ -142,7 +142,7 @@ func (r *Remote) PullOut(ctx context.Context, o Out, dir string) error {
 	g.SetLimit(r.opts.Workers)
 	for _, it := range items {
 		g.Go(func() error {
-			if e, err := r.hasher.HashFile(gctx, filepath.Join(dir, filepath.FromSlash(it.rel))); err == nil && e.Digest == "md5:"+it.md5 {
+			if e, err := r.hasher.HashFile(gctx, filepath.Join(dir, filepath.FromSlash(it.rel))); err == nil && e.Sum.Hex() == it.md5 {
 				total.Add(e.Size)
 				r.opts.Logger.DebugContext(gctx, "dvc: keep present file", "path", it.rel)
 				return nil
@@ -262,21 +262,23 @@ func (r *Remote) Push(ctx context.Context, src string) (Out, error) {
 		if err != nil {
 			return Out{}, err
 		}
-		out.MD5, out.Size = strings.TrimPrefix(e.Digest, "md5:"), new(e.Size)
+		out.MD5, out.Size = e.Sum.Hex(), new(e.Size)
 		if err := r.upload(ctx, src, out.MD5); err != nil {
 			return Out{}, err
 		}
 		return out, nil
 	}
-	m, err := r.hasher.HashDir(ctx, src)
+	files, err := r.hasher.HashDir(ctx, src)
 	if err != nil {
-		return Out{}, err
+		return Out{}, fmt.Errorf("dvc: push: %w", err)
 	}
-	entries := make([]DirEntry, len(m.Entries))
+	entries := make([]DirEntry, len(files))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.Workers)
-	for i, e := range m.Entries {
-		entries[i] = DirEntry{MD5: strings.TrimPrefix(e.Digest, "md5:"), RelPath: e.Path}
+	var size int64
+	for i, e := range files {
+		size += e.Size
+		entries[i] = DirEntry{MD5: e.Sum.Hex(), RelPath: e.Path}
 		g.Go(func() error {
 			return r.upload(gctx, filepath.Join(src, filepath.FromSlash(e.Path)), entries[i].MD5)
 		})
@@ -289,7 +291,7 @@ func (r *Remote) Push(ctx context.Context, src string) (Out, error) {
 	if err := r.put(ctx, out.MD5, bytes.NewReader(listing)); err != nil {
 		return Out{}, err
 	}
-	out.Size, out.NFiles = new(m.Size()), new(len(m.Entries))
+	out.Size, out.NFiles = new(size), new(len(files))
 	return out, nil
 }
 

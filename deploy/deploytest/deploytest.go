@@ -1,12 +1,22 @@
-// Package deploytest helps test code that uses package deploy: Fake, a
-// predictor with a set latency, error rate and output; NewRouter, a
-// ready router over fakes with an observation window; NewStore, a
-// rollout store on an in-memory bucket; and conformance suites for
-// Predictor and Store implementations.
+// Package deploytest helps test code that uses packages deploy and
+// deploy/rollout:
 //
-// deploy has no clock of its own: it reads time.Now and uses timers, so
-// tests of rollouts run inside a testing/synctest bubble, where a Fake's
-// latency and an analysis interval of minutes pass in no real time.
+//   - New, a ready router over fakes, and NewRig, the same router with
+//     the fakes and the monitor.Metrics its Observer feeds (a rollout's
+//     Source);
+//   - Fake (NewFake), a predictor with a set latency, error rate and
+//     output; its zero value answers the zero Out at once;
+//   - NewStore, a rollout store on an in-memory bucket;
+//   - RunConformance for Predictor implementations and
+//     RunStoreConformance for rollout Store implementations.
+//
+// Everything made with a testing.TB is cleaned up when the test ends.
+//
+// deploy and rollout have no clock of their own: they read time.Now and
+// use timers, so tests of rollouts run inside a testing/synctest bubble,
+// where a Fake's latency and an analysis interval of minutes pass in no
+// real time. Make the Rig inside the bubble, so that its metrics' clock is
+// the bubble's.
 package deploytest
 
 import (
@@ -17,32 +27,58 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"gocloud.dev/blob/memblob"
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/rollout"
+	"github.com/sextant-ml/sextant/monitor"
 )
 
-// Rig is a router over fake versions, with a window the router feeds.
+// Rig is a router over fake versions and the metrics its Observer feeds:
+// give Metrics to a rollout as its Source (rollout.Options.Source) and
+// name Model in its Spec. The zero Rig holds nothing; NewRig fills it.
 type Rig[In, Out any] struct {
+	// Model is the model the router reports its versions under.
+	Model string
+	// Router routes between the fakes; nothing is routed until the test
+	// says so.
 	Router *deploy.Router[In, Out]
-	Window *deploy.Window
-	Fakes  map[string]*Fake[In, Out]
+	// Metrics is the router's Observer, on a registry of its own, with a
+	// window of 10 minutes in 5s slots that keeps up to 512 latencies
+	// per slot.
+	Metrics *monitor.Metrics
+	// Fakes holds the predictor of each version.
+	Fakes map[string]*Fake[In, Out]
 }
 
-// NewRouter returns a router over one Fake per version (each answering
-// with outputs[version], immediately, without errors) that records into
-// a Window. No traffic is routed until the test says so. The router is
-// closed when the test ends.
-func NewRouter[In, Out any](t testing.TB, outputs map[string]Out) *Rig[In, Out] {
+// New returns a router over one Fake per version, each answering with
+// outputs[version] at once and without errors. No traffic is routed
+// until the test says so, and the router is closed when the test ends.
+// Use NewRig to reach the fakes and the router's metrics.
+func New[In, Out any](t testing.TB, outputs map[string]Out) *deploy.Router[In, Out] {
 	t.Helper()
-	rig := &Rig[In, Out]{Window: deploy.NewWindow(0), Fakes: map[string]*Fake[In, Out]{}}
+	return NewRig[In](t, "model", outputs).Router
+}
+
+// NewRig returns a Rig: a router over one Fake per version (as New
+// makes it) that records every routed prediction of model into Metrics.
+func NewRig[In, Out any](t testing.TB, model string, outputs map[string]Out) *Rig[In, Out] {
+	t.Helper()
+	m, err := monitor.New(prometheus.NewRegistry(), &monitor.Options{
+		Window: 10 * time.Minute, WindowSlots: 120, WindowSample: 512, CostSampleEvery: -1,
+	})
+	if err != nil {
+		t.Fatalf("deploytest: %v", err)
+	}
+	rig := &Rig[In, Out]{Model: model, Metrics: m, Fakes: map[string]*Fake[In, Out]{}}
 	preds := map[string]deploy.Predictor[In, Out]{}
 	for v, out := range outputs {
 		rig.Fakes[v] = NewFake[In](out)
 		preds[v] = rig.Fakes[v]
 	}
-	r, err := deploy.NewRouter(preds, &deploy.RouterOptions[Out]{Observer: rig.Window})
+	r, err := deploy.NewRouter(preds, &deploy.RouterOptions[Out]{Model: model, Observer: m})
 	if err != nil {
 		t.Fatalf("deploytest: %v", err)
 	}
@@ -53,14 +89,14 @@ func NewRouter[In, Out any](t testing.TB, outputs map[string]Out) *Rig[In, Out] 
 
 // NewStore returns a rollout store on a fresh in-memory bucket, closed
 // when the test ends.
-func NewStore(t testing.TB) *deploy.BlobStore {
+func NewStore(t testing.TB) *rollout.BlobStore {
 	t.Helper()
 	b, err := artifact.NewBucket(memblob.OpenBucket(nil), &artifact.BucketOptions{Owned: true})
 	if err != nil {
 		t.Fatalf("deploytest: %v", err)
 	}
 	t.Cleanup(func() { b.Close() })
-	s, err := deploy.NewBlobStore(b, "rollout", nil)
+	s, err := rollout.NewBlobStore(b, "rollout", nil)
 	if err != nil {
 		t.Fatalf("deploytest: %v", err)
 	}
@@ -128,7 +164,7 @@ func RunConformance[In, Out any](t *testing.T, newPredictor func(t *testing.T) d
 			t.Fatal(err)
 		}
 		for i := range 10 {
-			_, served, err := r.Predict(context.Background(), deploy.Request{Key: fmt.Sprint(i)}, in)
+			_, served, err := r.Serve(context.Background(), deploy.Request{Key: fmt.Sprint(i)}, in)
 			if err != nil || served != "a" {
 				t.Fatalf("routed Predict served %q: %v", served, err)
 			}
@@ -146,16 +182,16 @@ func RunConformance[In, Out any](t *testing.T, newPredictor func(t *testing.T) d
 // RunStoreConformance checks a rollout Store: an empty store reports
 // ErrNoState, a saved state reads back equal, a save replaces the
 // previous state, and cancelled contexts are honoured.
-func RunStoreConformance(t *testing.T, newStore func(t *testing.T) deploy.Store) {
+func RunStoreConformance(t *testing.T, newStore func(t *testing.T) rollout.Store) {
 	ctx := context.Background()
-	st := deploy.State{
-		Model: "m", Stable: "v1", Canary: "v2", Phase: deploy.Paused, Step: 3, Weight: 25,
+	st := rollout.State{
+		Model: "m", Stable: "v1", Canary: "v2", Phase: rollout.Paused, Step: 3, Weight: 25,
 		StepStarted: time.Date(2026, 3, 4, 5, 6, 7, 8, time.UTC), ResumeAdvances: true,
-		Analysis: deploy.AnalysisState{Measurements: 4, Passes: 2, Failures: 1, Inconclusives: 1, ConsecutiveFailures: 1, Last: time.Date(2026, 3, 4, 5, 7, 0, 0, time.UTC)},
+		Analysis: rollout.AnalysisState{Measurements: 4, Passes: 2, Failures: 1, Inconclusives: 1, ConsecutiveFailures: 1, Last: time.Date(2026, 3, 4, 5, 7, 0, 0, time.UTC)},
 		Reason:   "analysis inconclusive", Revision: 17, Updated: time.Date(2026, 3, 4, 5, 7, 1, 0, time.UTC),
 	}
 	t.Run("empty store has no state", func(t *testing.T) {
-		if _, err := newStore(t).Load(ctx); !errors.Is(err, deploy.ErrNoState) {
+		if _, err := newStore(t).Load(ctx); !errors.Is(err, rollout.ErrNoState) {
 			t.Errorf("Load: %v, want ErrNoState", err)
 		}
 	})
@@ -179,14 +215,14 @@ func RunStoreConformance(t *testing.T, newStore func(t *testing.T) deploy.Store)
 	t.Run("save replaces", func(t *testing.T) {
 		s := newStore(t)
 		next := st
-		next.Revision, next.Phase = 18, deploy.Promoted
+		next.Revision, next.Phase = 18, rollout.Promoted
 		if err := s.Save(ctx, st); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Save(ctx, next); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := s.Load(ctx); err != nil || got.Revision != 18 || got.Phase != deploy.Promoted {
+		if got, err := s.Load(ctx); err != nil || got.Revision != 18 || got.Phase != rollout.Promoted {
 			t.Errorf("Load after two saves: revision %d phase %s, %v", got.Revision, got.Phase, err)
 		}
 	})

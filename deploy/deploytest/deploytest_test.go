@@ -9,9 +9,12 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/deploy"
 	"github.com/sextant-ml/sextant/deploy/deploytest"
+	"github.com/sextant-ml/sextant/deploy/rollout"
 )
 
 func TestFakeConformance(t *testing.T) {
@@ -34,16 +37,16 @@ func TestFuncConformance(t *testing.T) {
 
 func TestStoreConformance(t *testing.T) {
 	t.Run("mem", func(t *testing.T) {
-		deploytest.RunStoreConformance(t, func(t *testing.T) deploy.Store { return deploytest.NewStore(t) })
+		deploytest.RunStoreConformance(t, func(t *testing.T) rollout.Store { return deploytest.NewStore(t) })
 	})
 	t.Run("file", func(t *testing.T) {
-		deploytest.RunStoreConformance(t, func(t *testing.T) deploy.Store {
+		deploytest.RunStoreConformance(t, func(t *testing.T) rollout.Store {
 			b, err := artifact.OpenBucket(context.Background(), "file://"+t.TempDir())
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { b.Close() })
-			s, err := deploy.NewBlobStore(b, "a", nil)
+			s, err := rollout.NewBlobStore(b, "a", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,11 +69,11 @@ func TestBlobStoreCorrupt(t *testing.T) {
 	if err := os.WriteFile(entry, []byte(`{"phase": 3`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, _ := deploy.NewBlobStore(b, "state", nil)
-	if _, err := s.Load(context.Background()); !errors.Is(err, deploy.ErrInvalid) || !errors.Is(err, deploy.ErrCorrupt) {
+	s, _ := rollout.NewBlobStore(b, "state", nil)
+	if _, err := s.Load(context.Background()); !errors.Is(err, rollout.ErrInvalid) || !errors.Is(err, rollout.ErrCorrupt) {
 		t.Errorf("Load of a truncated state: %v, want ErrInvalid and ErrCorrupt", err)
 	}
-	if _, err := deploy.NewBlobStore(nil, "k", nil); !errors.Is(err, deploy.ErrInvalid) {
+	if _, err := rollout.NewBlobStore(nil, "k", nil); !errors.Is(err, rollout.ErrInvalid) {
 		t.Errorf("NewBlobStore(nil): %v", err)
 	}
 }
@@ -122,17 +125,49 @@ func TestFake(t *testing.T) {
 	})
 }
 
-func TestNewRouter(t *testing.T) {
-	rig := deploytest.NewRouter[int](t, map[string]string{"v1": "one", "v2": "two"})
+func TestNewRig(t *testing.T) {
+	rig := deploytest.NewRig[int](t, "m", map[string]string{"v1": "one", "v2": "two"})
 	if err := rig.Router.SetCanary("v1", "v2", 100); err != nil {
 		t.Fatal(err)
 	}
-	out, served, err := rig.Router.Predict(context.Background(), deploy.Request{}, 0)
+	out, served, err := rig.Router.Serve(context.Background(), deploy.Request{}, 0)
 	if out != "two" || served != "v2" || err != nil || rig.Fakes["v2"].Calls() != 1 {
 		t.Errorf("Predict = %q from %q, %v", out, served, err)
 	}
-	o, _ := rig.Window.Observations(context.Background(), "v2", time.Now().Add(-time.Minute), time.Now().Add(time.Second))
-	if o.Total != 1 {
-		t.Errorf("window saw %d requests", o.Total)
+	o := rig.Metrics.Range("m", "v2", time.Now().Add(-time.Minute), time.Now().Add(time.Second))
+	if o.Requests != 1 {
+		t.Errorf("window saw %d requests", o.Requests)
+	}
+	// Direct calls stay out of the window.
+	if _, err := rig.Router.PredictVersion(context.Background(), "v2", 0); err != nil {
+		t.Fatal(err)
+	}
+	if o := rig.Metrics.Window("m", "v2"); o.Requests != 1 {
+		t.Errorf("window saw %d requests after a direct call, want 1", o.Requests)
+	}
+}
+
+func TestNew(t *testing.T) {
+	r := deploytest.New[string](t, map[string]int{"a": 1, "b": 2})
+	if err := r.Switch("b"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := r.Predict(context.Background(), "x"); out != 2 || err != nil {
+		t.Errorf("Predict = %d, %v; want 2 from b", out, err)
+	}
+	if diff := cmp.Diff([]string{"a", "b"}, r.Versions()); diff != "" {
+		t.Errorf("versions (-want +got):\n%s", diff)
+	}
+}
+
+func TestZeroFake(t *testing.T) {
+	var f deploytest.Fake[string, int]
+	if out, err := f.Predict(context.Background(), "x"); out != 0 || err != nil || f.Calls() != 1 || f.Errors() != 0 {
+		t.Errorf("zero Fake: %d, %v, %d calls", out, err, f.Calls())
+	}
+	f.Hold()
+	f.Release()
+	if _, err := f.Predict(context.Background(), "x"); err != nil {
+		t.Error(err)
 	}
 }

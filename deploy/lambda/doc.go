@@ -1,7 +1,7 @@
-// Package lambda serves an http.Handler, typically deploy's Open Inference
+// Package lambda serves an http.Handler, typically deploy/oip's Open Inference
 // Protocol Handler, on AWS Lambda through github.com/aws/aws-lambda-go.
 //
-//	h := deploy.NewHandler(nil)
+//	h := oip.NewHandler(nil)
 //	_ = h.AddRouter(meta, router)
 //	lambda.Start(h, nil) // never returns
 //
@@ -33,7 +33,7 @@
 // Host header (else the event's domain), its RemoteAddr the caller's
 // source IP, and its X-Request-Id, unless the client sent one, the
 // invocation's Lambda request id (the id in the function's logs), else
-// the API's request id. deploy's Handler keeps a client's id only when it
+// the API's request id. oip's Handler keeps a client's id only when it
 // is 1 to 64 letters, digits or "-_.:", and draws its own otherwise.
 //
 // A payload that is none of these (an S3 notification, a direct invoke

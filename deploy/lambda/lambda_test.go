@@ -17,6 +17,7 @@ import (
 
 	"github.com/sextant-ml/sextant/deploy"
 	"github.com/sextant-ml/sextant/deploy/lambda"
+	"github.com/sextant-ml/sextant/deploy/oip"
 )
 
 // seen is what the served handler last received, for checking the
@@ -26,31 +27,31 @@ type seen struct {
 	ContentLength                                                      int64
 }
 
-// oip returns the Open Inference Protocol handler of one model, "sum",
+// oipHandler returns the Open Inference Protocol handler of one model, "sum",
 // served by version 7 of a router: each row of the FP32 input x [rows, 2]
 // is summed into the FP64 output "sum" [rows]. Every request it receives
 // is recorded in last.
-func oip(last *seen, mu *sync.Mutex) http.Handler {
-	sum := deploy.PredictorFunc[*deploy.InferRequest, *deploy.InferResponse](func(_ context.Context, req *deploy.InferRequest) (*deploy.InferResponse, error) {
+func oipHandler(last *seen, mu *sync.Mutex) http.Handler {
+	sum := deploy.PredictorFunc[*oip.InferRequest, *oip.InferResponse](func(_ context.Context, req *oip.InferRequest) (*oip.InferResponse, error) {
 		x := req.Input("x")
 		rows := int(x.Shape[0])
 		out := make([]float64, rows)
 		for i := range rows {
 			out[i] = x.Floats[2*i] + x.Floats[2*i+1]
 		}
-		return &deploy.InferResponse{Outputs: []deploy.Tensor{{Name: "sum", Datatype: deploy.FP64, Shape: []int64{int64(rows)}, Floats: out}}}, nil
+		return &oip.InferResponse{Outputs: []oip.Tensor{{Name: "sum", Datatype: oip.FP64, Shape: []int64{int64(rows)}, Floats: out}}}, nil
 	})
-	r, err := deploy.NewRouter(map[string]deploy.InferPredictor{"7": sum}, nil)
+	r, err := deploy.NewRouter(map[string]oip.InferPredictor{"7": sum}, nil)
 	if err != nil {
 		panic(err)
 	}
 	if err := r.Switch("7"); err != nil {
 		panic(err)
 	}
-	h := deploy.NewHandler(nil)
-	meta := deploy.ModelMetadata{Name: "sum", Platform: "test",
-		Inputs:  []deploy.TensorMeta{{Name: "x", Datatype: deploy.FP32, Shape: []int64{-1, 2}}},
-		Outputs: []deploy.TensorMeta{{Name: "sum", Datatype: deploy.FP64, Shape: []int64{-1}}}}
+	h := oip.NewHandler(nil)
+	meta := oip.ModelMetadata{Name: "sum", Platform: "test",
+		Inputs:  []oip.TensorMeta{{Name: "x", Datatype: oip.FP32, Shape: []int64{-1, 2}}},
+		Outputs: []oip.TensorMeta{{Name: "sum", Datatype: oip.FP64, Shape: []int64{-1}}}}
 	if err := h.AddRouter(meta, r); err != nil {
 		panic(err)
 	}
@@ -151,7 +152,7 @@ func TestEvents(t *testing.T) {
 			if tc.lambdaID != "" {
 				ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: tc.lambdaID})
 			}
-			out, err := lambda.New(oip(&last, &mu), nil).Invoke(ctx, payload)
+			out, err := lambda.New(oipHandler(&last, &mu), nil).Invoke(ctx, payload)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,7 +210,7 @@ func TestNotHTTPEvents(t *testing.T) {
 		{"bad base64 body", []byte(`{"version":"2.0","rawPath":"/v2","requestContext":{"http":{"method":"POST"}},"body":"%%%","isBase64Encoded":true}`)},
 		{"bad method", []byte(`{"httpMethod":"BAD METHOD","path":"/v2"}`)},
 	}
-	h := lambda.New(oip(nil, nil), nil)
+	h := lambda.New(oipHandler(nil, nil), nil)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := h.Invoke(t.Context(), tc.payload)
@@ -300,7 +301,7 @@ func FuzzInvoke(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	h := lambda.New(oip(nil, nil), nil)
+	h := lambda.New(oipHandler(nil, nil), nil)
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		out, err := h.Invoke(context.Background(), payload)
 		if err != nil {

@@ -23,7 +23,7 @@ const childEnv = "SEXTANT_LAMBDA_TEST_FUNCTION"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
-		lambda.Start(oip(nil, nil), nil) // does not return
+		lambda.Start(oipHandler(nil, nil), nil) // does not return
 	}
 	os.Exit(m.Run())
 }

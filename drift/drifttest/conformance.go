@@ -25,7 +25,7 @@ const ConformanceWindow = 500
 // "value" (fitted on values from a standard normal distribution) with a
 // count-based window of ConformanceWindow values.
 func RunConformance(t *testing.T, newDetector func(t *testing.T, p *drift.Profile, column string) Detector) {
-	p := Profile(t, drift.Data{Numeric: map[string][]float64{"value": Normal(1, 2000, 0, 1)}}, nil)
+	p := NewProfile(t, drift.Data{Numeric: map[string][]float64{"value": Normal(1, 2000, 0, 1)}}, nil)
 	fresh := func(t *testing.T) Detector {
 		t.Helper()
 		d := newDetector(t, p, "value")

@@ -57,10 +57,10 @@ func (c *Clock) Set(t time.Time) {
 	c.now = t
 }
 
-// Profile fits reference data and returns the profile as code loading it
+// NewProfile fits reference data and returns the profile as code loading it
 // from storage would see it: encoded to JSON and parsed back. It fails the
 // test on error.
-func Profile(t testing.TB, reference drift.Data, opts *drift.FitOptions) *drift.Profile {
+func NewProfile(t testing.TB, reference drift.Data, opts *drift.FitOptions) *drift.Profile {
 	t.Helper()
 	p, err := drift.Fit(reference, opts)
 	if err != nil {

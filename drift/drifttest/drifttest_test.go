@@ -62,7 +62,7 @@ func TestClock(t *testing.T) {
 }
 
 func TestNewStreamFollowsClock(t *testing.T) {
-	p := Profile(t, drift.Data{Numeric: map[string][]float64{"x": Normal(1, 300, 0, 1)}}, nil)
+	p := NewProfile(t, drift.Data{Numeric: map[string][]float64{"x": Normal(1, 300, 0, 1)}}, nil)
 	s, clock := NewStream(t, p, "x", &drift.StreamOptions{Window: time.Minute})
 	s.ObserveBatch(Normal(2, 100, 0, 1))
 	clock.Advance(2 * time.Minute)
@@ -99,7 +99,7 @@ func TestBuilders(t *testing.T) {
 		t.Errorf("Categories: %d of 5000 are a, want about 4500", na)
 	}
 	ref := drift.Data{Numeric: map[string][]float64{"x": x}, Categorical: map[string][]string{"c": c}}
-	p := Profile(t, ref, nil)
+	p := NewProfile(t, ref, nil)
 	r, err := p.Compare(drift.Data{Numeric: map[string][]float64{"x": Shifted(x[:400], 3)}, Categorical: map[string][]string{"c": c[:400]}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +109,7 @@ func TestBuilders(t *testing.T) {
 }
 
 func TestCorruptProfilesAreRejected(t *testing.T) {
-	p := Profile(t, drift.Data{Numeric: map[string][]float64{"x": Normal(1, 100, 0, 1)}}, nil)
+	p := NewProfile(t, drift.Data{Numeric: map[string][]float64{"x": Normal(1, 100, 0, 1)}}, nil)
 	for name, b := range Corrupt(t, p) {
 		if _, err := drift.Parse(b); !errors.Is(err, drift.ErrCorrupt) {
 			t.Errorf("%s: err = %v, want drift.ErrCorrupt", name, err)
@@ -132,7 +132,7 @@ func (r *recorder) Errorf(format string, args ...any) {
 
 func TestAssertionsFail(t *testing.T) {
 	x := Normal(3, 600, 0, 1)
-	p := Profile(t, drift.Data{Numeric: map[string][]float64{"x": x, "y": x}}, nil)
+	p := NewProfile(t, drift.Data{Numeric: map[string][]float64{"x": x, "y": x}}, nil)
 	r, err := p.Compare(drift.Data{Numeric: map[string][]float64{"x": Shifted(x[:300], 2), "y": x[:300]}}, nil)
 	if err != nil {
 		t.Fatal(err)

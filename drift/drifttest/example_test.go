@@ -12,7 +12,7 @@ import (
 // A user's test of an alerting rule built on a drift stream: feed shifted
 // values, move the clock, and watch the window clear.
 func TestAlertClearsAfterWindow(t *testing.T) {
-	profile := drifttest.Profile(t, drift.Data{Numeric: map[string][]float64{
+	profile := drifttest.NewProfile(t, drift.Data{Numeric: map[string][]float64{
 		"latency": drifttest.Normal(1, 2000, 100, 10),
 	}}, nil)
 	stream, clock := drifttest.NewStream(t, profile, "latency", &drift.StreamOptions{Window: 5 * time.Minute})

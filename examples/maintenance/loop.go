@@ -13,7 +13,7 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 
-	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/rollout"
 	"github.com/sextant-ml/sextant/drift"
 	"github.com/sextant-ml/sextant/monitor"
 	"github.com/sextant-ml/sextant/pipeline"
@@ -204,17 +204,17 @@ func mustOutput(rec *pipeline.Record, task, key string) string {
 // each followed by analysis of the canary's error rate and latency, while
 // production readings flow. Promotion moves the production alias through the
 // registry, as the release account and through the gate.
-func (e *env) rollout(ctx context.Context, f *fleet, stable, canary int, age Ageing, seed uint64) (deploy.State, error) {
+func (e *env) rollout(ctx context.Context, f *fleet, stable, canary int, age Ageing, seed uint64) (rollout.State, error) {
 	if err := e.authz.Authorize(e.releaseCtx, "deploy", "deployments", modelName); err != nil {
-		return deploy.State{}, err
+		return rollout.State{}, err
 	}
 	if err := f.load(canary); err != nil {
-		return deploy.State{}, err
+		return rollout.State{}, err
 	}
-	analysis := deploy.Analysis{
-		Checks: []deploy.Check{
-			deploy.ErrorRate{Max: 0.02, MinSamples: 20},
-			deploy.LatencyQuantile{Quantile: 0.99, Max: 50 * time.Millisecond, MinSamples: 20},
+	analysis := rollout.Analysis{
+		Checks: []rollout.Check{
+			rollout.ErrorRate{Max: 0.02, MinSamples: 20},
+			rollout.LatencyQuantile{Quantile: 0.99, Max: 50 * time.Millisecond, MinSamples: 20},
 		},
 		Interval: e.cfg.AnalysisInterval,
 		// Two passes in a row move on; windows with too little traffic to
@@ -229,29 +229,29 @@ func (e *env) rollout(ctx context.Context, f *fleet, stable, canary int, age Age
 	// One log per model under deployments/<model>/: each rollout's states
 	// follow the previous rollout's, so the history of every rollout of the
 	// model is kept.
-	stateStore, err := deploy.NewBlobStore(e.store.Bucket(), modelName, &deploy.BlobStoreOptions{Logger: e.cfg.Logger})
+	stateStore, err := rollout.NewBlobStore(e.store.Bucket(), modelName, &rollout.BlobStoreOptions{Logger: e.cfg.Logger})
 	if err != nil {
-		return deploy.State{}, err
+		return rollout.State{}, err
 	}
-	ro, err := deploy.NewRollout(f.router, deploy.Spec{
+	ro, err := rollout.New(f.router, rollout.Spec{
 		Model:  modelName,
 		Stable: strconv.Itoa(stable),
 		Canary: strconv.Itoa(canary),
-		Steps: []deploy.Step{
-			deploy.SetWeight(5), deploy.Analyze(analysis),
-			deploy.SetWeight(25), deploy.Analyze(analysis),
-			deploy.SetWeight(100), deploy.Analyze(analysis),
+		Steps: []rollout.Step{
+			rollout.SetWeight(5), rollout.Analyze(analysis),
+			rollout.SetWeight(25), rollout.Analyze(analysis),
+			rollout.SetWeight(100), rollout.Analyze(analysis),
 		},
-	}, &deploy.RolloutOptions{
+	}, &rollout.Options{
 		Store:   stateStore,
-		Source:  f.window,
+		Source:  e.metrics, // the window the router's Observer feeds
 		Aliases: aliasPromoter{e},
 		Alias:   production,
 		Metrics: e.metrics, // weights and phase as sextant_rollout_* gauges
 		// Manual operations (abort, pause, promote) are authorised too.
 		Authorizer: e.authz,
-		OnEvent:    func(ev deploy.Event) { e.printEvent(ev) },
-		AfterRollback: func(ctx context.Context, st deploy.State) {
+		OnEvent:    func(ev rollout.Event) { e.printEvent(ev) },
+		AfterRollback: func(ctx context.Context, st rollout.State) {
 			if err := e.authz.Authorize(e.releaseCtx, "rollback", "deployments", modelName); err != nil {
 				e.say("  rollback not authorised: %v", err)
 			}
@@ -259,7 +259,7 @@ func (e *env) rollout(ctx context.Context, f *fleet, stable, canary int, age Age
 		Logger: e.cfg.Logger,
 	})
 	if err != nil {
-		return deploy.State{}, err
+		return rollout.State{}, err
 	}
 	e.say("rollout %d -> %d as %s:%s (steps %s)", stable, canary, release.Kind, release.Name, stepList(5, 25, 100))
 	stop := f.traffic(ctx, e.cfg.Seed+seed, age)
@@ -281,11 +281,11 @@ func stepList(ws ...int) string {
 	return strings.Join(parts, ", ")
 }
 
-func (e *env) printEvent(ev deploy.Event) {
+func (e *env) printEvent(ev rollout.Event) {
 	switch ev.Type {
-	case deploy.EventWeight:
+	case rollout.EventWeight:
 		e.say("  canary at %3.0f%%", ev.Weight)
-	case deploy.EventMeasurement:
+	case rollout.EventMeasurement:
 		if len(ev.Measurements) == 0 {
 			return // the commit of a measurement already printed
 		}
@@ -301,7 +301,7 @@ func (e *env) printEvent(ev deploy.Event) {
 			parts[i] = fmt.Sprintf("%s %s %s", m.Check, value, m.Outcome)
 		}
 		e.say("    measurement %s: %s", ev.Outcome, strings.Join(parts, ", "))
-	case deploy.EventPromoted, deploy.EventRolledBack, deploy.EventAborted, deploy.EventPaused:
+	case rollout.EventPromoted, rollout.EventRolledBack, rollout.EventAborted, rollout.EventPaused:
 		e.say("  %s: %s", ev.Type, ev.Reason)
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/sextant-ml/sextant/artifact"
-	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/rollout"
 	"github.com/sextant-ml/sextant/internal/s3test"
 	"github.com/sextant-ml/sextant/pipeline"
 	"github.com/sextant-ml/sextant/rbac"
@@ -31,7 +31,7 @@ func TestStory(t *testing.T) {
 	backends := map[string]func(t *testing.T) string{
 		"file": func(t *testing.T) string { return "" }, // the default: file://<dir>/bucket
 		"s3": func(t *testing.T) string {
-			srv := s3test.Start(t)
+			srv := s3test.New(t)
 			s3test.SetEnv(t)
 			srv.Bucket(t, "maintenance")
 			return srv.URL("maintenance") + "&prefix=sextant"
@@ -65,13 +65,13 @@ func checkStory(t *testing.T, res Result, out string) {
 	if !slices.Contains(res.DriftedColumns, "temperature") && !slices.Contains(res.DriftedColumns, "vibration") {
 		t.Errorf("drifted columns %v: want an aged sensor among them", res.DriftedColumns)
 	}
-	if res.Candidate != 2 || !res.GatePassed || res.CanaryPhase != deploy.Promoted {
+	if res.Candidate != 2 || !res.GatePassed || res.CanaryPhase != rollout.Promoted {
 		t.Errorf("candidate %d, gate passed %v, canary %s: want version 2 promoted through the gate", res.Candidate, res.GatePassed, res.CanaryPhase)
 	}
 	if !(res.V2Fresh.LogLoss < 0.9*res.V1Fresh.LogLoss) {
 		t.Errorf("log loss on fresh data: v1 %.3f, v2 %.3f: retraining should have helped", res.V1Fresh.LogLoss, res.V2Fresh.LogLoss)
 	}
-	if res.Broken != 3 || res.BrokenPhase != deploy.RolledBack {
+	if res.Broken != 3 || res.BrokenPhase != rollout.RolledBack {
 		t.Errorf("broken candidate %d ended %s, want version 3 rolled back", res.Broken, res.BrokenPhase)
 	}
 	if res.Production != 2 {

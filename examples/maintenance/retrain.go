@@ -61,8 +61,8 @@ func (j *retrainJob) snapshot(ctx context.Context, t *pipeline.TaskRun) error {
 		return err
 	}
 	j.dir = filepath.Join(j.e.cfg.Dir, "data", name)
-	j.manifest = dv.Manifest
-	t.Set("dataset", dv.Manifest)
+	j.manifest = dv.Manifest.String()
+	t.Set("dataset", dv.Manifest.String())
 	t.Set("dataset_version", strconv.Itoa(dv.Number))
 	return nil
 }

@@ -23,7 +23,7 @@ import (
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset"
-	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/rollout"
 	"github.com/sextant-ml/sextant/drift"
 	"github.com/sextant-ml/sextant/monitor"
 	"github.com/sextant-ml/sextant/pipeline"
@@ -125,11 +125,11 @@ type Result struct {
 	// GatePassed reports the promotion gate's verdict on Candidate.
 	GatePassed bool
 	// CanaryPhase is how the rollout of Candidate ended.
-	CanaryPhase deploy.Phase
+	CanaryPhase rollout.Phase
 	// Broken is the deliberately broken candidate; BrokenPhase how its
 	// rollout ended.
 	Broken      int
-	BrokenPhase deploy.Phase
+	BrokenPhase rollout.Phase
 	// Production is the version holding the production alias at the end.
 	Production int
 	// Denied is the refusal of the trainer's attempt to promote.
@@ -260,7 +260,11 @@ func (e *env) setup(ctx context.Context) error {
 	}
 	e.gate = promotionGate()
 	e.prom = prometheus.NewRegistry()
-	e.metrics, err = monitor.New(e.prom, nil)
+	// The window holds 150 analysis intervals in 600 slots of a quarter
+	// interval each, so that a measurement covers its interval closely.
+	e.metrics, err = monitor.New(e.prom, &monitor.Options{
+		Window: 150 * e.cfg.AnalysisInterval, WindowSlots: 600,
+	})
 	if err != nil {
 		return err
 	}
@@ -334,7 +338,7 @@ func (e *env) firstModel(ctx context.Context, gen *generator) (*drift.Profile, e
 	if err != nil {
 		return nil, err
 	}
-	e.say("dataset %s version %d: %d rows, manifest %s", datasetName, dv.Number, len(history.X), short(dv.Manifest))
+	e.say("dataset %s version %d: %d rows, manifest %s", datasetName, dv.Number, len(history.X), short(dv.Manifest.String()))
 	back, err := readCSV(filepath.Join(e.cfg.Dir, "data", "history", "readings.csv"))
 	if err != nil {
 		return nil, err
@@ -353,8 +357,8 @@ func (e *env) firstModel(ctx context.Context, gen *generator) (*drift.Profile, e
 		Description: "Logistic regression: failure within the horizon from four pump sensors.",
 		Metrics:     mt.registry(),
 		Params:      trainCfg.params(),
-		Tags:        map[string]string{"horizon_hours": fmt.Sprint(e.cfg.HorizonHours), "evaluated_on": dv.Manifest},
-		Lineage:     registry.Lineage{Datasets: []string{dv.Manifest}, Source: "examples/maintenance: initial training"},
+		Tags:        map[string]string{"horizon_hours": fmt.Sprint(e.cfg.HorizonHours), "evaluated_on": dv.Manifest.String()},
+		Lineage:     registry.Lineage{Datasets: []string{dv.Manifest.String()}, Source: "examples/maintenance: initial training"},
 	})
 	if err != nil {
 		return nil, err

@@ -14,22 +14,20 @@ import (
 // predictor is one served model version: a reading in, a probability out.
 type predictor = deploy.Predictor[[]float64, float64]
 
-// fleet is the serving side: a router between model versions, each call
-// instrumented with monitor metrics and observed by a window the rollout
-// analysis reads.
+// fleet is the serving side: a router between model versions whose
+// Observer is the monitor metrics, so that every routed call is counted,
+// timed and kept in the one window the rollout analysis reads.
 type fleet struct {
 	e      *env
 	router *deploy.Router[[]float64, float64]
-	window *deploy.Window
 }
 
 func newFleet(e *env) (*fleet, error) {
-	w := deploy.NewWindow(0)
-	r, err := deploy.NewRouter(map[string]predictor{}, &deploy.RouterOptions[float64]{Observer: w})
+	r, err := deploy.NewRouter(map[string]predictor{}, &deploy.RouterOptions[float64]{Model: modelName, Observer: e.metrics})
 	if err != nil {
 		return nil, err
 	}
-	return &fleet{e: e, router: r, window: w}, nil
+	return &fleet{e: e, router: r}, nil
 }
 
 func (f *fleet) close() { f.router.Close() }
@@ -51,10 +49,11 @@ func (f *fleet) load(n int) error {
 	version := strconv.Itoa(n)
 	file, _ := v.File(modelFile)
 	f.e.metrics.SetModelInfo(modelName, version, string(file.Digest))
-	predict := monitor.Wrap(f.e.metrics, modelName, version,
-		func(_ context.Context, x []float64) (float64, error) { return m.Predict(x) },
-		&monitor.WrapOptions[float64]{Value: func(p float64) (float64, bool) { return p, true }})
-	return f.router.Add(version, deploy.PredictorFunc[[]float64, float64](predict))
+	// The router records outcome and latency of routed calls; the version
+	// adds the predicted probability to sextant_prediction_value.
+	predict := deploy.PredictorFunc[[]float64, float64](func(_ context.Context, x []float64) (float64, error) { return m.Predict(x) })
+	return f.router.Add(version, monitor.Wrap(f.e.metrics, modelName, version, predict,
+		&monitor.WrapOptions[float64]{BehindRouter: true, Value: func(p float64) (float64, bool) { return p, true }}))
 }
 
 // fleetSize is the number of pumps; reading i of a batch comes from pump
@@ -66,7 +65,7 @@ const fleetSize = 500
 func (f *fleet) serve(ctx context.Context, b Batch) (failed int) {
 	for i, x := range b.X {
 		req := deploy.Request{Key: fmt.Sprintf("pump-%04d", i%fleetSize)}
-		if _, _, err := f.router.Predict(ctx, req, x); err != nil {
+		if _, _, err := f.router.Serve(ctx, req, x); err != nil {
 			failed++
 		}
 	}

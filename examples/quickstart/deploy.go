@@ -10,8 +10,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/rollout"
+	"github.com/sextant-ml/sextant/monitor"
 )
 
 // deployStep serves two versions of a churn model behind a router, rolls
@@ -40,10 +44,19 @@ func deployStep(ctx context.Context, d *demo) error {
 			return 1 / (1 + score*score), nil
 		})
 	}
-	window := deploy.NewWindow(0)
+	// One window serves the router and the rollout: the router records
+	// every routed prediction into monitor's metrics, and the analysis
+	// reads them back. Its 100 ms analysis windows need slots finer than
+	// monitor's default 5s: 2s kept, in 50 ms slots.
+	metrics, err := monitor.New(prometheus.NewRegistry(), &monitor.Options{
+		Window: 2 * time.Second, WindowSlots: 40, WindowSample: 1024,
+	})
+	if err != nil {
+		return err
+	}
 	router, err := deploy.NewRouter(map[string]deploy.Predictor[float64, float64]{
 		"v1": version(0), "v2": version(0), "v3": version(5),
-	}, &deploy.RouterOptions[float64]{Observer: window})
+	}, &deploy.RouterOptions[float64]{Model: "churn", Observer: metrics})
 	if err != nil {
 		return err
 	}
@@ -57,7 +70,7 @@ func deployStep(ctx context.Context, d *demo) error {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i := 0; trafficCtx.Err() == nil; i++ {
-			router.Predict(trafficCtx, deploy.Request{Key: fmt.Sprintf("user-%d", i%5000)}, float64(i%100))
+			router.Serve(trafficCtx, deploy.Request{Key: fmt.Sprintf("user-%d", i%5000)}, float64(i%100))
 		}
 	})
 	defer func() { stop(); wg.Wait() }()
@@ -66,24 +79,24 @@ func deployStep(ctx context.Context, d *demo) error {
 	// may get no CPU for a whole window, so up to two may lack evidence
 	// (InconclusiveLimit) without stopping a healthy canary; at least one
 	// must pass and none may fail.
-	analysis := deploy.Analysis{
+	analysis := rollout.Analysis{
 		Interval: 100 * time.Millisecond, Count: 3, InconclusiveLimit: 2,
-		Checks: []deploy.Check{
-			deploy.ErrorRate{Max: 0.02, MinSamples: 20},
-			deploy.Judge{MinSamples: 20, ErrorTolerance: 0.01},
+		Checks: []rollout.Check{
+			rollout.ErrorRate{Max: 0.02, MinSamples: 20},
+			rollout.Judge{MinSamples: 20, ErrorTolerance: 0.01},
 		},
 	}
-	steps := []deploy.Step{deploy.SetWeight(20), deploy.Analyze(analysis), deploy.SetWeight(50), deploy.Analyze(analysis)}
-	for _, rollout := range []struct{ stable, canary string }{{"v1", "v2"}, {"v2", "v3"}} {
-		store, err := deploy.NewBlobStore(bucket, "churn", nil)
+	steps := []rollout.Step{rollout.SetWeight(20), rollout.Analyze(analysis), rollout.SetWeight(50), rollout.Analyze(analysis)}
+	for _, pair := range []struct{ stable, canary string }{{"v1", "v2"}, {"v2", "v3"}} {
+		store, err := rollout.NewBlobStore(bucket, "churn", nil)
 		if err != nil {
 			return err
 		}
-		ro, err := deploy.NewRollout(router, deploy.Spec{Model: "churn", Stable: rollout.stable, Canary: rollout.canary, Steps: steps},
-			&deploy.RolloutOptions{
-				Store: store, Source: window,
-				OnEvent: func(e deploy.Event) {
-					if e.Type == deploy.EventMeasurement {
+		ro, err := rollout.New(router, rollout.Spec{Model: "churn", Stable: pair.stable, Canary: pair.canary, Steps: steps},
+			&rollout.Options{
+				Store: store, Source: metrics, Metrics: metrics,
+				OnEvent: func(e rollout.Event) {
+					if e.Type == rollout.EventMeasurement {
 						return
 					}
 					reason := e.Reason
@@ -102,7 +115,7 @@ func deployStep(ctx context.Context, d *demo) error {
 		runCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		st, err := ro.Run(runCtx)
 		cancel()
-		if errors.Is(err, context.DeadlineExceeded) && ro.State().Phase == deploy.Paused {
+		if errors.Is(err, context.DeadlineExceeded) && ro.State().Phase == rollout.Paused {
 			if err = ro.Abort(ctx, "not enough evidence in time"); err == nil {
 				st = ro.State()
 			}
@@ -110,8 +123,8 @@ func deployStep(ctx context.Context, d *demo) error {
 		if err != nil {
 			return err
 		}
-		d.printf("decision for %s: %s after %s\n", rollout.canary, st.Phase, time.Since(start).Round(10*time.Millisecond))
-		if rollout.canary == "v2" && st.Phase != deploy.Promoted {
+		d.printf("decision for %s: %s after %s\n", pair.canary, st.Phase, time.Since(start).Round(10*time.Millisecond))
+		if pair.canary == "v2" && st.Phase != rollout.Promoted {
 			return fmt.Errorf("the healthy canary was not promoted: %s", st.Reason)
 		}
 	}

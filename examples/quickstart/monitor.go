@@ -41,7 +41,7 @@ func monitorStep(ctx context.Context, d *demo) error {
 		}
 		return 1 / (1 + math.Exp(-(celsius-30)/2)), nil
 	}
-	predict := monitor.Wrap(m, "pump-risk", "v3", risk, &monitor.WrapOptions[float64]{
+	predict := monitor.WrapFunc(m, "pump-risk", "v3", risk, &monitor.WrapOptions[float64]{
 		Classify: func(err error) monitor.Outcome {
 			if errors.Is(err, errOutOfRange) {
 				return monitor.OutcomeRejected

@@ -20,13 +20,13 @@
 //
 // # Endpoints
 //
-//	/v2/...    deploy.Handler over a deploy.Router of the loaded versions:
+//	/v2/...    oip.Handler over a deploy.Router of the loaded versions:
 //	           health, metadata, readiness, inference (input "input" FP32
 //	           [rows, features], output "probability" FP64 [rows]); the
 //	           serving version in the Sextant-Served-Version header
 //	/metrics   promhttp over a private prometheus.Registry: monitor's
 //	           metrics, the Go and process collectors
-//	/rollout   the rollout's deploy.State as JSON ({} when none)
+//	/rollout   the rollout's rollout.State as JSON ({} when none)
 //
 // # Signatures
 //
@@ -56,7 +56,7 @@
 // (at most 5%) and p99 latency (at most 500ms), judged on at least 20
 // requests: too few requests are inconclusive, never a pass, and pause the
 // rollout. After the last step the canary takes all traffic and the
-// alias moves to it (deploy.NumberedAliases over the registry), which the
+// alias moves to it (rollout.NumberedAliases over the registry), which the
 // watch then follows. Weights and phase are published through monitor.
 // A failed analysis sends all traffic back and retires the canary.
 //

@@ -22,7 +22,7 @@ func faultyLog(t *testing.T, endpoint, name string, f *s3test.Faults, opts *arti
 		o = *opts
 	}
 	o.Prefix = t.Name()
-	b, err := artifact.NewBucket(s3test.FaultyBucket(t, endpoint, name, f), &o)
+	b, err := artifact.NewBucket(s3test.NewFaultyBucket(t, endpoint, name, f), &o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,5 +132,5 @@ func runS3Faults(t *testing.T, endpoint string) {
 }
 
 func TestS3Faults(t *testing.T) {
-	runS3Faults(t, s3test.Start(t).Endpoint())
+	runS3Faults(t, s3test.New(t).Endpoint())
 }

@@ -41,7 +41,7 @@ func backends(t *testing.T) map[string]func(t *testing.T) *artifact.Bucket {
 			return b
 		},
 		"s3": func(t *testing.T) *artifact.Bucket {
-			srv := s3test.Start(t)
+			srv := s3test.New(t)
 			b, err := artifact.NewBucket(srv.Bucket(t, "logs"), &artifact.BucketOptions{Prefix: "team"})
 			if err != nil {
 				t.Fatal(err)
@@ -260,7 +260,7 @@ func child(url string, id int) error {
 
 func TestMultiProcessAppend(t *testing.T) {
 	urls := map[string]string{"file": "file://" + t.TempDir()}
-	srv := s3test.Start(t)
+	srv := s3test.New(t)
 	srv.Bucket(t, "multi") // create it
 	s3test.SetEnv(t)
 	urls["s3"] = srv.URL("multi")

@@ -8,7 +8,7 @@ import (
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/dataset/dvc"
-	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/rollout"
 	"github.com/sextant-ml/sextant/internal/logstore"
 	"github.com/sextant-ml/sextant/pipeline"
 	"github.com/sextant-ml/sextant/registry"
@@ -22,8 +22,8 @@ func TestSentinelsAreShared(t *testing.T) {
 		want error
 		all  []error
 	}{
-		{"corrupt", logstore.ErrCorrupt, []error{registry.ErrCorruptEntry, dataset.ErrCorruptLog, pipeline.ErrCorrupt, deploy.ErrCorrupt}},
-		{"unsupported", logstore.ErrUnsupported, []error{registry.ErrUnsupportedEntry, dataset.ErrUnsupported, pipeline.ErrUnsupported, deploy.ErrUnsupported}},
+		{"corrupt", logstore.ErrCorrupt, []error{registry.ErrCorruptEntry, dataset.ErrCorruptLog, pipeline.ErrCorrupt, rollout.ErrCorrupt}},
+		{"unsupported", logstore.ErrUnsupported, []error{registry.ErrUnsupportedEntry, dataset.ErrUnsupported, pipeline.ErrUnsupported, rollout.ErrUnsupported}},
 		{"digest mismatch", artifact.ErrDigestMismatch, []error{dataset.ErrDigestMismatch, dvc.ErrDigestMismatch}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

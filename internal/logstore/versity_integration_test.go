@@ -17,7 +17,7 @@ import (
 // four-process race on one log, lost replies after committed creates,
 // and a store that ignores If-None-Match.
 func TestVersity(t *testing.T) {
-	srv := s3test.Versity(t)
+	srv := s3test.NewVersity(t)
 	s3test.SetEnv(t)
 	srv.Bucket(t, "conformance") // create it
 	n := 0

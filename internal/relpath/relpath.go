@@ -1,6 +1,6 @@
 // Package relpath holds the one rule for the relative paths Sextant stores
 // and hands to backends: artifact keys (artifact.ValidateKey) and dataset
-// file paths (dataset.ValidatePath) both start from it, so the characters
+// file paths (treehash.ValidatePath) both start from it, so the characters
 // one accepts the other accepts too.
 //
 // A path passes when it is non-empty, valid UTF-8, relative (no leading

@@ -15,7 +15,7 @@ import (
 )
 
 // Environment variables naming an S3-compatible server for integration
-// tests; without SEXTANT_S3_ENDPOINT, Versity starts versitygw itself.
+// tests; without SEXTANT_S3_ENDPOINT, NewVersity starts versitygw itself.
 const (
 	EnvEndpoint  = "SEXTANT_S3_ENDPOINT"   // e.g. http://127.0.0.1:7070
 	EnvAccessKey = "SEXTANT_S3_ACCESS_KEY" // default AccessKey
@@ -26,17 +26,17 @@ const (
 type External struct {
 	Endpoint string
 	// Dir is the directory versitygw's posix backend serves (bucket
-	// directories, then object paths), when Versity started it; "" for a
+	// directories, then object paths), when NewVersity started it; "" for a
 	// server named by SEXTANT_S3_ENDPOINT.
 	Dir            string
 	access, secret string
 }
 
-// Versity returns the server named by SEXTANT_S3_ENDPOINT, or starts
+// NewVersity returns the server named by SEXTANT_S3_ENDPOINT, or starts
 // versitygw (found on PATH) on a free loopback port, serving a temporary
 // directory, and stops it when t ends. The test fails if neither is
 // available.
-func Versity(t testing.TB) *External {
+func NewVersity(t testing.TB) *External {
 	t.Helper()
 	access, secret := envOr(EnvAccessKey, AccessKey), envOr(EnvSecretKey, SecretKey)
 	if ep := os.Getenv(EnvEndpoint); ep != "" {

@@ -63,9 +63,9 @@ func (f *Faults) takeDrop() bool {
 	}
 }
 
-// FaultyClient returns an S3 client of the AWS SDK v2 for the server at
+// NewFaultyClient returns an S3 client of the AWS SDK v2 for the server at
 // endpoint, configured as Client is, with f's faults.
-func FaultyClient(endpoint string, f *Faults) *s3.Client {
+func NewFaultyClient(endpoint string, f *Faults) *s3.Client {
 	return newClient(endpoint, envOr(EnvAccessKey, AccessKey), envOr(EnvSecretKey, SecretKey), func(o *s3.Options) {
 		base := http.DefaultTransport.(*http.Transport).Clone()
 		o.HTTPClient = &http.Client{Transport: faultyTransport{base: base, f: f}}
@@ -81,9 +81,9 @@ func FaultyClient(endpoint string, f *Faults) *s3.Client {
 	})
 }
 
-// FaultyBucket creates bucket name on the server at endpoint if needed
+// NewFaultyBucket creates bucket name on the server at endpoint if needed
 // and opens it through s3blob with f's faults; it is closed when t ends.
-func FaultyBucket(t testing.TB, endpoint, name string, f *Faults) *blob.Bucket {
+func NewFaultyBucket(t testing.TB, endpoint, name string, f *Faults) *blob.Bucket {
 	t.Helper()
-	return openBucket(t, FaultyClient(endpoint, f), name)
+	return openBucket(t, NewFaultyClient(endpoint, f), name)
 }

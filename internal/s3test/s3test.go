@@ -43,8 +43,8 @@ type Server struct {
 	corrupt map[string]int64 // "bucket/key" -> offset of the byte to flip
 }
 
-// Start starts a server that stops when t ends.
-func Start(t testing.TB) *Server {
+// New starts a server that stops when t ends.
+func New(t testing.TB) *Server {
 	t.Helper()
 	backend := s3mem.New()
 	faker := gofakes3.New(backend, gofakes3.WithAutoBucket(true))

@@ -33,7 +33,7 @@ func ExampleScripted() {
 		return
 	}
 	canary := monitortest.Scripted[string](&clock, monitortest.Script{Latency: 40 * time.Millisecond, FailEvery: 5}, 0.8)
-	predict := monitor.Wrap(m, "fraud", "v3", canary, nil)
+	predict := monitor.WrapFunc(m, "fraud", "v3", canary, nil)
 
 	failed := 0
 	for range 20 {

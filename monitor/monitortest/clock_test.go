@@ -44,7 +44,7 @@ func TestClockZeroValueDrivesMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	predict := monitor.Wrap(m, "fraud", "v1",
+	predict := monitor.WrapFunc(m, "fraud", "v1",
 		monitortest.Scripted[int](&clock, monitortest.Script{Latency: 40 * time.Millisecond, FailEvery: 4}, 0.5), nil)
 	for range 20 {
 		_, _ = predict(context.Background(), 0)

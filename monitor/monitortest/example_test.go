@@ -17,7 +17,7 @@ import (
 // scoreHandler is the kind of code a user tests: an HTTP endpoint that
 // scores a transaction with a model and is instrumented by monitor.
 func scoreHandler(m *monitor.Metrics, model func(context.Context, float64) (float64, error)) http.Handler {
-	predict := monitor.Wrap(m, "fraud", "v3", model, &monitor.WrapOptions[float64]{
+	predict := monitor.WrapFunc(m, "fraud", "v3", model, &monitor.WrapOptions[float64]{
 		Value: func(p float64) (float64, bool) { return p, true },
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

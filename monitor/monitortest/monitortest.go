@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -62,7 +63,9 @@ func (c *Clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// Recorder is a monitor.Metrics on its own pedantic registry.
+// Recorder is a monitor.Metrics on its own pedantic registry, made by New.
+// The zero Recorder records nothing: its reads find no series and Scrape
+// returns "".
 type Recorder struct {
 	// Metrics is the set under test; hand it to the code being tested.
 	Metrics *monitor.Metrics
@@ -110,12 +113,34 @@ func New(t testing.TB, opts *monitor.Options) *Recorder {
 	return r
 }
 
+func (r *Recorder) helper() {
+	if r.t != nil {
+		r.t.Helper()
+	}
+}
+
+func (r *Recorder) fatalf(format string, args ...any) {
+	if r.t != nil {
+		r.t.Helper()
+		r.t.Fatalf(format, args...)
+	}
+	panic(fmt.Sprintf(format, args...))
+}
+
+// gather gathers Registry; a Recorder without one has no series.
+func (r *Recorder) gather() ([]*dto.MetricFamily, error) {
+	if r.Registry == nil {
+		return nil, nil
+	}
+	return r.Registry.Gather()
+}
+
 // find returns the series of family name whose labels include want.
 func (r *Recorder) find(name string, want map[string]string) []*dto.Metric {
-	r.t.Helper()
-	mfs, err := r.Registry.Gather()
+	r.helper()
+	mfs, err := r.gather()
 	if err != nil {
-		r.t.Fatalf("monitortest: gather: %v", err)
+		r.fatalf("monitortest: gather: %v", err)
 	}
 	var out []*dto.Metric
 	for _, mf := range mfs {
@@ -143,7 +168,7 @@ func (r *Recorder) find(name string, want map[string]string) []*dto.Metric {
 // include labels: counter and gauge values, or observation counts for
 // histograms. ok is false when no series matches.
 func (r *Recorder) Value(name string, labels map[string]string) (v float64, ok bool) {
-	r.t.Helper()
+	r.helper()
 	ms := r.find(name, labels)
 	for _, m := range ms {
 		switch {
@@ -162,7 +187,7 @@ func (r *Recorder) Value(name string, labels map[string]string) (v float64, ok b
 
 // Count returns the number of series of family name.
 func (r *Recorder) Count(name string) int {
-	r.t.Helper()
+	r.helper()
 	return len(r.find(name, nil))
 }
 
@@ -172,7 +197,7 @@ func mv(model, version string) map[string]string {
 
 // Predictions returns sextant_predictions_total for one outcome.
 func (r *Recorder) Predictions(model, version string, o monitor.Outcome) float64 {
-	r.t.Helper()
+	r.helper()
 	l := mv(model, version)
 	l["outcome"] = o.String()
 	v, _ := r.Value(monitor.MetricPredictions, l)
@@ -181,7 +206,7 @@ func (r *Recorder) Predictions(model, version string, o monitor.Outcome) float64
 
 // Total returns sextant_predictions_total summed over outcomes.
 func (r *Recorder) Total(model, version string) float64 {
-	r.t.Helper()
+	r.helper()
 	v, _ := r.Value(monitor.MetricPredictions, mv(model, version))
 	return v
 }
@@ -189,12 +214,12 @@ func (r *Recorder) Total(model, version string) float64 {
 // Latency returns the observation count and sum (seconds) of
 // sextant_prediction_duration_seconds.
 func (r *Recorder) Latency(model, version string) (count uint64, sum float64) {
-	r.t.Helper()
+	r.helper()
 	return r.histogram(monitor.MetricDuration, model, version)
 }
 
 func (r *Recorder) histogram(name, model, version string) (count uint64, sum float64) {
-	r.t.Helper()
+	r.helper()
 	for _, m := range r.find(name, mv(model, version)) {
 		count += m.GetHistogram().GetSampleCount()
 		sum += m.GetHistogram().GetSampleSum()
@@ -204,14 +229,14 @@ func (r *Recorder) histogram(name, model, version string) (count uint64, sum flo
 
 // InFlight returns sextant_predictions_in_flight.
 func (r *Recorder) InFlight(model, version string) float64 {
-	r.t.Helper()
+	r.helper()
 	v, _ := r.Value(monitor.MetricInFlight, mv(model, version))
 	return v
 }
 
 // Classes returns sextant_prediction_class_total by class.
 func (r *Recorder) Classes(model, version string) map[string]float64 {
-	r.t.Helper()
+	r.helper()
 	out := map[string]float64{}
 	for _, m := range r.find(monitor.MetricClass, mv(model, version)) {
 		for _, lp := range m.GetLabel() {
@@ -225,13 +250,13 @@ func (r *Recorder) Classes(model, version string) map[string]float64 {
 
 // Values returns the observation count and sum of sextant_prediction_value.
 func (r *Recorder) Values(model, version string) (count uint64, sum float64) {
-	r.t.Helper()
+	r.helper()
 	return r.histogram(monitor.MetricValue, model, version)
 }
 
 // Drift returns the exported drift score and verdict of a feature.
 func (r *Recorder) Drift(model, feature, method string) (score float64, drifted, ok bool) {
-	r.t.Helper()
+	r.helper()
 	l := map[string]string{"model": model, "feature": feature, "method": method}
 	score, ok = r.Value(monitor.MetricDriftScore, l)
 	d, _ := r.Value(monitor.MetricDriftDetected, l)
@@ -240,7 +265,7 @@ func (r *Recorder) Drift(model, feature, method string) (score float64, drifted,
 
 // ModelInfo returns the digest exported for a model version.
 func (r *Recorder) ModelInfo(model, version string) (digest string, ok bool) {
-	r.t.Helper()
+	r.helper()
 	for _, m := range r.find(monitor.MetricModelInfo, mv(model, version)) {
 		for _, lp := range m.GetLabel() {
 			if lp.GetName() == "digest" {
@@ -254,13 +279,13 @@ func (r *Recorder) ModelInfo(model, version string) (digest string, ok bool) {
 // RolloutWeight returns the exported rollout weight of a model version, a
 // ratio from 0 to 1 (SetRolloutWeight takes percent).
 func (r *Recorder) RolloutWeight(model, version string) (float64, bool) {
-	r.t.Helper()
+	r.helper()
 	return r.Value(monitor.MetricRolloutWeight, mv(model, version))
 }
 
 // RolloutPhase returns the exported rollout phase of a model.
 func (r *Recorder) RolloutPhase(model string) (string, bool) {
-	r.t.Helper()
+	r.helper()
 	for _, m := range r.find(monitor.MetricRolloutPhase, map[string]string{"model": model}) {
 		if m.GetGauge().GetValue() != 1 {
 			continue
@@ -276,16 +301,16 @@ func (r *Recorder) RolloutPhase(model string) (string, bool) {
 
 // Scrape returns the registry's text exposition, as promhttp serves it.
 func (r *Recorder) Scrape() string {
-	r.t.Helper()
-	mfs, err := r.Registry.Gather()
+	r.helper()
+	mfs, err := r.gather()
 	if err != nil {
-		r.t.Fatalf("monitortest: gather: %v", err)
+		r.fatalf("monitortest: gather: %v", err)
 	}
 	var b bytes.Buffer
 	enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
 	for _, mf := range mfs {
 		if err := enc.Encode(mf); err != nil {
-			r.t.Fatalf("monitortest: encode: %v", err)
+			r.fatalf("monitortest: encode: %v", err)
 		}
 	}
 	return b.String()

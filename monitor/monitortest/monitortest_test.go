@@ -16,7 +16,7 @@ import (
 func TestRecorderReadsBack(t *testing.T) {
 	r := monitortest.New(t, nil)
 	m := r.Metrics
-	predict := monitor.Wrap(m, "fraud", "v2",
+	predict := monitor.WrapFunc(m, "fraud", "v2",
 		monitortest.Scripted[int](r.Clock, monitortest.Script{Latency: 250 * time.Millisecond, FailEvery: 4}, 0.75),
 		&monitor.WrapOptions[float64]{
 			Value: func(p float64) (float64, bool) { return p, true },
@@ -112,5 +112,19 @@ func TestRecorderKeepsGivenOptions(t *testing.T) {
 	r.Clock.Advance(time.Hour) // not the clock in use: the window still counts
 	if st := r.Metrics.Window("m", "1"); st.Requests != 1 {
 		t.Errorf("window = %d requests, want 1", st.Requests)
+	}
+}
+
+// A zero Recorder is empty rather than broken.
+func TestRecorderZeroValue(t *testing.T) {
+	var r monitortest.Recorder
+	if v, ok := r.Value("sextant_predictions_total", nil); ok || v != 0 {
+		t.Errorf("Value = %v, %v; want 0, false", v, ok)
+	}
+	if n := r.Total("fraud", "v1"); n != 0 {
+		t.Errorf("Total = %v, want 0", n)
+	}
+	if s := r.Scrape(); s != "" {
+		t.Errorf("Scrape = %q, want empty", s)
 	}
 }

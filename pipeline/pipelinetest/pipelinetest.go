@@ -16,7 +16,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/artifact/artifacttest"
 	"github.com/sextant-ml/sextant/pipeline"
 )
 
@@ -24,7 +24,7 @@ import (
 var ErrInjected = errors.New("pipelinetest: injected failure")
 
 // New builds a pipeline from tasks whose runs are recorded on a fresh mem://
-// bucket (unless opts sets one), closed when t ends. A build error fails t.
+// bucket (artifacttest.NewBucket, unless opts sets one), closed when t ends. A build error fails t.
 func New(t testing.TB, name string, tasks []pipeline.Task, opts *pipeline.Options) *pipeline.Pipeline {
 	t.Helper()
 	var o pipeline.Options
@@ -32,24 +32,13 @@ func New(t testing.TB, name string, tasks []pipeline.Task, opts *pipeline.Option
 		o = *opts
 	}
 	if o.Bucket == nil {
-		o.Bucket = Bucket(t)
+		o.Bucket = artifacttest.NewBucket(t)
 	}
 	p, err := pipeline.New(name, tasks, &o)
 	if err != nil {
 		t.Fatalf("pipelinetest: %v", err)
 	}
 	return p
-}
-
-// Bucket returns a fresh mem:// bucket closed when t ends.
-func Bucket(t testing.TB) *artifact.Bucket {
-	t.Helper()
-	b, err := artifact.OpenBucket(context.Background(), "mem://")
-	if err != nil {
-		t.Fatalf("pipelinetest: %v", err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
 }
 
 // Flaky returns f preceded by failures: its first n calls return ErrInjected

@@ -46,8 +46,10 @@ subjects: [{kind: Group, name: release}]
 
 // An implementation of the contract of your own runs the same checks.
 func TestMyAuthorizerConforms(t *testing.T) {
-	rbactest.RunConformance(t, func(t *testing.T) rbactest.Authorizer {
-		return rbactest.New(t, "") // an empty policy: everything is denied
+	rbactest.RunConformance(t, func(t *testing.T) rbactest.Setup {
+		// An empty policy: everything is denied, to anyone.
+		nobody := rbac.WithSubject(context.Background(), rbac.Subject{Name: "nobody"})
+		return rbactest.Setup{Authorizer: rbactest.New(t, ""), Denied: nobody}
 	})
 }
 

@@ -2,8 +2,9 @@
 // authorizer from a literal policy in one call, authorizers that allow or
 // deny everything, one that fails, a recorder of the questions asked,
 // policies of benchmark sizes, and conformance suites for what users may
-// implement themselves: RunConformance (the Authorize contract),
-// RunAuthenticatorConformance and RunSourceConformance.
+// implement themselves: RunConformance (the Authorize contract, and the
+// questions each package that takes an authorizer asks, fed in as a
+// Consumer), RunAuthenticatorConformance and RunSourceConformance.
 package rbactest
 
 import (
@@ -110,12 +111,21 @@ func (DenyAll) Authorize(ctx context.Context, verb, resource, name string) error
 	return deny(ctx, s, verb, resource, name, rbac.ReasonNoMatch)
 }
 
+// ErrInjected is what the zero Fail answers.
+var ErrInjected = errors.New("rbactest: injected failure")
+
 // Fail answers every request with Err, to test how code copes with an
-// authorizer that cannot decide (a policy store that is down).
+// authorizer that cannot decide (a policy store that is down). The zero
+// Fail answers ErrInjected, so it never allows.
 type Fail struct{ Err error }
 
 // Authorize implements Authorizer.
-func (f Fail) Authorize(context.Context, string, string, string) error { return f.Err }
+func (f Fail) Authorize(context.Context, string, string, string) error {
+	if f.Err == nil {
+		return ErrInjected
+	}
+	return f.Err
+}
 
 // Call is one question asked of a Recorder.
 type Call struct {
@@ -133,8 +143,9 @@ func (c Call) String() string {
 
 // Recorder passes questions to Next and records them with their answers,
 // so a test can check which permissions the code under test asked for. It
-// is safe for concurrent use.
+// is safe for concurrent use. The zero Recorder answers as DenyAll.
 type Recorder struct {
+	// Next answers the questions. Nil: DenyAll.
 	Next Authorizer
 
 	mu    sync.Mutex
@@ -143,7 +154,11 @@ type Recorder struct {
 
 // Authorize implements Authorizer.
 func (r *Recorder) Authorize(ctx context.Context, verb, resource, name string) error {
-	err := r.Next.Authorize(ctx, verb, resource, name)
+	next := r.Next
+	if next == nil {
+		next = DenyAll{}
+	}
+	err := next.Authorize(ctx, verb, resource, name)
 	s, _ := rbac.SubjectFrom(ctx)
 	r.mu.Lock()
 	r.calls = append(r.calls, Call{Subject: s, Scope: rbac.ScopeFrom(ctx), Verb: verb, Resource: resource, Name: name, Err: err})

@@ -20,16 +20,34 @@ role: readers
 subjects: [{kind: Group, name: conformance}]
 `
 
-func TestConformance(t *testing.T) {
-	impls := map[string]func(t *testing.T) Authorizer{
-		"compiled":       func(t *testing.T) Authorizer { return New(t, conformancePolicy) },
-		"compiled-empty": func(t *testing.T) Authorizer { return New(t, "") },
-		"allow-all":      func(*testing.T) Authorizer { return AllowAll{} },
-		"deny-all":       func(*testing.T) Authorizer { return DenyAll{} },
-		"recorder":       func(t *testing.T) Authorizer { return &Recorder{Next: New(t, conformancePolicy)} },
+// readers asks what conformancePolicy grants the group conformance.
+func readers() Consumer {
+	c := Consumer{Name: "readers"}
+	for _, r := range rbac.Resources() {
+		c.Questions = append(c.Questions, Question{rbac.VerbGet, r}, Question{rbac.VerbList, r})
 	}
-	for name, newA := range impls {
-		t.Run(name, func(t *testing.T) { RunConformance(t, newA) })
+	return c
+}
+
+func TestConformance(t *testing.T) {
+	reader := rbac.WithSubject(context.Background(), rbac.Subject{Kind: rbac.User, Name: "conformance-user", Groups: []string{"conformance"}})
+	stranger := rbac.WithSubject(context.Background(), rbac.Subject{Kind: rbac.User, Name: "stranger"})
+	impls := map[string]struct {
+		setup     func(t *testing.T) Setup
+		consumers []Consumer
+	}{
+		"compiled": {func(t *testing.T) Setup {
+			return Setup{Authorizer: New(t, conformancePolicy), Allowed: reader, Denied: stranger}
+		}, []Consumer{readers()}},
+		"compiled-empty": {func(t *testing.T) Setup { return Setup{Authorizer: New(t, ""), Denied: reader} }, nil},
+		"allow-all":      {func(*testing.T) Setup { return Setup{Authorizer: AllowAll{}, Allowed: reader} }, nil},
+		"deny-all":       {func(*testing.T) Setup { return Setup{Authorizer: DenyAll{}, Denied: reader} }, nil},
+		"recorder": {func(t *testing.T) Setup {
+			return Setup{Authorizer: &Recorder{Next: New(t, conformancePolicy)}, Allowed: reader, Denied: stranger}
+		}, []Consumer{readers()}},
+	}
+	for name, impl := range impls {
+		t.Run(name, func(t *testing.T) { RunConformance(t, impl.setup, impl.consumers...) })
 	}
 }
 
@@ -42,6 +60,16 @@ func TestAllowDenyAll(t *testing.T) {
 	var de *rbac.DeniedError
 	if !errors.As(err, &de) || de.Subject.Name != "u" {
 		t.Errorf("DenyAll: %v, want a *rbac.DeniedError naming the subject", err)
+	}
+	if err := (Fail{}).Authorize(ctx, "get", "models", "m"); err != ErrInjected {
+		t.Errorf("zero Fail: %v, want ErrInjected", err)
+	}
+	var rec Recorder
+	if err := rec.Authorize(ctx, "get", "models", "m"); !errors.Is(err, rbac.ErrDenied) {
+		t.Errorf("zero Recorder: %v, want a denial", err)
+	}
+	if calls := rec.Calls(); len(calls) != 1 || calls[0].Verb != "get" || calls[0].Err == nil {
+		t.Errorf("zero Recorder recorded %v", calls)
 	}
 	down := errors.New("store down")
 	if err := (Fail{Err: down}).Authorize(ctx, "get", "models", "m"); err != down {

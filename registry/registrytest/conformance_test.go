@@ -3,39 +3,48 @@ package registrytest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/sextant-ml/sextant/rbac"
 	"github.com/sextant-ml/sextant/rbac/rbactest"
-	"github.com/sextant-ml/sextant/registry"
 )
 
-type subjectKey struct{}
+// adminAuthorizer is an authorizer written by hand, not compiled from a
+// policy: it allows the user "admin" everything on models and nobody
+// anything else, and keeps the contract rbac.Checker states.
+type adminAuthorizer struct{}
 
-// subjectAuthorizer allows the subject "admin" everything and nobody else.
-type subjectAuthorizer struct{}
-
-var errNotAdmin = errors.New("not an admin")
-
-func (subjectAuthorizer) Authorize(ctx context.Context, verb, resource, name string) error {
-	if s, _ := ctx.Value(subjectKey{}).(string); s == "admin" {
+func (adminAuthorizer) Authorize(ctx context.Context, verb, resource, name string) error {
+	s, _ := rbac.SubjectFrom(ctx)
+	if err := s.Validate(); errors.Is(err, rbac.ErrNoSubject) {
+		return err
+	} else if err != nil {
+		return fmt.Errorf("%w: %w", rbac.ErrDenied, err)
+	}
+	wellFormed := slices.Contains(rbac.Verbs(), verb) && slices.Contains(rbac.Resources(), resource) && (name == "" || rbac.ValidName(name))
+	onModels := resource == rbac.ResourceModels || resource == rbac.ResourceModelVersions || resource == rbac.ResourceModelAliases
+	if wellFormed && onModels && s.Name == "admin" {
 		return nil
 	}
-	return errNotAdmin
+	return fmt.Errorf("%w: %s may not %s %s %q", rbac.ErrDenied, s.Name, verb, resource, name)
 }
 
-func TestRunConformance(t *testing.T) {
-	RunConformance(t, func(t *testing.T) (registry.Authorizer, context.Context, context.Context) {
+func TestConsumer(t *testing.T) {
+	rbactest.RunConformance(t, func(t *testing.T) rbactest.Setup {
 		bg := context.Background()
-		return subjectAuthorizer{}, context.WithValue(bg, subjectKey{}, "admin"), context.WithValue(bg, subjectKey{}, "guest")
-	})
+		return rbactest.Setup{Authorizer: adminAuthorizer{},
+			Allowed: rbac.WithSubject(bg, rbac.Subject{Name: "admin"}),
+			Denied:  rbac.WithSubject(bg, rbac.Subject{Name: "guest"})}
+	}, Consumer())
 }
 
-// TestRunConformanceRBAC runs the suite on rbac's compiled authorizer, the
-// one most users plug in: a subject bound to every registry permission, and
+// TestConsumerRBAC runs the suite on rbac's compiled authorizer, the one
+// most users plug in: a subject bound to every registry permission, and
 // one bound to nothing.
-func TestRunConformanceRBAC(t *testing.T) {
-	RunConformance(t, func(t *testing.T) (registry.Authorizer, context.Context, context.Context) {
+func TestConsumerRBAC(t *testing.T) {
+	rbactest.RunConformance(t, func(t *testing.T) rbactest.Setup {
 		a := rbactest.New(t, `
 apiVersion: sextant/v1
 kind: Role
@@ -49,6 +58,8 @@ role: registry-admin
 subjects: [{kind: User, name: ada}]
 `)
 		bg := context.Background()
-		return a, rbac.WithSubject(bg, rbac.Subject{Name: "ada"}), rbac.WithSubject(bg, rbac.Subject{Name: "mallory"})
-	})
+		return rbactest.Setup{Authorizer: a,
+			Allowed: rbac.WithSubject(bg, rbac.Subject{Name: "ada"}),
+			Denied:  rbac.WithSubject(bg, rbac.Subject{Name: "mallory"})}
+	}, Consumer())
 }

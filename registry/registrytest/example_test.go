@@ -28,7 +28,7 @@ func TestLoadProduction(t *testing.T) {
 			{Files: map[string]string{"model.onnx": "new weights"}, Metrics: map[string]float64{"auc": 0.93}},
 		},
 		Aliases: map[string]int{"production": 2},
-	}}})
+	}}}, nil)
 	got, err := loadProduction(context.Background(), r, "fraud")
 	if err != nil {
 		t.Fatal(err)

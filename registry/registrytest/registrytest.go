@@ -1,9 +1,10 @@
 // Package registrytest gives tests a real, in-memory model registry in one
-// call: a registry.Registry on a fresh mem:// bucket, seeded from Go
-// literals (models, versions with their files, aliases), closed when the
-// test ends. Fixture adds fault injection: damaging a log entry, writing an
-// entry from a "newer" writer, or altering a stored file. RunConformance
-// checks an Authorizer written for the registry.
+// call: New returns a registry.Registry on a fresh mem:// bucket, seeded
+// from Go literals (models, versions with their files, aliases), closed
+// when the test ends. NewFaulty returns one with Faults beside it, for
+// fault injection: damaging a log entry, writing an entry from a "newer"
+// writer, or altering a stored file. Consumer describes what the registry
+// asks an authorizer, for rbactest.RunConformance.
 package registrytest
 
 import (
@@ -47,28 +48,33 @@ type Version struct {
 	Archived    bool
 }
 
-// Fixture is a seeded registry with the parts beneath it, for fault injection.
-type Fixture struct {
-	Registry *registry.Registry
-	Store    *artifact.Store
-	Bucket   *artifact.Bucket
+// Faults injects faults into the state beneath a registry: its log
+// entries and stored files on Bucket. NewFaulty fills it in; a Faults built
+// by hand needs Bucket (and Store, for tests that open more registries on
+// the same state), and its methods fail the test without one.
+type Faults struct {
+	// Store is the artifact store the registry is open on.
+	Store *artifact.Store
+	// Bucket is the store's bucket, where the registry's log lives.
+	Bucket *artifact.Bucket
 }
 
 // New returns a registry on a fresh mem:// bucket seeded with seed (nil for
-// an empty one), with the actor "test", a fixed clock starting at
-// 2026-01-01T00:00:00Z and advancing one second per change, and
-// Options.AllowUnsigned set, so that tests read the files of the unsigned
-// versions it seeds. It fails the test on any seeding error.
-func New(t testing.TB, seed *Seed) *registry.Registry {
+// an empty one), closed when the test ends. With nil opts it has the actor
+// "test", a fixed clock starting at 2026-01-01T00:00:00Z and advancing one
+// second per change, and Options.AllowUnsigned set, so that tests read the
+// files of the unsigned versions it seeds. Options given are used as they
+// are, with only the actor and the clock defaulted, so a test of signature
+// checks sets TrustedKeys (or AllowUnsigned) itself. It fails the test on
+// any seeding error.
+func New(t testing.TB, seed *Seed, opts *registry.Options) *registry.Registry {
 	t.Helper()
-	return NewFixture(t, seed, nil).Registry
+	r, _ := NewFaulty(t, seed, opts)
+	return r
 }
 
-// NewFixture is New with options and access to the store and bucket. With
-// nil options it behaves as New; options given are used as they are, with
-// only the actor and the clock defaulted, so a test of signature checks
-// sets TrustedKeys (or AllowUnsigned) itself.
-func NewFixture(t testing.TB, seed *Seed, opts *registry.Options) *Fixture {
+// NewFaulty is New with the Faults of the registry's state.
+func NewFaulty(t testing.TB, seed *Seed, opts *registry.Options) (*registry.Registry, *Faults) {
 	t.Helper()
 	ctx := context.Background()
 	store, err := artifact.Open(ctx, "mem://", nil)
@@ -95,7 +101,7 @@ func NewFixture(t testing.TB, seed *Seed, opts *registry.Options) *Fixture {
 			t.Fatalf("registrytest: seed: %v", err)
 		}
 	}
-	return &Fixture{Registry: r, Store: store, Bucket: store.Bucket()}
+	return r, &Faults{Store: store, Bucket: store.Bucket()}
 }
 
 // newClock returns a clock that starts at 2026-01-01 and advances a second
@@ -140,6 +146,14 @@ func apply(ctx context.Context, r *registry.Registry, seed *Seed) error {
 	return nil
 }
 
+// check fails t when f has no bucket to inject faults into.
+func (f *Faults) check(t testing.TB) {
+	t.Helper()
+	if f == nil || f.Bucket == nil {
+		t.Fatalf("registrytest: Faults without a Bucket; use NewFaulty")
+	}
+}
+
 // entryKey is where entry seq of model lives on the bucket.
 func entryKey(model string, seq uint64) string {
 	return fmt.Sprintf("registry/models/%s/log/%020d.json", model, seq)
@@ -148,8 +162,9 @@ func entryKey(model string, seq uint64) string {
 // AppendRaw writes data as the next entry of model's log, bypassing the
 // registry: a truncated or garbled entry, or one from a newer writer. It
 // returns the entry's sequence number.
-func (f *Fixture) AppendRaw(t testing.TB, model string, data []byte) uint64 {
+func (f *Faults) AppendRaw(t testing.TB, model string, data []byte) uint64 {
 	t.Helper()
+	f.check(t)
 	ctx := context.Background()
 	for seq := uint64(1); ; seq++ {
 		ok, err := f.Bucket.Exists(ctx, entryKey(model, seq))
@@ -169,7 +184,7 @@ func (f *Fixture) AppendRaw(t testing.TB, model string, data []byte) uint64 {
 // then fail with registry.ErrCorruptEntry naming that entry, in a registry
 // that reads the log afresh (a new one, one whose cache of the model is
 // older than its MaxStaleness, or after Refresh).
-func (f *Fixture) CorruptNext(t testing.TB, model string) uint64 {
+func (f *Faults) CorruptNext(t testing.TB, model string) uint64 {
 	t.Helper()
 	return f.AppendRaw(t, model, []byte(`{"format":1,"type":"alias.set","ti`))
 }
@@ -177,15 +192,16 @@ func (f *Fixture) CorruptNext(t testing.TB, model string) uint64 {
 // FutureNext appends an entry of a type this version does not know, as a
 // newer writer would; reads then fail with registry.ErrUnsupportedEntry, in
 // a registry that reads the log afresh, as with CorruptNext.
-func (f *Fixture) FutureNext(t testing.TB, model string) uint64 {
+func (f *Faults) FutureNext(t testing.TB, model string) uint64 {
 	t.Helper()
 	return f.AppendRaw(t, model, []byte(`{"format":1,"type":"model.future","time":"2030-01-01T00:00:00Z"}`))
 }
 
 // TamperFile replaces the stored bytes of content d; reading it afterwards
 // fails with artifact.ErrDigestMismatch.
-func (f *Fixture) TamperFile(t testing.TB, d artifact.Digest, data []byte) {
+func (f *Faults) TamperFile(t testing.TB, d artifact.Digest, data []byte) {
 	t.Helper()
+	f.check(t)
 	h := d.Hex()
 	if h == "" {
 		t.Fatalf("registrytest: invalid digest %q", d)

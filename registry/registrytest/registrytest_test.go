@@ -25,7 +25,7 @@ var seed = &Seed{Models: []Model{
 
 func TestNewSeeds(t *testing.T) {
 	ctx := context.Background()
-	r := New(t, seed)
+	r := New(t, seed, nil)
 	v, err := r.Get(ctx, "fraud@production")
 	if err != nil {
 		t.Fatal(err)
@@ -59,14 +59,14 @@ func TestNewSeeds(t *testing.T) {
 
 func TestNewEmptyAndFailures(t *testing.T) {
 	ctx := context.Background()
-	r := New(t, nil)
+	r := New(t, nil, nil)
 	if _, err := r.GetModel(ctx, "fraud"); !errors.Is(err, registry.ErrNotFound) {
 		t.Fatalf("empty registry: %v", err)
 	}
 	ft := &fakeT{TB: t}
 	func() {
 		defer func() { recover() }()
-		NewFixture(ft, &Seed{Models: []Model{{Name: "bad/name"}}}, nil)
+		New(ft, &Seed{Models: []Model{{Name: "bad/name"}}}, nil)
 	}()
 	if !ft.failed {
 		t.Fatal("an invalid seed did not fail the test")
@@ -84,7 +84,7 @@ func (f *fakeT) Helper()               {}
 
 func TestFaults(t *testing.T) {
 	ctx := context.Background()
-	f := NewFixture(t, seed, nil)
+	r, f := NewFaulty(t, seed, nil)
 	seq := f.CorruptNext(t, "churn")
 	fresh, err := registry.Open(ctx, f.Store, nil)
 	if err != nil {
@@ -99,7 +99,7 @@ func TestFaults(t *testing.T) {
 	if _, err := fresh.Get(ctx, "fraud/1"); !errors.Is(err, registry.ErrUnsupportedEntry) {
 		t.Fatalf("after FutureNext: %v", err)
 	}
-	v, err := f.Registry.Get(ctx, "fraud/1") // the fixture's own cache predates the fault
+	v, err := r.Get(ctx, "fraud/1") // the registry's own cache predates the fault
 	if err != nil {
 		t.Fatal(err)
 	}

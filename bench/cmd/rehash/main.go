@@ -3,7 +3,8 @@
 //
 //	rehash make DIR N      writes N small files (2 to 6 KiB) under DIR
 //	rehash hash DIR CACHE  hashes DIR with the stat cache persisted at CACHE
-//	                       (opened, used and saved), printing the manifest digest
+//	                       (opened, used and saved) through treehash, printing
+//	                       the number of files hashed
 //	rehash stat DIR        walks DIR and lstats every regular file, nothing more
 //
 // The figures program runs hash and stat alternately as separate processes
@@ -19,7 +20,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 
-	"github.com/sextant-ml/sextant/dataset"
+	"github.com/sextant-ml/sextant/dataset/treehash"
 )
 
 func main() {
@@ -55,22 +56,22 @@ func run(args []string) error {
 		if len(args) != 3 {
 			return fmt.Errorf("usage: rehash hash DIR CACHE")
 		}
-		cache, err := dataset.OpenStatCache(ctx, &dataset.StatCacheOptions{Path: args[2]})
+		cache, err := treehash.OpenCache(ctx, &treehash.CacheOptions{Path: args[2]})
 		if err != nil {
 			return err
 		}
-		h, err := dataset.NewHasher(&dataset.HashOptions{Cache: cache})
+		h, err := treehash.New(&treehash.Options{Cache: cache})
 		if err != nil {
 			return err
 		}
-		m, err := h.HashDir(ctx, args[1])
+		files, err := h.HashDir(ctx, args[1])
 		if err != nil {
 			return err
 		}
 		if err := cache.Save(ctx); err != nil {
 			return err
 		}
-		fmt.Println(len(m.Entries))
+		fmt.Println(len(files))
 		return nil
 	case "stat":
 		n := 0

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/dataset/dvc"
+	"github.com/sextant-ml/sextant/dataset/treehash"
 )
 
 func dataCommands() []command {
@@ -120,7 +121,7 @@ func (t *tracked) setRecord(v dataset.Version) {
 	if !ok {
 		m = map[string]any{}
 	}
-	m["sextant"] = map[string]any{"dataset": v.Dataset, "version": v.Number, "manifest": v.Manifest}
+	m["sextant"] = map[string]any{"dataset": v.Dataset, "version": v.Number, "manifest": v.Manifest.String()}
 	t.out().Meta = m
 }
 
@@ -145,7 +146,7 @@ func (t *tracked) datasetName(flagName string) (string, error) {
 // as dvc add does: the MD5 of a file, or of a directory's listing with
 // ".dir" appended.
 func hashOut(ctx context.Context, path string) (dvc.Out, error) {
-	h, err := dataset.NewHasher(&dataset.HashOptions{Algorithm: dataset.MD5})
+	h, err := treehash.New(&treehash.Options{Algorithm: treehash.MD5})
 	if err != nil {
 		return dvc.Out{}, err
 	}
@@ -159,18 +160,20 @@ func hashOut(ctx context.Context, path string) (dvc.Out, error) {
 		if err != nil {
 			return dvc.Out{}, err
 		}
-		out.MD5, out.Size = strings.TrimPrefix(e.Digest, "md5:"), &e.Size
+		out.MD5, out.Size = e.Sum.Hex(), &e.Size
 		return out, nil
 	}
-	m, err := h.HashDir(ctx, path)
+	hashed, err := h.HashDir(ctx, path)
 	if err != nil {
 		return dvc.Out{}, err
 	}
-	entries := make([]dvc.DirEntry, len(m.Entries))
-	for i, e := range m.Entries {
-		entries[i] = dvc.DirEntry{MD5: strings.TrimPrefix(e.Digest, "md5:"), RelPath: e.Path}
+	entries := make([]dvc.DirEntry, len(hashed))
+	var size int64
+	for i, e := range hashed {
+		entries[i] = dvc.DirEntry{MD5: e.Sum.Hex(), RelPath: e.Path}
+		size += e.Size
 	}
-	size, files := m.Size(), len(m.Entries)
+	files := len(hashed)
 	out.MD5, out.Size, out.NFiles = dvc.HashListing(entries), &size, &files
 	return out, nil
 }

@@ -90,7 +90,7 @@ func cmdRegister(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err != nil {
 			return err
 		}
-		spec.Lineage.Datasets = append(spec.Lineage.Datasets, dv.Manifest)
+		spec.Lineage.Datasets = append(spec.Lineage.Datasets, dv.Manifest.String())
 		fmt.Fprintf(stderr, "dataset %s version %d: %d file(s), manifest %s\n", *datasetName, dv.Number, dv.Files, dv.Manifest)
 	}
 	v, err := reg.RegisterDir(ctx, c.model, *dir, spec)

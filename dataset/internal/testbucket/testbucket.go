@@ -56,5 +56,5 @@ func URL(t testing.TB, kind string) string {
 
 func openS3(t testing.TB) *blob.Bucket {
 	t.Helper()
-	return s3test.Start(t).Bucket(t, "sextant")
+	return s3test.New(t).Bucket(t, "sextant")
 }

@@ -24,6 +24,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/oip"
+	"github.com/sextant-ml/sextant/deploy/rollout"
 	"github.com/sextant-ml/sextant/drift"
 	"github.com/sextant-ml/sextant/monitor"
 	"github.com/sextant-ml/sextant/registry"
@@ -119,7 +121,7 @@ func (c *Config) fill() error {
 	return nil
 }
 
-type router = deploy.Router[*deploy.InferRequest, *deploy.InferResponse]
+type router = deploy.Router[*oip.InferRequest, *oip.InferResponse]
 
 // Service serves one model alias. Create it with New, serve it with Serve.
 type Service struct {
@@ -128,9 +130,8 @@ type Service struct {
 	log     *slog.Logger
 	prom    *prometheus.Registry
 	metrics *monitor.Metrics
-	window  *deploy.Window
 	router  *router
-	oip     *deploy.Handler
+	oip     *oip.Handler
 	mux     *http.ServeMux
 	drift   atomic.Pointer[driftSet]
 
@@ -138,7 +139,7 @@ type Service struct {
 	features []string // of the version first served; later versions must match
 	stable   string
 	canary   string // of the rollout in progress, "" when none
-	rollout  *deploy.Rollout
+	rollout  *rollout.Rollout
 	loaded   map[string]bool
 }
 
@@ -154,13 +155,26 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, reg: cfg.Registry, log: cfg.Logger, prom: prometheus.NewRegistry(), window: deploy.NewWindow(0), loaded: map[string]bool{}}
+	s := &Service{cfg: cfg, reg: cfg.Registry, log: cfg.Logger, prom: prometheus.NewRegistry(), loaded: map[string]bool{}}
 	s.prom.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var err error
-	if s.metrics, err = monitor.New(s.prom, &monitor.Options{Prices: cfg.Prices}); err != nil {
+	// One window: the router records every routed prediction into the
+	// metrics (requests a version refuses as bad input are rejected, not
+	// errors), and the rollout's analysis reads them back. The window
+	// holds four analysis intervals in slots of a tenth of one.
+	if s.metrics, err = monitor.New(s.prom, &monitor.Options{
+		Prices: cfg.Prices,
+		Window: 4 * cfg.AnalysisInterval, WindowSlots: 40,
+		Classify: func(err error) monitor.Outcome {
+			if errors.Is(err, oip.ErrBadRequest) {
+				return monitor.OutcomeRejected
+			}
+			return monitor.Classify(err)
+		},
+	}); err != nil {
 		return nil, err
 	}
-	if s.router, err = deploy.NewRouter(map[string]deploy.InferPredictor{}, &deploy.RouterOptions[*deploy.InferResponse]{Observer: s.window}); err != nil {
+	if s.router, err = deploy.NewRouter(map[string]oip.InferPredictor{}, &deploy.RouterOptions[*oip.InferResponse]{Model: cfg.Model, Observer: s.metrics}); err != nil {
 		return nil, err
 	}
 	v, err := s.reg.Get(ctx, cfg.Model+"@"+cfg.Alias)
@@ -175,12 +189,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.stable = stable
-	s.oip = deploy.NewHandler(&deploy.HandlerOptions{Name: "sextant-serve", Logger: s.log})
-	meta := deploy.ModelMetadata{
+	s.oip = oip.NewHandler(&oip.HandlerOptions{Name: "sextant-serve", Logger: s.log})
+	meta := oip.ModelMetadata{
 		Name:     cfg.Model,
 		Platform: "sextant-logistic-regression",
-		Inputs:   []deploy.TensorMeta{{Name: InputName, Datatype: deploy.FP32, Shape: []int64{-1, int64(len(s.features))}}},
-		Outputs:  []deploy.TensorMeta{{Name: OutputName, Datatype: deploy.FP64, Shape: []int64{-1}}},
+		Inputs:   []oip.TensorMeta{{Name: InputName, Datatype: oip.FP32, Shape: []int64{-1, int64(len(s.features))}}},
+		Outputs:  []oip.TensorMeta{{Name: OutputName, Datatype: oip.FP64, Shape: []int64{-1}}},
 	}
 	if err := s.oip.AddRouter(meta, s.router); err != nil {
 		return nil, err
@@ -291,12 +305,12 @@ func (s *Service) driftSet(ctx context.Context, ref string) (*driftSet, error) {
 
 // predictor serves m as version, instrumented and feeding the drift
 // detectors with every row it scores.
-func (s *Service) predictor(version string, m *Model) deploy.InferPredictor {
+func (s *Service) predictor(version string, m *Model) oip.InferPredictor {
 	d := len(m.Features)
-	f := func(ctx context.Context, req *deploy.InferRequest) (*deploy.InferResponse, error) {
+	f := func(ctx context.Context, req *oip.InferRequest) (*oip.InferResponse, error) {
 		in := req.Input(InputName)
 		if in == nil || len(in.Shape) != 2 || in.Shape[1] != int64(d) {
-			return nil, fmt.Errorf("%w: want input %q of shape [rows, %d]", deploy.ErrBadRequest, InputName, d)
+			return nil, fmt.Errorf("%w: want input %q of shape [rows, %d]", oip.ErrBadRequest, InputName, d)
 		}
 		rows := int(in.Shape[0])
 		out := make([]float64, rows)
@@ -310,16 +324,14 @@ func (s *Service) predictor(version string, m *Model) deploy.InferPredictor {
 				}
 			}
 		}
-		return &deploy.InferResponse{Outputs: []deploy.Tensor{{Name: OutputName, Datatype: deploy.FP64, Shape: []int64{int64(rows)}, Floats: out}}}, nil
+		return &oip.InferResponse{Outputs: []oip.Tensor{{Name: OutputName, Datatype: oip.FP64, Shape: []int64{int64(rows)}, Floats: out}}}, nil
 	}
-	wrapped := monitor.Wrap(s.metrics, s.cfg.Model, version, f, &monitor.WrapOptions[*deploy.InferResponse]{
-		Classify: func(err error) monitor.Outcome {
-			if errors.Is(err, deploy.ErrBadRequest) {
-				return monitor.OutcomeRejected
-			}
-			return monitor.Classify(err)
-		},
-		Value: func(r *deploy.InferResponse) (float64, bool) {
+	// The router records outcome and latency of routed calls
+	// (RouterOptions.Observer); the version adds its cost, mean score and
+	// predicted class, of every call.
+	return monitor.Wrap(s.metrics, s.cfg.Model, version, deploy.PredictorFunc[*oip.InferRequest, *oip.InferResponse](f), &monitor.WrapOptions[*oip.InferResponse]{
+		BehindRouter: true,
+		Value: func(r *oip.InferResponse) (float64, bool) {
 			p := r.Outputs[0].Floats
 			if len(p) == 0 {
 				return 0, false
@@ -330,14 +342,13 @@ func (s *Service) predictor(version string, m *Model) deploy.InferPredictor {
 			}
 			return sum / float64(len(p)), true
 		},
-		Class: func(r *deploy.InferResponse) string {
+		Class: func(r *oip.InferResponse) string {
 			if p := r.Outputs[0].Floats; len(p) > 0 && p[0] >= 0.5 {
 				return "positive"
 			}
 			return "negative"
 		},
 	})
-	return deploy.PredictorFunc[*deploy.InferRequest, *deploy.InferResponse](wrapped)
 }
 
 // Serve serves on ln until ctx ends, following the alias, checking drift
@@ -403,26 +414,26 @@ func (s *Service) prepareRollout(ctx context.Context) error {
 	if err := s.load(ctx, v, false); err != nil {
 		return err
 	}
-	analysis := deploy.Analysis{
-		Checks: []deploy.Check{
-			deploy.ErrorRate{Max: 0.05, MinSamples: int64(s.cfg.MinSamples)},
-			deploy.LatencyQuantile{Quantile: 0.99, Max: 500 * time.Millisecond, MinSamples: s.cfg.MinSamples},
+	analysis := rollout.Analysis{
+		Checks: []rollout.Check{
+			rollout.ErrorRate{Max: 0.05, MinSamples: int64(s.cfg.MinSamples)},
+			rollout.LatencyQuantile{Quantile: 0.99, Max: 500 * time.Millisecond, MinSamples: s.cfg.MinSamples},
 		},
 		Interval:          s.cfg.AnalysisInterval,
 		Count:             s.cfg.AnalysisCount,
 		InconclusiveLimit: s.cfg.AnalysisCount - 1,
 	}
-	var steps []deploy.Step
+	var steps []rollout.Step
 	for _, w := range s.cfg.Steps {
-		steps = append(steps, deploy.SetWeight(w), deploy.Analyze(analysis))
+		steps = append(steps, rollout.SetWeight(w), rollout.Analyze(analysis))
 	}
-	ro, err := deploy.NewRollout(s.router, deploy.Spec{Model: s.cfg.Model, Stable: stable, Canary: canary, Steps: steps}, &deploy.RolloutOptions{
-		Source:  s.window,
-		Aliases: deploy.NumberedAliases(s.reg),
+	ro, err := rollout.New(s.router, rollout.Spec{Model: s.cfg.Model, Stable: stable, Canary: canary, Steps: steps}, &rollout.Options{
+		Source:  s.metrics, // the window the router's Observer feeds
+		Aliases: rollout.NumberedAliases(s.reg),
 		Alias:   s.cfg.Alias,
 		Metrics: s.metrics,
 		Logger:  s.log,
-		AfterRollback: func(ctx context.Context, st deploy.State) {
+		AfterRollback: func(ctx context.Context, st rollout.State) {
 			s.retire(st.Canary)
 		},
 	})
@@ -435,7 +446,7 @@ func (s *Service) prepareRollout(ctx context.Context) error {
 	return nil
 }
 
-func (s *Service) runRollout(ctx context.Context, ro *deploy.Rollout) {
+func (s *Service) runRollout(ctx context.Context, ro *rollout.Rollout) {
 	st, err := ro.Run(ctx)
 	if err != nil && ctx.Err() == nil {
 		s.log.Error("rollout stopped", "err", err)

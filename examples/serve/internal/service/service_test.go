@@ -28,6 +28,7 @@ import (
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/deploy"
+	"github.com/sextant-ml/sextant/deploy/rollout"
 	"github.com/sextant-ml/sextant/examples/serve/internal/service"
 	"github.com/sextant-ml/sextant/registry"
 )
@@ -346,7 +347,7 @@ func TestRolloutPromotesCanary(t *testing.T) {
 		}
 	}
 	fams := scrape(t, base)
-	if p := series(fams, "sextant_rollout_phase"); p["model=demo,phase="+string(deploy.Promoted)] != 1 {
+	if p := series(fams, "sextant_rollout_phase"); p["model=demo,phase="+string(rollout.Promoted)] != 1 {
 		t.Errorf("rollout phase gauges %v, want promoted at 1", p)
 	}
 	resp, err := http.Get(base + "/rollout")
@@ -354,11 +355,11 @@ func TestRolloutPromotesCanary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var st deploy.State
+	var st rollout.State
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Phase != deploy.Promoted || st.Stable != "1" || st.Canary != "2" {
+	if st.Phase != rollout.Promoted || st.Stable != "1" || st.Canary != "2" {
 		t.Errorf("GET /rollout = %+v, want 1 -> 2 promoted", st)
 	}
 }
