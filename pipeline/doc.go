@@ -103,10 +103,19 @@
 //     fails, while this package lets independent branches finish. A pipeline
 //     of one task that submits the Workflow, waits for it and sets its name
 //     as an output keeps the scheduler and the record here.
+//   - Temporal: module github.com/sextant-ml/sextant/engines/temporal runs
+//     the same Pipeline as one Temporal workflow whose activities are the
+//     tasks, so a run survives the death of the process running it. Another
+//     engine can do the same through the seam that module uses: Pipeline.Task
+//     (the graph and the effective policies), Pipeline.RunAttempt (one
+//     attempt, exactly as Run makes it), IsPermanent, and Store.Begin and
+//     Store.Finish, which record a run idempotently so that an engine may
+//     retry them after a lost reply.
 //
-// In both cases the Scheduler can stay where it is (or become a CronJob or a
-// CronWorkflow with concurrencyPolicy: Forbid, the equivalent of skipped
-// ticks), and the bucket remains the place where the record is kept.
+// With a Kubernetes Job or Argo, the Scheduler can stay where it is (or
+// become a CronJob or a CronWorkflow with concurrencyPolicy: Forbid, the
+// equivalent of skipped ticks), and the bucket remains the place where the
+// record is kept.
 //
 // # Concurrency
 //

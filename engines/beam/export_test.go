@@ -1,0 +1,7 @@
+package beam
+
+// Exported for the tests of package beam_test.
+var (
+	EncodeAccumulator = encodeAccumulator
+	DecodeAccumulator = decodeAccumulator
+)
