@@ -63,9 +63,11 @@
 //
 // # Writing and reading
 //
-// Put streams from an io.Reader in constant memory, hashing while it
-// uploads to a temporary name, and commits to the final name only once the
-// digest is known; content already present is not stored twice. On
+// Put streams from an io.Reader in constant memory (at most 2 MiB of
+// buffers; 32 MiB on mem://, which holds the object in memory anyway),
+// hashing while it uploads to a temporary name, and commits to the final
+// name only once the digest is known; content already present is not
+// stored twice. On
 // remote stores a seekable source (an *os.File, a *bytes.Reader) is hashed
 // first and then uploaded once to its final name, sparing S3 a temporary
 // object and a server-side copy; it must not change while Put runs. On

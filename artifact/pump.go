@@ -14,6 +14,9 @@ import (
 const (
 	pumpBuffers = 8
 	pumpBufSize = 256 << 10
+	// wholeBuffers is the window for a destination that collects
+	// everything in one growing buffer (see pump): 32 MiB.
+	wholeBuffers = 128
 	// maxEmptyReads is how many reads in a row may return neither bytes
 	// nor an error before pump gives up with io.ErrNoProgress, the bound
 	// bufio uses. io.ReadFull calls such a source for ever.
@@ -78,15 +81,23 @@ func (bp *bufPool) put(b *[]byte) {
 // side by side, so that reading, hashing and writing overlap and a large
 // copy costs about the slowest of the three, not their sum. A buffer is
 // read into again only once both have finished with it. Memory is at most
-// pumpBuffers*pumpBufSize whatever the length; buffers are taken from bufs
+// pumpBuffers*pumpBufSize whatever the length (wholeBuffers*pumpBufSize
+// with whole set, below); buffers are taken from bufs
 // only as the content needs them and returned to it at the end. Content
 // that ends within the first buffer is hashed and written by the calling
 // goroutine alone: starting goroutines would cost more than they save.
 //
-// With whole set, content that src holds in memory (a *bytes.Reader, a
-// *bytes.Buffer) is handed to dst in one Write instead (see pumpMemory),
-// for a destination that collects everything written into one growing
-// buffer, which then grows once instead of by doubling.
+// With whole set, dst collects everything written into one growing
+// buffer (a mem:// bucket), which holds the whole content in memory
+// anyway. Content that src holds in memory (a *bytes.Reader, a
+// *bytes.Buffer) is then handed to dst in one Write (see pumpMemory), so
+// that the buffer grows once instead of by doubling. Any other source is
+// pumped with a window of wholeBuffers buffers instead of pumpBuffers:
+// each time the buffer doubles, one Write copies everything so far, and
+// with a window of 2 MiB hashing would stop and wait for it, so a stream
+// to mem:// would cost hashing plus the copies (BenchmarkTransfer's
+// put-stream/bar; BENCHMARKS.md). Buffers are still taken only as the
+// content needs them.
 //
 // At most limit bytes are read when limit >= 0. report, when not nil, is
 // called from the calling goroutine with the running byte count. h, when
@@ -102,7 +113,10 @@ func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report
 			return pumpMemory(ctx, dst, src.(io.WriterTo), limit, report, h)
 		}
 	}
-	p := &piper{ctx: ctx, src: src, limit: limit, h: h}
+	p := &piper{ctx: ctx, src: src, limit: limit, h: h, window: pumpBuffers}
+	if whole {
+		p.window = wholeBuffers
+	}
 	first := bufs.get()
 	b, end, err := p.read(first)
 	if end {
@@ -120,7 +134,7 @@ func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report
 		return p.n, digestOf(h), nil
 	}
 	p.start(dst)
-	p.all[0], p.allocated = first, 1
+	p.all = append(p.all, first)
 	bp := first
 	for {
 		if err == nil && len(b) > 0 {
@@ -142,14 +156,15 @@ func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report
 // piper is the state of one pump past its first buffer. Every buffer in
 // flight is on both queues, and each goroutine answers on its own channel,
 // in order, once done with one; so the oldest buffer in flight is free
-// once an answer of each has come. No send blocks: at most pumpBuffers
+// once an answer of each has come. No send blocks: at most window
 // buffers are in flight.
 type piper struct {
-	ctx   context.Context
-	src   io.Reader
-	limit int64
-	h     hash.Hash
-	n     int64
+	ctx    context.Context
+	src    io.Reader
+	limit  int64
+	h      hash.Hash
+	n      int64
+	window int // buffers in flight at most
 
 	hashq, writeq   chan []byte
 	hashed, written chan struct{}
@@ -157,10 +172,9 @@ type piper struct {
 	hdone, wdone    chan struct{} // closed when each goroutine has exited
 	werr            error         // the writer's, read after wdone
 
-	ring           [pumpBuffers]*[]byte // in flight, oldest at head
+	ring           []*[]byte // in flight, oldest at head; window long
 	head, inFlight int
-	all            [pumpBuffers]*[]byte // every buffer taken from the pool
-	allocated      int
+	all            []*[]byte // every buffer taken from the pool
 }
 
 // read fills *bp with the next piece of content and returns it, and
@@ -190,8 +204,9 @@ func (p *piper) read(bp *[]byte) ([]byte, bool, error) {
 
 // start starts the hashing and the writing goroutines.
 func (p *piper) start(dst io.Writer) {
-	p.hashq, p.writeq = make(chan []byte, pumpBuffers), make(chan []byte, pumpBuffers)
-	p.hashed, p.written = make(chan struct{}, pumpBuffers), make(chan struct{}, pumpBuffers)
+	p.ring, p.all = make([]*[]byte, p.window), make([]*[]byte, 0, p.window)
+	p.hashq, p.writeq = make(chan []byte, p.window), make(chan []byte, p.window)
+	p.hashed, p.written = make(chan struct{}, p.window), make(chan struct{}, p.window)
 	p.failed, p.hdone, p.wdone = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(p.hdone)
@@ -215,22 +230,21 @@ func (p *piper) start(dst io.Writer) {
 
 // send hands b, read into *bp, to both goroutines.
 func (p *piper) send(bp *[]byte, b []byte) {
-	p.ring[(p.head+p.inFlight)%pumpBuffers] = bp
+	p.ring[(p.head+p.inFlight)%p.window] = bp
 	p.inFlight++
 	p.hashq <- b
 	p.writeq <- b
 }
 
 // free returns a buffer to read into: a new one while fewer than
-// pumpBuffers have been taken, else the oldest in flight once it has been
+// window have been taken, else the oldest in flight once it has been
 // hashed and written. It returns nil when the copy must stop: with the
 // context's error, or with none after a failed write.
 func (p *piper) free(bufs *bufPool) (*[]byte, error) {
 	var bp *[]byte
-	if p.allocated < pumpBuffers {
+	if len(p.all) < p.window {
 		bp = bufs.get()
-		p.all[p.allocated] = bp
-		p.allocated++
+		p.all = append(p.all, bp)
 	} else {
 		select {
 		case <-p.written:
@@ -239,7 +253,7 @@ func (p *piper) free(bufs *bufPool) (*[]byte, error) {
 		}
 		<-p.hashed
 		bp = p.ring[p.head]
-		p.head = (p.head + 1) % pumpBuffers
+		p.head = (p.head + 1) % p.window
 		p.inFlight--
 	}
 	select {
@@ -259,7 +273,7 @@ func (p *piper) finish(bufs *bufPool, err error) (int64, Digest, error) {
 	close(p.writeq)
 	<-p.hdone
 	<-p.wdone
-	for _, bp := range p.all[:p.allocated] {
+	for _, bp := range p.all {
 		bufs.put(bp)
 	}
 	if err == nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -146,8 +147,12 @@ func TestPump(t *testing.T) {
 // over in one piece and in pieces of every size around a buffer.
 func TestPumpOverlapsWithoutMixingBuffers(t *testing.T) {
 	t.Parallel()
-	p := content(3*pumpBuffers*pumpBufSize+12345, 8)
 	for _, mode := range pumpModes {
+		window := pumpBuffers
+		if mode.whole {
+			window = wholeBuffers
+		}
+		p := content(3*window*pumpBufSize+12345, 8)
 		for _, piece := range []int{len(p), pumpBufSize - 1, pumpBufSize, pumpBufSize + 1, 7 << 10} {
 			var src io.Reader = bytes.NewReader(p)
 			if piece != len(p) {
@@ -163,6 +168,67 @@ func TestPumpOverlapsWithoutMixingBuffers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPumpWindow checks how far pump reads ahead of a writer that has
+// not finished its first write: at most pumpBuffers buffers, and with
+// whole set (a destination that holds everything in memory) as far as
+// wholeBuffers buffers, and no further.
+func TestPumpWindow(t *testing.T) {
+	t.Parallel()
+	for _, mode := range pumpModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			window := pumpBuffers
+			if mode.whole {
+				window = wholeBuffers
+			}
+			src := &zeroReader{}
+			dst := &gateWriter{release: make(chan struct{})}
+			var err error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_, _, err = pump(context.Background(), dst, src, int64(4*window*pumpBufSize), nil, &bufPool{}, nil, mode.whole)
+			}()
+			// The reader fills every buffer of the window, then waits for
+			// the first to be written.
+			want := int64(window * pumpBufSize)
+			deadline := time.Now().Add(testWait)
+			for src.n.Load() < want && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			// Give a pump that ignores its window time to read beyond it.
+			time.Sleep(50 * time.Millisecond)
+			got := src.n.Load()
+			close(dst.release)
+			<-done
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Fatalf("read %d bytes ahead of a blocked write, want the window's %d (%d buffers)", got, want, window)
+			}
+		})
+	}
+}
+
+// zeroReader returns zeros and counts them; it is not an in-memory
+// source, so pump reads it through its buffers in either mode.
+type zeroReader struct{ n atomic.Int64 }
+
+func (r *zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	r.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+// gateWriter blocks every write until release is closed.
+type gateWriter struct{ release chan struct{} }
+
+func (w *gateWriter) Write(p []byte) (int, error) {
+	<-w.release
+	return len(p), nil
 }
 
 // pieceReader reads at most piece bytes per Read.
