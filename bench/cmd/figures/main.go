@@ -162,7 +162,7 @@ func minMed(v []float64) (float64, float64) {
 }
 
 func transfer(root string, w *bytes.Buffer) error {
-	m, err := goBench(root, "artifact", "^BenchmarkTransfer$", "5x")
+	m, err := goBench(root, "artifact", "^BenchmarkTransfer$", "20x")
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func transfer(root string, w *bytes.Buffer) error {
 			cell("put-store/raw+sha"), cell("get-store/raw+sha"), cell("put-enc/store"))
 	}
 	fmt.Fprintf(w, "\nCells are min / median of %d runs (higher is better for Put).\n\n", *rounds)
-	w.WriteString("```\ngo test -run '^$' -bench '^BenchmarkTransfer$' -benchtime 5x ./artifact\n```\n\n")
+	w.WriteString("```\ngo test -run '^$' -bench '^BenchmarkTransfer$' -benchtime 20x ./artifact\n```\n\n")
 	return smallPut(root, w)
 }
 
