@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+
+	"github.com/sextant-ml/sextant/rbac"
 )
 
 // DefaultGrace is the age below which GC keeps an unreferenced object
@@ -84,7 +86,7 @@ func (s *Store) GC(ctx context.Context, live func(Digest) bool, opts *GCOptions)
 	if live == nil {
 		return GCStats{}, errors.New("artifact: gc needs a live set")
 	}
-	if err := s.authorize(ctx, "delete", ""); err != nil {
+	if err := s.authorize(ctx, rbac.VerbDelete, ""); err != nil {
 		return GCStats{}, err
 	}
 	cutoff := o.Now().Add(-o.Grace)

@@ -255,7 +255,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opts *PutOptions) (Descrip
 	if r == nil {
 		return Descriptor{}, errors.New("artifact: put: nil reader")
 	}
-	if err := s.authorize(ctx, "create", ""); err != nil {
+	if err := s.authorize(ctx, rbac.VerbCreate, ""); err != nil {
 		return Descriptor{}, err
 	}
 	var o PutOptions
@@ -402,7 +402,7 @@ func (s *Store) PutKnown(ctx context.Context, want Descriptor, r io.Reader) (Des
 	if err := want.Validate(); err != nil {
 		return Descriptor{}, err
 	}
-	if err := s.authorize(ctx, "create", want.Digest.ResourceName()); err != nil {
+	if err := s.authorize(ctx, rbac.VerbCreate, want.Digest.ResourceName()); err != nil {
 		return Descriptor{}, err
 	}
 	final, _ := s.blobRel(want.Digest)
@@ -840,7 +840,7 @@ func (s *Store) Open(ctx context.Context, d Digest) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, "get", d.ResourceName()); err != nil {
+	if err := s.authorize(ctx, rbac.VerbGet, d.ResourceName()); err != nil {
 		return nil, err
 	}
 	br, err := s.b.NewReader(ctx, rel)
@@ -1038,7 +1038,7 @@ func (s *Store) Exists(ctx context.Context, d Digest) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := s.authorize(ctx, "get", d.ResourceName()); err != nil {
+	if err := s.authorize(ctx, rbac.VerbGet, d.ResourceName()); err != nil {
 		return false, err
 	}
 	return s.b.Exists(ctx, rel)
@@ -1051,7 +1051,7 @@ func (s *Store) Stat(ctx context.Context, d Digest) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	if err := s.authorize(ctx, "get", d.ResourceName()); err != nil {
+	if err := s.authorize(ctx, rbac.VerbGet, d.ResourceName()); err != nil {
 		return Info{}, err
 	}
 	a, err := s.b.Attributes(ctx, rel)
@@ -1092,7 +1092,7 @@ func (s *Store) Delete(ctx context.Context, d Digest) error {
 	if err != nil {
 		return err
 	}
-	if err := s.authorize(ctx, "delete", d.ResourceName()); err != nil {
+	if err := s.authorize(ctx, rbac.VerbDelete, d.ResourceName()); err != nil {
 		return err
 	}
 	if err := s.b.Delete(ctx, rel); err != nil {
@@ -1108,7 +1108,7 @@ func (s *Store) Delete(ctx context.Context, d Digest) error {
 // store's directory whose names are not digests are skipped. An error from
 // fn stops the walk and is returned.
 func (s *Store) Walk(ctx context.Context, fn func(Info) error) error {
-	if err := s.authorize(ctx, "list", ""); err != nil {
+	if err := s.authorize(ctx, rbac.VerbList, ""); err != nil {
 		return err
 	}
 	return s.walk(ctx, func(info Info, rel string) error {

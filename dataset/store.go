@@ -331,7 +331,7 @@ func (s *Store) Commit(ctx context.Context, name, dir string, opts *CommitOption
 			return Version{}, err
 		}
 	}
-	if err := s.authorize(ctx, "create", name); err != nil {
+	if err := s.authorize(ctx, rbac.VerbCreate, name); err != nil {
 		return Version{}, err
 	}
 	m, err := s.hashDir(ctx, dir)
@@ -362,7 +362,7 @@ func (s *Store) Tag(ctx context.Context, name string, number int, tag string) er
 	if err := validateTag(tag); err != nil {
 		return err
 	}
-	if err := s.authorize(ctx, "update", name); err != nil {
+	if err := s.authorize(ctx, rbac.VerbUpdate, name); err != nil {
 		return err
 	}
 	_, err := s.append(ctx, name, func(st *datasetState) (logRecord, error) {
@@ -379,7 +379,7 @@ func (s *Store) Versions(ctx context.Context, name string) ([]Version, error) {
 	if err := ValidateName(name); err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, "list", name); err != nil {
+	if err := s.authorize(ctx, rbac.VerbList, name); err != nil {
 		return nil, err
 	}
 	st, err := s.load(ctx, name)
@@ -399,7 +399,7 @@ func (s *Store) Resolve(ctx context.Context, name, ref string) (Version, error) 
 	if err := ValidateName(name); err != nil {
 		return Version{}, err
 	}
-	if err := s.authorize(ctx, "get", name); err != nil {
+	if err := s.authorize(ctx, rbac.VerbGet, name); err != nil {
 		return Version{}, err
 	}
 	st, err := s.load(ctx, name)

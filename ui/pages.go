@@ -63,10 +63,10 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 			s = append(s, section{p, name, about})
 		}
 	}
-	add(h.o.Registry != nil, "models", "models", "Models", "registered models, their versions, aliases and lineage")
+	add(h.o.Registry != nil, rbac.ResourceModels, "models", "Models", "registered models, their versions, aliases and lineage")
 	add(h.o.Tracker != nil, h.o.RunsResource, "runs", "Runs", "tracked experiment runs, metric charts, comparisons")
-	add(h.o.Datasets != nil, "datasets", "datasets", "Datasets", "dataset versions, diffs, drift between versions")
-	add(h.o.Artifacts != nil, "deployments", "deployments", "Deployments", "live rollouts and their history")
+	add(h.o.Datasets != nil, rbac.ResourceDatasets, "datasets", "Datasets", "dataset versions, diffs, drift between versions")
+	add(h.o.Artifacts != nil, rbac.ResourceDeployments, "deployments", "Deployments", "live rollouts and their history")
 	if len(s) == 0 {
 		if h.o.Authorizer != nil {
 			h.fail(w, r, http.StatusForbidden, "Forbidden", "You may list none of the sections.")

@@ -81,7 +81,7 @@ func New(opts *Options) (*Handler, error) {
 		o.Artifacts = o.Datasets.Artifacts()
 	}
 	if o.RunsResource == "" {
-		o.RunsResource = "artifacts"
+		o.RunsResource = rbac.ResourceArtifacts
 	}
 	if !rbacResource(o.RunsResource) {
 		return nil, fmt.Errorf("%w: RunsResource %q is no rbac resource", ErrInvalid, o.RunsResource)

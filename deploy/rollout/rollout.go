@@ -690,7 +690,7 @@ func (r *Rollout) rollback(ctx context.Context, phase Phase, reason string) erro
 // manual runs a manual operation on a rollout that has not finished.
 func (r *Rollout) manual(ctx context.Context, verb string, f func() error) error {
 	if a := r.opts.Authorizer; a != nil {
-		if err := a.Authorize(ctx, verb, "deployments", r.spec.Model); err != nil {
+		if err := a.Authorize(ctx, verb, rbac.ResourceDeployments, r.spec.Model); err != nil {
 			return fmt.Errorf("rollout: %s rollout of %q: %w", verb, r.spec.Model, err)
 		}
 	}
@@ -710,17 +710,17 @@ func (r *Rollout) manual(ctx context.Context, verb string, f func() error) error
 // Promote promotes the canary now, skipping the remaining steps (the
 // BeforePromote hook still runs).
 func (r *Rollout) Promote(ctx context.Context, reason string) error {
-	return r.manual(ctx, "promote", func() error { return r.promote(ctx, "promoted by hand: "+reason) })
+	return r.manual(ctx, rbac.VerbPromote, func() error { return r.promote(ctx, "promoted by hand: "+reason) })
 }
 
 // Abort sends all traffic back to stable and ends the rollout.
 func (r *Rollout) Abort(ctx context.Context, reason string) error {
-	return r.manual(ctx, "rollback", func() error { return r.rollback(ctx, Aborted, "aborted by hand: "+reason) })
+	return r.manual(ctx, rbac.VerbRollback, func() error { return r.rollback(ctx, Aborted, "aborted by hand: "+reason) })
 }
 
 // Pause stops the rollout where it is until Resume.
 func (r *Rollout) Pause(ctx context.Context, reason string) error {
-	return r.manual(ctx, "update", func() error {
+	return r.manual(ctx, rbac.VerbUpdate, func() error {
 		if r.st.Phase == Paused {
 			return nil
 		}
@@ -732,7 +732,7 @@ func (r *Rollout) Pause(ctx context.Context, reason string) error {
 // Resume continues a paused rollout. When it was paused at the end of a
 // step (a pause step, an inconclusive analysis), it goes to the next step.
 func (r *Rollout) Resume(ctx context.Context, reason string) error {
-	return r.manual(ctx, "update", func() error {
+	return r.manual(ctx, rbac.VerbUpdate, func() error {
 		if r.st.Phase != Paused {
 			return nil
 		}
@@ -748,7 +748,7 @@ func (r *Rollout) Resume(ctx context.Context, reason string) error {
 // step; call Run to carry it out. A promoted rollout cannot be retried.
 func (r *Rollout) Retry(ctx context.Context, reason string) error {
 	if a := r.opts.Authorizer; a != nil {
-		if err := a.Authorize(ctx, "deploy", "deployments", r.spec.Model); err != nil {
+		if err := a.Authorize(ctx, rbac.VerbDeploy, rbac.ResourceDeployments, r.spec.Model); err != nil {
 			return fmt.Errorf("rollout: deploy rollout of %q: %w", r.spec.Model, err)
 		}
 	}
