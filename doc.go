@@ -59,6 +59,18 @@
 // small interfaces; only rollout imports monitor (for the
 // monitor.WindowStats its Source returns), and monitor imports neither.
 //
+// # Errors
+//
+// Each package returns its own sentinel errors, checked with errors.Is
+// (registry.ErrNotFound, rbac.ErrDenied). Sentinels of one condition also
+// match the standard library's error for it, whichever package returned
+// them: "not found" is fs.ErrNotExist, "already exists" fs.ErrExist,
+// invalid arguments, names, options, filters and page tokens
+// fs.ErrInvalid, and a log entry or file of an unsupported format
+// errors.ErrUnsupported. Conditions only one package has (a failed
+// promotion gate, a denied request, a digest mismatch) have one sentinel,
+// which other packages alias where they return it.
+//
 // `go run ./examples/quickstart` runs the whole loop on a local directory;
 // `go run ./examples/maintenance` tells the predictive-maintenance story:
 // stale data caught, model retrained, rolled out to 5% of traffic, promoted

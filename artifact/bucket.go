@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sextant-ml/sextant/internal/errkind"
 	"github.com/sextant-ml/sextant/internal/relpath"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// URLs
@@ -24,9 +25,9 @@ import (
 // Errors returned by Bucket and Store. Check them with errors.Is.
 var (
 	// ErrNotFound reports that no object exists under the key or digest.
-	ErrNotFound = errors.New("artifact: not found")
+	ErrNotFound = errkind.New("artifact: not found", fs.ErrNotExist)
 	// ErrExist reports that a create-only write found the key already taken.
-	ErrExist = errors.New("artifact: already exists")
+	ErrExist = errkind.New("artifact: already exists", fs.ErrExist)
 	// ErrInvalidKey reports a key that could escape its prefix or be
 	// interpreted differently by different backends.
 	ErrInvalidKey = errors.New("artifact: invalid key")

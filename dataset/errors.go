@@ -2,9 +2,11 @@ package dataset
 
 import (
 	"errors"
+	"io/fs"
 
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset/treehash"
+	"github.com/sextant-ml/sextant/internal/errkind"
 	"github.com/sextant-ml/sextant/internal/logstore"
 )
 
@@ -38,9 +40,9 @@ var (
 	// every package.
 	ErrDigestMismatch = artifact.ErrDigestMismatch
 	// ErrNotFound reports a dataset, version or tag that does not exist.
-	ErrNotFound = errors.New("dataset: not found")
+	ErrNotFound = errkind.New("dataset: not found", fs.ErrNotExist)
 	// ErrInvalidName reports a dataset name or tag that is not allowed.
-	ErrInvalidName = errors.New("dataset: invalid name")
+	ErrInvalidName = errkind.New("dataset: invalid name", fs.ErrInvalid)
 	// ErrCorruptLog reports a dataset log entry that cannot be decoded or
 	// contradicts the entries before it. It is the same value as
 	// registry.ErrCorruptEntry, pipeline.ErrCorrupt and deploy.ErrCorrupt.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"math"
@@ -13,13 +14,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sextant-ml/sextant/internal/errkind"
 )
 
 // Sentinel errors. Every error returned by this package matches one of
 // them with errors.Is, or wraps the error of a user-supplied dependency.
 var (
 	// ErrInvalid reports a bad argument or configuration.
-	ErrInvalid = errors.New("deploy: invalid argument")
+	ErrInvalid = errkind.New("deploy: invalid argument", fs.ErrInvalid)
 	// ErrUnknownVersion reports a version the router has no predictor for.
 	ErrUnknownVersion = errors.New("deploy: unknown version")
 	// ErrNoRoute reports a router whose table sends traffic nowhere.

@@ -3,8 +3,10 @@ package drift
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
+	"github.com/sextant-ml/sextant/internal/errkind"
 	"github.com/sextant-ml/sextant/internal/stats"
 )
 
@@ -14,7 +16,7 @@ var (
 	// ErrEmpty reports a column or sample with no usable values.
 	ErrEmpty = errors.New("drift: empty input")
 	// ErrInvalid reports an argument out of its domain.
-	ErrInvalid = errors.New("drift: invalid argument")
+	ErrInvalid = errkind.New("drift: invalid argument", fs.ErrInvalid)
 	// ErrNaN reports a NaN passed to a two-sample test, which (unlike
 	// Compare) does not drop them.
 	ErrNaN = errors.New("drift: NaN in sample")

@@ -3,6 +3,7 @@ package monitor
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"strings"
 	"sync"
@@ -10,12 +11,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sextant-ml/sextant/internal/errkind"
 )
 
 // Errors returned by New.
 var (
 	// ErrInvalidOptions reports an Options value that cannot be used.
-	ErrInvalidOptions = errors.New("monitor: invalid options")
+	ErrInvalidOptions = errkind.New("monitor: invalid options", fs.ErrInvalid)
 	// ErrRegister reports that the registerer refused a collector, most
 	// often because a set with the same const labels is already registered.
 	ErrRegister = errors.New("monitor: cannot register metrics")

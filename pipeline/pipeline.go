@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/internal/errkind"
 )
 
 // Errors returned when a pipeline is built. Each is matched with errors.Is; the
@@ -19,7 +21,7 @@ import (
 var (
 	// ErrInvalidName reports a pipeline or task name that is empty, too long or
 	// uses characters outside [A-Za-z0-9._-] (names become bucket keys).
-	ErrInvalidName = errors.New("pipeline: invalid name")
+	ErrInvalidName = errkind.New("pipeline: invalid name", fs.ErrInvalid)
 	// ErrDuplicateTask reports two tasks with the same name.
 	ErrDuplicateTask = errors.New("pipeline: duplicate task")
 	// ErrMissingDependency reports a dependency on a task the pipeline does not have.

@@ -5,18 +5,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"slices"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/internal/errkind"
 	"github.com/sextant-ml/sextant/internal/logstore"
 )
 
 // Errors returned by Store.
 var (
 	// ErrRunNotFound reports a run id the store has no record of.
-	ErrRunNotFound = errors.New("pipeline: run not found")
+	ErrRunNotFound = errkind.New("pipeline: run not found", fs.ErrNotExist)
 	// ErrCorrupt reports a stored entry that cannot be decoded. It is the
 	// same value as registry.ErrCorruptEntry, dataset.ErrCorruptLog and
 	// deploy.ErrCorrupt. (A checkpoint that does not decode is skipped with

@@ -2,7 +2,9 @@ package registry
 
 import (
 	"errors"
+	"io/fs"
 
+	"github.com/sextant-ml/sextant/internal/errkind"
 	"github.com/sextant-ml/sextant/internal/logstore"
 )
 
@@ -10,26 +12,26 @@ import (
 // matches one of these with errors.Is.
 var (
 	// ErrNotFound: the model, version, alias, card or signature does not exist.
-	ErrNotFound = errors.New("registry: not found")
+	ErrNotFound = errkind.New("registry: not found", fs.ErrNotExist)
 	// ErrExist: the model already exists (CreateModel).
-	ErrExist = errors.New("registry: already exists")
+	ErrExist = errkind.New("registry: already exists", fs.ErrExist)
 	// ErrDeleted: the model or version was deleted (soft deletion is recorded in
 	// the log; the entry and its files stay).
 	ErrDeleted = errors.New("registry: deleted")
 	// ErrArchived: the version is archived and cannot be promoted or aliased.
 	ErrArchived = errors.New("registry: archived")
 	// ErrInvalidName: a model name breaks the naming rules (see ValidateModelName).
-	ErrInvalidName = errors.New("registry: invalid model name")
+	ErrInvalidName = errkind.New("registry: invalid model name", fs.ErrInvalid)
 	// ErrInvalidAlias: an alias breaks MLflow's alias rules (see ValidateAlias).
 	ErrInvalidAlias = errors.New("registry: invalid alias")
 	// ErrInvalidReference: a reference is not "name/N", "name@alias" or "name@latest".
 	ErrInvalidReference = errors.New("registry: invalid reference")
 	// ErrInvalidArgument: any other bad input (file paths, tags, metrics, options).
-	ErrInvalidArgument = errors.New("registry: invalid argument")
+	ErrInvalidArgument = errkind.New("registry: invalid argument", fs.ErrInvalid)
 	// ErrInvalidFilter: a search filter does not parse or uses an unknown field.
-	ErrInvalidFilter = errors.New("registry: invalid filter")
+	ErrInvalidFilter = errkind.New("registry: invalid filter", fs.ErrInvalid)
 	// ErrInvalidPageToken: a pagination token is malformed or belongs to another query.
-	ErrInvalidPageToken = errors.New("registry: invalid page token")
+	ErrInvalidPageToken = errkind.New("registry: invalid page token", fs.ErrInvalid)
 	// ErrCorruptEntry: a log entry cannot be decoded or does not fit the
 	// state before it. The error names the model and the entry. It is the
 	// same value as dataset.ErrCorruptLog, pipeline.ErrCorrupt and

@@ -1,9 +1,10 @@
 package tracking
 
 import (
-	"errors"
 	"fmt"
+	"io/fs"
 
+	"github.com/sextant-ml/sextant/internal/errkind"
 	"github.com/sextant-ml/sextant/internal/logstore"
 )
 
@@ -13,9 +14,9 @@ import (
 // ErrInvalidParameter (which the more specific errors below wrap) to
 // INVALID_PARAMETER_VALUE.
 var (
-	ErrNotFound         = errors.New("tracking: not found")
-	ErrAlreadyExists    = errors.New("tracking: already exists")
-	ErrInvalidParameter = errors.New("tracking: invalid parameter value")
+	ErrNotFound         = errkind.New("tracking: not found", fs.ErrNotExist)
+	ErrAlreadyExists    = errkind.New("tracking: already exists", fs.ErrExist)
+	ErrInvalidParameter = errkind.New("tracking: invalid parameter value", fs.ErrInvalid)
 
 	// ErrBatchTooLarge: a batch holds more metrics, params or tags than
 	// MLflow's log-batch limits allow (MaxMetricsPerBatch,

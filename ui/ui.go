@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/deploy/rollout"
+	"github.com/sextant-ml/sextant/internal/errkind"
 	"github.com/sextant-ml/sextant/rbac"
 	"github.com/sextant-ml/sextant/registry"
 	"github.com/sextant-ml/sextant/tracking"
@@ -25,7 +27,7 @@ import (
 var files embed.FS
 
 // ErrInvalid reports options New cannot use.
-var ErrInvalid = errors.New("ui: invalid options")
+var ErrInvalid = errkind.New("ui: invalid options", fs.ErrInvalid)
 
 // Authorizer decides whether the subject carried by ctx may apply verb to
 // the named resource; a nil error allows. It is rbac.Checker, which

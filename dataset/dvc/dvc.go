@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/internal/errkind"
 )
 
 // Sentinel errors, matched with errors.Is.
@@ -34,7 +35,7 @@ var (
 	ErrNotFound = artifact.ErrNotFound
 	// ErrUnsupported reports a .dvc feature this package does not read
 	// (DVC 2 "md5-dos2unix" hashes, cloud-versioned outputs).
-	ErrUnsupported = errors.New("dvc: unsupported")
+	ErrUnsupported = errkind.New("dvc: unsupported", errors.ErrUnsupported)
 )
 
 // DirSuffix marks the hash of a directory.

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sextant-ml/sextant/internal/errkind"
 )
 
 // Sentinel errors, matched with errors.Is.
@@ -34,7 +36,7 @@ var (
 	// read: an encrypted file, a repeated column (a LIST, a MAP, a repeated
 	// field), or a VARIANT, GEOMETRY, GEOGRAPHY, BSON or INTERVAL column.
 	// Leave such columns out with Options.ParquetColumns.
-	ErrUnsupported = errors.New("table: unsupported input")
+	ErrUnsupported = errkind.New("table: unsupported input", errors.ErrUnsupported)
 )
 
 // Format is the encoding of a table stream.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sextant-ml/sextant/internal/errkind"
 	"github.com/sextant-ml/sextant/rbac"
 )
 
@@ -18,7 +20,7 @@ import (
 // them with errors.Is, or wraps the error of a user-supplied dependency.
 var (
 	// ErrInvalid reports a bad argument, configuration or saved state.
-	ErrInvalid = errors.New("rollout: invalid argument")
+	ErrInvalid = errkind.New("rollout: invalid argument", fs.ErrInvalid)
 	// ErrFinished reports an operation on a rollout that already ended.
 	ErrFinished = errors.New("rollout: already finished")
 	// ErrRunning reports a second concurrent Run of one rollout.

@@ -5,17 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/internal/errkind"
 	"github.com/sextant-ml/sextant/internal/logstore"
 )
 
 var (
 	// ErrNoState reports that a store holds no rollout state yet.
-	ErrNoState = errors.New("rollout: no rollout state")
+	ErrNoState = errkind.New("rollout: no rollout state", fs.ErrNotExist)
 	// ErrCorrupt reports a saved rollout state that cannot be decoded; such
 	// errors also match ErrInvalid. It is the same value as
 	// registry.ErrCorruptEntry, dataset.ErrCorruptLog and pipeline.ErrCorrupt.

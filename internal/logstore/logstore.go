@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/internal/errkind"
 	"gocloud.dev/blob"
 	"golang.org/x/sync/errgroup"
 )
@@ -49,7 +50,7 @@ var (
 	ErrCorrupt = errors.New("corrupt log")
 	// ErrUnsupported reports an entry or checkpoint in a format, or of a
 	// type, that only a newer reader knows.
-	ErrUnsupported = errors.New("unsupported format")
+	ErrUnsupported = errkind.New("unsupported format", errors.ErrUnsupported)
 )
 
 // seqWidth is the number of digits in entry names: zero-padded so that
