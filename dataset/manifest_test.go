@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/dataset/internal/testtree"
 	"github.com/sextant-ml/sextant/dataset/treehash"
 )
 
@@ -220,7 +221,7 @@ func TestManifestRejectsOtherAlgorithms(t *testing.T) {
 func TestNewManifest(t *testing.T) {
 	dir := t.TempDir()
 	for name, data := range map[string]string{"a.b": "1", "a/c": "22", "z": ""} {
-		writeFile(t, filepath.Join(dir, filepath.FromSlash(name)), []byte(data))
+		testtree.WriteFile(t, filepath.Join(dir, filepath.FromSlash(name)), []byte(data))
 	}
 	m := hashManifest(t, dir)
 	var got []string

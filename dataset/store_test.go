@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/sextant-ml/sextant/artifact"
 	"github.com/sextant-ml/sextant/dataset/internal/atomicfile"
 	"github.com/sextant-ml/sextant/dataset/internal/testbucket"
@@ -55,7 +56,7 @@ func TestStoreRoundTrip(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := t.Context()
 			s, _ := newStore(t, kind, nil, &Options{Workers: 4})
-			v1files := map[string]string{"a.csv": "x,y\n1,2\n", "b/c.txt": "hello", "b/d.txt": "hello", "big.bin": string(randomBytes(7, 1<<20+11))}
+			v1files := map[string]string{"a.csv": "x,y\n1,2\n", "b/c.txt": "hello", "b/d.txt": "hello", "big.bin": string(testtree.Random(7, 1<<20+11))}
 			src := makeTree(t, v1files)
 			os.Chmod(filepath.Join(src, "b", "c.txt"), 0o755)
 			v1, err := s.Commit(ctx, "sensors", src, &CommitOptions{Message: "first", Tags: []string{"baseline"}})
@@ -75,8 +76,8 @@ func TestStoreRoundTrip(t *testing.T) {
 			}
 
 			// Version 2: one file changed, one added, one deleted.
-			writeFile(t, filepath.Join(src, "a.csv"), []byte("x,y\n1,2\n3,4\n"))
-			writeFile(t, filepath.Join(src, "new.txt"), []byte("new"))
+			testtree.WriteFile(t, filepath.Join(src, "a.csv"), []byte("x,y\n1,2\n3,4\n"))
+			testtree.WriteFile(t, filepath.Join(src, "new.txt"), []byte("new"))
 			os.Remove(filepath.Join(src, "b", "d.txt"))
 			st, err := s.Status(ctx, "sensors", "latest", src)
 			if err != nil {
@@ -286,7 +287,7 @@ func TestCheckoutCorruptObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	dest := t.TempDir()
-	writeFile(t, filepath.Join(dest, "bad"), []byte("local"))
+	testtree.WriteFile(t, filepath.Join(dest, "bad"), []byte("local"))
 	_, _, err = s.Checkout(ctx, "d", "", dest, nil)
 	if !errors.Is(err, ErrDigestMismatch) || !errors.Is(err, artifact.ErrDigestMismatch) || !strings.Contains(err.Error(), "bad") {
 		t.Fatalf("checkout of a corrupt object: %v, want ErrDigestMismatch naming the file", err)
@@ -315,7 +316,7 @@ func TestCheckoutInterrupted(t *testing.T) {
 			cancel()
 		}
 	}}, &Options{Workers: 1})
-	big := string(randomBytes(3, 6<<20))
+	big := string(testtree.Random(3, 6<<20))
 	src := makeTree(t, map[string]string{"big.bin": big})
 	if _, err := s.Commit(ctx, "d", src, nil); err != nil {
 		t.Fatal(err)
@@ -375,7 +376,7 @@ func TestStoreProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	dest := t.TempDir()
-	writeFile(t, filepath.Join(dest, "c"), []byte("other!"))
+	testtree.WriteFile(t, filepath.Join(dest, "c"), []byte("other!"))
 	if _, _, err := s.Checkout(t.Context(), "d", "", dest, nil); err != nil {
 		t.Fatal(err)
 	}

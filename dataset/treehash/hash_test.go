@@ -3,14 +3,11 @@ package treehash
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,35 +15,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sextant-ml/sextant/dataset/internal/testtree"
 )
 
 // coreutilsSum runs sha256sum or md5sum on path and returns the hex digest.
 func coreutilsSum(t testing.TB, alg Algorithm, path string) string {
 	t.Helper()
-	out, err := exec.Command(string(alg)+"sum", path).Output()
-	if err != nil {
-		t.Fatalf("%ssum %s: %v", alg, path, err)
-	}
-	hexsum, _, _ := strings.Cut(string(out), " ")
-	return string(alg) + ":" + hexsum
-}
-
-func randomBytes(seed uint64, n int) []byte {
-	var key [32]byte
-	binary.LittleEndian.PutUint64(key[:], seed)
-	b := make([]byte, n)
-	rand.NewChaCha8(key).Read(b)
-	return b
-}
-
-func writeFile(t testing.TB, path string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return string(alg) + ":" + testtree.Coreutils(t, string(alg)+"sum", path)
 }
 
 func newHasher(t testing.TB, opts *Options) *Hasher {
@@ -97,7 +73,7 @@ func TestHashFileMatchesCoreutils(t *testing.T) {
 				t.Run(fmt.Sprintf("%s/buf=%d/size=%d", alg, bufSize, n), func(t *testing.T) {
 					p := filepath.Join(dir, fmt.Sprintf("f%d", n))
 					if _, err := os.Stat(p); err != nil {
-						writeFile(t, p, randomBytes(uint64(n), n))
+						testtree.WriteFile(t, p, testtree.Random(uint64(n), n))
 					}
 					got, err := h.HashFile(t.Context(), p)
 					if err != nil {
@@ -188,13 +164,13 @@ func TestHashDir(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string][]byte{
 		"a.txt":         []byte("alpha"),
-		"a/b.bin":       randomBytes(1, 70000),
+		"a/b.bin":       testtree.Random(1, 70000),
 		"a/c/d.csv":     []byte("x,y\n1,2\n"),
 		"empty":         nil,
 		"ü/ñame ☃.json": []byte(`{}`),
 	}
 	for name, data := range files {
-		writeFile(t, filepath.Join(dir, filepath.FromSlash(name)), data)
+		testtree.WriteFile(t, filepath.Join(dir, filepath.FromSlash(name)), data)
 	}
 	if err := os.Chmod(filepath.Join(dir, "a.txt"), 0o755); err != nil {
 		t.Fatal(err)
@@ -265,12 +241,12 @@ func TestHashDirEmptyAndErrors(t *testing.T) {
 		t.Errorf("missing dir: %v", err)
 	}
 	f := filepath.Join(t.TempDir(), "file")
-	writeFile(t, f, []byte("x"))
+	testtree.WriteFile(t, f, []byte("x"))
 	if _, err := h.HashDir(t.Context(), f); err == nil {
 		t.Error("hashing a file as a directory succeeded")
 	}
 	bad := t.TempDir()
-	writeFile(t, filepath.Join(bad, "back\\slash"), []byte("x"))
+	testtree.WriteFile(t, filepath.Join(bad, "back\\slash"), []byte("x"))
 	if _, err := h.HashDir(t.Context(), bad); !errors.Is(err, ErrInvalidPath) {
 		t.Errorf("backslash name: %v, want ErrInvalidPath", err)
 	}
@@ -314,7 +290,7 @@ func TestStatCache(t *testing.T) {
 	dir := t.TempDir()
 	names := []string{"keep", "touch", "resize", "replace", "fresh"}
 	for i, n := range names {
-		writeFile(t, filepath.Join(dir, n), []byte(strings.Repeat(n, i+1)))
+		testtree.WriteFile(t, filepath.Join(dir, n), []byte(strings.Repeat(n, i+1)))
 		past(t, filepath.Join(dir, n), time.Hour)
 	}
 	cachePath := filepath.Join(t.TempDir(), "sub", "statcache")
@@ -352,17 +328,17 @@ func TestStatCache(t *testing.T) {
 	// just now (too recent to be remembered).
 	past(t, filepath.Join(dir, "touch"), 30*time.Minute)
 	fi, _ := os.Stat(filepath.Join(dir, "resize"))
-	writeFile(t, filepath.Join(dir, "resize"), []byte("resized!"))
+	testtree.WriteFile(t, filepath.Join(dir, "resize"), []byte("resized!"))
 	os.Chtimes(filepath.Join(dir, "resize"), fi.ModTime(), fi.ModTime())
 	fi, _ = os.Stat(filepath.Join(dir, "replace"))
 	old, _ := os.ReadFile(filepath.Join(dir, "replace"))
 	other := []byte(strings.ToUpper(string(old)))
-	writeFile(t, filepath.Join(dir, "replace.tmp"), other)
+	testtree.WriteFile(t, filepath.Join(dir, "replace.tmp"), other)
 	os.Chtimes(filepath.Join(dir, "replace.tmp"), fi.ModTime(), fi.ModTime())
 	if err := os.Rename(filepath.Join(dir, "replace.tmp"), filepath.Join(dir, "replace")); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(dir, "fresh"), []byte("new"))
+	testtree.WriteFile(t, filepath.Join(dir, "fresh"), []byte("new"))
 
 	reopened, err := OpenCache(t.Context(), &CacheOptions{Path: cachePath})
 	if err != nil {
@@ -404,7 +380,7 @@ func TestStatCacheFileFormat(t *testing.T) {
 	}
 	for i, name := range []string{"data/a", "data/ab", "data/b", "other"} {
 		p := filepath.Join(dir, name)
-		writeFile(t, p, []byte(name))
+		testtree.WriteFile(t, p, []byte(name))
 		past(t, p, time.Duration(i+1)*time.Hour)
 	}
 	for _, alg := range []Algorithm{SHA256, MD5} {
@@ -460,7 +436,7 @@ func TestStatCacheConcurrentSave(t *testing.T) {
 	path := filepath.Join(dir, "cache")
 	for i := range 8 {
 		p := filepath.Join(dir, "d", fmt.Sprint(i))
-		writeFile(t, p, []byte{byte(i)})
+		testtree.WriteFile(t, p, []byte{byte(i)})
 		past(t, p, time.Hour)
 	}
 	c, _ := NewCache(&CacheOptions{Path: path})
@@ -527,7 +503,7 @@ func TestStatCacheSaveUnchanged(t *testing.T) {
 	tree := filepath.Join(dir, "tree")
 	for _, name := range []string{"a", "b/c", "b/d"} {
 		p := filepath.Join(tree, filepath.FromSlash(name))
-		writeFile(t, p, []byte(name))
+		testtree.WriteFile(t, p, []byte(name))
 		past(t, p, time.Hour)
 	}
 	path := filepath.Join(dir, "cache")

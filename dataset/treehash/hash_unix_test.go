@@ -10,14 +10,16 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sextant-ml/sextant/dataset/internal/testtree"
 )
 
 func TestHashDirLinksAndSpecialFiles(t *testing.T) {
 	outside := t.TempDir()
-	writeFile(t, filepath.Join(outside, "secret"), []byte("secret"))
+	testtree.WriteFile(t, filepath.Join(outside, "secret"), []byte("secret"))
 	mk := func(t *testing.T, link, target string) string {
 		dir := t.TempDir()
-		writeFile(t, filepath.Join(dir, "data", "real.txt"), []byte("real"))
+		testtree.WriteFile(t, filepath.Join(dir, "data", "real.txt"), []byte("real"))
 		if link != "" {
 			if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
 				t.Fatal(err)
