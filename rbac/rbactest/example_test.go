@@ -12,7 +12,7 @@ import (
 
 // promote is code under test: it asks before it acts.
 func promote(ctx context.Context, authz rbactest.Authorizer, model string) error {
-	if err := authz.Authorize(ctx, "promote", "models/aliases", model); err != nil {
+	if err := authz.Authorize(ctx, rbac.VerbPromote, rbac.ResourceModelAliases, model); err != nil {
 		return fmt.Errorf("promote %s: %w", model, err)
 	}
 	return nil
