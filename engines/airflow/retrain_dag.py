@@ -102,7 +102,7 @@ with DAG(
         cmds=["sh", "-c"],
         arguments=[
             """
-sextant drift report -reference data/reference/features.csv -current data/current/features.csv -o json -out /work/drift.json
+sextant drift report -reference data/reference/features.csv -current data/current/features.csv -o html -out /work/drift.html
 rc=$?
 mkdir -p /airflow/xcom
 case $rc in

@@ -12,8 +12,9 @@ import (
 )
 
 // flushRows is how many rows an accumulator buffers before it fits them
-// into its partial profile: large enough that fitting and merging cost
-// little per row, small enough that the buffer stays a few MiB.
+// into its partial profile, so that each fit and merge covers many rows.
+// The buffer holds flushRows rows: 8 bytes per numeric value and the
+// strings of the categorical ones.
 const flushRows = 1 << 14
 
 // ProfileFn is a Beam CombineFn from Row to *drift.Profile that fits the
@@ -76,8 +77,8 @@ func (f *sketchFn) ExtractOutput(a *Accumulator) (*drift.Profile, error) {
 // Accumulator is ProfileFn's accumulator: the partial profile of the rows
 // added so far. It holds the drift profile of every column that has had a
 // usable value, the counts of columns that have had only missing values
-// (a drift profile cannot hold those yet), and a buffer of up to a few
-// thousand rows not yet fitted. Its coder (registered with Beam by this
+// (a drift profile cannot hold those yet), and a buffer of up to flushRows
+// (16,384) rows not yet fitted. Its coder (registered with Beam by this
 // package) fits the buffer and writes the partial profile in drift's own
 // JSON encoding, which drift.Parse validates when it is read back, so
 // accumulators can cross workers on distributed runners.

@@ -15,7 +15,7 @@
 //     with a ParDo.
 //   - [ProfileFn] is a Beam CombineFn from Row to *drift.Profile. Its
 //     accumulator ([Accumulator]) is a partial drift profile: AddInput
-//     buffers rows and fits them with drift.Fit every few thousand rows,
+//     buffers rows and fits them with drift.Fit every 16,384 rows,
 //     MergeAccumulators merges partial profiles with drift.Merge (a merge
 //     is the profile of the union), ExtractOutput returns the profile,
 //     validated by drift.Parse. The accumulator's coder, registered with
@@ -89,7 +89,7 @@
 //   - One combine produces one profile: every accumulator of a key ends
 //     on one worker, whose memory holds a profile (the sample is at most
 //     SampleSize values per numeric column; categorical columns hold
-//     every category) and a buffer of a few thousand rows.
+//     every category) and a buffer of 16,384 rows.
 //   - Errors cross the runner as text: the pipeline fails with drift's
 //     message (drift.ErrEmpty's "drift: empty input" and so on), which a
 //     caller matches as text, not with errors.Is.
