@@ -1,4 +1,4 @@
-// Command apistats counts, for every Go package under a module root, the
+// Command apistats counts, for every Go package of the module at a root, the
 // lines of non-test code, the exported API and the runnable examples, so a
 // change to the API's size or to its documentation can be stated as a
 // before/after table.
@@ -19,7 +19,9 @@
 //
 // Packages named main, packages under internal/ and under examples/ are
 // listed but left out of the public total. Directories named testdata or
-// starting with "." or "_" are not walked. The count is purely syntactic
+// starting with "." or "_" are not walked, nor is a directory holding a
+// go.mod of its own (another module: bench, engines/temporal; count one
+// with -root pointing at it). The count is purely syntactic
 // (go/parser, no type checking), so a build tag excludes nothing.
 package main
 
@@ -32,7 +34,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -61,9 +62,8 @@ func (s stats) public() bool {
 
 func main() {
 	root := flag.String("root", ".", "module root to walk")
-	skip := flag.String("skip", "bench", "comma-separated directories, relative to -root, left out with everything under them")
 	flag.Parse()
-	all, err := walk(*root, strings.Split(*skip, ","))
+	all, err := walk(*root)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "apistats:", err)
 		os.Exit(1)
@@ -71,7 +71,7 @@ func main() {
 	print(os.Stdout, all)
 }
 
-func walk(root string, skip []string) ([]stats, error) {
+func walk(root string) ([]stats, error) {
 	var dirs []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -82,7 +82,7 @@ func walk(root string, skip []string) ([]stats, error) {
 		}
 		rel, _ := filepath.Rel(root, path)
 		base := d.Name()
-		if rel != "." && (base == "testdata" || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") || slices.Contains(skip, filepath.ToSlash(rel))) {
+		if rel != "." && (base == "testdata" || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_")) {
 			return filepath.SkipDir
 		}
 		if rel != "." {
