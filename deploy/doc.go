@@ -49,7 +49,7 @@
 // is an Observer, so
 //
 //	metrics, _ := monitor.New(reg, nil)
-//	router, _ := deploy.NewRouter(versions, &deploy.RouterOptions[In, Out]{Model: "fraud", Observer: metrics})
+//	router, _ := deploy.NewRouter(versions, &deploy.RouterOptions[Out]{Model: "fraud", Observer: metrics})
 //
 // counts and times every routed prediction per version for Prometheus and
 // keeps it in monitor's window, which a rollout (package deploy/rollout)
@@ -105,11 +105,11 @@
 // random decision reads the published routing table through an atomic
 // pointer, takes no lock and allocates nothing; header rules cost what the
 // Attrs lookup costs. The gap to a direct call of a trivial predictor (an
-// add) vanishes beside any real model. An Observer reads the clock twice
-// per request, and time.Now is slow on some virtual machines' clocks
-// (BenchmarkTimeNow), which is most of the cost with monitor's metrics as
-// the Observer; their recording is atomic additions (see package monitor)
-// and allocates nothing (TestRouteDoesNotAllocate). Give the router no
+// add) vanishes beside any real model. An Observer reads the clock per
+// request, and time.Now is slow on some virtual machines' clocks
+// (BenchmarkTimeNow beside BenchmarkRouterObserved); monitor's recording
+// is atomic additions (see package monitor) and allocates nothing
+// (TestRouteDoesNotAllocate). Give the router no
 // Observer when nothing reads its metrics. The figures, with the command,
 // are in BENCHMARKS.md at the repository's root.
 //

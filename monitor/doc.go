@@ -51,7 +51,7 @@
 // prediction the caller timed; it makes a *Metrics the Observer of a
 // deploy.Router, which records each routed prediction under its version:
 //
-//	router, _ := deploy.NewRouter(versions, &deploy.RouterOptions[In, Out]{Model: "fraud", Observer: metrics})
+//	router, _ := deploy.NewRouter(versions, &deploy.RouterOptions[Out]{Model: "fraud", Observer: metrics})
 //
 // Count the versions behind a router that way, not with a plain Wrap: the
 // router leaves out the calls a client makes to a version by name
@@ -80,7 +80,7 @@
 // analysis windows shorter than a few slots, choose slots finer than the
 // default 5s (Options.Window/Options.WindowSlots).
 //
-// monitor imports no package of this module's: deploy and deploy/rollout
+// monitor imports neither deploy nor deploy/rollout: they
 // declare the interfaces that *Metrics satisfies (Observer, Source,
 // MetricsSink), and Predictor here is structural.
 //

@@ -310,7 +310,7 @@ func (m *Metrics) DeleteModelInfo(model, version string) {
 
 // SetRolloutWeight records the share of a model's traffic routed to one
 // version in percent, from 0 to 100, as rollout steps are written (and as
-// the deploy package reports them). sextant_rollout_weight exports it in
+// deploy/rollout reports them). sextant_rollout_weight exports it in
 // base units, as a ratio from 0 to 1. Values outside [0, 100] are clamped
 // and NaN is ignored.
 func (m *Metrics) SetRolloutWeight(model, version string, percent float64) {

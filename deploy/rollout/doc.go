@@ -46,7 +46,7 @@
 // the router reports its routed predictions to:
 //
 //	metrics, _ := monitor.New(reg, &monitor.Options{Window: 5 * time.Minute, WindowSlots: 60})
-//	router, _ := deploy.NewRouter(versions, &deploy.RouterOptions[In, Out]{Model: "churn", Observer: metrics})
+//	router, _ := deploy.NewRouter(versions, &deploy.RouterOptions[Out]{Model: "churn", Observer: metrics})
 //	ro, _ := rollout.New(router, rollout.Spec{Model: "churn", ...}, &rollout.Options{Source: metrics, Metrics: metrics})
 //
 // so one window is counted once, exported to Prometheus and judged. The
