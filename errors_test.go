@@ -63,6 +63,8 @@ func TestSentinelConditions(t *testing.T) {
 	}{
 		{"artifact.ErrNotFound", artifact.ErrNotFound, fs.ErrNotExist},
 		{"artifact.ErrExist", artifact.ErrExist, fs.ErrExist},
+		{"artifact.ErrInvalidKey", artifact.ErrInvalidKey, fs.ErrInvalid},
+		{"artifact.ErrInvalidDigest", artifact.ErrInvalidDigest, fs.ErrInvalid},
 		{"dataset.ErrNotFound", dataset.ErrNotFound, fs.ErrNotExist},
 		{"dataset.ErrInvalidName", dataset.ErrInvalidName, fs.ErrInvalid},
 		{"dataset.ErrUnsupported", dataset.ErrUnsupported, errors.ErrUnsupported},

@@ -30,7 +30,7 @@ var (
 	ErrExist = errkind.New("artifact: already exists", fs.ErrExist)
 	// ErrInvalidKey reports a key that could escape its prefix or be
 	// interpreted differently by different backends.
-	ErrInvalidKey = errors.New("artifact: invalid key")
+	ErrInvalidKey = errkind.New("artifact: invalid key", fs.ErrInvalid)
 )
 
 // maxKeyLen bounds a key's length in bytes; S3 allows 1024.
@@ -183,7 +183,7 @@ func OpenBucket(ctx context.Context, urlstr string) (*Bucket, error) {
 		}
 	}
 	// memblob computes an MD5 of every object for its attributes, which
-	// nothing here reads, at a cost above SHA-256's: skip it.
+	// nothing here reads: skip it.
 	if u.Scheme == "mem" && !q.Has("nomd5") {
 		q.Set("nomd5", "")
 	}

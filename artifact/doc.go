@@ -64,9 +64,9 @@
 // # Writing and reading
 //
 // Put streams from an io.Reader in constant memory (at most 2 MiB of
-// buffers; 32 MiB on mem://, which holds the object in memory anyway),
-// hashing while it uploads to a temporary name, and commits to the final
-// name only once the digest is known; content already present is not
+// buffers; 32 MiB on unencrypted mem://, which holds the object in memory
+// anyway), hashing while it uploads to a temporary name, and commits to
+// the final name only once the digest is known; content already present is not
 // stored twice. On
 // remote stores a seekable source (an *os.File, a *bytes.Reader) is hashed
 // first and then uploaded once to its final name, sparing S3 a temporary
@@ -289,8 +289,8 @@
 // slowest, never waits for the read. Content that ends within the first
 // buffer is hashed and written by the caller alone, as goroutines would
 // cost more than they save. Content already in memory (a *bytes.Reader, a
-// *bytes.Buffer) going to mem:// is written in one Write beside the hash,
-// as a raw copy writes it, so memblob allocates its buffer once instead of
+// *bytes.Buffer) going to unencrypted mem:// is written in one Write
+// beside the hash, as a raw copy writes it, so memblob allocates its buffer once instead of
 // doubling it; to a file it goes through the buffers, which keeps the
 // bytes that are hashed and written in the processor's cache.
 //
@@ -302,7 +302,7 @@
 // on mem:// for content of at most one buffer: it is hashed first, so that
 // putting small content that is already stored writes nothing (see
 // BenchmarkSmallPut). mem:// buckets opened by URL skip memblob's MD5 of
-// every object, which nothing reads and which costs more than SHA-256.
+// every object, which nothing reads.
 //
 // BenchmarkTransfer measures Put beside a raw gocloud write of the same
 // bytes to the same bucket (a new object each time, as Put creates one: a

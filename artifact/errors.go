@@ -1,6 +1,11 @@
 package artifact
 
-import "errors"
+import (
+	"errors"
+	"io/fs"
+
+	"github.com/sextant-ml/sextant/internal/errkind"
+)
 
 // Errors returned by Store besides ErrNotFound and ErrInvalidKey (declared
 // with Bucket and shared by both). Check them with errors.Is.
@@ -18,7 +23,7 @@ var (
 	ErrSizeMismatch = errors.New("artifact: size mismatch")
 	// ErrInvalidDigest reports a string that is not a canonical
 	// "sha256:<64 lower-case hex>" digest.
-	ErrInvalidDigest = errors.New("artifact: invalid digest")
+	ErrInvalidDigest = errkind.New("artifact: invalid digest", fs.ErrInvalid)
 	// ErrDecrypt reports an encrypted object that fails authentication:
 	// a segment altered, dropped, reordered or truncated, bytes appended, a
 	// malformed header (all of which match ErrDigestMismatch too), or a

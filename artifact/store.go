@@ -336,8 +336,8 @@ func (s *Store) hashFirst(r io.Seeker, total int64) bool {
 	return true
 }
 
-// putSeekable is Put for a source that can be read twice, on buckets
-// other than local directories: it hashes r first, then, unless an intact
+// putSeekable is Put for a source that can be read twice, where hashFirst
+// chooses it: it hashes r first, then, unless an intact
 // copy is stored, rewinds it and uploads it once to its final name as
 // PutKnown does, verifying it again on the way (a source that changed
 // between the two passes fails with ErrDigestMismatch and stores nothing).

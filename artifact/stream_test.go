@@ -339,8 +339,9 @@ func (c *countingSeeker) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// testSeekablePut stores seekable sources, which Put hashes first and
-// uploads once: from the source's current offset, and failing without
+// testSeekablePut stores seekable sources, read twice (hashed, then
+// uploaded once) or once as hashFirst chooses: from the source's current
+// offset, and failing without
 // storing anything when the source changes between its two passes.
 func testSeekablePut(t *testing.T, s *Store, _ mode) {
 	ctx := context.Background()
