@@ -66,15 +66,13 @@
 // Put streams from an io.Reader in constant memory (at most 2 MiB of
 // buffers; 32 MiB on unencrypted mem://, which holds the object in memory
 // anyway), hashing while it uploads to a temporary name, and commits to
-// the final name only once the digest is known; content already present is not
-// stored twice. On
-// remote stores a seekable source (an *os.File, a *bytes.Reader) is hashed
-// first and then uploaded once to its final name, sparing S3 a temporary
-// object and a server-side copy; it must not change while Put runs. On
-// file:// (where the commit is a hard link) and, beyond 256 KiB, on
-// mem:// (where a copy shares the bytes) it is read once like any reader.
-// PutKnown
-// is for callers that know the digest in advance: it writes the final name
+// the final name only once the digest is known; content already present
+// is not stored twice. On remote stores a seekable source (an *os.File,
+// a *bytes.Reader) is hashed first and then uploaded once to its final
+// name, sparing S3 a temporary object and a server-side copy; it must not
+// change while Put runs. On file:// (where the commit is a hard link) and,
+// beyond 256 KiB, on mem:// (where a copy shares the bytes) it is read
+// once like any reader. PutKnown is for callers that know the digest in advance: it writes the final name
 // directly and aborts the write, leaving nothing, if the bytes do not match.
 //
 // Writing content that is already stored repairs a damaged copy: Put and
