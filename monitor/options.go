@@ -74,9 +74,9 @@ type Options struct {
 	WindowSample int
 
 	// Classify maps a predictor's error to an outcome, for Recorder (and
-	// so for a deploy.Router that has the metrics as its Observer) and for
-	// Wrap and WrapFunc when WrapOptions.Classify is not set. Default:
-	// the package's Classify.
+	// so for a deploy.Router that has the metrics as its Observer),
+	// Series.Do, and Wrap and WrapFunc when WrapOptions.Classify is not
+	// set. Default: the package's Classify.
 	Classify func(error) Outcome
 
 	// Now is the clock for latencies and the window. Default: the

@@ -60,6 +60,7 @@ func Classify(err error) Outcome {
 type Series struct {
 	model, version string
 	clock          func() int64
+	classify       func(error) Outcome // Options.Classify
 
 	outcomes [numOutcomes]prometheus.Counter
 	duration prometheus.Observer
@@ -86,6 +87,7 @@ func newSeries(m *Metrics, model, version string) *Series {
 		model:      model,
 		version:    version,
 		clock:      m.cfg.clock,
+		classify:   m.cfg.Classify,
 		duration:   m.duration.WithLabelValues(model, version),
 		inFlight:   m.inFlight.WithLabelValues(model, version),
 		window:     newWindow(m.cfg.Window, m.cfg.WindowSlots, m.cfg.WindowSample),
@@ -170,7 +172,8 @@ func (s *Series) finish(mk mark, o Outcome, partial bool) {
 	s.inFlight.Dec()
 }
 
-// Do runs f as one prediction and records its outcome (by Classify),
+// Do runs f as one prediction and records its outcome (by the metrics
+// set's Options.Classify),
 // latency and cost. A panic in f is recorded as an error and re-raised.
 func (s *Series) Do(ctx context.Context, f func(context.Context) error) error {
 	if s == nil {
@@ -185,7 +188,7 @@ func (s *Series) Do(ctx context.Context, f func(context.Context) error) error {
 	}()
 	err := f(ctx)
 	done = true
-	s.end(mk, Classify(err))
+	s.end(mk, s.classify(err))
 	return err
 }
 

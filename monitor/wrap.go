@@ -99,7 +99,7 @@ func instrument[In, Out any](m *Metrics, model, version string, f func(context.C
 	}
 	w := &wrapped[In, Out]{s: m.Series(model, version), next: f, classify: o.Classify, value: o.Value, class: o.Class, partial: o.BehindRouter}
 	if w.classify == nil {
-		w.classify = m.cfg.Classify
+		w.classify = w.s.classify
 	}
 	return w
 }
@@ -141,8 +141,8 @@ func (m *Metrics) Recorder(model, version string) func(latency time.Duration, er
 	if m == nil {
 		return func(time.Duration, error) {}
 	}
-	s, classify := m.Series(model, version), m.cfg.Classify
-	return func(d time.Duration, err error) { s.Observe(classify(err), d) }
+	s := m.Series(model, version)
+	return func(d time.Duration, err error) { s.Observe(s.classify(err), d) }
 }
 
 // Middleware returns an http.Handler that serves next and records each
