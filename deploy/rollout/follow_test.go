@@ -26,7 +26,7 @@ func TestStepStrings(t *testing.T) {
 }
 
 func TestFollowArguments(t *testing.T) {
-	r, _ := newRouter(t, nil, "a", "b")
+	r := newRouter(t, "a", "b")
 	if err := rollout.Follow(context.Background(), nil, r, time.Second, nil); !errors.Is(err, rollout.ErrInvalid) {
 		t.Errorf("Follow without a store: %v", err)
 	}
@@ -54,7 +54,7 @@ func (s *flakyStore) Save(_ context.Context, st rollout.State) error { return ni
 
 func TestFollowRetriesAFailingStore(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r, _ := newRouter(t, nil, "a", "b")
+		r := newRouter(t, "a", "b")
 		if err := r.Switch("a"); err != nil {
 			t.Fatal(err)
 		}

@@ -33,7 +33,7 @@ func TestPromotionMovesARegistryAlias(t *testing.T) {
 	if err := reg.SetAlias(ctx, "churn", "production", 1); err != nil {
 		t.Fatal(err)
 	}
-	r, _ := newRouter(t, nil, "1", "2", "latest")
+	r := newRouter(t, "1", "2", "latest")
 	aliases := rollout.NumberedAliases(reg)
 
 	ro, err := rollout.New(r, rollout.Spec{Model: "churn", Stable: "1", Canary: "2", Steps: []rollout.Step{rollout.SetWeight(50)}},

@@ -90,8 +90,8 @@ func TestReplicasFollowThePrometheusDecision(t *testing.T) {
 				defer bucket.Close()
 				store, _ := rollout.NewBlobStore(bucket, "churn", nil)
 
-				leader, _ := newRouter(t, nil, "stable", "canary")
-				follower, _ := newRouter(t, nil, "stable", "canary")
+				leader := newRouter(t, "stable", "canary")
+				follower := newRouter(t, "stable", "canary")
 				a := rollout.Analysis{Interval: time.Minute, Count: 2, Checks: []rollout.Check{check}}
 				ro, err := rollout.New(leader, spec(rollout.SetWeight(30), rollout.Analyze(a), rollout.SetWeight(60), rollout.Analyze(a)),
 					&rollout.Options{Store: store})

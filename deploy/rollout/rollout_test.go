@@ -46,7 +46,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &rig{window: newMetrics(t, nil), store: store, aliases: &aliasRecorder{}, metrics: &metricsRecorder{weights: map[string]float64{}}}
+	g := &rig{window: newMetrics(t), store: store, aliases: &aliasRecorder{}, metrics: &metricsRecorder{weights: map[string]float64{}}}
 	g.reset(t)
 	return g
 }
@@ -619,7 +619,7 @@ func TestRolloutResumesAfterRestart(t *testing.T) {
 }
 
 func TestNewRolloutErrors(t *testing.T) {
-	r, _ := newRouter(t, nil, "a", "b")
+	r := newRouter(t, "a", "b")
 	tests := []struct {
 		name string
 		spec rollout.Spec
@@ -897,7 +897,7 @@ func TestRolloutRestoreRetriesTheSplit(t *testing.T) {
 	if err := store.Save(ctx, saved); err != nil {
 		t.Fatal(err)
 	}
-	r, _ := newRouter(t, nil, "stable")
+	r := newRouter(t, "stable")
 	ro, err := rollout.New(r, spec(rollout.SetWeight(25), rollout.Pause(0)), &rollout.Options{Store: store})
 	if err != nil {
 		t.Fatal(err)
@@ -912,7 +912,7 @@ func TestRolloutRestoreRetriesTheSplit(t *testing.T) {
 // cleanly once the canary is there: all traffic on stable, a started event.
 func TestRolloutStartRetriesTheSplit(t *testing.T) {
 	ctx := context.Background()
-	r, _ := newRouter(t, nil, "stable")
+	r := newRouter(t, "stable")
 	var events []string
 	ro, err := rollout.New(r, spec(rollout.Pause(0)), &rollout.Options{OnEvent: func(e rollout.Event) { events = append(events, e.Type) }})
 	if err != nil {

@@ -34,7 +34,7 @@ var (
 // healthy, and the canary is promoted.
 func TestDirectCallsCannotTiltARollout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		metrics := newMetrics(t, nil)
+		metrics := newMetrics(t)
 		fails := errors.New("refused")
 		version := deploy.PredictorFunc[int, string](func(_ context.Context, in int) (string, error) {
 			time.Sleep(time.Duration(10+in%5) * time.Millisecond)
@@ -94,7 +94,7 @@ func TestRolloutIsVisibleToMonitor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := newRouter(t, nil, "v1", "v2")
+	r := newRouter(t, "v1", "v2")
 	ro, err := rollout.New(r, rollout.Spec{Model: "churn", Stable: "v1", Canary: "v2",
 		Steps: []rollout.Step{rollout.SetWeight(30), rollout.Pause(0)}}, &rollout.Options{Metrics: m})
 	if err != nil {
