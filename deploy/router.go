@@ -429,8 +429,9 @@ func (r *Router[In, Out]) Versions() []string {
 	return slices.Clone(r.reg.Load().names)
 }
 
-// has reports whether version is registered, without a lock.
-func (r *Router[In, Out]) has(version string) bool {
+// Has reports whether version is registered. It takes no lock and
+// allocates nothing, unlike a search of Versions.
+func (r *Router[In, Out]) Has(version string) bool {
 	_, ok := r.reg.Load().preds[version]
 	return ok
 }
@@ -723,7 +724,7 @@ func (r *Router[In, Out]) PredictVersion(ctx context.Context, version string, in
 	var p Predictor[In, Out]
 	if r.opts.DirectAnyVersion {
 		p = r.reg.Load().preds[version]
-	} else if p = r.tab.Load().direct[version]; p == nil && r.has(version) {
+	} else if p = r.tab.Load().direct[version]; p == nil && r.Has(version) {
 		return zero, fmt.Errorf("%w: %q", ErrNotRouted, version)
 	}
 	if p == nil {

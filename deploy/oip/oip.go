@@ -462,7 +462,7 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (*servedModel, 
 	if version != "" {
 		known := len(m.meta.Versions) == 0 || slices.Contains(m.meta.Versions, version)
 		if m.router != nil {
-			known = slices.Contains(m.router.Versions(), version)
+			known = m.router.Has(version)
 		}
 		if !known {
 			writeError(w, http.StatusNotFound, fmt.Sprintf("oip: model %q has no version %q", name, version))
