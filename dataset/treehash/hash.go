@@ -169,6 +169,11 @@ func (h *Hasher) HashFile(ctx context.Context, path string) (File, error) {
 		open = func() (io.ReadCloser, error) { return os.Open(abs) }
 	}
 	j := job{rel: filepath.Base(abs), abs: abs, st: statOf(fi), open: open}
+	if c := h.opts.Cache; c != nil {
+		if sum, ok := c.lookup(h.alg, j.abs, j.st); ok {
+			return File{Path: j.rel, Size: j.st.size, Mode: j.st.perm, Sum: sum}, nil
+		}
+	}
 	return h.hashJob(ctx, &j, nil)
 }
 
@@ -432,16 +437,11 @@ func (h *Hasher) run(ctx context.Context, jobs []job) ([]File, error) {
 	return files, nil
 }
 
+// hashJob reads and hashes the file of j, which the caller has looked up
+// in the cache already, and stores its sum there.
 func (h *Hasher) hashJob(ctx context.Context, j *job, pr *progress) (File, error) {
 	file := File{Path: j.rel, Size: j.st.size, Mode: j.st.perm}
 	c := h.opts.Cache
-	if c != nil && j.abs != "" {
-		if sum, ok := c.lookup(h.alg, j.abs, j.st); ok {
-			file.Sum = sum
-			pr.add(1, 1, j.st.size)
-			return file, nil
-		}
-	}
 	hashedAt := time.Now()
 	var f io.ReadCloser
 	var err error
