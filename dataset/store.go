@@ -198,10 +198,14 @@ func (s *Store) Push(ctx context.Context, dir string) (*Manifest, Transfer, erro
 	if err != nil {
 		return nil, Transfer{}, err
 	}
-	if err := s.authorizeOn(ctx, rbac.VerbCreate, rbac.ResourceArtifacts, m.Digest().ResourceName()); err != nil {
+	enc, err := m.MarshalJSON()
+	if err != nil {
 		return nil, Transfer{}, err
 	}
-	tr, _, err := s.push(ctx, dir, m)
+	if err := s.authorizeOn(ctx, rbac.VerbCreate, rbac.ResourceArtifacts, artifact.FromBytes(enc).ResourceName()); err != nil {
+		return nil, Transfer{}, err
+	}
+	tr, _, err := s.push(ctx, dir, m, enc)
 	if err != nil {
 		return nil, Transfer{}, err
 	}
@@ -217,9 +221,9 @@ func (s *Store) hashDir(ctx context.Context, dir string) (*Manifest, error) {
 	return manifestOf(files)
 }
 
-// push uploads the files of m, the manifest of dir, and then m, whose
-// digest it returns.
-func (s *Store) push(ctx context.Context, dir string, m *Manifest) (Transfer, artifact.Digest, error) {
+// push uploads the files of m, the manifest of dir, and then m, encoded
+// as enc (m.MarshalJSON), whose digest it returns.
+func (s *Store) push(ctx context.Context, dir string, m *Manifest, enc []byte) (Transfer, artifact.Digest, error) {
 	var tr Transfer
 	var files, present atomic.Int64
 	var moved atomic.Int64
@@ -267,20 +271,16 @@ func (s *Store) push(ctx context.Context, dir string, m *Manifest) (Transfer, ar
 		return Transfer{}, "", err
 	}
 	tr.Files, tr.Present, tr.Bytes = int(files.Load()), int(present.Load()), moved.Load()
-	digest, err := s.putManifest(ctx, m)
+	digest, err := s.putManifest(ctx, enc)
 	if err != nil {
 		return Transfer{}, "", err
 	}
 	return tr, digest, nil
 }
 
-// putManifest stores m and returns its digest.
-func (s *Store) putManifest(ctx context.Context, m *Manifest) (artifact.Digest, error) {
-	data, err := m.MarshalJSON()
-	if err != nil {
-		return "", err
-	}
-	// The digest of the encoding just made is m.Digest(), without encoding twice.
+// putManifest stores a manifest encoded as data and returns its digest,
+// which is the manifest's Digest.
+func (s *Store) putManifest(ctx context.Context, data []byte) (artifact.Digest, error) {
 	d := artifact.Descriptor{Digest: artifact.FromBytes(data), Size: int64(len(data))}
 	if _, err := s.blobs.PutKnown(ctx, d, bytes.NewReader(data)); err != nil {
 		return "", fmt.Errorf("dataset: store manifest: %w", err)
@@ -338,7 +338,11 @@ func (s *Store) Commit(ctx context.Context, name, dir string, opts *CommitOption
 	if err != nil {
 		return Version{}, err
 	}
-	tr, digest, err := s.push(ctx, dir, m)
+	enc, err := m.MarshalJSON()
+	if err != nil {
+		return Version{}, err
+	}
+	tr, digest, err := s.push(ctx, dir, m, enc)
 	if err != nil {
 		return Version{}, err
 	}
