@@ -74,7 +74,12 @@ func EncodeListing(entries []DirEntry) []byte {
 // HashListing returns the DVC hash of a directory with these entries:
 // the hex MD5 of EncodeListing followed by ".dir".
 func HashListing(entries []DirEntry) string {
-	sum := md5.Sum(EncodeListing(entries))
+	return listingHash(EncodeListing(entries))
+}
+
+// listingHash is the hash of a listing already encoded by EncodeListing.
+func listingHash(listing []byte) string {
+	sum := md5.Sum(listing)
 	return hex.EncodeToString(sum[:]) + DirSuffix
 }
 

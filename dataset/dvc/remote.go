@@ -287,7 +287,7 @@ func (r *Remote) Push(ctx context.Context, src string) (Out, error) {
 		return Out{}, err
 	}
 	listing := EncodeListing(entries)
-	out.MD5 = HashListing(entries)
+	out.MD5 = listingHash(listing)
 	if err := r.put(ctx, out.MD5, bytes.NewReader(listing)); err != nil {
 		return Out{}, err
 	}
