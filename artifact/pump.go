@@ -298,9 +298,6 @@ var errLimitReached = errors.New("artifact: limit reached")
 // slice is let go. Slices shorter than a pump buffer are hashed and
 // written by the calling goroutine alone.
 func pumpMemory(ctx context.Context, dst io.Writer, src io.WriterTo, limit int64, report func(int64), h hash.Hash) (int64, Digest, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, "", err
-	}
 	mw := &memoryWriter{ctx: ctx, dst: dst, limit: limit, report: report, h: h}
 	_, err := src.WriteTo(mw)
 	switch {
