@@ -139,7 +139,7 @@ func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report
 	bp := first
 	for {
 		if err == nil && len(b) > 0 {
-			p.send(bp, b)
+			p.send(b)
 			if report != nil {
 				report(p.n)
 			}
@@ -173,9 +173,11 @@ type piper struct {
 	hdone, wdone    chan struct{} // closed when each goroutine has exited
 	werr            error         // the writer's, read after wdone
 
-	ring           []*[]byte // in flight, oldest at head; window long
-	head, inFlight int
-	all            []*[]byte // every buffer taken from the pool
+	// all holds every buffer taken from the pool. Buffers are sent in the
+	// order they were taken and reused oldest first, so once the window
+	// is full the oldest in flight is always all[next].
+	all  []*[]byte
+	next int
 }
 
 // read fills *bp with the next piece of content and returns it, and
@@ -205,7 +207,7 @@ func (p *piper) read(bp *[]byte) ([]byte, bool, error) {
 
 // start starts the hashing and the writing goroutines.
 func (p *piper) start(dst io.Writer) {
-	p.ring, p.all = make([]*[]byte, p.window), make([]*[]byte, 0, p.window)
+	p.all = make([]*[]byte, 0, p.window)
 	p.hashq, p.writeq = make(chan []byte, p.window), make(chan []byte, p.window)
 	p.hashed, p.written = make(chan struct{}, p.window), make(chan struct{}, p.window)
 	p.failed, p.hdone, p.wdone = make(chan struct{}), make(chan struct{}), make(chan struct{})
@@ -229,10 +231,8 @@ func (p *piper) start(dst io.Writer) {
 	}()
 }
 
-// send hands b, read into *bp, to both goroutines.
-func (p *piper) send(bp *[]byte, b []byte) {
-	p.ring[(p.head+p.inFlight)%p.window] = bp
-	p.inFlight++
+// send hands b, read into the next buffer in order, to both goroutines.
+func (p *piper) send(b []byte) {
 	p.hashq <- b
 	p.writeq <- b
 }
@@ -253,9 +253,8 @@ func (p *piper) free(bufs *bufPool) (*[]byte, error) {
 			return nil, p.ctx.Err()
 		}
 		<-p.hashed
-		bp = p.ring[p.head]
-		p.head = (p.head + 1) % p.window
-		p.inFlight--
+		bp = p.all[p.next]
+		p.next = (p.next + 1) % p.window
 	}
 	select {
 	case <-p.failed:
