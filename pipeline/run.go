@@ -114,7 +114,7 @@ func (p *Pipeline) run(ctx context.Context, trigger string, params map[string]st
 		rec.Tasks[i] = TaskRecord{Name: n.Name, Status: Pending}
 	}
 	if p.store != nil {
-		if err := p.store.started(ctx, rec); err != nil {
+		if err := p.store.Begin(ctx, rec); err != nil {
 			return nil, err
 		}
 	}
@@ -138,7 +138,7 @@ func (p *Pipeline) run(ctx context.Context, trigger string, params map[string]st
 	p.log.InfoContext(ctx, "pipeline run ended", "pipeline", p.name, "run", id, "status", rec.Status, "duration", rec.Duration())
 	if p.store != nil {
 		// The end of the run is recorded even when ctx has been cancelled.
-		if err := p.store.ended(context.WithoutCancel(ctx), rec); err != nil {
+		if err := p.store.Finish(context.WithoutCancel(ctx), rec); err != nil {
 			runErr = errors.Join(runErr, err)
 		}
 	}

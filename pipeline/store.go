@@ -156,25 +156,6 @@ func (s *Store) Get(ctx context.Context, id string) (Record, error) {
 	return cloneRecord(st.list[i]), nil
 }
 
-func (s *Store) started(ctx context.Context, rec *Record) error {
-	return s.append(ctx, entryStart, rec)
-}
-
-func (s *Store) ended(ctx context.Context, rec *Record) error {
-	return s.append(ctx, entryEnd, rec)
-}
-
-func (s *Store) append(ctx context.Context, typ string, rec *Record) error {
-	data, err := encodeEntry(typ, rec)
-	if err != nil {
-		return err
-	}
-	if _, _, err := s.log.Append(ctx, func(*runs) ([]byte, error) { return data, nil }); err != nil {
-		return fmt.Errorf("pipeline: record run %s of %s: %w", rec.ID, s.name, err)
-	}
-	return nil
-}
-
 // encodeEntry returns the log entry of type typ for rec.
 func encodeEntry(typ string, rec *Record) ([]byte, error) {
 	data, err := json.Marshal(envelope{V: formatVersion, Type: typ, Record: rec})
