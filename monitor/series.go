@@ -134,13 +134,17 @@ type mark struct {
 	cost  costMark
 }
 
-func (s *Series) begin() mark {
+// begin starts a prediction. A partial one (see finish) reads the clock
+// only when its cost is sampled, the one use finish makes of the start.
+func (s *Series) begin(partial bool) mark {
 	s.inFlight.Inc()
 	var mk mark
 	if s.cost != nil {
 		mk.cost = s.cost.begin()
 	}
-	mk.start = s.clock()
+	if !partial || mk.cost.on {
+		mk.start = s.clock()
+	}
 	return mk
 }
 
@@ -179,7 +183,7 @@ func (s *Series) Do(ctx context.Context, f func(context.Context) error) error {
 	if s == nil {
 		return f(ctx)
 	}
-	mk := s.begin()
+	mk := s.begin(false)
 	done := false
 	defer func() {
 		if !done {

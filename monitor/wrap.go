@@ -107,7 +107,7 @@ func instrument[In, Out any](m *Metrics, model, version string, f func(context.C
 // Predict calls the wrapped predictor and records the call.
 func (w *wrapped[In, Out]) Predict(ctx context.Context, in In) (Out, error) {
 	s := w.s
-	mk := s.begin()
+	mk := s.begin(w.partial)
 	done := false
 	defer func() {
 		if !done {
@@ -172,7 +172,7 @@ func (h *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec = new(statusRecorder)
 	}
 	rec.ResponseWriter, rec.status = w, 0
-	mk := h.s.begin()
+	mk := h.s.begin(false)
 	done := false
 	defer func() {
 		if !done {
