@@ -221,13 +221,14 @@ func airflowLines(t *testing.T, path string) []sextantLine {
 	}
 	src := string(data)
 	var out []sextantLine
-	for _, m := range podRE.FindAllStringSubmatchIndex(src, -1) {
+	pods := podRE.FindAllStringSubmatchIndex(src, -1)
+	for _, m := range pods {
 		line := strings.Count(src[:m[0]], "\n") + 1
 		where := fmt.Sprintf("%s:%d", path, line)
 		out = append(out, commandLines(t, where, pyStrings(t, where, src[m[2]:m[3]]), pyStrings(t, where, src[m[4]:m[5]]))...)
 	}
-	if n := strings.Count(src, "cmds="); n != len(podRE.FindAllString(src, -1)) {
-		t.Fatalf("%s: %d cmds= but %d read with their arguments", path, n, len(podRE.FindAllString(src, -1)))
+	if n := strings.Count(src, "cmds="); n != len(pods) {
+		t.Fatalf("%s: %d cmds= but %d read with their arguments", path, n, len(pods))
 	}
 	return out
 }
