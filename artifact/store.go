@@ -208,6 +208,12 @@ func (s *Store) Close() error {
 }
 
 // blobRel returns the key of d relative to the bucket.
+// Key returns the key in the store's Bucket that content d is stored
+// under, for tools and tests that reach objects directly. Bytes written
+// there bypass Put, and a read of them fails with ErrDigestMismatch unless
+// they are d's.
+func (s *Store) Key(d Digest) (string, error) { return s.blobRel(d) }
+
 func (s *Store) blobRel(d Digest) (string, error) {
 	if err := d.Validate(); err != nil {
 		return "", err

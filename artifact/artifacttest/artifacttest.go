@@ -57,6 +57,22 @@ func Seed(t testing.TB, s *artifact.Store, contents ...string) []artifact.Descri
 	return ds
 }
 
+// Tamper replaces the stored bytes of content d in s with data, under the
+// key Put stored them at (Store.Key); reading d afterwards fails with
+// artifact.ErrDigestMismatch. Unlike Faults.Corrupt, which damages reads
+// through a faulty bucket, the damage is in the store itself, as a failed
+// disk or a hostile writer leaves it.
+func Tamper(t testing.TB, s *artifact.Store, d artifact.Digest, data []byte) {
+	t.Helper()
+	key, err := s.Key(d)
+	if err != nil {
+		t.Fatalf("artifacttest: tamper: %v", err)
+	}
+	if err := s.Bucket().WriteAll(context.Background(), key, data); err != nil {
+		t.Fatalf("artifacttest: tamper %s: %v", key, err)
+	}
+}
+
 // NewFaultyBucket returns a Bucket on a fresh in-memory store whose
 // operations can be made to fail, hide objects, corrupt reads or slow
 // down through the returned Faults. It starts without faults.

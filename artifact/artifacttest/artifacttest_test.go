@@ -213,3 +213,20 @@ func TestNewWithEncryption(t *testing.T) {
 		t.Fatalf("stored bytes hold the plaintext (%v)", err)
 	}
 }
+
+// TestTamper damages stored content in place, on a store with and without
+// a prefix: the next read of it fails with ErrDigestMismatch, and other
+// content stays readable.
+func TestTamper(t *testing.T) {
+	for _, prefix := range []string{"", "team/a"} {
+		s := New(t, &artifact.Options{Prefix: prefix})
+		ds := Seed(t, s, "kept", "damaged")
+		Tamper(t, s, ds[1].Digest, []byte("other bytes"))
+		if _, err := s.Get(t.Context(), ds[1].Digest); !errors.Is(err, artifact.ErrDigestMismatch) {
+			t.Errorf("prefix %q: Get of tampered content = %v, want ErrDigestMismatch", prefix, err)
+		}
+		if got, err := s.Get(t.Context(), ds[0].Digest); err != nil || string(got) != "kept" {
+			t.Errorf("prefix %q: Get of other content = %q, %v", prefix, got, err)
+		}
+	}
+}

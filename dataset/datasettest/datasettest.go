@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sextant-ml/sextant/artifact/artifacttest"
 	"github.com/sextant-ml/sextant/dataset"
 	"github.com/sextant-ml/sextant/dataset/internal/testtree"
 	"github.com/sextant-ml/sextant/rbac"
@@ -78,11 +79,7 @@ func Corrupt(t testing.TB, s *dataset.Store, v dataset.Version, path string) {
 	if !ok {
 		t.Fatalf("datasettest: version %d of %s has no file %q", v.Number, v.Dataset, path)
 	}
-	hexsum := e.Digest.Hex()
-	key := "cas/sha256/" + hexsum[:2] + "/" + hexsum[2:]
-	if err := s.Artifacts().Bucket().WriteAll(ctx, key, []byte("corrupted by datasettest")); err != nil {
-		t.Fatalf("datasettest: corrupt %s: %v", key, err)
-	}
+	artifacttest.Tamper(t, s.Artifacts(), e.Digest, []byte("corrupted by datasettest"))
 }
 
 // Consumer describes what a dataset.Store asks an authorizer, for

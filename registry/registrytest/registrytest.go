@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sextant-ml/sextant/artifact"
+	"github.com/sextant-ml/sextant/artifact/artifacttest"
 	"github.com/sextant-ml/sextant/registry"
 )
 
@@ -202,11 +203,5 @@ func (f *Faults) FutureNext(t testing.TB, model string) uint64 {
 func (f *Faults) TamperFile(t testing.TB, d artifact.Digest, data []byte) {
 	t.Helper()
 	f.check(t)
-	h := d.Hex()
-	if h == "" {
-		t.Fatalf("registrytest: invalid digest %q", d)
-	}
-	if err := f.Bucket.WriteAll(context.Background(), "cas/sha256/"+h[:2]+"/"+h[2:], data); err != nil {
-		t.Fatalf("registrytest: %v", err)
-	}
+	artifacttest.Tamper(t, f.Store, d, data)
 }
