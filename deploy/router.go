@@ -340,7 +340,9 @@ func NewRouter[In, Out any](versions map[string]Predictor[In, Out], opts *Router
 
 // sameObserver reports whether a and b are one comparable value.
 func sameObserver(a, b Observer) bool {
-	if a == nil || b == nil || reflect.TypeOf(a) != reflect.TypeOf(b) || !reflect.TypeOf(a).Comparable() {
+	// == on two interfaces panics only when both hold one type that is
+	// not comparable; values of different types are simply unequal.
+	if a == nil || b == nil || !reflect.TypeOf(a).Comparable() {
 		return false
 	}
 	return a == b
@@ -721,16 +723,19 @@ func (r *Router[In, Out]) PredictVersion(ctx context.Context, version string, in
 	if r.closed.Load() {
 		return zero, ErrClosed
 	}
+	reg := r.reg.Load()
 	var p Predictor[In, Out]
 	if r.opts.DirectAnyVersion {
-		p = r.reg.Load().preds[version]
-	} else if p = r.tab.Load().direct[version]; p == nil && r.Has(version) {
-		return zero, fmt.Errorf("%w: %q", ErrNotRouted, version)
+		p = reg.preds[version]
+	} else if p = r.tab.Load().direct[version]; p == nil {
+		if _, ok := reg.preds[version]; ok {
+			return zero, fmt.Errorf("%w: %q", ErrNotRouted, version)
+		}
 	}
 	if p == nil {
 		return zero, fmt.Errorf("%w: %q", ErrUnknownVersion, version)
 	}
-	rec := r.reg.Load().direct[version]
+	rec := reg.direct[version]
 	if rec == nil {
 		return p.Predict(ctx, in)
 	}
