@@ -8,15 +8,15 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"runtime"
 	"sync"
 )
 
 const (
 	pumpBuffers = 8
 	pumpBufSize = 256 << 10
-	// wholeBuffers is the window for a destination that collects
-	// everything in one growing buffer (see pump): 32 MiB.
-	wholeBuffers = 128
+	// wholeWindow is the most pumpWindow reads ahead of a write.
+	wholeWindow = 32 << 20
 	// maxEmptyReads is how many reads in a row may return neither bytes
 	// nor an error before pump gives up with io.ErrNoProgress, the bound
 	// bufio uses. io.ReadFull calls such a source for ever.
@@ -58,9 +58,31 @@ func fill(ctx context.Context, src io.Reader, b []byte) (int, error) {
 
 // bufPool recycles pump buffers between calls, so that a Put of a few
 // bytes does not allocate (and the garbage collector does not clear) a
-// window of buffers each time. The zero value is ready; each
-// Store owns one.
-type bufPool struct{ p sync.Pool }
+// window of buffers each time, and the windows of pumpWindow. The zero
+// value is ready; each Store owns one.
+type bufPool struct {
+	p      sync.Pool
+	window windowPool
+}
+
+// windowPool recycles pumpWindow's windows, up to wholeWindow each. A
+// sync.Pool lets them go once unused for two collections, so a store that
+// took in a large stream once does not hold its window for ever.
+type windowPool struct{ p sync.Pool }
+
+// get returns a window, empty, or nil when there is none to recycle.
+func (wp *windowPool) get() []byte {
+	if w, ok := wp.p.Get().(*[]byte); ok {
+		return (*w)[:0]
+	}
+	return nil
+}
+
+func (wp *windowPool) put(w []byte) {
+	if cap(w) > 0 && cap(w) <= wholeWindow {
+		wp.p.Put(&w)
+	}
+}
 
 func (bp *bufPool) get() *[]byte {
 	if b, ok := bp.p.Get().(*[]byte); ok {
@@ -81,24 +103,20 @@ func (bp *bufPool) put(b *[]byte) {
 // side by side, so that reading, hashing and writing overlap and a large
 // copy costs about the slowest of the three, not their sum. A buffer is
 // read into again only once both have finished with it. Memory is at most
-// pumpBuffers*pumpBufSize whatever the length (wholeBuffers*pumpBufSize
-// with whole set, below); buffers are taken from bufs
+// pumpBuffers*pumpBufSize whatever the length; buffers are taken from bufs
 // only as the content needs them and returned to it at the end. Content
 // that ends within the first buffer is hashed and written by the calling
 // goroutine alone: starting goroutines would cost more than they save.
 //
 // With whole set, dst collects everything written into one growing
 // buffer (a mem:// bucket), which holds the whole content in memory
-// anyway. Content that src holds in memory (a *bytes.Reader, a
-// *bytes.Buffer) is then handed to dst in one Write (see pumpMemory), so
-// that the buffer grows once instead of by doubling. Any other source is
-// pumped with a window of wholeBuffers buffers instead of pumpBuffers:
-// each time the buffer doubles, one Write copies everything so far, and
-// with a window of 2 MiB hashing stops and waits for it. In alternated
-// runs of BenchmarkTransfer's mem:// put-stream/bar (-benchtime 40x), a
-// window of pumpBuffers gave 0.56-0.68 and one of wholeBuffers 0.91; set
-// wholeBuffers to pumpBuffers to see it again. Buffers are still taken
-// only as the content needs them.
+// anyway, and writing in pieces costs more than the pieces: each time
+// that buffer doubles, the Write that made it copies everything so far.
+// Content that src holds in memory (a *bytes.Reader, a *bytes.Buffer) is
+// then handed to dst in one Write (see pumpMemory), and any other source
+// is read into one contiguous window and written a window at a time (see
+// pumpWindow), so that for content up to wholeWindow the buffer grows
+// once, as it does for a raw write of the content in one piece.
 //
 // At most limit bytes are read when limit >= 0. report, when not nil, is
 // called from the calling goroutine with the running byte count. h, when
@@ -114,25 +132,15 @@ func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report
 			return pumpMemory(ctx, dst, src.(io.WriterTo), limit, report, h)
 		}
 	}
-	p := &piper{ctx: ctx, src: src, limit: limit, h: h, window: pumpBuffers}
 	if whole {
-		p.window = wholeBuffers
+		return pumpWindow(ctx, dst, src, limit, report, &bufs.window, h)
 	}
+	p := &piper{pumpSource: pumpSource{ctx: ctx, src: src, limit: limit}, h: h}
 	first := bufs.get()
-	b, end, err := p.read(first)
+	b, end, err := p.read((*first)[:cap(*first)])
 	if end {
-		if err == nil && len(b) > 0 {
-			h.Write(b)
-			_, err = dst.Write(b)
-			if report != nil {
-				report(p.n)
-			}
-		}
-		bufs.put(first)
-		if err != nil {
-			return p.n, "", err
-		}
-		return p.n, digestOf(h), nil
+		defer bufs.put(first)
+		return pumpOne(dst, b, err, p.n, report, h)
 	}
 	p.start(dst)
 	p.all = append(p.all, first)
@@ -150,22 +158,34 @@ func pump(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report
 		if bp, err = p.free(bufs); bp == nil {
 			return p.finish(bufs, err)
 		}
-		b, end, err = p.read(bp)
+		b, end, err = p.read((*bp)[:cap(*bp)])
 	}
+}
+
+// pumpOne ends a pump whose content ended within its first piece b, read
+// with err, n bytes in all: the calling goroutine hashes and writes it.
+func pumpOne(dst io.Writer, b []byte, err error, n int64, report func(int64), h hash.Hash) (int64, Digest, error) {
+	if err == nil && len(b) > 0 {
+		h.Write(b)
+		_, err = dst.Write(b)
+		if report != nil {
+			report(n)
+		}
+	}
+	if err != nil {
+		return n, "", err
+	}
+	return n, digestOf(h), nil
 }
 
 // piper is the state of one pump past its first buffer. Every buffer in
 // flight is on both queues, and each goroutine answers on its own channel,
 // in order, once done with one; so the oldest buffer in flight is free
-// once an answer of each has come. No send blocks: at most window
+// once an answer of each has come. No send blocks: at most pumpBuffers
 // buffers are in flight.
 type piper struct {
-	ctx    context.Context
-	src    io.Reader
-	limit  int64
-	h      hash.Hash
-	n      int64
-	window int // buffers in flight at most
+	pumpSource
+	h hash.Hash
 
 	hashq, writeq   chan []byte
 	hashed, written chan struct{}
@@ -180,11 +200,18 @@ type piper struct {
 	next int
 }
 
-// read fills *bp with the next piece of content and returns it, and
+// pumpSource is what a pump reads from, and how much it has read.
+type pumpSource struct {
+	ctx   context.Context
+	src   io.Reader
+	limit int64
+	n     int64
+}
+
+// read fills b with the next piece of content and returns it, and
 // whether the copy ends with it (the content ended, the limit was reached,
 // or err).
-func (p *piper) read(bp *[]byte) ([]byte, bool, error) {
-	b := (*bp)[:cap(*bp)]
+func (p *pumpSource) read(b []byte) ([]byte, bool, error) {
 	if p.limit >= 0 && int64(len(b)) > p.limit-p.n {
 		b = b[:p.limit-p.n]
 	}
@@ -207,9 +234,9 @@ func (p *piper) read(bp *[]byte) ([]byte, bool, error) {
 
 // start starts the hashing and the writing goroutines.
 func (p *piper) start(dst io.Writer) {
-	p.all = make([]*[]byte, 0, p.window)
-	p.hashq, p.writeq = make(chan []byte, p.window), make(chan []byte, p.window)
-	p.hashed, p.written = make(chan struct{}, p.window), make(chan struct{}, p.window)
+	p.all = make([]*[]byte, 0, pumpBuffers)
+	p.hashq, p.writeq = make(chan []byte, pumpBuffers), make(chan []byte, pumpBuffers)
+	p.hashed, p.written = make(chan struct{}, pumpBuffers), make(chan struct{}, pumpBuffers)
 	p.failed, p.hdone, p.wdone = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(p.hdone)
@@ -238,12 +265,12 @@ func (p *piper) send(b []byte) {
 }
 
 // free returns a buffer to read into: a new one while fewer than
-// window have been taken, else the oldest in flight once it has been
+// pumpBuffers have been taken, else the oldest in flight once it has been
 // hashed and written. It returns nil when the copy must stop: with the
 // context's error, or with none after a failed write.
 func (p *piper) free(bufs *bufPool) (*[]byte, error) {
 	var bp *[]byte
-	if len(p.all) < p.window {
+	if len(p.all) < pumpBuffers {
 		bp = bufs.get()
 		p.all = append(p.all, bp)
 	} else {
@@ -254,7 +281,7 @@ func (p *piper) free(bufs *bufPool) (*[]byte, error) {
 		}
 		<-p.hashed
 		bp = p.all[p.next]
-		p.next = (p.next + 1) % p.window
+		p.next = (p.next + 1) % pumpBuffers
 	}
 	select {
 	case <-p.failed:
@@ -283,6 +310,109 @@ func (p *piper) finish(bufs *bufPool, err error) (int64, Digest, error) {
 		return p.n, "", err
 	}
 	return p.n, digestOf(p.h), nil
+}
+
+// pumpWindow is pump for a destination that collects everything in one
+// growing buffer and a source that is not in memory. Content is read into
+// one contiguous window, taken from pool, and each time the window is
+// full it is written in one Write, the rest at the end. For content up to
+// wholeWindow, dst's buffer is thus allocated once, at the content's
+// size, as for a raw write of the content in one piece. Written in
+// pieces, it would double again and again, allocating about twice the
+// content, copying it once more, and for a size just past a power of two
+// holding twice the content for the object's life (BenchmarkMemHeld).
+// A window starts at one piece of pumpBufSize and doubles as the content
+// needs, up to wholeWindow, so a small Put takes little; a recycled one
+// is grown already.
+//
+// The calling goroutine reads the first piece; content that ends there
+// is hashed and written by it alone. Otherwise a goroutine reads the rest
+// and writes it, and the calling goroutine hashes each piece as it comes
+// and reports progress, so that hashing, the slowest of the three, starts
+// at once and never waits for a write. The reader yields after each
+// piece: until another CPU takes it up, it shares the caller's, and a
+// reader that kept it would read the whole window before hashing began.
+// Idle CPUs can take milliseconds to wake (a virtual machine's halted
+// vCPU), longer than reading the window; a yield costs about a
+// microsecond.
+func pumpWindow(ctx context.Context, dst io.Writer, src io.Reader, limit int64, report func(int64), pool *windowPool, h hash.Hash) (int64, Digest, error) {
+	s := &pumpSource{ctx: ctx, src: src, limit: limit}
+	w := pool.get()
+	if w == nil {
+		w = make([]byte, 0, pumpBufSize)
+	}
+	b, end, err := s.read(w[:min(cap(w), pumpBufSize)])
+	if end {
+		defer pool.put(w)
+		return pumpOne(dst, b, err, s.n, report, h)
+	}
+	r := &windowReader{pumpSource: s, dst: dst, w: w[:len(b)],
+		// At most a window of pieces and its marker are unhashed.
+		pieces: make(chan []byte, wholeWindow/pumpBufSize+1), caught: make(chan struct{})}
+	go r.run()
+	var hashed int64
+	h.Write(b)
+	hashed += int64(len(b))
+	if report != nil {
+		report(hashed)
+	}
+	for p := range r.pieces {
+		if p == nil { // the window was written; the reader waits to reuse it
+			r.caught <- struct{}{}
+			continue
+		}
+		h.Write(p)
+		hashed += int64(len(p))
+		if report != nil {
+			report(hashed)
+		}
+	}
+	pool.put(r.w)
+	if r.err != nil {
+		return s.n, "", r.err
+	}
+	return s.n, digestOf(h), nil
+}
+
+// windowReader is the reading and writing goroutine of pumpWindow. w
+// holds the first piece, already hashed by the caller, when run starts.
+type windowReader struct {
+	*pumpSource
+	dst    io.Writer
+	w      []byte        // the window; its length is what it holds
+	pieces chan []byte   // each piece read, then nil after each full window written
+	caught chan struct{} // the caller's answer to nil: every piece before it is hashed
+	err    error         // the read's or the write's, read once pieces is closed
+}
+
+func (r *windowReader) run() {
+	defer close(r.pieces)
+	for {
+		if len(r.w) == cap(r.w) {
+			if cap(r.w) < wholeWindow {
+				r.w = append(make([]byte, 0, min(2*cap(r.w), wholeWindow)), r.w...)
+			} else {
+				if _, r.err = r.dst.Write(r.w); r.err != nil {
+					return
+				}
+				r.pieces <- nil
+				<-r.caught
+				r.w = r.w[:0]
+			}
+		}
+		b, end, err := r.read(r.w[len(r.w):min(cap(r.w), len(r.w)+pumpBufSize)])
+		r.w = r.w[:len(r.w)+len(b)]
+		if len(b) > 0 {
+			r.pieces <- b
+			runtime.Gosched()
+		}
+		if end {
+			if r.err = err; err == nil && len(r.w) > 0 {
+				_, r.err = r.dst.Write(r.w)
+			}
+			return
+		}
+	}
 }
 
 // errLimitReached stops an in-memory source's WriteTo at pump's limit.

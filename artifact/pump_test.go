@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -51,12 +52,26 @@ func boundedPumpWhole(t *testing.T, ctx context.Context, dst io.Writer, src io.R
 	return n, d, err
 }
 
-// pumpModes are the ways pump reads an in-memory source: through its
-// buffers (whole unset), and handed over whole (see pumpMemory).
-var pumpModes = []struct {
+// pumpMode is a way pump reads a source.
+type pumpMode struct {
 	name  string
-	whole bool
-}{{"buffered", false}, {"whole", true}}
+	whole bool // pump's whole argument
+	hide  bool // the source is hidden behind an io.Reader
+}
+
+// pumpModes are the ways pump reads a source: through its buffers (whole
+// unset); with whole set, handed over whole when it is in memory (see
+// pumpMemory); and with whole set, through one window when it is not (see
+// pumpWindow), which hide forces for every source.
+var pumpModes = []pumpMode{{"buffered", false, false}, {"whole", true, false}, {"window", true, true}}
+
+// source returns r as the mode reads it.
+func (m pumpMode) source(r io.Reader) io.Reader {
+	if m.hide {
+		return struct{ io.Reader }{r}
+	}
+	return r
+}
 
 // countReader returns count bytes and no error from every Read, whatever
 // it is asked for: with 0 it never makes progress, and with a count below
@@ -115,7 +130,7 @@ func TestPump(t *testing.T) {
 					tt.src = iotest.OneByteReader(bytes.NewReader(p[:1000]))
 				}
 				dst := tt.dst()
-				n, d, err := boundedPumpWhole(t, ctx, dst, tt.src, tt.limit, mode.whole)
+				n, d, err := boundedPumpWhole(t, ctx, dst, mode.source(tt.src), tt.limit, mode.whole)
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tt.wantErr)
 				}
@@ -134,7 +149,7 @@ func TestPump(t *testing.T) {
 	ctx, cancel := context.WithCancel(ctx)
 	cancel()
 	for _, mode := range pumpModes {
-		if _, _, err := boundedPumpWhole(t, ctx, io.Discard, bytes.NewReader(p), -1, mode.whole); !errors.Is(err, context.Canceled) {
+		if _, _, err := boundedPumpWhole(t, ctx, io.Discard, mode.source(bytes.NewReader(p)), -1, mode.whole); !errors.Is(err, context.Canceled) {
 			t.Fatalf("%s, cancelled: err = %v", mode.name, err)
 		}
 	}
@@ -150,7 +165,7 @@ func TestPumpOverlapsWithoutMixingBuffers(t *testing.T) {
 	for _, mode := range pumpModes {
 		window := pumpBuffers
 		if mode.whole {
-			window = wholeBuffers
+			window = wholeWindow / pumpBufSize
 		}
 		p := content(3*window*pumpBufSize+12345, 8)
 		for _, piece := range []int{len(p), pumpBufSize - 1, pumpBufSize, pumpBufSize + 1, 7 << 10} {
@@ -159,7 +174,7 @@ func TestPumpOverlapsWithoutMixingBuffers(t *testing.T) {
 				src = &pieceReader{r: bytes.NewReader(p), piece: piece}
 			}
 			dst := &slowBuffer{}
-			n, d, err := boundedPumpWhole(t, context.Background(), dst, src, -1, mode.whole)
+			n, d, err := boundedPumpWhole(t, context.Background(), dst, mode.source(src), -1, mode.whole)
 			if err != nil {
 				t.Fatalf("%s, pieces of %d: %v", mode.name, piece, err)
 			}
@@ -173,7 +188,7 @@ func TestPumpOverlapsWithoutMixingBuffers(t *testing.T) {
 // TestPumpWindow checks how far pump reads ahead of a writer that has
 // not finished its first write: at most pumpBuffers buffers, and with
 // whole set (a destination that holds everything in memory) as far as
-// wholeBuffers buffers, and no further.
+// wholeWindow, and no further.
 func TestPumpWindow(t *testing.T) {
 	t.Parallel()
 	for _, mode := range pumpModes {
@@ -181,7 +196,7 @@ func TestPumpWindow(t *testing.T) {
 			t.Parallel()
 			window := pumpBuffers
 			if mode.whole {
-				window = wholeBuffers
+				window = wholeWindow / pumpBufSize
 			}
 			src := &zeroReader{}
 			dst := &gateWriter{release: make(chan struct{})}
@@ -378,7 +393,7 @@ func TestPumpWriterEndsBeforeReturn(t *testing.T) {
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				w := &lateWriter{fail: tt.fail}
-				_, _, err := boundedPumpWhole(t, ctx, w, tt.src(cancel), -1, mode.whole)
+				_, _, err := boundedPumpWhole(t, ctx, w, mode.source(tt.src(cancel)), -1, mode.whole)
 				w.mu.Lock()
 				w.returned = true
 				w.mu.Unlock()
@@ -405,4 +420,48 @@ type cancelReader struct {
 func (c *cancelReader) Read(p []byte) (int, error) {
 	c.cancel()
 	return c.r.Read(p)
+}
+
+// writeSizes records the length of every Write.
+type writeSizes struct {
+	bytes.Buffer
+	sizes []int
+}
+
+func (w *writeSizes) Write(p []byte) (int, error) {
+	w.sizes = append(w.sizes, len(p))
+	return w.Buffer.Write(p)
+}
+
+// TestPumpWindowWritesWholeWindows checks what pumpWindow promises a
+// destination that grows one buffer: content up to wholeWindow arrives
+// in one Write, and longer content one full window at a time, then the
+// rest.
+func TestPumpWindowWritesWholeWindows(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		size      int
+		wantSizes []int
+	}{
+		{1, []int{1}},
+		{pumpBufSize, []int{pumpBufSize}},
+		{pumpBufSize + 1, []int{pumpBufSize + 1}},
+		{5<<20 + 7, []int{5<<20 + 7}},
+		{wholeWindow, []int{wholeWindow}},
+		{2*wholeWindow + 3, []int{wholeWindow, wholeWindow, 3}},
+	}
+	for _, tt := range tests {
+		p := content(tt.size, 12)
+		dst := &writeSizes{}
+		_, d, err := boundedPumpWhole(t, context.Background(), dst, struct{ io.Reader }{bytes.NewReader(p)}, -1, true)
+		if err != nil {
+			t.Fatalf("%d bytes: %v", tt.size, err)
+		}
+		if d != FromBytes(p) || !bytes.Equal(dst.Bytes(), p) {
+			t.Fatalf("%d bytes: digest %s, %d bytes written; want the input", tt.size, d, dst.Len())
+		}
+		if !slices.Equal(dst.sizes, tt.wantSizes) {
+			t.Fatalf("%d bytes: writes of %v, want %v", tt.size, dst.sizes, tt.wantSizes)
+		}
+	}
 }
