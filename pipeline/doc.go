@@ -107,10 +107,12 @@
 //     the same Pipeline as one Temporal workflow whose activities are the
 //     tasks, so a run survives the death of the process running it. Another
 //     engine can do the same through the seam that module uses: Pipeline.Task
-//     (the graph and the effective policies), Pipeline.RunAttempt (one
-//     attempt, exactly as Run makes it), IsPermanent, and Store.Begin and
-//     Store.Finish, which record a run idempotently so that an engine may
-//     retry them after a lost reply.
+//     and Pipeline.Upstream (the graph and the effective policies), a Plan
+//     (which task may start, what each end releases or skips, and the
+//     record, with no I/O, so Run and the workflow decide alike),
+//     Pipeline.RunAttempt (one attempt, exactly as Run makes it),
+//     IsPermanent, and Store.Begin and Store.Finish, which record a run
+//     idempotently so that an engine may retry them after a lost reply.
 //
 // With a Kubernetes Job or Argo, the Scheduler can stay where it is (or
 // become a CronJob or a CronWorkflow with concurrencyPolicy: Forbid, the

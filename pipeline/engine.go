@@ -9,9 +9,10 @@ import (
 
 // The functions of this file let another engine schedule a pipeline's tasks
 // (engines/temporal runs them as Temporal activities) while keeping this
-// package's semantics: the graph and policies come from Task, each attempt
-// runs through RunAttempt exactly as Run runs it, and the record goes to the
-// same Store through Begin and Finish.
+// package's semantics: the graph and policies come from Task and Upstream,
+// the order and the record from a Plan (plan.go), each attempt runs through
+// RunAttempt exactly as Run runs it, and the record goes to the same Store
+// through Begin and Finish.
 
 // Task returns the named task as Run runs it: Deps without duplicates,
 // Timeout with Options.Timeout applied, and Retry never nil, with

@@ -11,8 +11,6 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // TaskRun is what a task's function sees of its run: parameters, upstream
@@ -106,13 +104,9 @@ func (p *Pipeline) run(ctx context.Context, trigger string, params map[string]st
 		ID:       id,
 		Trigger:  trigger,
 		Params:   maps.Clone(params),
-		Status:   Running,
 		Start:    time.Now().UTC(),
-		Tasks:    make([]TaskRecord, len(p.tasks)),
 	}
-	for i, n := range p.tasks {
-		rec.Tasks[i] = TaskRecord{Name: n.Name, Status: Pending}
-	}
+	pl := p.NewPlan(rec, p.limit)
 	if p.store != nil {
 		if err := p.store.Begin(ctx, rec); err != nil {
 			return nil, err
@@ -121,20 +115,8 @@ func (p *Pipeline) run(ctx context.Context, trigger string, params map[string]st
 	p.log.InfoContext(ctx, "pipeline run started", "pipeline", p.name, "run", id, "trigger", trigger)
 
 	x := &execution{p: p, rec: rec, outputs: make([]map[string]string, len(p.tasks))}
-	runErr := x.schedule(ctx)
-
-	rec.End = time.Now().UTC()
-	switch {
-	case ctx.Err() != nil:
-		rec.Status = Canceled
-	case runErr != nil:
-		rec.Status = Failed
-	default:
-		rec.Status = Succeeded
-	}
-	if runErr != nil {
-		rec.Error = runErr.Error()
-	}
+	x.schedule(ctx, pl)
+	runErr := pl.Close(time.Now().UTC(), ctx.Err())
 	p.log.InfoContext(ctx, "pipeline run ended", "pipeline", p.name, "run", id, "status", rec.Status, "duration", rec.Duration())
 	if p.store != nil {
 		// The end of the run is recorded even when ctx has been cancelled.
@@ -145,90 +127,26 @@ func (p *Pipeline) run(ctx context.Context, trigger string, params map[string]st
 	return rec, runErr
 }
 
-// schedule runs the graph and fills x.rec.Tasks.
-func (x *execution) schedule(ctx context.Context) error {
-	p := x.p
-	n := len(p.tasks)
-	indeg := make([]int, n)
-	for i := range p.tasks {
-		indeg[i] = len(p.tasks[i].deps)
-	}
-	ready := append([]int(nil), p.roots...)
-	// Buffered for every task so a finishing goroutine never blocks, even
-	// while the loop below waits in g.Go for a free slot.
-	done := make(chan taskResult, n)
-	var g errgroup.Group
-	g.SetLimit(p.limit)
-
-	var firstErr error
-	firstFailed := n
-	running, left := 0, n
-	for left > 0 {
-		for len(ready) > 0 && ctx.Err() == nil {
-			i := ready[0]
-			ready = ready[1:]
-			x.rec.Tasks[i].Status = Running
-			running++
-			g.Go(func() error {
-				done <- x.runTask(ctx, i)
-				return nil
-			})
+// schedule runs the tasks pl lets start, each on its own goroutine, until
+// every task has ended or, once ctx ends, until those running have.
+func (x *execution) schedule(ctx context.Context, pl *Plan) {
+	// Buffered for every task so a finishing goroutine never blocks.
+	done := make(chan taskResult, len(x.p.tasks))
+	for !pl.Finished() {
+		for ctx.Err() == nil {
+			i, ok := pl.Next()
+			if !ok {
+				break
+			}
+			go func() { done <- x.runTask(ctx, i) }()
 		}
-		if running == 0 {
+		if pl.Running() == 0 {
 			break // cancelled: what is left never starts
 		}
 		r := <-done
-		running--
-		left--
-		x.rec.Tasks[r.i] = r.rec
 		x.outputs[r.i] = r.out
-		switch r.rec.Status {
-		case Succeeded:
-			for _, d := range p.tasks[r.i].dependents {
-				if indeg[d]--; indeg[d] == 0 && x.rec.Tasks[d].Status == Pending {
-					ready = append(ready, d)
-				}
-			}
-		case Failed:
-			if r.i < firstFailed {
-				firstFailed, firstErr = r.i, r.err
-			}
-			left -= x.skipDownstream(r.i)
-		}
+		pl.End(r.i, r.rec, r.err)
 	}
-	_ = g.Wait() // every goroutine has reported; this only joins them
-	for i := range x.rec.Tasks {
-		if t := &x.rec.Tasks[i]; t.Status == Pending || t.Status == Running {
-			t.Status = Canceled
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("pipeline %s: run %s: %w", p.name, x.rec.ID, err)
-	}
-	if firstErr != nil {
-		return fmt.Errorf("%w: %s: %w", ErrFailed, p.tasks[firstFailed].Name, firstErr)
-	}
-	return nil
-}
-
-// skipDownstream marks every pending task downstream of failed as skipped and
-// returns how many it marked.
-func (x *execution) skipDownstream(failed int) int {
-	marked := 0
-	stack := append([]int(nil), x.p.tasks[failed].dependents...)
-	for len(stack) > 0 {
-		i := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		t := &x.rec.Tasks[i]
-		if t.Status != Pending {
-			continue
-		}
-		t.Status = Skipped
-		t.Error = "upstream task " + x.p.tasks[failed].Name + " failed"
-		marked++
-		stack = append(stack, x.p.tasks[i].dependents...)
-	}
-	return marked
 }
 
 // runTask runs the attempts of task i.
@@ -236,7 +154,7 @@ func (x *execution) runTask(ctx context.Context, i int) taskResult {
 	n := &x.p.tasks[i]
 	res := taskResult{i: i, rec: TaskRecord{Name: n.Name, Start: time.Now().UTC()}}
 	if ctx.Err() != nil {
-		// Cancelled while waiting for a slot.
+		// Cancelled before it could start.
 		res.rec.Status = Canceled
 		res.rec.End = res.rec.Start
 		return res

@@ -46,7 +46,8 @@
 //	Task                              activity type "<pipeline>/<task>", activity id = task name
 //	Task.Deps                         the workflow schedules a task once its dependencies succeeded;
 //	                                  independent branches run in parallel; a failed task skips its
-//	                                  downstream and lets independent branches finish, as Run does
+//	                                  downstream and lets independent branches finish: the workflow
+//	                                  drives a pipeline.Plan, as Run does
 //	Task.Timeout (or Options.Timeout) StartToCloseTimeout (Options.TaskTimeout when both are 0)
 //	Retry.Attempts                    RetryPolicy.MaximumAttempts
 //	Retry.Backoff                     RetryPolicy.InitialInterval

@@ -155,32 +155,11 @@ func newEngine(p *pipeline.Pipeline, opts *Options) (*engine, error) {
 		e.tasks = append(e.tasks, t)
 		e.index[name] = i
 	}
-	// Declaration order is not dependency order: compute each task's
-	// ancestors by a memoised walk (the graph is acyclic, New checked).
 	e.ancestors = make([][]int, len(e.tasks))
-	done := make([]bool, len(e.tasks))
-	var walk func(i int) []bool
-	sets := make([][]bool, len(e.tasks))
-	walk = func(i int) []bool {
-		if done[i] {
-			return sets[i]
-		}
-		set := make([]bool, len(e.tasks))
-		for _, d := range e.tasks[i].Deps {
-			j := e.index[d]
-			set[j] = true
-			for k, a := range walk(j) {
-				set[k] = set[k] || a
-			}
-		}
-		sets[i], done[i] = set, true
-		return set
-	}
-	for i := range e.tasks {
-		for j, a := range walk(i) {
-			if a {
-				e.ancestors[i] = append(e.ancestors[i], j)
-			}
+	for i, t := range e.tasks {
+		up, _ := p.Upstream(t.Name)
+		for _, name := range up {
+			e.ancestors[i] = append(e.ancestors[i], e.index[name])
 		}
 	}
 	return e, nil

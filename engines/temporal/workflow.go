@@ -42,36 +42,20 @@ func (e *engine) workflow(ctx workflow.Context, in Input) (*pipeline.Record, err
 			ID:       RunID(workflow.GetInfo(ctx).WorkflowExecution.RunID),
 			Trigger:  trigger,
 			Params:   maps.Clone(in.Params),
-			Status:   pipeline.Running,
 			Start:    workflow.Now(ctx).UTC(),
-			Tasks:    make([]pipeline.TaskRecord, len(e.tasks)),
 		},
 		outputs: make([]map[string]string, len(e.tasks)),
 	}
-	for i, t := range e.tasks {
-		x.rec.Tasks[i] = pipeline.TaskRecord{Name: t.Name, Status: pipeline.Pending}
-	}
+	pl := e.p.NewPlan(x.rec, in.Concurrency)
 	if e.store != nil {
 		// As in pipeline.Run: if the start cannot be recorded, no task runs.
 		if err := workflow.ExecuteActivity(e.recordContext(ctx), beginActivity(e.p.Name()), x.rec).Get(ctx, nil); err != nil {
 			return nil, err
 		}
 	}
-	runErr := x.schedule(ctx, in.Concurrency)
-
-	x.rec.End = workflow.Now(ctx).UTC()
+	x.schedule(ctx, pl)
 	canceled := ctx.Err() != nil
-	switch {
-	case canceled:
-		x.rec.Status = pipeline.Canceled
-	case runErr != nil:
-		x.rec.Status = pipeline.Failed
-	default:
-		x.rec.Status = pipeline.Succeeded
-	}
-	if runErr != nil {
-		x.rec.Error = runErr.Error()
-	}
+	runErr := pl.Close(workflow.Now(ctx).UTC(), ctx.Err())
 	if e.store != nil {
 		// The end is recorded even when the run was cancelled.
 		dctx, _ := workflow.NewDisconnectedContext(ctx)
@@ -125,44 +109,27 @@ func retryPolicy(r pipeline.Retry) *temporal.RetryPolicy {
 	}
 }
 
-// schedule runs the graph and fills x.rec.Tasks, as pipeline.Run's
-// scheduler does.
-func (x *run) schedule(ctx workflow.Context, limit int) error {
-	e := x.e
-	n := len(e.tasks)
-	indeg := make([]int, n)
-	dependents := make([][]int, n)
-	var ready []int
-	for i, t := range e.tasks {
-		indeg[i] = len(t.Deps)
-		for _, d := range t.Deps {
-			j := e.index[d]
-			dependents[j] = append(dependents[j], i)
-		}
-		if indeg[i] == 0 {
-			ready = append(ready, i)
-		}
-	}
+// schedule runs the tasks pl lets start as activities, as pipeline.Run
+// runs them as goroutines, until every task has ended or, once ctx is
+// cancelled, until those running have.
+func (x *run) schedule(ctx workflow.Context, pl *pipeline.Plan) {
 	sel := workflow.NewSelector(ctx)
-	var firstErr string
-	firstFailed := n
-	running, left := 0, n
-	for left > 0 {
-		for len(ready) > 0 && ctx.Err() == nil && (limit <= 0 || running < limit) {
-			i := ready[0]
-			ready = ready[1:]
+	for !pl.Finished() {
+		for ctx.Err() == nil {
+			i, ok := pl.Next()
+			if !ok {
+				break
+			}
 			x.start(ctx, sel, i)
-			running++
 		}
-		if running == 0 {
+		if pl.Running() == 0 {
 			break // cancelled: what is left never starts
 		}
 		sel.Select(ctx)
 		i, res, err := x.last.i, x.last.out, x.last.err
-		running--
-		left--
-		tr := &x.rec.Tasks[i]
+		tr := x.rec.Tasks[i] // its name and start
 		tr.End = workflow.Now(ctx).UTC()
+		var taskErr error
 		switch {
 		case err == nil:
 			tr.Status = pipeline.Succeeded
@@ -170,37 +137,18 @@ func (x *run) schedule(ctx workflow.Context, limit int) error {
 			tr.Error = res.Error
 			tr.Outputs = maps.Clone(res.Outputs)
 			x.outputs[i] = res.Outputs
-			for _, d := range dependents[i] {
-				if indeg[d]--; indeg[d] == 0 && x.rec.Tasks[d].Status == pipeline.Pending {
-					ready = append(ready, d)
-				}
-			}
 		case ctx.Err() != nil:
 			tr.Status = pipeline.Canceled
-			tr.Attempts = attempts(err, *e.tasks[i].Retry)
-			tr.Error = e.taskError(err, i)
+			tr.Attempts = attempts(err, *x.e.tasks[i].Retry)
+			tr.Error = x.e.taskError(err, i)
 		default:
 			tr.Status = pipeline.Failed
-			tr.Attempts = attempts(err, *e.tasks[i].Retry)
-			tr.Error = e.taskError(err, i)
-			if i < firstFailed {
-				firstFailed, firstErr = i, tr.Error
-			}
-			left -= x.skipDownstream(i, dependents)
+			tr.Attempts = attempts(err, *x.e.tasks[i].Retry)
+			tr.Error = x.e.taskError(err, i)
+			taskErr = errors.New(tr.Error)
 		}
+		pl.End(i, tr, taskErr)
 	}
-	for i := range x.rec.Tasks {
-		if t := &x.rec.Tasks[i]; t.Status == pipeline.Pending || t.Status == pipeline.Running {
-			t.Status = pipeline.Canceled
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("pipeline %s: run %s: %w", e.p.Name(), x.rec.ID, err)
-	}
-	if firstFailed < n {
-		return fmt.Errorf("%w: %s: %s", pipeline.ErrFailed, e.tasks[firstFailed].Name, firstErr)
-	}
-	return nil
 }
 
 // start schedules task i's activity with the outputs of the tasks upstream
@@ -216,7 +164,6 @@ func (x *run) start(ctx workflow.Context, sel workflow.Selector, i int) {
 			in.Inputs[e.tasks[j].Name] = out
 		}
 	}
-	x.rec.Tasks[i].Status = pipeline.Running
 	x.rec.Tasks[i].Start = workflow.Now(ctx).UTC()
 	actx := workflow.WithActivityOptions(ctx, e.activityOptions(i))
 	f := workflow.ExecuteActivity(actx, TaskActivity(e.p.Name(), e.tasks[i].Name), in)
@@ -225,26 +172,6 @@ func (x *run) start(ctx workflow.Context, sel workflow.Selector, i int) {
 		err := f.Get(ctx, &out)
 		x.last = result{i: i, out: out, err: err}
 	})
-}
-
-// skipDownstream marks every pending task downstream of failed as skipped
-// and returns how many it marked.
-func (x *run) skipDownstream(failed int, dependents [][]int) int {
-	marked := 0
-	stack := append([]int(nil), dependents[failed]...)
-	for len(stack) > 0 {
-		i := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		t := &x.rec.Tasks[i]
-		if t.Status != pipeline.Pending {
-			continue
-		}
-		t.Status = pipeline.Skipped
-		t.Error = "upstream task " + x.e.tasks[failed].Name + " failed"
-		marked++
-		stack = append(stack, dependents[i]...)
-	}
-	return marked
 }
 
 // attempts returns how many attempts a failed activity took: the number
