@@ -165,6 +165,8 @@ func rbacOps() []rbacOp {
 			}},
 		{name: "History", asks: []string{"get models fraud"}, trainer: true, releaseOK: true,
 			run: func(ctx context.Context, f *rbacFixture) error { return discard(f.reg.History(ctx, "fraud")) }},
+		{name: "Seq", asks: []string{"get models fraud"}, trainer: true, releaseOK: true,
+			run: func(ctx context.Context, f *rbacFixture) error { return discard(f.reg.Seq(ctx, "fraud")) }},
 		{name: "Refresh", asks: []string{"get models fraud"}, trainer: true, releaseOK: true,
 			run: func(ctx context.Context, f *rbacFixture) error { return f.reg.Refresh(ctx, "fraud") }},
 		{name: "Get", asks: []string{"get models/versions fraud"}, trainer: true, releaseOK: true,
@@ -316,6 +318,7 @@ func TestRBACQuestions(t *testing.T) {
 		"GetModel":    func() error { _, err := f.reg.GetModel(adminCtx, "../x"); return err }(),
 		"History":     func() error { _, err := f.reg.History(adminCtx, "a/b"); return err }(),
 		"Watch":       func() error { _, err := f.reg.Watch(adminCtx, "a b", nil); return err }(),
+		"Seq":         func() error { _, err := f.reg.Seq(adminCtx, "a:b"); return err }(),
 		"DeleteModel": f.reg.DeleteModel(adminCtx, ".x"),
 		"SearchVersions": func() error {
 			_, err := f.reg.SearchVersions(adminCtx, &registry.SearchOptions{Model: "a@b"})

@@ -120,6 +120,26 @@ func (r *Registry) Watch(ctx context.Context, model string, opts *WatchOptions) 
 	return ch, nil
 }
 
+// Seq returns the sequence number of the latest change recorded for model,
+// read from the log, not a cache. Pass it as WatchOptions.After to hear of
+// every change after it: a process that takes Seq, then reads what it
+// serves and then watches misses no move made in between; one that starts
+// watching afterwards would. An unknown model is an error matching
+// ErrNotFound.
+func (r *Registry) Seq(ctx context.Context, model string) (uint64, error) {
+	if err := r.authorize(ctx, rbac.VerbGet, rbac.ResourceModels, model); err != nil {
+		return 0, err
+	}
+	st, err := r.state(ctx, model, true)
+	if err != nil {
+		return 0, err
+	}
+	if st.model == nil {
+		return 0, fmt.Errorf("%w: model %q", ErrNotFound, model)
+	}
+	return st.seq, nil
+}
+
 // aliasesAt returns the aliases of the model of h as of entry seq (see
 // logstore.Folded.At): entries after seq are not folded, so a damaged entry
 // later in the log does not keep Watch from reporting those before it.

@@ -129,3 +129,45 @@ func TestWatchRejectsBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestSeqThenWatchMissesNothing takes Seq, moves the alias before the
+// watch starts, and checks that a watch from Seq reports the move while
+// one started afterwards from the end of the log does not: the race a
+// server that resolves its alias and then watches would lose.
+func TestSeqThenWatchMissesNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRegistry(t, openBucket(t, "mem://"), nil)
+	for range 2 { // entries 1-2
+		must[*registry.Version](t)(r.Register(ctx, "fraud", nil))
+	}
+	if err := r.SetAlias(ctx, "fraud", "production", 1); err != nil { // 3
+		t.Fatal(err)
+	}
+	seq, err := r.Seq(ctx, "fraud")
+	if err != nil || seq != 3 {
+		t.Fatalf("Seq = %d, %v; want 3", seq, err)
+	}
+	if err := r.SetAlias(ctx, "fraud", "production", 2); err != nil { // 4, before anyone watches
+		t.Fatal(err)
+	}
+	if err := r.SetAlias(ctx, "fraud", "staging", 1); err != nil { // 5: ends the collection below
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch := must[<-chan registry.AliasEvent](t)(r.Watch(wctx, "fraud", &registry.WatchOptions{After: seq, Interval: time.Millisecond}))
+	if diff := cmp.Diff([]string{"4 production 1->2", "5 staging 0->1"}, collect(t, ch, 2, cancel)); diff != "" {
+		t.Fatalf("events from Seq (-want +got):\n%s", diff)
+	}
+	late, stop := context.WithCancel(ctx)
+	ch = must[<-chan registry.AliasEvent](t)(r.Watch(late, "fraud", &registry.WatchOptions{Interval: time.Millisecond}))
+	time.Sleep(20 * time.Millisecond)
+	stop()
+	if got := collect(t, ch, -1, stop); len(got) != 0 {
+		t.Fatalf("a watch from the end of the log reported %q", got)
+	}
+	if _, err := r.Seq(ctx, "nope"); !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("Seq of an unknown model: %v", err)
+	}
+}
