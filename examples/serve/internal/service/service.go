@@ -134,6 +134,10 @@ type Service struct {
 	oip     *oip.Handler
 	mux     *http.ServeMux
 	drift   atomic.Pointer[driftSet]
+	// watchFrom is the registry's sequence number taken before the alias
+	// was resolved: Serve watches for moves after it, so one made between
+	// New and Serve is not missed.
+	watchFrom uint64
 
 	mu       sync.Mutex
 	features []string // of the version first served; later versions must match
@@ -176,6 +180,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if s.router, err = deploy.NewRouter(map[string]oip.InferPredictor{}, &deploy.RouterOptions[*oip.InferResponse]{Model: cfg.Model, Observer: s.metrics}); err != nil {
 		return nil, err
+	}
+	if s.watchFrom, err = s.reg.Seq(ctx, cfg.Model); err != nil {
+		return nil, fmt.Errorf("service: read the log of %s: %w", cfg.Model, err)
 	}
 	v, err := s.reg.Get(ctx, cfg.Model+"@"+cfg.Alias)
 	if err != nil {
@@ -357,7 +364,7 @@ func (s *Service) predictor(version string, m *Model) oip.InferPredictor {
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	events, err := s.reg.Watch(ctx, s.cfg.Model, &registry.WatchOptions{Interval: s.cfg.WatchInterval, Alias: s.cfg.Alias})
+	events, err := s.reg.Watch(ctx, s.cfg.Model, &registry.WatchOptions{Interval: s.cfg.WatchInterval, Alias: s.cfg.Alias, After: s.watchFrom})
 	if err != nil {
 		return err
 	}

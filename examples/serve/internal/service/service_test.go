@@ -70,6 +70,13 @@ func start(t *testing.T, cfg service.Config) (string, *service.Service) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serve(t, svc), svc
+}
+
+// serve serves svc on a free port until the test ends and returns its
+// base URL.
+func serve(t *testing.T, svc *service.Service) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +90,7 @@ func start(t *testing.T, cfg service.Config) (string, *service.Service) {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return "http://" + ln.Addr().String(), svc
+	return "http://" + ln.Addr().String()
 }
 
 type inferResult struct {
@@ -508,6 +515,25 @@ func TestUnsignedVersionIsNotServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the signed version 2 to serve", 5*time.Second, func() bool { return infer(t, base, rows).version == "2" })
+}
+
+// TestAliasMovedBeforeServeIsFollowed moves the alias after New has
+// resolved it and before Serve watches it: the service must still follow
+// the move (it watches from the log position New read).
+func TestAliasMovedBeforeServeIsFollowed(t *testing.T) {
+	reg := seeded(t)
+	svc, err := service.New(t.Context(), service.Config{Registry: reg, Model: modelName, WatchInterval: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stable, _ := svc.Served(); stable != "1" {
+		t.Fatalf("New serves %q, want 1", stable)
+	}
+	if err := reg.SetAlias(t.Context(), modelName, "production", 2); err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, svc)
+	eventually(t, "version 2 to serve", 5*time.Second, func() bool { return infer(t, base, [][]float64{{1, 1, 1}}).version == "2" })
 }
 
 type syncBuffer struct {
