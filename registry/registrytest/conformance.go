@@ -96,6 +96,7 @@ func guardsTheRegistry(t *testing.T, s rbactest.Setup) {
 		"Sign":       func() error { _, err := r.Sign(denied, "fraud/1", key); return err },
 		"Verify":     func() error { _, err := r.Verify(denied, "fraud/1", []crypto.PublicKey{key.Public()}); return err },
 		"Watch":      func() error { _, err := r.Watch(denied, "fraud", nil); return err },
+		"Seq":        func() error { _, err := r.Seq(denied, "fraud"); return err },
 	}
 	for name, op := range ops {
 		err := op()
