@@ -377,10 +377,17 @@ func New(traffic Traffic, spec Spec, opts *Options) (*Rollout, error) {
 	return r, nil
 }
 
-// State returns a copy of the current state.
+// State returns a copy of the current state. Before Run or another
+// method has started the rollout (or restored its saved state), it holds
+// the Spec's model, stable and canary and an empty Phase: a status page
+// served beside Run can show which rollout is set up from the first
+// request.
 func (r *Rollout) State() State {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !r.loaded {
+		return State{Model: r.spec.Model, Stable: r.spec.Stable, Canary: r.spec.Canary}
+	}
 	return r.st
 }
 

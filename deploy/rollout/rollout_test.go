@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -260,6 +261,31 @@ func TestRolloutDecisions(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestRolloutStateBeforeRun checks that State names the rollout set up
+// before anything has started it, with no phase, and reports it once Run
+// has.
+func TestRolloutStateBeforeRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newRig(t)
+		sp := spec(rollout.SetWeight(10), rollout.Pause(time.Hour))
+		ro, err := rollout.New(g.router, sp, g.options())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := rollout.State{Model: sp.Model, Stable: sp.Stable, Canary: sp.Canary}
+		if st := ro.State(); !reflect.DeepEqual(st, want) {
+			t.Fatalf("State before Run = %+v, want %+v", st, want)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go ro.Run(ctx)
+		synctest.Wait()
+		if st := ro.State(); st.Phase != rollout.Progressing || st.Canary != sp.Canary || st.Weight != 10 {
+			t.Fatalf("State once running = %+v, want progressing at 10%%", st)
+		}
+	})
 }
 
 func TestRolloutNoTrafficIsInconclusive(t *testing.T) {
