@@ -220,3 +220,29 @@ func BenchmarkFit1M(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMerge merges two profiles of one numeric column of 1,000,000
+// values each (a 20,000-value sample apiece) and a categorical column, as
+// a combine step merges shards.
+func BenchmarkMerge(b *testing.B) {
+	ref, cur := benchData()
+	cats := make([]string, 10000)
+	for i := range cats {
+		cats[i] = string(rune('a' + i%26))
+	}
+	fit := func(x []float64, edges map[string][]float64) *Profile {
+		p, err := Fit(Data{Numeric: map[string][]float64{"x": x}, Categorical: map[string][]string{"c": cats}}, &FitOptions{Edges: edges})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return p
+	}
+	p := fit(ref, nil)
+	q := fit(cur, p.Edges())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Merge(p, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

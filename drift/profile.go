@@ -382,10 +382,7 @@ func Merge(profiles ...*Profile) (*Profile, error) {
 			return nil, within(err, "merge profile %d", i+1)
 		}
 	}
-	out, err := clone(profiles[0])
-	if err != nil {
-		return nil, err
-	}
+	out := profiles[0].deepCopy()
 	for _, q := range profiles[1:] {
 		if err := out.mergeFrom(q); err != nil {
 			return nil, err
@@ -412,12 +409,26 @@ func (p *Profile) check() error {
 	return nil
 }
 
-func clone(p *Profile) (*Profile, error) {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return nil, fmt.Errorf("drift: copy profile: %w", err)
+// deepCopy returns a copy of p that shares no memory with it, so that
+// merging into the copy leaves p as it was. TestDeepCopySharesNothing
+// walks every field, so a field added to a profile type and not copied
+// here fails it.
+func (p *Profile) deepCopy() *Profile {
+	c := *p
+	c.Columns = slices.Clone(p.Columns)
+	for i := range c.Columns {
+		col := &c.Columns[i]
+		if n := col.Numeric; n != nil {
+			cn := *n
+			cn.Edges, cn.BinCounts = slices.Clone(n.Edges), slices.Clone(n.BinCounts)
+			cn.Values, cn.Counts = slices.Clone(n.Values), slices.Clone(n.Counts)
+			col.Numeric = &cn
+		}
+		if k := col.Categorical; k != nil {
+			col.Categorical = &CategoricalProfile{Counts: maps.Clone(k.Counts)}
+		}
 	}
-	return Parse(b)
+	return &c
 }
 
 func (p *Profile) mergeFrom(q *Profile) error {
