@@ -92,8 +92,10 @@ type Accumulator struct {
 	cols    map[string]drift.ColumnProfile
 	dropped map[string]droppedColumn
 
-	num     map[string][]float64
-	cat     map[string][]string
+	// The buffer, by column. Each slice is kept, emptied, after a flush,
+	// so that the next rows neither grow it again nor assign to the map.
+	num     map[string]*[]float64
+	cat     map[string]*[]string
 	pending int
 }
 
@@ -128,16 +130,16 @@ func (a *Accumulator) attach(opts *drift.FitOptions, deferBins bool) *Accumulato
 
 func (a *Accumulator) add(r Row) (*Accumulator, error) {
 	if a.num == nil {
-		a.num, a.cat = map[string][]float64{}, map[string][]string{}
+		a.num, a.cat = map[string]*[]float64{}, map[string]*[]string{}
 	}
 	for k, v := range r.Num {
 		if _, dup := r.Cat[k]; dup {
 			return a, fmt.Errorf("beam: %w: column %q is both numeric and categorical in one row", drift.ErrInvalid, k)
 		}
-		a.num[k] = append(a.num[k], v)
+		buffer(a.num, k, v)
 	}
 	for k, v := range r.Cat {
-		a.cat[k] = append(a.cat[k], v)
+		buffer(a.cat, k, v)
 	}
 	if len(r.Num) > 0 || len(r.Cat) > 0 {
 		a.pending++
@@ -150,26 +152,47 @@ func (a *Accumulator) add(r Row) (*Accumulator, error) {
 	return a, nil
 }
 
+// buffer appends v to column k of a buffer.
+func buffer[T any](cols map[string]*[]T, k string, v T) {
+	c := cols[k]
+	if c == nil {
+		c = new([]T)
+		cols[k] = c
+	}
+	*c = append(*c, v)
+}
+
 // flush fits the buffered rows column by column and merges them in.
 func (a *Accumulator) flush() error {
-	if a.pending == 0 && len(a.num) == 0 && len(a.cat) == 0 {
+	if a.pending == 0 {
 		return nil
 	}
 	for _, name := range slices.Sorted(maps.Keys(a.num)) {
-		if _, dup := a.cat[name]; dup {
+		vals := *a.num[name]
+		if len(vals) == 0 {
+			continue
+		}
+		if c := a.cat[name]; c != nil && len(*c) > 0 {
 			return fmt.Errorf("beam: %w: column %q is both numeric and categorical", drift.ErrInvalid, name)
 		}
-		if err := a.fitNumeric(name, a.num[name]); err != nil {
+		if err := a.fitNumeric(name, vals); err != nil {
 			return err
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(a.cat)) {
-		if err := a.fitCategorical(name, a.cat[name]); err != nil {
-			return err
+		if vals := *a.cat[name]; len(vals) > 0 {
+			if err := a.fitCategorical(name, vals); err != nil {
+				return err
+			}
 		}
 	}
-	clear(a.num)
-	clear(a.cat)
+	for _, c := range a.num {
+		*c = (*c)[:0]
+	}
+	for _, c := range a.cat {
+		clear(*c) // let the strings go
+		*c = (*c)[:0]
+	}
 	a.pending = 0
 	return nil
 }
