@@ -49,10 +49,11 @@ func (r *Router[In, Out]) Reward(version string, reward float64) error {
 	if !(reward >= 0 && reward <= 1) {
 		return fmt.Errorf("%w: reward %v not in [0, 1]", ErrInvalid, reward)
 	}
-	a := r.reg.Load().arms[version]
-	if a == nil {
+	e := r.reg.Load().versions[version]
+	if e == nil {
 		return fmt.Errorf("%w: %q", ErrUnknownVersion, version)
 	}
+	a := e.arm
 	addFloat(&a.succ, reward)
 	addFloat(&a.fail, 1-reward)
 	return nil
@@ -61,10 +62,11 @@ func (r *Router[In, Out]) Reward(version string, reward float64) error {
 // Posterior returns the reward counts of version: the Beta posterior of
 // its reward rate is Beta(1+successes, 1+failures).
 func (r *Router[In, Out]) Posterior(version string) (successes, failures float64, err error) {
-	a := r.reg.Load().arms[version]
-	if a == nil {
+	e := r.reg.Load().versions[version]
+	if e == nil {
 		return 0, 0, fmt.Errorf("%w: %q", ErrUnknownVersion, version)
 	}
+	a := e.arm
 	s, f := a.counts()
 	return s, f, nil
 }

@@ -204,44 +204,51 @@ type route[In, Out any] struct {
 // registry is an immutable set of registered versions; Add replaces it
 // whole, so that requests naming a version read it without a lock.
 type registry[In, Out any] struct {
-	preds  map[string]Predictor[In, Out]
-	arms   map[string]*arm
-	recs   map[string]func(time.Duration, error) // routed calls, to Observer
-	direct map[string]func(time.Duration, error) // direct calls, to DirectObserver
-	names  []string                              // sorted
+	versions map[string]*entry[In, Out] // never changed once stored: with stores a new one
+	names    []string                   // sorted
 }
 
-func (g *registry[In, Out]) clone() *registry[In, Out] {
-	return &registry[In, Out]{preds: maps.Clone(g.preds), arms: maps.Clone(g.arms), recs: maps.Clone(g.recs), direct: maps.Clone(g.direct)}
+// entry is one registered version.
+type entry[In, Out any] struct {
+	p      Predictor[In, Out]
+	arm    *arm                       // bandit state; kept when p is replaced
+	rec    func(time.Duration, error) // routed calls, to Observer; nil without one
+	direct func(time.Duration, error) // direct calls, to DirectObserver; nil without one
+}
+
+// route returns the route to e for a split or a rule.
+func (e *entry[In, Out]) route(version string) route[In, Out] {
+	return route[In, Out]{version: version, p: e.p, arm: e.arm, rec: e.rec}
 }
 
 func (g *registry[In, Out]) without(version string) *registry[In, Out] {
-	n := g.clone()
-	delete(n.preds, version)
-	delete(n.arms, version)
-	delete(n.recs, version)
-	delete(n.direct, version)
-	n.names = slices.Sorted(maps.Keys(n.preds))
+	n := &registry[In, Out]{versions: maps.Clone(g.versions)}
+	delete(n.versions, version)
+	n.names = slices.Sorted(maps.Keys(n.versions))
 	return n
 }
 
 func (g *registry[In, Out]) with(version string, p Predictor[In, Out], o *RouterOptions[Out]) *registry[In, Out] {
-	n := g.clone()
-	if n.preds == nil {
-		n.preds, n.arms = map[string]Predictor[In, Out]{}, map[string]*arm{}
-		n.recs, n.direct = map[string]func(time.Duration, error){}, map[string]func(time.Duration, error){}
+	n := &registry[In, Out]{versions: maps.Clone(g.versions)}
+	if n.versions == nil {
+		n.versions = map[string]*entry[In, Out]{}
 	}
-	n.preds[version] = p
-	if n.arms[version] == nil {
-		n.arms[version] = &arm{}
+	var e entry[In, Out]
+	if old := n.versions[version]; old != nil {
+		e = *old
 	}
-	if o.Observer != nil && n.recs[version] == nil {
-		n.recs[version] = o.Observer.Recorder(o.Model, version)
+	e.p = p
+	if e.arm == nil {
+		e.arm = &arm{}
 	}
-	if o.DirectObserver != nil && n.direct[version] == nil {
-		n.direct[version] = o.DirectObserver.Recorder(o.Model, version)
+	if o.Observer != nil && e.rec == nil {
+		e.rec = o.Observer.Recorder(o.Model, version)
 	}
-	n.names = slices.Sorted(maps.Keys(n.preds))
+	if o.DirectObserver != nil && e.direct == nil {
+		e.direct = o.DirectObserver.Recorder(o.Model, version)
+	}
+	n.versions[version] = &e
+	n.names = slices.Sorted(maps.Keys(n.versions))
 	return n
 }
 
@@ -258,7 +265,7 @@ type table[In, Out any] struct {
 	salt       uint64
 	// direct holds the versions PredictVersion may call: those that
 	// carry routed traffic.
-	direct map[string]Predictor[In, Out]
+	direct map[string]*entry[In, Out]
 }
 
 // carriesTraffic reports whether the table routes requests to version:
@@ -394,10 +401,10 @@ func (r *Router[In, Out]) Remove(version string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	reg := r.reg.Load()
-	if _, ok := reg.preds[version]; !ok {
+	if _, ok := reg.versions[version]; !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownVersion, version)
 	}
-	if len(reg.preds) == 1 {
+	if len(reg.versions) == 1 {
 		return fmt.Errorf("%w: %q is the only version", ErrInUse, version)
 	}
 	cur := r.tab.Load()
@@ -434,7 +441,7 @@ func (r *Router[In, Out]) Versions() []string {
 // Has reports whether version is registered. It takes no lock and
 // allocates nothing, unlike a search of Versions.
 func (r *Router[In, Out]) Has(version string) bool {
-	_, ok := r.reg.Load().preds[version]
+	_, ok := r.reg.Load().versions[version]
 	return ok
 }
 
@@ -529,12 +536,12 @@ func (r *Router[In, Out]) compile(cfg Config) (*table[In, Out], error) {
 	}
 	var cum float64
 	for _, tg := range cfg.Split {
-		p, ok := reg.preds[tg.Version]
+		e, ok := reg.versions[tg.Version]
 		if !ok {
 			return nil, fmt.Errorf("%w: %q", ErrUnknownVersion, tg.Version)
 		}
 		cum += tg.Weight
-		t.routes = append(t.routes, route[In, Out]{version: tg.Version, p: p, arm: reg.arms[tg.Version], rec: reg.recs[tg.Version]})
+		t.routes = append(t.routes, e.route(tg.Version))
 		t.upper = append(t.upper, uint32(math.Round(cum/total*Buckets)))
 	}
 	t.upper[len(t.upper)-1] = Buckets
@@ -542,23 +549,23 @@ func (r *Router[In, Out]) compile(cfg Config) (*table[In, Out], error) {
 		if rl.Header == "" && rl.Cohort == "" {
 			return nil, fmt.Errorf("%w: rule for %q matches nothing: set Header or Cohort", ErrInvalid, rl.Version)
 		}
-		p, ok := reg.preds[rl.Version]
+		e, ok := reg.versions[rl.Version]
 		if !ok {
 			return nil, fmt.Errorf("%w: rule version %q", ErrUnknownVersion, rl.Version)
 		}
 		t.rules = append(t.rules, rl)
 		t.ruleRoutes = append(t.ruleRoutes, len(t.routes))
-		t.routes = append(t.routes, route[In, Out]{version: rl.Version, p: p, arm: reg.arms[rl.Version], rec: reg.recs[rl.Version]})
+		t.routes = append(t.routes, e.route(rl.Version))
 	}
 	if s := cfg.Shadow; s != nil {
 		if !(s.Fraction > 0 && s.Fraction <= 1) {
 			return nil, fmt.Errorf("%w: shadow fraction %v not in (0, 1]", ErrInvalid, s.Fraction)
 		}
-		p, ok := reg.preds[s.Version]
+		e, ok := reg.versions[s.Version]
 		if !ok {
 			return nil, fmt.Errorf("%w: shadow version %q", ErrUnknownVersion, s.Version)
 		}
-		t.shadow = &route[In, Out]{version: s.Version, p: p}
+		t.shadow = &route[In, Out]{version: s.Version, p: e.p}
 		t.shadowCut = uint64(s.Fraction * (1 << 53))
 		if s.Fraction == 1 {
 			t.shadowCut = 1 << 53
@@ -569,10 +576,10 @@ func (r *Router[In, Out]) compile(cfg Config) (*table[In, Out], error) {
 	default:
 		return nil, fmt.Errorf("%w: mode %d", ErrInvalid, cfg.Mode)
 	}
-	t.direct = map[string]Predictor[In, Out]{}
+	t.direct = map[string]*entry[In, Out]{}
 	for _, rt := range t.routes {
 		if t.carriesTraffic(rt.version) {
-			t.direct[rt.version] = rt.p
+			t.direct[rt.version] = reg.versions[rt.version]
 		}
 	}
 	return t, nil
@@ -723,25 +730,21 @@ func (r *Router[In, Out]) PredictVersion(ctx context.Context, version string, in
 	if r.closed.Load() {
 		return zero, ErrClosed
 	}
-	reg := r.reg.Load()
-	var p Predictor[In, Out]
+	var e *entry[In, Out]
 	if r.opts.DirectAnyVersion {
-		p = reg.preds[version]
-	} else if p = r.tab.Load().direct[version]; p == nil {
-		if _, ok := reg.preds[version]; ok {
-			return zero, fmt.Errorf("%w: %q", ErrNotRouted, version)
-		}
+		e = r.reg.Load().versions[version]
+	} else if e = r.tab.Load().direct[version]; e == nil && r.Has(version) {
+		return zero, fmt.Errorf("%w: %q", ErrNotRouted, version)
 	}
-	if p == nil {
+	if e == nil {
 		return zero, fmt.Errorf("%w: %q", ErrUnknownVersion, version)
 	}
-	rec := reg.direct[version]
-	if rec == nil {
-		return p.Predict(ctx, in)
+	if e.direct == nil {
+		return e.p.Predict(ctx, in)
 	}
 	start := time.Now()
-	out, err := p.Predict(ctx, in)
-	rec(time.Since(start), err)
+	out, err := e.p.Predict(ctx, in)
+	e.direct(time.Since(start), err)
 	return out, err
 }
 
