@@ -18,7 +18,8 @@
 // # Running
 //
 // Pipeline.Run starts every task whose dependencies have succeeded, at most
-// Options.Concurrency at a time (an errgroup with a limit). Each attempt runs
+// Options.Concurrency at a time (each on its own goroutine, as a Plan
+// lets it start; a task waiting for a slot stays pending). Each attempt runs
 // under the task's timeout; a failed attempt is retried after an exponential
 // backoff with jitter (Retry) unless the error is wrapped with Permanent. A
 // task that fails for good skips every task downstream of it, while
@@ -140,7 +141,7 @@
 //
 // # Performance
 //
-// The runner's overhead per task (a goroutine, a slot of the errgroup, the
+// The runner's overhead per task (a goroutine, the Plan's bookkeeping, the
 // record), with tasks that do nothing, beside calling the same functions
 // directly, from one run on the 2-core development machine (shared, load
 // average 17 at the time, so only the ratios mean anything):

@@ -427,6 +427,9 @@ func TestRunCancel(t *testing.T) {
 		if diff := cmp.Diff(map[string]int{"quick": 1, "long": 1}, calls); diff != "" {
 			t.Errorf("calls (-want +got):\n%s", diff)
 		}
+		if w, _ := rec.Task("waiting"); w.Attempts != 0 {
+			t.Errorf("waiting, which never had a slot, made %d attempts", w.Attempts)
+		}
 	})
 }
 

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -17,16 +18,18 @@ import (
 // it while independent branches go on.
 //
 // A driver calls Next until it returns false and starts each task it
-// returns, waits for one of them to end and reports it with End, and
-// repeats while Finished is false and Running is above zero; then it calls
-// Close. After cancellation it stops calling Next and reports the tasks
-// still running as they end. A Plan is not safe for concurrent use.
+// returns, waits for one of them to end and reports it with End, exactly
+// once per task Next returned, and repeats while Finished is false and
+// Running is above zero; then it calls Close. After cancellation it stops
+// calling Next and reports the tasks still running as they end. A Plan is
+// not safe for concurrent use.
 type Plan struct {
 	p       *Pipeline
 	rec     *Record
 	limit   int
 	indeg   []int
 	ready   []int
+	started []bool // by Next and not yet ended; the Plan's own, whatever rec says
 	running int
 	left    int // tasks neither ended nor skipped
 
@@ -42,7 +45,7 @@ func (p *Pipeline) NewPlan(rec *Record, limit int) *Plan {
 	n := len(p.tasks)
 	rec.Status = Running
 	rec.Tasks = make([]TaskRecord, n)
-	pl := &Plan{p: p, rec: rec, limit: limit, indeg: make([]int, n), ready: append([]int(nil), p.roots...), left: n, firstFailed: n}
+	pl := &Plan{p: p, rec: rec, limit: limit, indeg: make([]int, n), ready: append([]int(nil), p.roots...), started: make([]bool, n), left: n, firstFailed: n}
 	for i := range p.tasks {
 		rec.Tasks[i] = TaskRecord{Name: p.tasks[i].Name, Status: Pending}
 		pl.indeg[i] = len(p.tasks[i].deps)
@@ -60,6 +63,7 @@ func (pl *Plan) Next() (int, bool) {
 	i := pl.ready[0]
 	pl.ready = pl.ready[1:]
 	pl.rec.Tasks[i].Status = Running
+	pl.started[i] = true
 	pl.running++
 	return i, true
 }
@@ -73,9 +77,18 @@ func (pl *Plan) Finished() bool { return pl.left == 0 }
 // End records how task i, returned by Next, ended: tr replaces its record.
 // A task that succeeded makes ready each task that was waiting only for
 // it; one that failed skips every pending task downstream of it, and err,
-// its error, becomes the run's if it is the first failed task in
-// declaration order. Any other status (Canceled) releases nothing.
+// its error (tr.Error's text when nil), becomes the run's if it is the
+// first failed task in declaration order. Any other status (Canceled)
+// releases nothing. End panics for a task that Next did not return or
+// that has ended already: the books would no longer add up.
 func (pl *Plan) End(i int, tr TaskRecord, err error) {
+	if i < 0 || i >= len(pl.started) || !pl.started[i] {
+		panic(fmt.Sprintf("pipeline: Plan.End(%d) for a task that is not running", i))
+	}
+	pl.started[i] = false
+	if tr.Status == Failed && err == nil {
+		err = errors.New(tr.Error)
+	}
 	pl.rec.Tasks[i] = tr
 	pl.running--
 	pl.left--

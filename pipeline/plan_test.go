@@ -173,6 +173,30 @@ func TestPlanCloseAfterCancel(t *testing.T) {
 	}
 }
 
+func TestPlanEndRefusesTasksNotRunning(t *testing.T) {
+	p := graph(t, []string{"a", "b"}, map[string][]string{"b": {"a"}})
+	rec := &pipeline.Record{}
+	pl := p.NewPlan(rec, 1)
+	mustPanic := func(what string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Errorf("%s did not panic", what)
+			}
+		}()
+		f()
+	}
+	mustPanic("End of a task Next did not return", func() { pl.End(1, pipeline.TaskRecord{Name: "b", Status: pipeline.Succeeded}, nil) })
+	mustPanic("End of an index out of range", func() { pl.End(7, pipeline.TaskRecord{}, nil) })
+	startAll(pl, rec)
+	pl.End(0, pipeline.TaskRecord{Name: "a", Status: pipeline.Failed, Error: "broken"}, nil)
+	mustPanic("a second End", func() { pl.End(0, pipeline.TaskRecord{Name: "a", Status: pipeline.Failed}, nil) })
+	// A failure reported without an error carries its record's text.
+	if err := pl.Close(time.Now(), nil); err == nil || err.Error() != "pipeline: task failed: a: broken" {
+		t.Fatalf("Close = %v", err)
+	}
+}
+
 func TestUpstream(t *testing.T) {
 	p := graph(t, []string{"report", "load", "clean", "fit", "other"}, map[string][]string{
 		"clean": {"load"}, "fit": {"clean"}, "report": {"fit", "load"},
