@@ -165,7 +165,7 @@ func rbacOps() []rbacOp {
 			}},
 		{name: "History", asks: []string{"get models fraud"}, trainer: true, releaseOK: true,
 			run: func(ctx context.Context, f *rbacFixture) error { return discard(f.reg.History(ctx, "fraud")) }},
-		{name: "Seq", asks: []string{"get models fraud"}, trainer: true, releaseOK: true,
+		{name: "Seq", asks: []string{"get models/aliases fraud"}, trainer: true, releaseOK: true,
 			run: func(ctx context.Context, f *rbacFixture) error { return discard(f.reg.Seq(ctx, "fraud")) }},
 		{name: "Refresh", asks: []string{"get models fraud"}, trainer: true, releaseOK: true,
 			run: func(ctx context.Context, f *rbacFixture) error { return f.reg.Refresh(ctx, "fraud") }},

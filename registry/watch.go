@@ -124,10 +124,13 @@ func (r *Registry) Watch(ctx context.Context, model string, opts *WatchOptions) 
 // read from the log, not a cache. Pass it as WatchOptions.After to hear of
 // every change after it: a process that takes Seq, then reads what it
 // serves and then watches misses no move made in between; one that starts
-// watching afterwards would. An unknown model is an error matching
-// ErrNotFound.
+// watching afterwards would. A move made between Seq and the read is
+// delivered although the read saw it; a process that must not see it
+// again takes Seq once more after the read and starts over until the two
+// agree. It asks what Watch asks, get on models/aliases. An unknown model
+// is an error matching ErrNotFound.
 func (r *Registry) Seq(ctx context.Context, model string) (uint64, error) {
-	if err := r.authorize(ctx, rbac.VerbGet, rbac.ResourceModels, model); err != nil {
+	if err := r.authorize(ctx, rbac.VerbGet, rbac.ResourceModelAliases, model); err != nil {
 		return 0, err
 	}
 	st, err := r.state(ctx, model, true)

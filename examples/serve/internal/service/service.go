@@ -181,12 +181,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if s.router, err = deploy.NewRouter(map[string]oip.InferPredictor{}, &deploy.RouterOptions[*oip.InferResponse]{Model: cfg.Model, Observer: s.metrics}); err != nil {
 		return nil, err
 	}
-	if s.watchFrom, err = s.reg.Seq(ctx, cfg.Model); err != nil {
-		return nil, fmt.Errorf("service: read the log of %s: %w", cfg.Model, err)
-	}
-	v, err := s.reg.Get(ctx, cfg.Model+"@"+cfg.Alias)
+	v, err := s.resolve(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("service: resolve %s@%s: %w", cfg.Model, cfg.Alias, err)
+		return nil, err
 	}
 	stable := strconv.Itoa(v.Number)
 	if err := s.load(ctx, v, true); err != nil {
@@ -451,6 +448,34 @@ func (s *Service) prepareRollout(ctx context.Context) error {
 	s.rollout, s.canary = ro, canary
 	s.mu.Unlock()
 	return nil
+}
+
+// resolve reads the version the alias names, and sets watchFrom to the
+// log position of that read: taken before and after it until the two
+// agree, so that Serve neither misses a move made after the read nor
+// replays one the read already saw (which would switch to an older
+// version and back). After a few tries on a busy log it keeps the
+// position taken before the read: a move is replayed, none is missed.
+func (s *Service) resolve(ctx context.Context) (*registry.Version, error) {
+	const tries = 5
+	for try := 1; ; try++ {
+		before, err := s.reg.Seq(ctx, s.cfg.Model)
+		if err != nil {
+			return nil, fmt.Errorf("service: read the log of %s: %w", s.cfg.Model, err)
+		}
+		v, err := s.reg.Get(ctx, s.cfg.Model+"@"+s.cfg.Alias)
+		if err != nil {
+			return nil, fmt.Errorf("service: resolve %s@%s: %w", s.cfg.Model, s.cfg.Alias, err)
+		}
+		after, err := s.reg.Seq(ctx, s.cfg.Model)
+		if err != nil {
+			return nil, fmt.Errorf("service: read the log of %s: %w", s.cfg.Model, err)
+		}
+		if before == after || try == tries {
+			s.watchFrom = before
+			return v, nil
+		}
+	}
 }
 
 func (s *Service) runRollout(ctx context.Context, ro *rollout.Rollout) {
