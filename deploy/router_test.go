@@ -242,7 +242,13 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestBlueGreenAndAdd(t *testing.T) {
-	r, _ := newRouter(t, nil, "blue", "green")
+	var mu sync.Mutex
+	direct := map[string]int{}
+	r, _ := newRouter(t, &deploy.RouterOptions[string]{Model: "m", DirectObserver: deploy.ObserverFunc(func(_, version string, _ time.Duration, _ error) {
+		mu.Lock()
+		direct[version]++
+		mu.Unlock()
+	})}, "blue", "green")
 	ctx := context.Background()
 	if err := r.Switch("blue"); err != nil {
 		t.Fatal(err)
@@ -265,6 +271,35 @@ func TestBlueGreenAndAdd(t *testing.T) {
 	}
 	if out, _, _ := r.Serve(ctx, deploy.Request{}, 1); out != "green-2" {
 		t.Errorf("after Add, answer %q, want green-2", out)
+	}
+	// A direct call reaches the new predictor too, and is recorded under
+	// the same version as before the replacement.
+	if out, err := r.PredictVersion(ctx, "green", 1); out != "green-2" || err != nil {
+		t.Errorf("PredictVersion after Add = %q, %v; want green-2", out, err)
+	}
+	if _, err := r.PredictVersion(ctx, "blue", 1); !errors.Is(err, deploy.ErrNotRouted) {
+		t.Errorf("PredictVersion of blue, registered and not routed: %v, want ErrNotRouted", err)
+	}
+	mu.Lock()
+	if direct["green"] != 1 || direct["blue"] != 0 {
+		t.Errorf("direct calls recorded %v, want green once", direct)
+	}
+	mu.Unlock()
+	// A version removed and added again starts a new bandit arm.
+	if err := r.Reward("blue", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Remove("blue"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Reward("blue", 1); !errors.Is(err, deploy.ErrUnknownVersion) {
+		t.Errorf("Reward of a removed version: %v, want ErrUnknownVersion", err)
+	}
+	if err := r.Add("blue", newFake("blue")); err != nil {
+		t.Fatal(err)
+	}
+	if s, f, err := r.Posterior("blue"); s != 0 || f != 0 || err != nil {
+		t.Errorf("Posterior of blue added again = %v, %v, %v; want 0, 0", s, f, err)
 	}
 	if diff := cmp.Diff([]string{"blue", "green"}, r.Versions()); diff != "" {
 		t.Errorf("Versions (-want +got):\n%s", diff)

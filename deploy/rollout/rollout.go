@@ -385,6 +385,11 @@ func New(traffic Traffic, spec Spec, opts *Options) (*Rollout, error) {
 func (r *Rollout) State() State {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.current()
+}
+
+// current is State with r.mu held.
+func (r *Rollout) current() State {
 	if !r.loaded {
 		return State{Model: r.spec.Model, Stable: r.spec.Stable, Canary: r.spec.Canary}
 	}
@@ -486,7 +491,7 @@ func (r *Rollout) Run(ctx context.Context) (State, error) {
 	for {
 		r.mu.Lock()
 		if err := r.load(ctx); err != nil {
-			st := r.st
+			st := r.current()
 			r.mu.Unlock()
 			return st, err
 		}

@@ -612,6 +612,10 @@ func TestRolloutResumesAfterRestart(t *testing.T) {
 		g.reset(t)
 		g.events = nil
 		ro2, _ := rollout.New(g.router, spec(steps...), g.options())
+		// Not restored yet: the spec, with no phase, whatever is saved.
+		if st := ro2.State(); st.Phase != "" || st.Step != 0 || st.Canary != "canary" {
+			t.Errorf("State before the restore = %+v", st)
+		}
 		ctx, stop = context.WithCancel(t.Context())
 		wait = g.serve(ctx)
 		go func() {
@@ -624,6 +628,9 @@ func TestRolloutResumesAfterRestart(t *testing.T) {
 		synctest.Wait()
 		if share := canaryShare(t, g.router); share < 0.2 || share > 0.3 {
 			t.Errorf("restored share %v, want about 0.25", share)
+		}
+		if st := ro2.State(); st.Revision != saved.Revision || st.Step != 1 || st.Weight != 25 || st.Phase != rollout.Progressing {
+			t.Errorf("State after the restore = %+v, want the saved state", st)
 		}
 		<-done
 		stop()

@@ -93,7 +93,8 @@ type Accumulator struct {
 	dropped map[string]droppedColumn
 
 	// The buffer, by column. Each slice is kept, emptied, after a flush,
-	// so that the next rows neither grow it again nor assign to the map.
+	// so that the next rows neither grow it again nor assign to the map;
+	// a column absent from a whole buffer of rows loses its slice.
 	num     map[string]*[]float64
 	cat     map[string]*[]string
 	pending int
@@ -170,6 +171,7 @@ func (a *Accumulator) flush() error {
 	for _, name := range slices.Sorted(maps.Keys(a.num)) {
 		vals := *a.num[name]
 		if len(vals) == 0 {
+			delete(a.num, name) // absent for a whole buffer: let its slice go
 			continue
 		}
 		if c := a.cat[name]; c != nil && len(*c) > 0 {
@@ -180,10 +182,13 @@ func (a *Accumulator) flush() error {
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(a.cat)) {
-		if vals := *a.cat[name]; len(vals) > 0 {
-			if err := a.fitCategorical(name, vals); err != nil {
-				return err
-			}
+		vals := *a.cat[name]
+		if len(vals) == 0 {
+			delete(a.cat, name)
+			continue
+		}
+		if err := a.fitCategorical(name, vals); err != nil {
+			return err
 		}
 	}
 	for _, c := range a.num {

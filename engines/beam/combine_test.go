@@ -233,11 +233,13 @@ func TestCombineErrors(t *testing.T) {
 		opts drift.FitOptions
 		want error
 	}{
-		"no rows":       {nil, drift.FitOptions{}, drift.ErrEmpty},
-		"only NaN":      {[]sbeam.Row{{Num: map[string]float64{"a": nan}}}, drift.FitOptions{Edges: edges}, drift.ErrEmpty},
-		"only empty":    {[]sbeam.Row{{Cat: map[string]string{"c": ""}}}, drift.FitOptions{}, drift.ErrEmpty},
-		"both kinds":    {[]sbeam.Row{{Num: map[string]float64{"a": 1}}, {Cat: map[string]string{"a": "x"}}}, drift.FitOptions{Edges: edges}, drift.ErrInvalid},
-		"same row":      {[]sbeam.Row{{Num: map[string]float64{"a": 1}, Cat: map[string]string{"a": "x"}}}, drift.FitOptions{Edges: edges}, drift.ErrInvalid},
+		"no rows":    {nil, drift.FitOptions{}, drift.ErrEmpty},
+		"only NaN":   {[]sbeam.Row{{Num: map[string]float64{"a": nan}}}, drift.FitOptions{Edges: edges}, drift.ErrEmpty},
+		"only empty": {[]sbeam.Row{{Cat: map[string]string{"c": ""}}}, drift.FitOptions{}, drift.ErrEmpty},
+		"both kinds": {[]sbeam.Row{{Num: map[string]float64{"a": 1}}, {Cat: map[string]string{"a": "x"}}}, drift.FitOptions{Edges: edges}, drift.ErrInvalid},
+		"same row":   {[]sbeam.Row{{Num: map[string]float64{"a": 1}, Cat: map[string]string{"a": "x"}}}, drift.FitOptions{Edges: edges}, drift.ErrInvalid},
+		"kinds across a flush": {append(repeat(sbeam.Row{Num: map[string]float64{"a": 1}}, sbeam.FlushRows), sbeam.Row{Cat: map[string]string{"a": "x"}}),
+			drift.FitOptions{Edges: edges}, drift.ErrInvalid},
 		"no edges":      {[]sbeam.Row{{Num: map[string]float64{"a": 1}}}, drift.FitOptions{}, drift.ErrUnknownColumn},
 		"edges unknown": {[]sbeam.Row{{Num: map[string]float64{"a": 1}}}, drift.FitOptions{Edges: map[string][]float64{"a": {0}, "b": {1}}}, drift.ErrUnknownColumn},
 	} {
@@ -256,5 +258,53 @@ func TestCombineErrors(t *testing.T) {
 				t.Errorf("got %v, want %v", err, c.want)
 			}
 		})
+	}
+}
+
+func repeat(r sbeam.Row, n int) []sbeam.Row {
+	out := make([]sbeam.Row, n)
+	for i := range out {
+		out[i] = r
+	}
+	return out
+}
+
+// TestColumnsThatComeAndGo adds columns present only before the first
+// flush, only after it, and in every row, and checks every count against
+// drift.Fit, straight and through the coder after the later flush.
+func TestColumnsThatComeAndGo(t *testing.T) {
+	var data []sbeam.Row
+	for i := range 2*sbeam.FlushRows + 10 {
+		r := sbeam.Row{Num: map[string]float64{"always": float64(i % 7)}, Cat: map[string]string{}}
+		switch {
+		case i < sbeam.FlushRows:
+			r.Num["early"] = float64(i % 3)
+			r.Cat["early_cat"] = "e"
+		case i >= 2*sbeam.FlushRows:
+			r.Num["late"] = 1
+			r.Cat["late_cat"] = "l"
+		}
+		data = append(data, r)
+	}
+	ref, err := drift.Fit(sbeam.Data(data), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := &sbeam.ProfileFn{Options: drift.FitOptions{Edges: ref.Edges()}}
+	a := accumulate(t, fn, data)
+	for name, acc := range map[string]*sbeam.Accumulator{"direct": a, "through the coder": roundTrip(t, accumulate(t, fn, data))} {
+		got, err := fn.ExtractOutput(acc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(got.Columns) != len(ref.Columns) {
+			t.Fatalf("%s: %d columns, want %d", name, len(got.Columns), len(ref.Columns))
+		}
+		for i, c := range got.Columns {
+			w := ref.Columns[i]
+			if c.Name != w.Name || c.Rows != w.Rows || c.Kind != w.Kind {
+				t.Errorf("%s: column %s: %d rows (%s), want %s: %d (%s)", name, c.Name, c.Rows, c.Kind, w.Name, w.Rows, w.Kind)
+			}
+		}
 	}
 }

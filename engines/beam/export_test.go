@@ -5,3 +5,6 @@ var (
 	EncodeAccumulator = encodeAccumulator
 	DecodeAccumulator = decodeAccumulator
 )
+
+// FlushRows is how many rows an accumulator buffers before it fits them.
+const FlushRows = flushRows
