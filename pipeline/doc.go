@@ -143,16 +143,16 @@
 //
 // The runner's overhead per task (a goroutine, the Plan's bookkeeping, the
 // record), with tasks that do nothing, beside calling the same functions
-// directly, from one run on the 2-core development machine (shared, load
-// average 17 at the time, so only the ratios mean anything):
+// directly, in three alternated runs on the 2-core development machine
+// against the runner before Plan (an errgroup with a limit):
 //
 //	go test -run XXX -bench 'Schedule|RecordedRun' -benchtime 2000x ./pipeline/
 //
-//	BenchmarkSchedule/wide     1000 independent tasks     4044 ns/task   18.5 × direct
-//	BenchmarkSchedule/chain    1000 tasks in a chain      4658 ns/task   21.3 × direct
-//	BenchmarkSchedule/direct   the same calls in a loop    218 ns/task
-//	BenchmarkRecordedRun/mem   a one-task run with its two log entries on mem://   2.1 ms/run
-//	BenchmarkRecordedRun/file  the same on file:// (create-only writes)           14.5 ms/run
+//	BenchmarkSchedule/wide     1000 independent tasks     1593-1742 ns/task (errgroup: 1623-2055)
+//	BenchmarkSchedule/chain    1000 tasks in a chain      1643-1909 ns/task (errgroup: 1806-2226)
+//	BenchmarkSchedule/direct   the same calls in a loop     57-69 ns/task
+//	BenchmarkRecordedRun/mem   a one-task run with its two log entries on mem://   0.38 ms/run
+//	BenchmarkRecordedRun/file  the same on file:// (create-only writes)            2.25 ms/run
 //
 // A few microseconds per task is nothing next to a task that trains a model,
 // reads a dataset or waits for a Kubernetes Job; recording a run costs two
