@@ -64,8 +64,9 @@
 // # Writing and reading
 //
 // Put streams from an io.Reader in constant memory (at most 2 MiB of
-// buffers; 32 MiB on unencrypted mem://, which holds the object in memory
-// anyway), hashing while it uploads to a temporary name, and commits to
+// buffers; on unencrypted mem://, which holds the object in memory anyway,
+// one window of up to 32 MiB, and 48 MiB for the moment a new window
+// grows from 16 to 32 MiB), hashing while it uploads to a temporary name, and commits to
 // the final name only once the digest is known; content already present
 // is not stored twice. On remote stores a seekable source (an *os.File,
 // a *bytes.Reader) is hashed first and then uploaded once to its final
@@ -290,7 +291,12 @@
 // *bytes.Buffer) going to unencrypted mem:// is written in one Write
 // beside the hash, as a raw copy writes it, so memblob allocates its buffer once instead of
 // doubling it; to a file it goes through the buffers, which keeps the
-// bytes that are hashed and written in the processor's cache.
+// bytes that are hashed and written in the processor's cache. Any other
+// source going to unencrypted mem:// is read into one window of up to
+// 32 MiB, hashed piece by piece as it arrives, and written a full window
+// at a time, so that memblob's buffer again grows once for content up to
+// 32 MiB and the bucket holds the object once, not up to twice (see
+// BENCHMARKS.md); progress then reaches the end before that Write.
 //
 // Which path a seekable source takes is a matter of cost. A second read of
 // a local file is cheaper than S3's temporary object and server-side copy,

@@ -10,6 +10,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -329,7 +330,10 @@ func (p *piper) finish(bufs *bufPool, err error) (int64, Digest, error) {
 // is hashed and written by it alone. Otherwise a goroutine reads the rest
 // and writes it, and the calling goroutine hashes each piece as it comes
 // and reports progress, so that hashing, the slowest of the three, starts
-// at once and never waits for a write. The reader yields after each
+// at once and waits for a write only past wholeWindow, where the reader
+// writes a full window and waits for the hashing to catch up before it
+// reads into it again. For content up to wholeWindow, progress thus
+// reaches the end before the one Write is made. The reader yields after each
 // piece: until another CPU takes it up, it shares the caller's, and a
 // reader that kept it would read the whole window before hashing began.
 // Idle CPUs can take milliseconds to wake (a virtual machine's halted
@@ -350,6 +354,17 @@ func pumpWindow(ctx context.Context, dst io.Writer, src io.Reader, limit int64, 
 		// At most a window of pieces and its marker are unhashed.
 		pieces: make(chan []byte, wholeWindow/pumpBufSize+1), caught: make(chan struct{})}
 	go r.run()
+	// Should report panic, the reader stops at its next piece and is
+	// answered until it has, so that it neither blocks for ever nor
+	// outlives the call.
+	defer func() {
+		r.stop.Store(true)
+		for p := range r.pieces {
+			if p == nil {
+				r.caught <- struct{}{}
+			}
+		}
+	}()
 	var hashed int64
 	h.Write(b)
 	hashed += int64(len(b))
@@ -367,6 +382,9 @@ func pumpWindow(ctx context.Context, dst io.Writer, src io.Reader, limit int64, 
 			report(hashed)
 		}
 	}
+	if r.panicked != nil {
+		panic(r.panicked) // the source's or the destination's, on the caller's goroutine
+	}
 	pool.put(r.w)
 	if r.err != nil {
 		return s.n, "", r.err
@@ -383,12 +401,27 @@ type windowReader struct {
 	pieces chan []byte   // each piece read, then nil after each full window written
 	caught chan struct{} // the caller's answer to nil: every piece before it is hashed
 	err    error         // the read's or the write's, read once pieces is closed
+	// panicked is what the source's Read or the destination's Write
+	// panicked with, read once pieces is closed: pumpWindow panics with it
+	// on the calling goroutine, where a recover (net/http's) can see it.
+	panicked any
+	stop     atomic.Bool // set when the caller has stopped reading pieces
 }
 
 func (r *windowReader) run() {
 	defer close(r.pieces)
-	for {
+	defer func() {
+		if v := recover(); v != nil {
+			r.panicked = v
+		}
+	}()
+	for !r.stop.Load() {
 		if len(r.w) == cap(r.w) {
+			if r.limit >= 0 && r.n == r.limit {
+				// The limit is reached: write what there is rather than
+				// grow the window to learn nothing more.
+				break
+			}
 			if cap(r.w) < wholeWindow {
 				r.w = append(make([]byte, 0, min(2*cap(r.w), wholeWindow)), r.w...)
 			} else {
@@ -412,6 +445,9 @@ func (r *windowReader) run() {
 			}
 			return
 		}
+	}
+	if !r.stop.Load() && len(r.w) > 0 {
+		_, r.err = r.dst.Write(r.w)
 	}
 }
 

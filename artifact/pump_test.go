@@ -371,7 +371,9 @@ func (w *lateWriter) Write(p []byte) (int, error) {
 // pump returns.
 func TestPumpWriterEndsBeforeReturn(t *testing.T) {
 	t.Parallel()
-	p := content(pumpBuffers*pumpBufSize*2, 4)
+	// Past two windows, so that in window mode the writer is called
+	// before the end in every case.
+	p := content(2*wholeWindow+3*pumpBufSize, 4)
 	tests := []struct {
 		name   string
 		src    func(cancel func()) io.Reader
@@ -380,11 +382,11 @@ func TestPumpWriterEndsBeforeReturn(t *testing.T) {
 	}{
 		{"success", func(func()) io.Reader { return bytes.NewReader(p) }, false, false},
 		{"reader fails", func(func()) io.Reader {
-			return io.MultiReader(bytes.NewReader(p[:3*pumpBufSize]), iotest.ErrReader(errors.New("read failed")))
+			return io.MultiReader(bytes.NewReader(p[:wholeWindow+3*pumpBufSize]), iotest.ErrReader(errors.New("read failed")))
 		}, false, false},
 		{"writer fails", func(func()) io.Reader { return bytes.NewReader(p) }, true, false},
 		{"cancelled", func(cancel func()) io.Reader {
-			return io.MultiReader(bytes.NewReader(p[:3*pumpBufSize]), &cancelReader{cancel: cancel, r: bytes.NewReader(p)})
+			return io.MultiReader(bytes.NewReader(p[:wholeWindow+3*pumpBufSize]), &cancelReader{cancel: cancel, r: bytes.NewReader(p)})
 		}, false, true},
 	}
 	for _, mode := range pumpModes {
@@ -464,4 +466,139 @@ func TestPumpWindowWritesWholeWindows(t *testing.T) {
 			t.Fatalf("%d bytes: writes of %v, want %v", tt.size, dst.sizes, tt.wantSizes)
 		}
 	}
+}
+
+// TestPumpWindowFlush checks what happens at a full window's Write: a
+// failure there is the pump's error after that one Write, a context that
+// ends during it stops the pump, and a source or a progress report that
+// panics panics on the calling goroutine, with the reading goroutine
+// stopped before the panic leaves pump.
+func TestPumpWindowFlush(t *testing.T) {
+	t.Parallel()
+	p := content(2*wholeWindow+3, 13)
+	stream := func() io.Reader { return struct{ io.Reader }{bytes.NewReader(p)} }
+	t.Run("write fails", func(t *testing.T) {
+		boom := errors.New("bucket full")
+		w := &countingFailWriter{err: boom}
+		if _, _, err := boundedPumpWhole(t, context.Background(), w, stream(), -1, true); !errors.Is(err, boom) {
+			t.Fatalf("err = %v, want the write's", err)
+		}
+		if w.calls != 1 {
+			t.Fatalf("%d writes after the first failed", w.calls-1)
+		}
+	})
+	t.Run("cancelled in the write", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		w := &cancelWriter{cancel: cancel}
+		if _, _, err := boundedPumpWhole(t, ctx, w, stream(), -1, true); !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	})
+	t.Run("source panics", func(t *testing.T) {
+		src := &panicReader{r: bytes.NewReader(p), after: 3 * pumpBufSize}
+		v := recoverPump(t, func() { pump(context.Background(), io.Discard, src, -1, nil, &bufPool{}, nil, true) })
+		if v != "source broke" {
+			t.Fatalf("recovered %v, want the source's panic", v)
+		}
+	})
+	t.Run("report panics", func(t *testing.T) {
+		src := &countingReader{r: bytes.NewReader(p)}
+		report := func(n int64) {
+			if n > wholeWindow/2 {
+				panic("report broke")
+			}
+		}
+		v := recoverPump(t, func() { pump(context.Background(), io.Discard, src, -1, report, &bufPool{}, nil, true) })
+		if v != "report broke" {
+			t.Fatalf("recovered %v, want the report's panic", v)
+		}
+		reads := src.reads.Load()
+		time.Sleep(20 * time.Millisecond)
+		if later := src.reads.Load(); later != reads {
+			t.Fatalf("the reader read %d more times after pump panicked", later-reads)
+		}
+		if src.n.Load() == int64(len(p)) {
+			t.Fatal("the reader read everything after the report panicked, instead of stopping")
+		}
+	})
+}
+
+// TestPumpWindowRecycled pumps streams of several sizes through one pool,
+// so that each takes the window the one before left, grown or not.
+func TestPumpWindowRecycled(t *testing.T) {
+	t.Parallel()
+	var bufs bufPool
+	for i, size := range []int{20 << 20, 3 << 20, wholeWindow + 5, 1, 7 << 20, 0, 2 << 20} {
+		p := content(size, byte(30+i))
+		var dst bytes.Buffer
+		var n int64
+		var d Digest
+		var err error
+		within(t, "pump", func() {
+			n, d, err = pump(context.Background(), &dst, struct{ io.Reader }{bytes.NewReader(p)}, -1, nil, &bufs, nil, true)
+		})
+		if err != nil || n != int64(size) || d != FromBytes(p) || !bytes.Equal(dst.Bytes(), p) {
+			t.Fatalf("pump %d of %d bytes: n %d, %v, digest ok %v, bytes ok %v", i, size, n, err, d == FromBytes(p), bytes.Equal(dst.Bytes(), p))
+		}
+	}
+}
+
+// recoverPump runs f under within and returns what it panicked with.
+func recoverPump(t *testing.T, f func()) (v any) {
+	t.Helper()
+	within(t, "pump", func() {
+		defer func() { v = recover() }()
+		f()
+	})
+	return v
+}
+
+type countingFailWriter struct {
+	calls int
+	err   error
+}
+
+func (w *countingFailWriter) Write(p []byte) (int, error) {
+	w.calls++
+	return 0, w.err
+}
+
+// cancelWriter cancels its context in its first Write, which succeeds.
+type cancelWriter struct{ cancel func() }
+
+func (w *cancelWriter) Write(p []byte) (int, error) {
+	w.cancel()
+	return len(p), nil
+}
+
+// panicReader reads r until after bytes, then panics.
+type panicReader struct {
+	r     io.Reader
+	after int
+	n     int
+}
+
+func (r *panicReader) Read(p []byte) (int, error) {
+	if r.n >= r.after {
+		panic("source broke")
+	}
+	m, err := r.r.Read(p)
+	r.n += m
+	return m, err
+}
+
+// countingReader counts its reads and bytes; it is safe to read the
+// counts from another goroutine.
+type countingReader struct {
+	r     io.Reader
+	reads atomic.Int64
+	n     atomic.Int64
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	r.reads.Add(1)
+	m, err := r.r.Read(p)
+	r.n.Add(int64(m))
+	return m, err
 }

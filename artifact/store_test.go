@@ -624,22 +624,34 @@ func testProgress(t *testing.T, s *Store, _ mode) {
 	ctx := context.Background()
 	p := content(2*pumpBufSize+5, 7)
 	var calls [][2]int64
-	d, err := s.Put(ctx, bytes.NewReader(p), &PutOptions{Size: int64(len(p)), Progress: func(done, total int64) {
-		calls = append(calls, [2]int64{done, total})
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(calls) < 2 {
-		t.Fatalf("progress called %d times", len(calls))
-	}
-	for i, c := range calls {
-		if c[1] != int64(len(p)) || i > 0 && c[0] <= calls[i-1][0] {
-			t.Fatalf("progress calls not increasing towards the total: %v", calls)
+	var d Descriptor
+	// A seekable source, and a stream (which takes the window on mem://).
+	for i, src := range []func(p []byte) io.Reader{
+		func(p []byte) io.Reader { return bytes.NewReader(p) },
+		func(p []byte) io.Reader { return struct{ io.Reader }{bytes.NewReader(p)} },
+	} {
+		p := content(2*pumpBufSize+5, byte(7+i))
+		calls = nil
+		got, err := s.Put(ctx, src(p), &PutOptions{Size: int64(len(p)), Progress: func(done, total int64) {
+			calls = append(calls, [2]int64{done, total})
+		}})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if last := calls[len(calls)-1]; last[0] != int64(len(p)) {
-		t.Fatalf("last progress %v, want done = %d", last, len(p))
+		if i == 0 {
+			d = got
+		}
+		if len(calls) < 2 {
+			t.Fatalf("source %d: progress called %d times", i, len(calls))
+		}
+		for j, c := range calls {
+			if c[1] != int64(len(p)) || j > 0 && c[0] <= calls[j-1][0] {
+				t.Fatalf("source %d: progress calls not increasing towards the total: %v", i, calls)
+			}
+		}
+		if last := calls[len(calls)-1]; last[0] != int64(len(p)) {
+			t.Fatalf("source %d: last progress %v, want done = %d", i, last, len(p))
+		}
 	}
 	// Unknown size reports -1; reads report the stored size as total.
 	calls = nil
